@@ -1,0 +1,230 @@
+/**
+ * config.json: one zod schema is the truth. Types come from it, defaults live in it, the JSON
+ * Schema for editors (`slicebatch config schema`) and config.example.json are generated from it.
+ *
+ * Both the flat form and the original scripts' nested form (`{"openai": {"api_key",
+ * "organization_id", "model"}}`) are accepted; the nested keys are lifted to the top level.
+ */
+import cron from 'node-cron';
+import { z } from 'zod';
+import {
+  SCENARIO1_FOCUS,
+  SCENARIO1_PROMPT_TEMPLATE,
+  SCENARIO1_SYSTEM_PROMPT,
+  SCENARIO2_PROMPT_TEMPLATE,
+  SCENARIO2_REQUIREMENTS,
+  SCENARIO2_SYSTEM_PROMPT,
+} from '../convert/default-prompts.ts';
+import { placeholdersOf } from '../convert/prompt-template.ts';
+import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../convert/slice-fields.ts';
+
+/** Batch prices in USD per 1M tokens (half the standard price). */
+export const DEFAULT_PRICES = {
+  'gpt-4o-mini': { input: 0.075, output: 0.3 },
+  'gpt-4.1-mini': { input: 0.2, output: 0.8 },
+  'gpt-5-mini': { input: 0.125, output: 1.0 },
+} as const;
+
+export const DEFAULT_MODEL = 'gpt-4o-mini';
+
+/** The most requests and bytes the Batch API accepts in one input file. */
+export const API_MAX_REQUESTS_PER_FILE = 50_000;
+export const API_MAX_BYTES_PER_FILE = 200 * 1024 * 1024;
+
+/** An optional key: absent or `null` both mean "not set" (so the example file can list it). */
+const unset = <T extends z.ZodType>(schema: T) =>
+  schema.nullish().transform((v): z.output<T> | undefined => v ?? undefined);
+
+const template = (allowed: readonly string[]) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      for (const name of placeholdersOf(text)) {
+        if (!allowed.includes(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown placeholder {{${name}}}; known: ${allowed.join(', ')}`,
+          });
+        }
+      }
+    });
+
+const ResponseFormat = z
+  .enum(['json_schema', 'json_object', 'text'])
+  .describe(
+    'json_schema: a strict schema the model must follow (default); json_object: any JSON; text: no constraint.',
+  );
+
+const scenarioCommon = {
+  model: unset(z.string().min(1)).describe(
+    'Model of this scenario; the top-level `model` when unset.',
+  ),
+  system_prompt: z.string().min(1),
+  response_format: ResponseFormat.default('json_schema'),
+  temperature: unset(z.number().min(0).max(2)).describe(
+    'Omitted from requests when absent (the model default); reasoning models accept only 1.',
+  ),
+};
+
+const Scenario1 = z.strictObject({
+  ...scenarioCommon,
+  system_prompt: scenarioCommon.system_prompt.default(SCENARIO1_SYSTEM_PROMPT),
+  prompt_template: template(SCENARIO1_PLACEHOLDERS).default(SCENARIO1_PROMPT_TEMPLATE),
+  focus: z
+    .strictObject({
+      simple: z.string().min(1).default(SCENARIO1_FOCUS.simple),
+      medium: z.string().min(1).default(SCENARIO1_FOCUS.medium),
+      complex: z.string().min(1).default(SCENARIO1_FOCUS.complex),
+    })
+    .prefault({})
+    .describe('The {{focus}} text, by the slice complexity.'),
+  max_completion_tokens: z.number().int().positive().default(2000),
+});
+
+const RequirementSchema = z.strictObject({
+  title: z.string().min(1),
+  description: z.string().min(1),
+  constraints: z.array(z.string().min(1)),
+});
+
+const Scenario2 = z.strictObject({
+  ...scenarioCommon,
+  system_prompt: scenarioCommon.system_prompt.default(SCENARIO2_SYSTEM_PROMPT),
+  prompt_template: template(SCENARIO2_PLACEHOLDERS).default(SCENARIO2_PROMPT_TEMPLATE),
+  requirements: z
+    .array(RequirementSchema)
+    .min(1)
+    .default(SCENARIO2_REQUIREMENTS.map((r) => ({ ...r, constraints: [...r.constraints] })))
+    .describe('New requirements; each class gets one, chosen from its slice id.'),
+  max_completion_tokens: z.number().int().positive().default(3000),
+});
+
+const Price = z.strictObject({
+  input: z.number().nonnegative().describe('USD per 1M prompt tokens, batch price'),
+  output: z.number().nonnegative().describe('USD per 1M completion tokens, batch price'),
+});
+
+const Limits = z.strictObject({
+  max_requests_per_file: z
+    .number()
+    .int()
+    .min(1)
+    .max(API_MAX_REQUESTS_PER_FILE)
+    .default(API_MAX_REQUESTS_PER_FILE)
+    .describe('Split batch input files beyond this many requests.'),
+  max_bytes_per_file: z
+    .number()
+    .int()
+    .min(1024)
+    .max(API_MAX_BYTES_PER_FILE)
+    .default(190_000_000)
+    .describe('Split batch input files beyond this many bytes.'),
+  max_tokens_per_file: unset(z.number().int().positive()).describe(
+    'Split batch input files beyond this many prompt tokens (also capped by enqueued_tokens of the model).',
+  ),
+  enqueued_tokens: unset(z.record(z.string().min(1), z.number().int().positive())).describe(
+    'Per model: prompt tokens of unfinished batches never exceed this.',
+  ),
+  max_cost_usd: unset(z.number().positive()).describe(
+    'Stop submitting once the estimated spend would pass this.',
+  ),
+  max_scenario1: unset(z.number().int().nonnegative()).describe(
+    'Convert at most the first N functions.',
+  ),
+  max_scenario2: unset(z.number().int().nonnegative()).describe(
+    'Convert at most the first N classes.',
+  ),
+});
+
+const Connection = {
+  api_key: unset(z.string().min(1)).describe('OpenAI API key (or OPENAI_API_KEY).'),
+  base_url: unset(z.url()).describe(
+    'API base URL, for Azure or any compatible server (or OPENAI_BASE_URL).',
+  ),
+  organization_id: unset(z.string().min(1)).describe('OpenAI organization (or OPENAI_ORG_ID).'),
+  project_id: unset(z.string().min(1)).describe('OpenAI project (or OPENAI_PROJECT_ID).'),
+};
+
+const Nested = z
+  .strictObject({ ...Connection, model: unset(z.string().min(1)) })
+  .describe("The original scripts' form; its keys are the same as the top-level ones.");
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const ConfigObject = z.strictObject({
+  $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors.'),
+  ...Connection,
+  openai: Nested.optional(),
+  model: unset(z.string().min(1)).describe(
+    `Model of both scenarios unless a scenario sets its own; ${DEFAULT_MODEL} when unset.`,
+  ),
+  data_dir: z.string().min(1).default('data').describe('Root of the stage folders.'),
+  log_level: z.enum(LOG_LEVELS).default('info'),
+  poll_schedule: z
+    .string()
+    .default('*/5 * * * *')
+    .refine((expr) => cron.validate(expr), 'not a valid cron expression (five or six fields)')
+    .describe('node-cron expression of the poll tick (six fields allowed, for seconds).'),
+  scenarios: z
+    .strictObject({ scenario1: Scenario1.prefault({}), scenario2: Scenario2.prefault({}) })
+    .prefault({}),
+  limits: Limits.prefault({}),
+  retry: z
+    .strictObject({
+      max_attempts: z
+        .number()
+        .int()
+        .min(1)
+        .max(20)
+        .default(3)
+        .describe('Per request, for expired, transiently failed and unparseable results.'),
+    })
+    .prefault({}),
+  prices: z
+    .record(z.string().min(1), Price)
+    .default(structuredClone(DEFAULT_PRICES) as Record<string, { input: number; output: number }>)
+    .describe('USD per 1M tokens, batch prices, by model; merged over the built-in table.'),
+  compile: z
+    .strictObject({
+      format: z.enum(['alpaca', 'chat']).default('alpaca'),
+      train_ratio: z.number().gt(0).lt(1).default(0.8),
+      seed: z.number().int().default(42),
+    })
+    .prefault({}),
+  remote_cleanup: z
+    .boolean()
+    .default(true)
+    .describe('Delete our uploaded and downloaded files from the server once safe.'),
+});
+
+export const ConfigSchema = ConfigObject.superRefine((cfg, ctx) => {
+  if (cfg.openai === undefined) return;
+  for (const key of Object.keys(cfg.openai) as (keyof typeof cfg.openai)[]) {
+    if (cfg.openai[key] !== undefined && cfg[key] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['openai', key],
+        message: `set both here and at the top level ("${key}"); keep one`,
+      });
+    }
+  }
+}).transform(({ openai, $schema: _schema, ...rest }) => {
+  const merged = { ...rest, ...stripUndefined(openai ?? {}) };
+  const prices: Record<string, PriceEntry> = { ...DEFAULT_PRICES, ...merged.prices };
+  return { ...merged, model: merged.model ?? DEFAULT_MODEL, prices };
+});
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type ScenarioConfig = Config['scenarios']['scenario1'] | Config['scenarios']['scenario2'];
+export type PriceEntry = z.infer<typeof Price>;
+
+/** The JSON Schema of config.json, for editors. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ConfigObject, { io: 'input' });
+}
