@@ -1,0 +1,125 @@
+/**
+ * A compact set of slice keys (repo + slice id) that remembers where each was first seen.
+ *
+ * Duplicate detection must remember every id of a run, so its memory grows with the number of
+ * slices; this keeps that growth to 16 bytes per slot (at most 32 per id at half load) instead of
+ * the ~100 bytes of a Map of strings. Keys are stored as 64-bit fingerprints (two independent
+ * 32-bit hashes): two different ids collide with probability 2^-64 per pair, about 3e-8 for a
+ * run of a million slices, and a collision would show up as an explained duplicate reject.
+ */
+
+export interface SeenAt {
+  readonly source: number;
+  readonly lineNo: number;
+}
+
+const EMPTY = 0;
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function murmurish(text: string): number {
+  let h = 0x9747b28c ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    let k = text.charCodeAt(i);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export class SeenSliceIds {
+  private table: Uint32Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(initialCapacity = 1024) {
+    let cap = 16;
+    while (cap < initialCapacity * 2) cap *= 2;
+    this.table = new Uint32Array(cap * 4);
+    this.mask = cap - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * Records `key` as seen at `at`, unless it was seen before: then returns where it was first
+   * seen and records nothing.
+   */
+  add(key: string, at: SeenAt): SeenAt | undefined {
+    const a = fnv1a(key);
+    let b = murmurish(key);
+    if (a === EMPTY && b === EMPTY) b = 1;
+    let slot = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const i = slot * 4;
+      const ta = this.table[i]!;
+      const tb = this.table[i + 1]!;
+      if (ta === EMPTY && tb === EMPTY) break;
+      if (ta === a && tb === b) return { source: this.table[i + 2]!, lineNo: this.table[i + 3]! };
+      slot = (slot + 1) & this.mask;
+    }
+    const i = slot * 4;
+    this.table[i] = a;
+    this.table[i + 1] = b;
+    this.table[i + 2] = at.source;
+    this.table[i + 3] = at.lineNo;
+    this.count++;
+    if (this.count * 2 > this.mask + 1) this.grow();
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    const a = fnv1a(key);
+    let b = murmurish(key);
+    if (a === EMPTY && b === EMPTY) b = 1;
+    let slot = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const i = slot * 4;
+      const ta = this.table[i]!;
+      const tb = this.table[i + 1]!;
+      if (ta === EMPTY && tb === EMPTY) return false;
+      if (ta === a && tb === b) return true;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const cap = (this.mask + 1) * 2;
+    this.table = new Uint32Array(cap * 4);
+    this.mask = cap - 1;
+    for (let i = 0; i < old.length; i += 4) {
+      const a = old[i]!;
+      const b = old[i + 1]!;
+      if (a === EMPTY && b === EMPTY) continue;
+      let slot = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+      while (this.table[slot * 4] !== EMPTY || this.table[slot * 4 + 1] !== EMPTY) {
+        slot = (slot + 1) & this.mask;
+      }
+      this.table.set(old.subarray(i, i + 4), slot * 4);
+    }
+  }
+}
+
+/** The key under which a slice is unique: its repository folder and its id. */
+export function sliceKey(repo: string, sliceId: string): string {
+  return `${repo}\u0000${sliceId}`;
+}
