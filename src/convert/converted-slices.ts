@@ -1,0 +1,61 @@
+/**
+ * Which slices were already converted: the batch input files themselves are the record (a
+ * file under a final name is complete, see batch-input-writer.ts), so the set is rebuilt from
+ * their `custom_id`s and can never disagree with them.
+ */
+import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { SeenSliceIds, sliceKey } from '../intake/seen-slice-ids.ts';
+import { listFiles } from '../storage/list-files.ts';
+import { isBatchInputName } from './batch-file-plan.ts';
+
+/** The `source` recorded for slices converted by an earlier run. */
+export const CONVERTED_EARLIER = 0xffffffff;
+
+const CUSTOM_ID_PREFIX = '{"custom_id":';
+
+/** The slice id inside a custom_id: `scenario1_<id>` or `scenario2_<id>__a<attempt>`. */
+export function sliceIdOfCustomId(customId: string): string | undefined {
+  const m = /^scenario[12]_(.+?)(?:__a\d+)?$/s.exec(customId);
+  return m?.[1];
+}
+
+function customIdOfLine(text: string): string | undefined {
+  if (text.startsWith(CUSTOM_ID_PREFIX + '"')) {
+    // Our own writer puts custom_id first: read just that string.
+    const end = text.indexOf('",', CUSTOM_ID_PREFIX.length + 1);
+    if (end !== -1) {
+      try {
+        return JSON.parse(text.slice(CUSTOM_ID_PREFIX.length, end + 1)) as string;
+      } catch {
+        // fall through to a full parse
+      }
+    }
+  }
+  try {
+    const v = JSON.parse(text) as { custom_id?: unknown };
+    return typeof v.custom_id === 'string' ? v.custom_id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds every slice of every batch input file under `batchInputDir` to `seen`. */
+export async function loadConvertedSlices(
+  batchInputDir: string,
+  seen: SeenSliceIds = new SeenSliceIds(),
+): Promise<SeenSliceIds> {
+  const files = await listFiles(batchInputDir, (rel) => isBatchInputName(rel.split('/').pop()!));
+  for (const file of files) {
+    for await (const batch of readLineBatches(file.path)) {
+      for (const line of batch) {
+        if (line.kind !== 'text') continue;
+        const customId = customIdOfLine(line.text);
+        const sliceId = customId === undefined ? undefined : sliceIdOfCustomId(customId);
+        if (sliceId !== undefined) {
+          seen.add(sliceKey(file.relDir, sliceId), { source: CONVERTED_EARLIER, lineNo: 0 });
+        }
+      }
+    }
+  }
+  return seen;
+}

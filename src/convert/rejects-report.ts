@@ -1,0 +1,62 @@
+/**
+ * The rejects report of one reviewed-slice file: one JSON line per line we could not use, with
+ * the file, the line number and the reason. Entries are streamed to a temporary file and the
+ * report is published atomically when the input file is done, so that a broken file of any
+ * size costs no memory and a crash never leaves half a report.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { once } from 'node:events';
+import { dirname } from 'node:path';
+import { fsyncDir, tempPathFor } from '../storage/atomic-file.ts';
+import type { RejectCode } from '../intake/parse-slice.ts';
+
+export interface RejectEntry {
+  readonly file: string;
+  readonly line: number;
+  readonly code: RejectCode;
+  readonly reason: string;
+  readonly field?: string;
+  readonly id?: string;
+}
+
+export interface RejectsReport {
+  readonly count: number;
+  add(entry: RejectEntry): Promise<void>;
+  /** Publishes the report if it has entries; returns its path, or undefined when empty. */
+  close(): Promise<string | undefined>;
+  abort(): Promise<void>;
+}
+
+export function openRejectsReport(path: string): RejectsReport {
+  let stream: WriteStream | undefined;
+  let tmp = '';
+  let count = 0;
+  return {
+    get count() {
+      return count;
+    },
+    async add(entry) {
+      if (stream === undefined) {
+        await mkdir(dirname(path), { recursive: true });
+        tmp = tempPathFor(path);
+        stream = createWriteStream(tmp, { flush: true });
+      }
+      count++;
+      if (!stream.write(`${JSON.stringify(entry)}\n`)) await once(stream, 'drain');
+    },
+    async close() {
+      if (stream === undefined) return undefined;
+      stream.end();
+      await once(stream, 'close');
+      await rename(tmp, path);
+      await fsyncDir(dirname(path));
+      return path;
+    },
+    async abort() {
+      if (stream === undefined) return;
+      stream.destroy();
+      await unlink(tmp).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Exact prompt-token counting at conversion speed.
+ *
+ * A BPE tokenizer first splits text into chunks with a fixed regular expression, then encodes
+ * each chunk on its own; the token count of a text is the sum of the counts of its chunks. Code
+ * repeats the same chunks endlessly (keywords, indentation, punctuation, common names), so we run
+ * the model's own split expression and look each chunk up in a bounded cache, paying for BPE
+ * only on a miss. The result is the tokenizer's exact count (checked against it in the tests),
+ * several times faster than encoding everything.
+ *
+ * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings).
+ */
+import type { ChatMessage } from 'gpt-tokenizer/GptEncoding';
+
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
+interface EncodingApi {
+  countTokens(text: string): number;
+  encodeChat(
+    chat: readonly ChatMessage[],
+    model?: string,
+    options?: { disallowedSpecial?: Set<string> },
+  ): number[];
+}
+
+/** Models of the gpt-4 and gpt-3.5 families use cl100k; everything newer (and unknown) o200k. */
+export function encodingForModel(model: string): EncodingName {
+  const m = model.toLowerCase();
+  if (/^(gpt-4o|gpt-4\.|gpt-5|chatgpt-|o\d)/.test(m)) return 'o200k_base';
+  if (/^(gpt-4|gpt-3\.5|gpt-35)/.test(m)) return 'cl100k_base';
+  return 'o200k_base';
+}
+
+/** The chat model whose message framing gpt-tokenizer knows, for an encoding. */
+const FRAMING_MODEL: Record<EncodingName, string> = {
+  o200k_base: 'gpt-4o',
+  cl100k_base: 'gpt-4',
+};
+
+async function loadEncoding(name: EncodingName): Promise<{ api: EncodingApi; split: RegExp }> {
+  const constants = await import('gpt-tokenizer/encodingParams/constants');
+  if (name === 'o200k_base') {
+    const mod = await import('gpt-tokenizer/encoding/o200k_base');
+    const re = constants.O200K_TOKEN_SPLIT_REGEX;
+    return { api: mod.default, split: new RegExp(re.source, re.flags) };
+  }
+  const mod = await import('gpt-tokenizer/encoding/cl100k_base');
+  const re = constants.CL100K_TOKEN_SPLIT_REGEX;
+  return { api: mod.default, split: new RegExp(re.source, re.flags) };
+}
+
+export interface TokenCounter {
+  readonly encoding: EncodingName;
+  /** Tokens of `text` as message content (special-token text counts as ordinary text). */
+  count(text: string): number;
+  /** Tokens of the chat framing of `messages` messages plus the reply primer. */
+  chatFramingTokens(messages: number): number;
+  /** The reference: the tokenizer's own count of a whole chat, without any cache. */
+  exactChatTokens(messages: readonly { role: string; content: string }[]): number;
+}
+
+export interface TokenCounterOptions {
+  /** Chunks kept in the cache before it is emptied (memory stays bounded). */
+  readonly cacheEntries?: number;
+}
+
+const MAX_CACHED_CHUNK = 128;
+
+export async function createTokenCounter(
+  encoding: EncodingName,
+  options: TokenCounterOptions = {},
+): Promise<TokenCounter> {
+  const { api, split } = await loadEncoding(encoding);
+  const cacheEntries = options.cacheEntries ?? 200_000;
+  let cache = new Map<string, number>();
+  const framing = FRAMING_MODEL[encoding];
+  const noSpecial = { disallowedSpecial: new Set<string>() };
+
+  const countChunk = (chunk: string): number => {
+    if (chunk.length > MAX_CACHED_CHUNK) return api.countTokens(chunk);
+    let n = cache.get(chunk);
+    if (n === undefined) {
+      n = api.countTokens(chunk);
+      if (cache.size >= cacheEntries) cache = new Map();
+      cache.set(chunk, n);
+    }
+    return n;
+  };
+
+  const emptyChat = (messages: number): ChatMessage[] =>
+    Array.from({ length: messages }, (_, i) => ({
+      role: i === 0 ? 'system' : 'user',
+      content: '',
+    }));
+  const framingCache = new Map<number, number>();
+
+  return {
+    encoding,
+    count(text: string): number {
+      let total = 0;
+      let from = 0;
+      split.lastIndex = 0;
+      // The split expression matches every character of the text, chunk by chunk.
+      while (split.test(text)) {
+        const to = split.lastIndex;
+        total += countChunk(text.slice(from, to));
+        from = to;
+      }
+      return total;
+    },
+    chatFramingTokens(messages: number): number {
+      let n = framingCache.get(messages);
+      if (n === undefined) {
+        n = api.encodeChat(emptyChat(messages), framing).length;
+        framingCache.set(messages, n);
+      }
+      return n;
+    },
+    exactChatTokens(messages): number {
+      const chat = messages.map((m) => ({
+        role: m.role,
+        content: m.content,
+      }));
+      return api.encodeChat(chat, framing, noSpecial).length;
+    },
+  };
+}
+
+/** One counter per encoding, loaded on first use and shared after. */
+export function tokenCounters(
+  options: TokenCounterOptions = {},
+): (encoding: EncodingName) => Promise<TokenCounter> {
+  const loaded = new Map<EncodingName, Promise<TokenCounter>>();
+  return (encoding) => {
+    let counter = loaded.get(encoding);
+    if (counter === undefined) {
+      counter = createTokenCounter(encoding, options);
+      loaded.set(encoding, counter);
+    }
+    return counter;
+  };
+}
