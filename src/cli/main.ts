@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+/**
+ * The `slicebatch` executable: dispatches to a command and maps errors to exit statuses
+ * (0 done, 1 runtime failure, 2 bad usage or configuration). Only here do errors become exit
+ * statuses.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, UsageError, errorMessage } from '../errors.ts';
+import { helpText, parseFlags, type Command, type CommandContext, type Io } from './command.ts';
+import { configCommand } from './commands/config.ts';
+import { processCommand } from './commands/process.ts';
+
+export const COMMANDS: readonly Command[] = [processCommand, configCommand];
+
+export const VERSION = '0.1.0';
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: slicebatch <command> [options]',
+    '',
+    'Turns folders of reviewed code slices into fine-tuning datasets through the OpenAI Batch API.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary.split('\n')[0]}`),
+    '',
+    'Run `slicebatch <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+export interface MainOptions extends Io {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly signal?: AbortSignal;
+}
+
+/** Runs one command line; returns the exit status. Never throws. */
+export async function main(argv: readonly string[], options: MainOptions): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      options.stdout.write(overview());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-v') {
+      options.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command === undefined) {
+      throw new UsageError(
+        `slicebatch: unknown command ${JSON.stringify(name)} (see slicebatch --help)`,
+      );
+    }
+    const args = parseFlags(command, rest);
+    if (args.values['help'] === true) {
+      options.stdout.write(helpText(command));
+      return 0;
+    }
+    const ctx: CommandContext = {
+      ...options,
+      argv: rest,
+      signal: options.signal ?? new AbortController().signal,
+    };
+    return await command.run(ctx, args);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      options.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    options.stderr.write(`slicebatch ${name ?? ''}: ${errorMessage(err)}\n`);
+    if (options.env['SLICEBATCH_DEBUG'] && err instanceof Error && err.stack) {
+      options.stderr.write(`${err.stack}\n`);
+    }
+    return 1;
+  }
+}
+
+async function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  await new Promise<void>((resolve) => stream.write('', () => resolve()));
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const controller = new AbortController();
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    signal: controller.signal,
+  });
+  await flushed(process.stdout);
+  await flushed(process.stderr);
+  process.exit(code);
+}
