@@ -1,0 +1,412 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, writeFile, appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseConfig } from '../../src/config/load.ts';
+import { convertReviewedSlices } from '../../src/convert/convert-reviewed-slices.ts';
+import { createTokenCounter, tokenCounters } from '../../src/convert/token-counter.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { listFiles } from '../../src/storage/list-files.ts';
+import { runCli } from '../support/cli.ts';
+import { createSliceGenerator, generateSlicesJsonl } from '../support/slice-generator.ts';
+import { classSlice, functionSlice, jsonl } from '../support/slices.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+interface OutputFile {
+  rel: string;
+  lines: {
+    custom_id: string;
+    method: string;
+    url: string;
+    body: {
+      model: string;
+      messages: { role: string; content: string }[];
+      response_format?: unknown;
+    };
+  }[];
+  raw: string;
+  manifest: {
+    requests: number;
+    bytes: number;
+    sha256: string;
+    prompt_tokens: number;
+    scenario: string;
+    sources: string[];
+  };
+}
+
+async function outputs(dataDir: string): Promise<OutputFile[]> {
+  const root = join(dataDir, '3.batch_input');
+  const files = await listFiles(root, (rel) => /scenario[12]_batch_input_.*\.jsonl$/.test(rel));
+  return Promise.all(
+    files.map(async (f) => {
+      const raw = await readFile(f.path, 'utf8');
+      return {
+        rel: f.rel,
+        raw,
+        lines: raw
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as OutputFile['lines'][number]),
+        manifest: JSON.parse(await readFile(f.path.replace(/\.jsonl$/, '.manifest.json'), 'utf8')),
+      };
+    }),
+  );
+}
+
+async function readReport(
+  path: string,
+): Promise<{ file: string; line: number; code: string; reason: string }[]> {
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+async function inbox(dataDir: string, rel: string, content: string | Buffer): Promise<void> {
+  const path = join(dataDir, '2.reviewed_slices', rel);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, content);
+}
+
+const quietLog = await createLogger({ level: 'silent', stream: { write() {} } });
+
+test('a realistic slice set converts end to end: every slice once, right scenario, exact token totals', async (t) => {
+  const dir = await tempDir(t);
+  await inbox(
+    dir,
+    'repo_a/code_slices.jsonl',
+    generateSlicesJsonl(300, { seed: 1, repository: 'repo_a' }),
+  );
+  await inbox(
+    dir,
+    'repo_b/part1.jsonl',
+    generateSlicesJsonl(40, { seed: 2, repository: 'repo_b' }),
+  );
+  await inbox(dir, 'loose.jsonl', generateSlicesJsonl(10, { seed: 3, repository: 'repo_c' }));
+  const result = await runCli(['process', '--data-dir', dir, '--quiet'], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /Read 3 files .*350 slices converted/);
+
+  const files = await outputs(dir);
+  const byFolder = new Set(files.map((f) => f.rel.split('/').slice(0, -1).join('/')));
+  assert.deepEqual([...byFolder].sort(), ['', 'repo_a', 'repo_b']);
+  const seen = new Set<string>();
+  const counter = await createTokenCounter('o200k_base');
+  for (const f of files) {
+    const scenario = f.rel.includes('scenario1_') ? 'scenario1' : 'scenario2';
+    let exact = 0;
+    for (const line of f.lines) {
+      assert.equal(line.method, 'POST');
+      assert.equal(line.url, '/v1/chat/completions');
+      assert.equal(line.body.model, 'gpt-4o-mini');
+      assert.ok(line.custom_id.startsWith(`${scenario}_`), line.custom_id);
+      assert.ok(line.custom_id.endsWith(scenario === 'scenario1' ? '_func' : '_class'));
+      const key = `${f.rel.split('/').slice(0, -1).join('/')}/${line.custom_id}`;
+      assert.ok(!seen.has(key), `custom_id twice: ${key}`);
+      seen.add(key);
+      exact +=
+        counter.exactChatTokens(line.body.messages) +
+        counter.count(JSON.stringify(line.body.response_format));
+    }
+    assert.equal(f.manifest.requests, f.lines.length);
+    assert.equal(f.manifest.bytes, Buffer.byteLength(f.raw));
+    assert.equal(f.manifest.sha256, createHash('sha256').update(f.raw).digest('hex'));
+    // The issue asks for within 0.5 % and never more than 0.5 % under; the count is exact.
+    assert.equal(f.manifest.prompt_tokens, exact, f.rel);
+  }
+  assert.equal(seen.size, 350);
+});
+
+test('every bad line is reported with its line number and reason; the rest of the file is converted', async (t) => {
+  const dir = await tempDir(t);
+  const good1 = functionSlice({ id: 'f1' });
+  const good2 = classSlice({ id: 'c1' });
+  const good3 = functionSlice({ id: 'f2', complexity: 'complex' });
+  const lines: (string | Buffer)[] = [
+    '\uFEFF' + JSON.stringify(good1), // 1, with a BOM
+    '{"id": "broken", ', // 2 invalid_json
+    '[1, 2, 3]', // 3 not_object
+    JSON.stringify({ ...functionSlice({ id: 'f9' }), code_snippet: undefined }), // 4 missing_field
+    JSON.stringify(functionSlice({ id: 'f8', start_line: 'ten' })), // 5 wrong_type
+    '', // 6 empty: skipped, not reported
+    JSON.stringify(functionSlice({ id: 'f1' })), // 7 duplicate_id of line 1
+    JSON.stringify(functionSlice({ id: 'm1', type: 'method' })), // 8 unsupported_type
+    Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), // 9 invalid_utf8
+    JSON.stringify(good2), // 10
+    JSON.stringify(functionSlice({ id: 'f7', complexity: 'hard' })), // 11 invalid_value
+    JSON.stringify(good3), // 12
+  ];
+  const content = Buffer.concat(
+    lines.flatMap((l) => [typeof l === 'string' ? Buffer.from(l) : l, Buffer.from('\r\n')]),
+  );
+  await inbox(dir, 'repo_x/reviewed.jsonl', content);
+  const result = await runCli(['process', '--data-dir', dir], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /Rejected 8 lines/);
+  const report = await readReport(join(dir, '3.batch_input/repo_x/reviewed.rejects.jsonl'));
+  assert.deepEqual(
+    report.map((r) => [r.line, r.code]),
+    [
+      [2, 'invalid_json'],
+      [3, 'not_object'],
+      [4, 'missing_field'],
+      [5, 'wrong_type'],
+      [7, 'duplicate_id'],
+      [8, 'unsupported_type'],
+      [9, 'invalid_utf8'],
+      [11, 'invalid_value'],
+    ],
+  );
+  for (const r of report) assert.equal(r.file, '2.reviewed_slices/repo_x/reviewed.jsonl');
+  assert.match(
+    report.find((r) => r.line === 7)!.reason,
+    /duplicate id "f1" \(first seen in 2\.reviewed_slices\/repo_x\/reviewed\.jsonl line 1\)/,
+  );
+  assert.match(report.find((r) => r.line === 4)!.reason, /missing field "code_snippet"/);
+  const ids = (await outputs(dir)).flatMap((f) => f.lines.map((l) => l.custom_id)).sort();
+  assert.deepEqual(ids, ['scenario1_f1', 'scenario1_f2', 'scenario2_c1']);
+});
+
+async function convertWith(
+  dir: string,
+  rawConfig: unknown,
+  now = () => new Date(2026, 10, 25, 12, 0, 0),
+) {
+  return convertReviewedSlices({
+    reviewedDir: join(dir, '2.reviewed_slices'),
+    batchInputDir: join(dir, '3.batch_input'),
+    dataDir: dir,
+    config: parseConfig(rawConfig, 'test'),
+    tokenCounter: tokenCounters(),
+    now,
+    log: quietLog,
+  });
+}
+
+function functions(n: number, prefix = 'f'): string {
+  return jsonl(
+    Array.from({ length: n }, (_, i) =>
+      functionSlice({ id: `${prefix}${String(i).padStart(3, '0')}` }),
+    ),
+  );
+}
+
+test('request-count limit: exactly at the limit is one file, one more is two', async (t) => {
+  for (const [count, expected] of [
+    [10, [10]],
+    [11, [10, 1]],
+    [25, [10, 10, 5]],
+  ] as const) {
+    const dir = await tempDir(t);
+    await inbox(dir, 'r/s.jsonl', functions(count));
+    const summary = await convertWith(dir, { limits: { max_requests_per_file: 10 } });
+    assert.deepEqual(
+      summary.outputs.map((o) => o.manifest.requests),
+      expected,
+      `${count} requests`,
+    );
+  }
+});
+
+test('byte and token limits split at their exact edges', async (t) => {
+  // Learn the size and tokens of each request from an unlimited run.
+  const probe = await tempDir(t);
+  await inbox(probe, 'r/s.jsonl', functions(6));
+  await convertWith(probe, {});
+  const [file] = await outputs(probe);
+  const lineBytes = file!.raw
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Buffer.byteLength(l) + 1);
+  const counter = await createTokenCounter('o200k_base');
+  const lineTokens = file!.lines.map(
+    (l) =>
+      counter.exactChatTokens(l.body.messages) +
+      counter.count(JSON.stringify(l.body.response_format)),
+  );
+  const sum = (xs: number[], k: number): number => xs.slice(0, k).reduce((a, b) => a + b, 0);
+
+  const cases = [
+    [{ max_bytes_per_file: sum(lineBytes, 3) }, [3, 3]],
+    [{ max_bytes_per_file: sum(lineBytes, 3) - 1 }, [2, 2, 2]],
+    [{ max_tokens_per_file: sum(lineTokens, 2) }, [2, 2, 2]],
+    [{ max_tokens_per_file: sum(lineTokens, 2) - 1 }, [1, 1, 1, 1, 1, 1]],
+    [{ enqueued_tokens: { 'gpt-4o-mini': sum(lineTokens, 4) } }, [4, 2]],
+  ] as const;
+  for (const [limits, expected] of cases) {
+    const dir = await tempDir(t);
+    await inbox(dir, 'r/s.jsonl', functions(6));
+    const summary = await convertWith(dir, { limits });
+    assert.deepEqual(
+      summary.outputs.map((o) => o.manifest.requests),
+      expected,
+      JSON.stringify(limits),
+    );
+    for (const o of summary.outputs) {
+      if ('max_bytes_per_file' in limits) assert.ok(o.manifest.bytes <= limits.max_bytes_per_file);
+    }
+  }
+});
+
+test('a request larger than a per-file limit on its own is rejected with the reason', async (t) => {
+  const dir = await tempDir(t);
+  const big = functionSlice({ id: 'huge', code_snippet: 'x = 1\n'.repeat(2000) });
+  await inbox(dir, 'r/s.jsonl', jsonl([functionSlice({ id: 'small' }), big]));
+  const summary = await convertWith(dir, { limits: { max_bytes_per_file: 8192 } });
+  assert.equal(summary.totals.converted.scenario1, 1);
+  const report = await readReport(join(dir, '3.batch_input/r/s.rejects.jsonl'));
+  assert.equal(report.length, 1);
+  assert.equal(report[0]!.code, 'request_too_large');
+  assert.match(report[0]!.reason, /more than limits\.max_bytes_per_file \(8192\)/);
+});
+
+test('names stay unique when several files are written in the same second', async (t) => {
+  const dir = await tempDir(t);
+  await inbox(dir, 'r/s.jsonl', functions(5));
+  const summary = await convertWith(dir, { limits: { max_requests_per_file: 2 } });
+  assert.deepEqual(
+    summary.outputs.map((o) => o.manifest.file),
+    [
+      'scenario1_batch_input_20261125_120000.jsonl',
+      'scenario1_batch_input_20261125_120000_1.jsonl',
+      'scenario1_batch_input_20261125_120000_2.jsonl',
+    ],
+  );
+});
+
+test('the same input gives byte-identical output', async (t) => {
+  const content = generateSlicesJsonl(120, { seed: 42, repository: 'repo_d' });
+  const runs: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const dir = await tempDir(t);
+    await inbox(dir, 'repo_d/s.jsonl', content);
+    await convertWith(dir, { limits: { max_requests_per_file: 50 } });
+    const files = await outputs(dir);
+    runs.push(
+      JSON.stringify(files.map((f) => [f.rel, f.raw, f.manifest.sha256, f.manifest.prompt_tokens])),
+    );
+  }
+  assert.equal(runs[0], runs[1]);
+});
+
+test('the scenario 2 requirement depends only on the slice id', async (t) => {
+  const gen = createSliceGenerator({ seed: 5, classRatio: 1 });
+  const classes = Array.from({ length: 30 }, () => gen.next());
+  const requirementOf = async (order: typeof classes) => {
+    const dir = await tempDir(t);
+    await inbox(dir, 'r/s.jsonl', jsonl(order));
+    await convertWith(dir, {});
+    const [file] = await outputs(dir);
+    return new Map(
+      file!.lines.map((l) => [
+        l.custom_id,
+        /New requirement: (.*)/.exec(l.body.messages[1]!.content)![1],
+      ]),
+    );
+  };
+  const a = await requirementOf(classes);
+  const b = await requirementOf([...classes].reverse());
+  assert.deepEqual(new Map([...b].sort()), new Map([...a].sort()));
+  assert.ok(new Set(a.values()).size > 1, 'requirements vary across slices');
+});
+
+test('a second run converts only slices not converted before (an appended file)', async (t) => {
+  const dir = await tempDir(t);
+  await inbox(dir, 'r/s.jsonl', functions(4));
+  const first = await convertWith(dir, {});
+  assert.equal(first.totals.converted.scenario1, 4);
+  const again = await convertWith(dir, {}, () => new Date(2026, 10, 25, 12, 0, 1));
+  assert.equal(again.outputs.length, 0);
+  assert.equal(again.totals.alreadyConverted, 4);
+  await appendFile(
+    join(dir, '2.reviewed_slices/r/s.jsonl'),
+    jsonl([functionSlice({ id: 'new1' })]),
+  );
+  const third = await convertWith(dir, {}, () => new Date(2026, 10, 25, 12, 0, 2));
+  assert.equal(third.totals.alreadyConverted, 4);
+  assert.deepEqual(
+    third.outputs.flatMap((o) => o.manifest.requests),
+    [1],
+  );
+});
+
+test('--max-scenario1/2 take the first N of each kind in file order', async (t) => {
+  const dir = await tempDir(t);
+  const records = [
+    functionSlice({ id: 'f1' }),
+    classSlice({ id: 'c1' }),
+    functionSlice({ id: 'f2' }),
+    classSlice({ id: 'c2' }),
+    functionSlice({ id: 'f3' }),
+  ];
+  await inbox(dir, 'r/s.jsonl', jsonl(records));
+  const result = await runCli(
+    ['process', '--data-dir', dir, '--max-scenario1', '2', '--max-scenario2', '1'],
+    { cwd: dir },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const ids = (await outputs(dir)).flatMap((f) => f.lines.map((l) => l.custom_id)).sort();
+  assert.deepEqual(ids, ['scenario1_f1', 'scenario1_f2', 'scenario2_c1']);
+  assert.match(result.stdout, /Left 2 slices unconverted over the --max-scenario1\/2 caps/);
+  // Raising the caps later converts the rest, never the same slice twice.
+  const more = await runCli(['process', '--data-dir', dir], { cwd: dir });
+  assert.equal(more.code, 0);
+  const all = (await outputs(dir)).flatMap((f) => f.lines.map((l) => l.custom_id)).sort();
+  assert.deepEqual(all, [
+    'scenario1_f1',
+    'scenario1_f2',
+    'scenario1_f3',
+    'scenario2_c1',
+    'scenario2_c2',
+  ]);
+});
+
+test('temporary, hidden and non-JSONL names in the inbox are not read', async (t) => {
+  const dir = await tempDir(t);
+  await inbox(dir, 'r/ok.jsonl', functions(1, 'ok'));
+  for (const name of [
+    '.hidden.jsonl',
+    'x.jsonl.tmp',
+    'x.jsonl.part',
+    'x.jsonl.partial',
+    'x.jsonl.crdownload',
+    'x.jsonl.inprogress',
+    'notes.txt',
+    '.git/y.jsonl',
+  ]) {
+    await inbox(dir, `r/${name}`, functions(1, 'bad'));
+  }
+  const summary = await convertWith(dir, {});
+  assert.deepEqual(
+    summary.inputs.map((i) => i.file),
+    ['2.reviewed_slices/r/ok.jsonl'],
+  );
+});
+
+test('flags and configuration errors exit 2 with a message naming them', async (t) => {
+  const dir = await tempDir(t);
+  const unknown = await runCli(['process', '--max-scenario3', '1'], { cwd: dir });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /slicebatch process: Unknown option '--max-scenario3'/);
+  const bad = await runCli(['process', '--max-scenario1', 'ten'], { cwd: dir });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--max-scenario1 must be a whole number/);
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ limits: { max_bytes_per_file: 'big' } }),
+  );
+  const config = await runCli(['process', '--data-dir', dir], { cwd: dir });
+  assert.equal(config.code, 2);
+  assert.match(
+    config.stderr,
+    /config\.json: "limits\.max_bytes_per_file": Invalid input: expected number/,
+  );
+  const help = await runCli(['process', '--help'], { cwd: dir });
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--reviewed-dir DIR/);
+  const empty = await runCli(['process', '--data-dir', dir], { cwd: join(dir) });
+  assert.equal(empty.code, 2, 'the bad config.json in the cwd is still read');
+  assert.deepEqual(await readdir(dir), ['config.json']);
+});

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readLineBatches, type RawLine } from '../../src/intake/jsonl-lines.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+async function readAll(path: string, options = {}): Promise<RawLine[]> {
+  const out: RawLine[] = [];
+  for await (const batch of readLineBatches(path, options)) out.push(...batch);
+  return out;
+}
+
+const texts = (lines: RawLine[]) =>
+  lines.map((l) => (l.kind === 'text' ? [l.lineNo, l.text] : [l.lineNo, l.kind]));
+
+test('numbers lines from 1, skips empty lines but counts them, accepts CRLF and a missing final newline', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'a.jsonl');
+  await writeFile(path, 'one\r\n\r\ntwo\n\nthree');
+  assert.deepEqual(texts(await readAll(path)), [
+    [1, 'one'],
+    [3, 'two'],
+    [5, 'three'],
+  ]);
+});
+
+test('drops a UTF-8 byte-order mark at the start of the file only', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'bom.jsonl');
+  await writeFile(
+    path,
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}\n\uFEFFx\n')]),
+  );
+  const lines = await readAll(path);
+  assert.deepEqual(texts(lines), [
+    [1, '{"a":1}'],
+    [2, '\uFEFFx'],
+  ]);
+});
+
+test('reports invalid UTF-8 on its own line and reads the others', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'bad.jsonl');
+  await writeFile(
+    path,
+    Buffer.concat([
+      Buffer.from('ok\n'),
+      Buffer.from([0x22, 0xff, 0xfe, 0x22, 0x0a]),
+      Buffer.from('é\n'),
+    ]),
+  );
+  assert.deepEqual(texts(await readAll(path)), [
+    [1, 'ok'],
+    [2, 'invalid_utf8'],
+    [3, 'é'],
+  ]);
+});
+
+test('gives the same lines whatever the chunk size, across multi-byte characters and CRLF', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'chunks.jsonl');
+  const content = ['{"x":"数据→café"}', '', 'ünïcödé 🎉', 'plain'].join('\r\n') + '\r\n';
+  await writeFile(path, content);
+  const expected = texts(await readAll(path, { chunkBytes: 1 << 20 }));
+  for (const chunkBytes of [1, 2, 3, 5, 7]) {
+    assert.deepEqual(texts(await readAll(path, { chunkBytes })), expected, `chunk ${chunkBytes}`);
+  }
+  assert.deepEqual(expected, [
+    [1, '{"x":"数据→café"}'],
+    [3, 'ünïcödé 🎉'],
+    [4, 'plain'],
+  ]);
+});
+
+test('reports a line longer than the limit without buffering it, and goes on', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'long.jsonl');
+  await writeFile(path, `short\n${'x'.repeat(100)}\nafter\n${'y'.repeat(10)}`);
+  const lines = await readAll(path, { maxLineBytes: 10, chunkBytes: 7 });
+  assert.deepEqual(
+    lines.map((l) => [l.lineNo, l.kind, l.bytes]),
+    [
+      [1, 'text', 5],
+      [2, 'too_long', 100],
+      [3, 'text', 5],
+      [4, 'text', 10],
+    ],
+  );
+});
+
+test('an empty file has no lines', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'empty.jsonl');
+  await writeFile(path, '');
+  assert.deepEqual(await readAll(path), []);
+});
