@@ -11,6 +11,7 @@
  * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings).
  */
 import type { ChatMessage } from 'gpt-tokenizer/GptEncoding';
+import { ChunkCountCache } from './chunk-count-cache.ts';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -60,8 +61,8 @@ export interface TokenCounter {
 }
 
 export interface TokenCounterOptions {
-  /** Chunks kept in the cache before it is emptied (memory stays bounded). */
-  readonly cacheEntries?: number;
+  /** log2 of the cache slots; the cache is emptied when half full (memory stays bounded). */
+  readonly cacheSlotsLog2?: number;
 }
 
 const MAX_CACHED_CHUNK = 128;
@@ -71,21 +72,11 @@ export async function createTokenCounter(
   options: TokenCounterOptions = {},
 ): Promise<TokenCounter> {
   const { api, split } = await loadEncoding(encoding);
-  const cacheEntries = options.cacheEntries ?? 200_000;
-  let cache = new Map<string, number>();
+  const cache = new ChunkCountCache(options.cacheSlotsLog2 ?? 18, (chunk) =>
+    api.countTokens(chunk),
+  );
   const framing = FRAMING_MODEL[encoding];
   const noSpecial = { disallowedSpecial: new Set<string>() };
-
-  const countChunk = (chunk: string): number => {
-    if (chunk.length > MAX_CACHED_CHUNK) return api.countTokens(chunk);
-    let n = cache.get(chunk);
-    if (n === undefined) {
-      n = api.countTokens(chunk);
-      if (cache.size >= cacheEntries) cache = new Map();
-      cache.set(chunk, n);
-    }
-    return n;
-  };
 
   const emptyChat = (messages: number): ChatMessage[] =>
     Array.from({ length: messages }, (_, i) => ({
@@ -103,7 +94,10 @@ export async function createTokenCounter(
       // The split expression matches every character of the text, chunk by chunk.
       while (split.test(text)) {
         const to = split.lastIndex;
-        total += countChunk(text.slice(from, to));
+        total +=
+          to - from > MAX_CACHED_CHUNK
+            ? api.countTokens(text.slice(from, to))
+            : cache.count(text, from, to);
         from = to;
       }
       return total;

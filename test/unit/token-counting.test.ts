@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import o200k from 'gpt-tokenizer/encoding/o200k_base';
 import cl100k from 'gpt-tokenizer/encoding/cl100k_base';
 import { parseTemplate, renderParts, segmentTemplate } from '../../src/convert/prompt-template.ts';
-import { createRequestBuilder } from '../../src/convert/request-builder.ts';
+import { createRequestBuilder, promptTokensOf } from '../../src/convert/request-builder.ts';
 import { createTokenCounter, encodingForModel } from '../../src/convert/token-counter.ts';
 import { prng, createSliceGenerator } from '../support/slice-generator.ts';
 
@@ -46,8 +46,8 @@ const noSpecial = { disallowedSpecial: new Set<string>() };
 
 test('the cached counter gives the tokenizer count for any text, special-token text included', async () => {
   const counters = [
-    [await createTokenCounter('o200k_base', { cacheEntries: 50 }), o200k],
-    [await createTokenCounter('cl100k_base', { cacheEntries: 50 }), cl100k],
+    [await createTokenCounter('o200k_base', { cacheSlotsLog2: 6 }), o200k],
+    [await createTokenCounter('cl100k_base', { cacheSlotsLog2: 6 }), cl100k],
   ] as const;
   const rnd = prng(11);
   for (let i = 0; i < 400; i++) {
@@ -94,27 +94,24 @@ test('segments of a template add up to the count of the whole, whatever the valu
 test('request prompt tokens equal the exact count of the whole chat plus the schema', async () => {
   for (const model of ['gpt-4o-mini', 'gpt-4']) {
     const counter = await createTokenCounter(encodingForModel(model));
-    const builder = createRequestBuilder(
-      {
-        scenario: 'scenario1',
-        model,
-        systemPrompt: 'You explain code.\n',
-        promptTemplate: 'Name: {{name}}\n```\n{{code}}\n```\n\nExplain/{{name}} now.\n// end',
-        responseFormat: 'json_schema',
-        maxCompletionTokens: 100,
-      },
-      counter,
-    );
+    const builder = createRequestBuilder({
+      scenario: 'scenario1',
+      model,
+      systemPrompt: 'You explain code.\n',
+      promptTemplate: 'Name: {{name}}\n```\n{{code}}\n```\n\nExplain/{{name}} now.\n// end',
+      responseFormat: 'json_schema',
+      maxCompletionTokens: 100,
+    });
     const gen = createSliceGenerator({ seed: 9 });
     for (let i = 0; i < 50; i++) {
       const s = gen.next();
-      const built = builder.build(`scenario1_${s.id}`, { name: s.name, code: s.code_snippet });
+      const built = builder.render(`scenario1_${s.id}`, { name: s.name, code: s.code_snippet });
       const body = JSON.parse(built.line).body;
       const exact =
         counter.exactChatTokens(body.messages) +
         counter.count(JSON.stringify(body.response_format));
-      assert.equal(built.promptTokens, exact, `${model} ${s.id}`);
-      assert.equal(built.bytes, Buffer.byteLength(built.line));
+      assert.equal(promptTokensOf(builder, built, counter), exact, `${model} ${s.id}`);
+      assert.ok(built.line.endsWith('}}\n'));
     }
   }
 });
