@@ -6,7 +6,7 @@
  * with its manifest, or no file under a final name (a temporary file and at most an orphan
  * manifest, which `removeLeftovers` clears).
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -21,7 +21,6 @@ import {
   manifestNameFor,
   type FileFill,
 } from './batch-file-plan.ts';
-import type { BuiltRequest } from './request-builder.ts';
 import type { Scenario } from './response-schemas.ts';
 
 export interface BatchInputManifest {
@@ -48,13 +47,60 @@ export interface SealedBatchInput {
   readonly manifest: BatchInputManifest;
 }
 
+/** One request as it goes into a file: its encoded line (with the newline) and its totals. */
+export interface EncodedRequest {
+  readonly line: Uint8Array;
+  readonly promptTokens: number;
+  readonly maxCompletionTokens: number;
+}
+
 export interface BatchInputFile {
   readonly scenario: Scenario;
   readonly model: string;
   readonly fill: FileFill;
-  append(request: BuiltRequest, source: string): Promise<void>;
+  append(request: EncodedRequest, source: string): Promise<void>;
   seal(): Promise<SealedBatchInput>;
   abort(): Promise<void>;
+}
+
+/** Requests are encoded once, into chunks of this size, which are hashed and written as is. */
+export const CHUNK_BYTES = 1024 * 1024;
+
+/** Output chunks of CHUNK_BYTES, reused: writing a file makes no garbage buffers. */
+export interface ChunkPool {
+  take(): Buffer;
+  /** Returns a chunk to the pool (buffers of another size are dropped). */
+  give(chunk: Buffer): void;
+}
+
+export function createChunkPool(max = 8): ChunkPool {
+  const free: Buffer[] = [];
+  return {
+    take: () => free.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES),
+    give(chunk) {
+      if (chunk.length === CHUNK_BYTES && free.length < max) free.push(chunk);
+    },
+  };
+}
+
+/**
+ * The SHA-256 of a file, fed with each chunk once it is written. `update` takes the chunk (it
+ * may carry it to another thread) and gives it back to the pool when hashed.
+ */
+export interface ContentHash {
+  update(chunk: Buffer, length: number): void;
+  digest(): Promise<string>;
+}
+
+export function localContentHash(pool: ChunkPool): ContentHash {
+  const hash = createHash('sha256');
+  return {
+    update(chunk, length) {
+      hash.update(chunk.subarray(0, length));
+      pool.give(chunk);
+    },
+    digest: () => Promise.resolve(hash.digest('hex')),
+  };
 }
 
 export interface OpenBatchInputOptions {
@@ -63,31 +109,49 @@ export interface OpenBatchInputOptions {
   readonly model: string;
   readonly now: () => Date;
   readonly attempt?: number;
+  /** Output chunks (shared by the files of a conversion). */
+  readonly chunks?: ChunkPool;
+  /** Where the content hash is computed (the conversion's helper thread); here by default. */
+  readonly contentHash?: () => ContentHash;
 }
 
-const FLUSH_BYTES = 1024 * 1024;
+/** Chunks queued for the disk before appending waits: writing overlaps converting. */
+const WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
 
 export async function openBatchInputFile(options: OpenBatchInputOptions): Promise<BatchInputFile> {
   const { dir, scenario, model } = options;
   await mkdir(dir, { recursive: true });
   const tmp = tempPathFor(join(dir, `${scenario}_batch_input.jsonl`));
-  const stream: WriteStream = createWriteStream(tmp, { flags: 'wx', flush: true });
+  const stream: WriteStream = createWriteStream(tmp, {
+    flags: 'wx',
+    flush: true,
+    highWaterMark: WRITE_QUEUE_BYTES,
+  });
   await once(stream, 'open');
-  const hash: Hash = createHash('sha256');
+  const pool = options.chunks ?? createChunkPool(2);
+  const hash = options.contentHash?.() ?? localContentHash(pool);
   let fill = EMPTY_FILL;
   let maxCompletion = 0;
   const sources = new Set<string>();
-  let pending: string[] = [];
-  let pendingBytes = 0;
+  let chunk = pool.take();
+  let used = 0;
   let done = false;
 
+  // Each chunk is handed to the hash once written and never touched again here, so that
+  // hashing can take it to another thread without a copy.
+  const writeChunk = async (buffer: Buffer, length: number): Promise<void> => {
+    const ok = stream.write(buffer.subarray(0, length), (err) => {
+      if (!err) hash.update(buffer, length);
+    });
+    if (!ok) await once(stream, 'drain');
+  };
   const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const text = pending.join('');
-    pending = [];
-    pendingBytes = 0;
-    hash.update(text, 'utf8');
-    if (!stream.write(text)) await once(stream, 'drain');
+    if (used === 0) return;
+    const full = chunk;
+    const length = used;
+    chunk = pool.take();
+    used = 0;
+    await writeChunk(full, length);
   };
 
   const close = async (): Promise<void> => {
@@ -103,18 +167,25 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
     },
     async append(request, source) {
       if (done) throw new Error('batch input file already sealed');
-      pending.push(request.line);
-      pendingBytes += request.bytes;
-      fill = addToFill(fill, { bytes: request.bytes, tokens: request.promptTokens });
+      const bytes = request.line.byteLength;
+      if (used + bytes > CHUNK_BYTES) await flush();
+      if (bytes > CHUNK_BYTES) {
+        await writeChunk(Buffer.copyBytesFrom(request.line), bytes);
+      } else {
+        chunk.set(request.line, used);
+        used += bytes;
+      }
+      fill = addToFill(fill, { bytes, tokens: request.promptTokens });
       maxCompletion += request.maxCompletionTokens;
       sources.add(source);
-      if (pendingBytes >= FLUSH_BYTES) await flush();
     },
     async seal() {
       if (done) throw new Error('batch input file already sealed');
       done = true;
       await flush();
+      pool.give(chunk);
       await close();
+      const digest = await hash.digest();
       const timestamp = fileTimestamp(options.now());
       for (let n = 0; ; n++) {
         const name = batchInputName(scenario, timestamp, n);
@@ -135,7 +206,7 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
           bytes: fill.bytes,
           prompt_tokens: fill.tokens,
           max_completion_tokens: maxCompletion,
-          sha256: hash.digest('hex'),
+          sha256: digest,
           created_at: options.now().toISOString(),
           sources: [...sources].sort(),
           attempt: options.attempt ?? 1,

@@ -2,21 +2,26 @@
  * Step 1: reviewed-slice files → batch input files.
  *
  * Streams every reviewed-slice file line by line (constant memory), validates each line, skips
- * slices converted by an earlier run, builds the request of its scenario, and appends it to the
+ * slices converted by an earlier run, renders the request of its scenario, and appends it to the
  * open batch input file of its folder and scenario, starting a new file when a per-file limit
  * would be passed. Each folder of the inbox (`<repo>/`) is mirrored in the batch input stage.
  * Lines that cannot be used go to the rejects report of their file; nothing else is lost.
+ *
+ * It runs as a pipeline over read chunks: a chunk's lines are decided and rendered here, their
+ * variable texts are counted by the token counter (a worker thread on the second core) while
+ * the next chunks are rendered, and requests are placed into files in input order once their
+ * counts are back, so the output is the same whatever the timing.
  */
 import { unlink } from 'node:fs/promises';
-import { join, relative, isAbsolute } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
 import { isReviewedSliceFile } from '../intake/inbox-names.ts';
-import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
-import { parseSliceLine, type ParsedLine } from '../intake/parse-slice.ts';
-import { SeenSliceIds, sliceKey } from '../intake/seen-slice-ids.ts';
+import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
+import { parseSliceLine } from '../intake/parse-slice.ts';
+import { SeenSliceIds } from '../intake/seen-slice-ids.ts';
 import { listFiles, type ListedFile } from '../storage/list-files.ts';
-import { placeRequest, rejectsReportName, type FileLimits } from './batch-file-plan.ts';
+import { EMPTY_FILL, placeRequest, rejectsReportName, type FileLimits } from './batch-file-plan.ts';
 import {
   openBatchInputFile,
   removeLeftovers,
@@ -24,15 +29,20 @@ import {
   type SealedBatchInput,
 } from './batch-input-writer.ts';
 import { CONVERTED_EARLIER, loadConvertedSlices } from './converted-slices.ts';
-import { openRejectsReport, type RejectEntry } from './rejects-report.ts';
+import { openRejectsReport, type RejectEntry, type RejectsReport } from './rejects-report.ts';
 import {
-  buildSliceRequest,
   createRequestBuilder,
+  encodeSliceRequest,
+  fixedPromptTokens,
+  scenarioOf,
   scenarioSpec,
   type ScenarioBuilders,
 } from './request-builder.ts';
+import { ByteSink } from '../storage/byte-sink.ts';
+import type { Slice } from '../intake/slice-schema.ts';
 import type { Scenario } from './response-schemas.ts';
-import { encodingForModel, type EncodingName, type TokenCounter } from './token-counter.ts';
+import type { ConvertHelpers } from './helper-thread-client.ts';
+import { encodingForModel, type EncodingName } from './token-counter.ts';
 
 export interface ConvertOptions {
   readonly reviewedDir: string;
@@ -42,10 +52,11 @@ export interface ConvertOptions {
   readonly config: Config;
   /** The first N slices of each kind, in file order (the seed's --max-scenario1/2). */
   readonly caps?: Partial<Record<Scenario, number | undefined>>;
-  readonly tokenCounter: (encoding: EncodingName) => Promise<TokenCounter>;
+  /** Token counting and output hashing (the helper thread, or inline). */
+  readonly helpers: ConvertHelpers;
   readonly now: () => Date;
   readonly log: Logger;
-  /** Only these files (relative to reviewedDir); all reviewed-slice files when absent. */
+  /** Only these files; all reviewed-slice files under reviewedDir when absent. */
   readonly files?: readonly ListedFile[];
   readonly onProgress?: (progress: ConvertProgress) => void;
 }
@@ -81,6 +92,13 @@ export interface ConvertSummary {
   };
 }
 
+/**
+ * Read chunks rendered ahead of the one being placed: enough to keep both cores busy, few enough
+ * that what is in flight dies young (cheap garbage collection).
+ */
+const IN_FLIGHT = 3;
+const READ_CHUNK_BYTES = 256 * 1024;
+
 function displayName(dataDir: string, path: string): string {
   const rel = relative(dataDir, path);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
@@ -99,26 +117,83 @@ function fileLimits(config: Config, model: string): FileLimits {
   };
 }
 
-export async function createScenarioBuilders(
-  config: Config,
-  tokenCounter: (encoding: EncodingName) => Promise<TokenCounter>,
-): Promise<ScenarioBuilders> {
-  const s1 = scenarioSpec('scenario1', config.scenarios.scenario1, config.model);
-  const s2 = scenarioSpec('scenario2', config.scenarios.scenario2, config.model);
+export function createScenarioBuilders(config: Config): ScenarioBuilders {
   return {
-    scenario1: createRequestBuilder(s1, await tokenCounter(encodingForModel(s1.model))),
-    scenario2: createRequestBuilder(s2, await tokenCounter(encodingForModel(s2.model))),
+    scenario1: createRequestBuilder(
+      scenarioSpec('scenario1', config.scenarios.scenario1, config.model),
+    ),
+    scenario2: createRequestBuilder(
+      scenarioSpec('scenario2', config.scenarios.scenario2, config.model),
+    ),
     focus: config.scenarios.scenario1.focus,
     requirements: config.scenarios.scenario2.requirements,
   };
 }
 
+/** One input file while it is converted. */
+interface InputFile {
+  readonly listed: ListedFile;
+  readonly sourceName: string;
+  readonly sourceIndex: number;
+  readonly outDir: string;
+  readonly report: RejectsReport;
+  readonly reportPath: string;
+  readonly summary: {
+    lines: number;
+    converted: Record<Scenario, number>;
+    alreadyConverted: number;
+    overCap: number;
+  };
+}
+
+type Item =
+  | {
+      readonly kind: 'reject';
+      readonly lineNo: number;
+      readonly entry: Omit<RejectEntry, 'file' | 'line'>;
+    }
+  | {
+      readonly kind: 'request';
+      readonly lineNo: number;
+      readonly sliceId: string;
+      readonly scenario: Scenario;
+      readonly maxCompletionTokens: number;
+      /** The encoded line is `bytes[start, end)` of its chunk. */
+      readonly start: number;
+      readonly end: number;
+      /** Its variable-text counts are `[offset, offset + texts)` of its encoding's answer. */
+      readonly encoding: EncodingName;
+      readonly offset: number;
+      readonly texts: number;
+    };
+
+interface Chunk {
+  readonly file: InputFile;
+  readonly items: readonly Item[];
+  /** The chunk's request lines, encoded as they were rendered (off the JS heap). */
+  readonly sink: ByteSink;
+  readonly counts: ReadonlyMap<EncodingName, Promise<Int32Array>>;
+}
+
 export async function convertReviewedSlices(options: ConvertOptions): Promise<ConvertSummary> {
   const { config, log, now } = options;
-  const files =
-    options.files ?? (await listFiles(options.reviewedDir, (rel) => isReviewedSliceFile(rel)));
+  // Folder by folder (slice ids are unique within a repo folder), in a stable order.
+  const files = [
+    ...(options.files ?? (await listFiles(options.reviewedDir, (rel) => isReviewedSliceFile(rel)))),
+  ].sort((a, b) =>
+    a.relDir === b.relDir ? (a.rel < b.rel ? -1 : 1) : a.relDir < b.relDir ? -1 : 1,
+  );
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
-  const builders = await createScenarioBuilders(config, options.tokenCounter);
+  const builders = createScenarioBuilders(config);
+  const scenarios = { scenario1: builders.scenario1, scenario2: builders.scenario2 } as const;
+  const encodings: Record<Scenario, EncodingName> = {
+    scenario1: encodingForModel(builders.scenario1.spec.model),
+    scenario2: encodingForModel(builders.scenario2.spec.model),
+  };
+  const fixedTokens: Record<Scenario, number> = {
+    scenario1: await fixedPromptTokens(builders.scenario1, options.helpers),
+    scenario2: await fixedPromptTokens(builders.scenario2, options.helpers),
+  };
   const limits: Record<Scenario, FileLimits> = {
     scenario1: fileLimits(config, builders.scenario1.spec.model),
     scenario2: fileLimits(config, builders.scenario2.spec.model),
@@ -128,23 +203,138 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     scenario2: options.caps?.scenario2 ?? config.limits.max_scenario2 ?? Number.POSITIVE_INFINITY,
   };
 
-  const seen = await loadConvertedSlices(options.batchInputDir, new SeenSliceIds(1 << 16));
+  // The ids of the repo folder being read: converted earlier, or seen in this run.
+  let seen = new SeenSliceIds();
+  let seenDir: string | undefined;
   const sourceNames: string[] = [];
   const outputs: SealedBatchInput[] = [];
   const inputs: InputFileSummary[] = [];
-  const converted: Record<Scenario, number> = { scenario1: 0, scenario2: 0 };
+  const taken: Record<Scenario, number> = { scenario1: 0, scenario2: 0 };
+  const cleanedDirs = new Set<string>();
   let bytesBefore = 0;
-  let slicesDone = 0;
+  let slicesRendered = 0;
 
-  const writers = new Map<Scenario, BatchInputFile>();
-  let writersDir = '';
-  const sealAll = async (): Promise<void> => {
-    for (const [scenario, w] of writers) {
-      writers.delete(scenario);
-      if (w.fill.requests === 0) {
-        await w.abort();
+  // ---- Deciding and rendering, in input order ----
+
+  type Decision =
+    | Extract<Item, { kind: 'reject' }>
+    | {
+        readonly kind: 'convert';
+        readonly lineNo: number;
+        readonly slice: Slice;
+        readonly scenario: Scenario;
+      };
+
+  const decide = (raw: RawLine, file: InputFile): Decision | undefined => {
+    if (raw.kind === 'invalid_utf8') {
+      return {
+        kind: 'reject',
+        lineNo: raw.lineNo,
+        entry: {
+          code: 'invalid_utf8',
+          reason: `not valid UTF-8 (${raw.bytes} bytes); the line was not read`,
+        },
+      };
+    }
+    if (raw.kind === 'too_long') {
+      return {
+        kind: 'reject',
+        lineNo: raw.lineNo,
+        entry: {
+          code: 'line_too_long',
+          reason: `line of ${raw.bytes} bytes is longer than the ${DEFAULT_MAX_LINE_BYTES}-byte limit`,
+        },
+      };
+    }
+    const parsed = parseSliceLine(raw.text);
+    if (!parsed.ok) {
+      const { ok: _ok, ...entry } = parsed;
+      return { kind: 'reject', lineNo: raw.lineNo, entry };
+    }
+    const slice = parsed.slice;
+    const first = seen.get(slice.id);
+    if (first?.source === CONVERTED_EARLIER) {
+      file.summary.alreadyConverted++;
+      return undefined;
+    }
+    if (first !== undefined) {
+      return {
+        kind: 'reject',
+        lineNo: raw.lineNo,
+        entry: {
+          code: 'duplicate_id',
+          reason: `duplicate id ${JSON.stringify(slice.id)} (first seen in ${sourceNames[first.source]} line ${first.lineNo})`,
+          field: 'id',
+          id: slice.id,
+        },
+      };
+    }
+    const scenario = scenarioOf(slice);
+    if (taken[scenario] >= caps[scenario]) {
+      // Not converted, so not remembered: a later run with a larger cap converts it.
+      file.summary.overCap++;
+      return undefined;
+    }
+    taken[scenario]++;
+    seen.add(slice.id, { source: file.sourceIndex, lineNo: raw.lineNo });
+    return { kind: 'convert', lineNo: raw.lineNo, slice, scenario };
+  };
+
+  // A chunk's sink is reused once its requests are in their files: no garbage buffers.
+  const sinks: ByteSink[] = [];
+  const renderChunk = (raws: readonly RawLine[], inputBytes: number, file: InputFile): Chunk => {
+    const items: Item[] = [];
+    const texts = new Map<EncodingName, string[]>();
+    const sink = sinks.pop() ?? new ByteSink(Math.max(64 * 1024, inputBytes * 3));
+    for (const raw of raws) {
+      file.summary.lines = raw.lineNo;
+      const d = decide(raw, file);
+      if (d === undefined) continue;
+      if (d.kind === 'reject') {
+        items.push(d);
         continue;
       }
+      const start = sink.length;
+      const info = encodeSliceRequest(builders, sink, d.slice, file.listed.relDir);
+      const encoding = encodings[d.scenario];
+      let list = texts.get(encoding);
+      if (list === undefined) texts.set(encoding, (list = []));
+      items.push({
+        kind: 'request',
+        lineNo: d.lineNo,
+        sliceId: d.slice.id,
+        scenario: d.scenario,
+        maxCompletionTokens: info.maxCompletionTokens,
+        start,
+        end: sink.length,
+        encoding,
+        offset: list.length,
+        texts: info.variableTexts.length,
+      });
+      for (const t of info.variableTexts) list.push(t);
+      slicesRendered++;
+    }
+    const counts = new Map<EncodingName, Promise<Int32Array>>();
+    for (const [encoding, list] of texts) {
+      counts.set(encoding, options.helpers.countTexts(encoding, list));
+    }
+    return { file, items, sink, counts };
+  };
+
+  // ---- Placing into files, in input order ----
+
+  const writers = new Map<Scenario, BatchInputFile>();
+  let writersDir: string | undefined;
+  let currentFile: InputFile | undefined;
+
+  // Sealing (flush, fsync, manifest, final name) runs in the background, one file after the
+  // other so that names are given in order, while the next requests are placed.
+  let sealing: Promise<void> = Promise.resolve();
+  const seal = (scenario: Scenario): void => {
+    const w = writers.get(scenario);
+    if (w === undefined) return;
+    writers.delete(scenario);
+    sealing = sealing.then(async () => {
       const sealed = await w.seal();
       outputs.push(sealed);
       log.info(
@@ -155,158 +345,169 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         },
         `wrote ${sealed.manifest.file}: ${sealed.manifest.requests} requests, ${sealed.manifest.prompt_tokens} prompt tokens`,
       );
-    }
+    });
   };
-  const abortAll = async (): Promise<void> => {
-    for (const w of writers.values()) await w.abort();
-    writers.clear();
+  const sealAll = (): void => {
+    for (const scenario of [...writers.keys()]) seal(scenario);
   };
 
+  const finishFile = async (file: InputFile): Promise<void> => {
+    const published = await file.report.close();
+    if (published === undefined) await unlink(file.reportPath).catch(() => undefined);
+    const s = file.summary;
+    inputs.push({
+      file: file.sourceName,
+      ...s,
+      rejected: file.report.count,
+      rejectsReport: published,
+    });
+    log.info(
+      {
+        file: file.sourceName,
+        lines: s.lines,
+        scenario1: s.converted.scenario1,
+        scenario2: s.converted.scenario2,
+        rejected: file.report.count,
+        alreadyConverted: s.alreadyConverted,
+        overCap: s.overCap,
+      },
+      `read ${file.sourceName}: ${s.converted.scenario1 + s.converted.scenario2} slices converted, ${file.report.count} rejected`,
+    );
+  };
+
+  const place = async (chunk: Chunk): Promise<void> => {
+    const { file } = chunk;
+    if (currentFile !== file) {
+      if (currentFile !== undefined) await finishFile(currentFile);
+      currentFile = file;
+    }
+    if (writersDir !== file.listed.relDir) {
+      sealAll();
+      writersDir = file.listed.relDir;
+    }
+    const counts = new Map<EncodingName, Int32Array>();
+    for (const [encoding, p] of chunk.counts) counts.set(encoding, await p);
+    for (const item of chunk.items) {
+      if (item.kind === 'reject') {
+        await file.report.add({ file: file.sourceName, line: item.lineNo, ...item.entry });
+        continue;
+      }
+      const { scenario } = item;
+      const textCounts = counts.get(item.encoding)!;
+      let promptTokens = fixedTokens[scenario];
+      for (let i = 0; i < item.texts; i++) promptTokens += textCounts[item.offset + i]!;
+      const lineBytes = item.end - item.start;
+      let writer = writers.get(scenario);
+      const placement = placeRequest(
+        writer?.fill ?? EMPTY_FILL,
+        { bytes: lineBytes, tokens: promptTokens },
+        limits[scenario],
+      );
+      if (placement === 'too_large') {
+        const l = limits[scenario];
+        const why =
+          lineBytes > l.maxBytes
+            ? `${lineBytes} bytes, more than limits.max_bytes_per_file (${l.maxBytes})`
+            : `${promptTokens} prompt tokens, more than the per-file token limit (${l.maxTokens})`;
+        await file.report.add({
+          file: file.sourceName,
+          line: item.lineNo,
+          code: 'request_too_large',
+          reason: `its request alone is ${why}`,
+          id: item.sliceId,
+        });
+        continue;
+      }
+      if (placement === 'next_file') {
+        seal(scenario);
+        writer = undefined;
+      }
+      if (writer === undefined) {
+        writer = await openBatchInputFile({
+          dir: file.outDir,
+          scenario,
+          model: scenarios[scenario].spec.model,
+          now,
+          chunks: options.helpers.chunks,
+          contentHash: () => options.helpers.startHash(),
+        });
+        writers.set(scenario, writer);
+      }
+      await writer.append(
+        {
+          line: chunk.sink.bytes.subarray(item.start, item.end),
+          promptTokens,
+          maxCompletionTokens: item.maxCompletionTokens,
+        },
+        file.sourceName,
+      );
+      file.summary.converted[scenario]++;
+    }
+  };
+
+  const queue: Chunk[] = [];
+  const placeAndRecycle = async (chunk: Chunk): Promise<void> => {
+    await place(chunk);
+    chunk.sink.reset();
+    sinks.push(chunk.sink);
+  };
+  const openFiles: InputFile[] = [];
   try {
-    for (const file of files) {
-      const outDir = join(options.batchInputDir, ...file.relDir.split('/').filter(Boolean));
-      if (file.relDir !== writersDir || writers.size === 0) {
-        await sealAll();
-        writersDir = file.relDir;
+    for (const listed of files) {
+      const outDir = join(options.batchInputDir, ...listed.relDir.split('/').filter(Boolean));
+      if (!cleanedDirs.has(outDir)) {
+        cleanedDirs.add(outDir);
         await removeLeftovers(outDir, 60 * 60 * 1000, now());
       }
-      const sourceName = displayName(options.dataDir, file.path);
-      const sourceIndex = sourceNames.push(sourceName) - 1;
-      const reportPath = join(outDir, rejectsReportName(file.rel.split('/').pop()!));
-      const report = openRejectsReport(reportPath);
-      const summary = {
-        file: sourceName,
-        lines: 0,
-        converted: { scenario1: 0, scenario2: 0 } as Record<Scenario, number>,
-        rejected: 0,
-        alreadyConverted: 0,
-        overCap: 0,
-      };
-      const reject = (line: number, r: Omit<RejectEntry, 'file' | 'line'>): Promise<void> =>
-        report.add({ file: sourceName, line, ...r });
-
-      try {
-        for await (const batch of readLineBatches(file.path, {
-          onBytes: (n) =>
-            options.onProgress?.({
-              bytesDone: bytesBefore + n,
-              bytesTotal,
-              slices: slicesDone,
-            }),
-        })) {
-          for (const raw of batch) {
-            summary.lines = raw.lineNo;
-            await handleLine(raw);
-          }
-        }
-      } catch (err) {
-        await report.abort();
-        throw err;
+      if (seenDir !== listed.relDir) {
+        // Files come folder by folder: the previous folder's ids are no longer needed.
+        seenDir = listed.relDir;
+        seen = await loadConvertedSlices(outDir);
       }
-      const published = await report.close();
-      if (published === undefined) await unlink(reportPath).catch(() => undefined);
-      summary.rejected = report.count;
-      inputs.push({ ...summary, rejectsReport: published });
-      bytesBefore += file.size;
-      log.info(
-        {
-          file: sourceName,
-          lines: summary.lines,
-          scenario1: summary.converted.scenario1,
-          scenario2: summary.converted.scenario2,
-          rejected: summary.rejected,
-          alreadyConverted: summary.alreadyConverted,
-          overCap: summary.overCap,
+      const sourceName = displayName(options.dataDir, listed.path);
+      const reportPath = join(outDir, rejectsReportName(listed.rel.split('/').pop()!));
+      const file: InputFile = {
+        listed,
+        sourceName,
+        sourceIndex: sourceNames.push(sourceName) - 1,
+        outDir,
+        report: openRejectsReport(reportPath),
+        reportPath,
+        summary: {
+          lines: 0,
+          converted: { scenario1: 0, scenario2: 0 },
+          alreadyConverted: 0,
+          overCap: 0,
         },
-        `read ${sourceName}: ${summary.converted.scenario1 + summary.converted.scenario2} slices converted, ${summary.rejected} rejected`,
-      );
-
-      async function handleLine(raw: RawLine): Promise<void> {
-        if (raw.kind === 'invalid_utf8') {
-          return reject(raw.lineNo, {
-            code: 'invalid_utf8',
-            reason: `not valid UTF-8 (${raw.bytes} bytes); the line was not read`,
-          });
-        }
-        if (raw.kind === 'too_long') {
-          return reject(raw.lineNo, {
-            code: 'line_too_long',
-            reason: `line of ${raw.bytes} bytes is longer than the ${16 * 1024 * 1024}-byte limit`,
-          });
-        }
-        const parsed: ParsedLine = parseSliceLine(raw.text);
-        if (!parsed.ok) {
-          const { ok: _ok, ...rest } = parsed;
-          return reject(raw.lineNo, rest);
-        }
-        const slice = parsed.slice;
-        const key = sliceKey(file.relDir, slice.id);
-        const scenario: Scenario = slice.type === 'function' ? 'scenario1' : 'scenario2';
-        if (seen.has(key)) {
-          const first = seen.add(key, { source: sourceIndex, lineNo: raw.lineNo });
-          if (first?.source === CONVERTED_EARLIER) {
-            summary.alreadyConverted++;
-            return;
-          }
-          const where =
-            first === undefined
-              ? ''
-              : ` (first seen in ${sourceNames[first.source]} line ${first.lineNo})`;
-          return reject(raw.lineNo, {
-            code: 'duplicate_id',
-            reason: `duplicate id ${JSON.stringify(slice.id)}${where}`,
-            field: 'id',
-            id: slice.id,
-          });
-        }
-        if (converted[scenario] >= caps[scenario]) {
-          summary.overCap++;
-          return;
-        }
-        const { request } = buildSliceRequest(builders, slice, file.relDir);
-        let writer = writers.get(scenario);
-        const placement = placeRequest(
-          writer?.fill ?? { requests: 0, bytes: 0, tokens: 0 },
-          { bytes: request.bytes, tokens: request.promptTokens },
-          limits[scenario],
-        );
-        if (placement === 'too_large') {
-          const l = limits[scenario];
-          const why =
-            request.bytes > l.maxBytes
-              ? `${request.bytes} bytes, more than limits.max_bytes_per_file (${l.maxBytes})`
-              : `${request.promptTokens} prompt tokens, more than the per-file token limit (${l.maxTokens})`;
-          return reject(raw.lineNo, {
-            code: 'request_too_large',
-            reason: `its request alone is ${why}`,
-            id: slice.id,
-          });
-        }
-        if (placement === 'next_file' && writer !== undefined) {
-          writers.delete(scenario);
-          const sealed = await writer.seal();
-          outputs.push(sealed);
-          writer = undefined;
-        }
-        if (writer === undefined) {
-          writer = await openBatchInputFile({
-            dir: outDir,
-            scenario,
-            model: (scenario === 'scenario1' ? builders.scenario1 : builders.scenario2).spec.model,
-            now,
-          });
-          writers.set(scenario, writer);
-        }
-        await writer.append(request, sourceName);
-        seen.add(key, { source: sourceIndex, lineNo: raw.lineNo });
-        converted[scenario]++;
-        summary.converted[scenario]++;
-        slicesDone++;
+      };
+      openFiles.push(file);
+      let readSoFar = 0;
+      let chunkBytes = 0;
+      for await (const raws of readLineBatches(listed.path, {
+        chunkBytes: READ_CHUNK_BYTES,
+        onBytes: (n) => {
+          chunkBytes = n - readSoFar;
+          readSoFar = n;
+          options.onProgress?.({ bytesDone: bytesBefore + n, bytesTotal, slices: slicesRendered });
+        },
+      })) {
+        queue.push(renderChunk(raws, chunkBytes, file));
+        while (queue.length > IN_FLIGHT) await placeAndRecycle(queue.shift()!);
       }
+      // A file without any line still gets its summary (and clears a stale report).
+      if (queue.length === 0 || queue[queue.length - 1]!.file !== file) {
+        queue.push({ file, items: [], sink: sinks.pop() ?? new ByteSink(0), counts: new Map() });
+      }
+      bytesBefore += listed.size;
     }
-    await sealAll();
+    while (queue.length > 0) await placeAndRecycle(queue.shift()!);
+    if (currentFile !== undefined) await finishFile(currentFile);
+    sealAll();
+    await sealing;
   } catch (err) {
-    await abortAll();
+    await sealing.catch(() => undefined);
+    for (const w of writers.values()) await w.abort();
+    for (const f of openFiles) await f.report.abort();
     throw err;
   }
 
@@ -318,7 +519,10 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       files: files.length,
       bytes: bytesTotal,
       lines: sum((i) => i.lines),
-      converted,
+      converted: {
+        scenario1: sum((i) => i.converted.scenario1),
+        scenario2: sum((i) => i.converted.scenario2),
+      },
       rejected: sum((i) => i.rejected),
       alreadyConverted: sum((i) => i.alreadyConverted),
       overCap: sum((i) => i.overCap),

@@ -1,11 +1,13 @@
 /**
  * Which slices were already converted: the batch input files themselves are the record (a
  * file under a final name is complete, see batch-input-writer.ts), so the set is rebuilt from
- * their `custom_id`s and can never disagree with them.
+ * their `custom_id`s and can never disagree with them. Slice ids are unique within a repo
+ * folder, so the set is built one folder at a time.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
-import { SeenSliceIds, sliceKey } from '../intake/seen-slice-ids.ts';
-import { listFiles } from '../storage/list-files.ts';
+import { SeenSliceIds } from '../intake/seen-slice-ids.ts';
 import { isBatchInputName } from './batch-file-plan.ts';
 
 /** The `source` recorded for slices converted by an earlier run. */
@@ -39,21 +41,28 @@ function customIdOfLine(text: string): string | undefined {
   }
 }
 
-/** Adds every slice of every batch input file under `batchInputDir` to `seen`. */
+/**
+ * Adds the slice ids of the batch input files directly in `folder` (one repo folder of the batch
+ * input stage; its sub-folders are other repos) to `seen`.
+ */
 export async function loadConvertedSlices(
-  batchInputDir: string,
+  folder: string,
   seen: SeenSliceIds = new SeenSliceIds(),
 ): Promise<SeenSliceIds> {
-  const files = await listFiles(batchInputDir, (rel) => isBatchInputName(rel.split('/').pop()!));
-  for (const file of files) {
-    for await (const batch of readLineBatches(file.path)) {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return seen;
+    throw err;
+  }
+  for (const name of names.filter(isBatchInputName).sort()) {
+    for await (const batch of readLineBatches(join(folder, name))) {
       for (const line of batch) {
         if (line.kind !== 'text') continue;
         const customId = customIdOfLine(line.text);
         const sliceId = customId === undefined ? undefined : sliceIdOfCustomId(customId);
-        if (sliceId !== undefined) {
-          seen.add(sliceKey(file.relDir, sliceId), { source: CONVERTED_EARLIER, lineNo: 0 });
-        }
+        if (sliceId !== undefined) seen.add(sliceId, { source: CONVERTED_EARLIER, lineNo: 0 });
       }
     }
   }

@@ -1,28 +1,37 @@
 /**
- * Slice → one Batch API request line, per scenario. Pure apart from the token counter it is
- * given (a pure function of its input, with a cache).
+ * Slice → one Batch API request line, per scenario. Pure.
  *
  * Everything that does not depend on the slice is prepared once: the JSON text around the user
- * message, the token count of the system prompt, of the fixed template segments, of the chat
- * framing and of the response schema. Per slice only the variable segments are rendered,
- * JSON-escaped and counted.
+ * message, and the texts whose tokens every request shares (system prompt, fixed template
+ * segments, response schema), counted once. Per slice only the variable segments are rendered
+ * and JSON-escaped; they are returned so that their tokens can be counted (in another thread).
  */
 import type { ScenarioConfig } from '../config/schema.ts';
 import type { ClassSlice, FunctionSlice } from '../intake/slice-schema.ts';
+import { ByteSink } from '../storage/byte-sink.ts';
 import { parseTemplate, renderParts, segmentTemplate } from './prompt-template.ts';
 import { answerJsonSchema, type Scenario } from './response-schemas.ts';
 import { scenario1Values, scenario2Values, type Requirement } from './slice-fields.ts';
-import type { TokenCounter } from './token-counter.ts';
+import type { TextTokenCounter } from './helper-thread-client.ts';
+import { encodingForModel, type TokenCounter } from './token-counter.ts';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 
-export interface BuiltRequest {
+/** A request line, with what its prompt tokens depend on besides the fixed part. */
+export interface RenderedRequest {
   readonly customId: string;
   /** The JSON line, with its newline. */
   readonly line: string;
-  readonly bytes: number;
-  readonly promptTokens: number;
+  /** Texts whose token counts, plus the template's fixed tokens, are the prompt tokens. */
+  readonly variableTexts: readonly string[];
   /** The largest number of completion tokens the request may use. */
+  readonly maxCompletionTokens: number;
+}
+
+/** What is left to know of a request once its line is encoded. */
+export interface EncodedRequestInfo {
+  readonly customId: string;
+  readonly variableTexts: readonly string[];
   readonly maxCompletionTokens: number;
 }
 
@@ -77,59 +86,109 @@ export function responseFormatOf(spec: ScenarioRequestSpec): Record<string, unkn
 
 export interface RequestBuilder {
   readonly spec: ScenarioRequestSpec;
-  /** Tokens every request of this scenario has whatever the slice (framing, system, fixed text). */
-  readonly fixedPromptTokens: number;
-  build(customId: string, values: Readonly<Record<string, string>>): BuiltRequest;
+  /** Texts every request of this scenario has, whatever the slice: counted once. */
+  readonly fixedTexts: readonly string[];
+  /** Chat messages per request (their framing is counted once too). */
+  readonly messages: number;
+  /** Encodes the request line (UTF-8, with its newline) into `sink`. */
+  encodeInto(
+    sink: ByteSink,
+    customId: string,
+    values: Readonly<Record<string, string>>,
+  ): EncodedRequestInfo;
+  /** The same request as a string (tests, small jobs). */
+  render(customId: string, values: Readonly<Record<string, string>>): RenderedRequest;
 }
 
-export function createRequestBuilder(
-  spec: ScenarioRequestSpec,
-  counter: TokenCounter,
-): RequestBuilder {
+/** The JSON string escape of `text` without its quotes. */
+function escaped(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
+}
+
+export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder {
   const segments = segmentTemplate(parseTemplate(spec.promptTemplate));
   const responseFormat = responseFormatOf(spec);
-  let fixed = counter.chatFramingTokens(2) + counter.count(spec.systemPrompt);
-  for (const s of segments) if (s.kind === 'fixed') fixed += counter.count(s.text);
+  const fixedTexts = [spec.systemPrompt];
+  for (const s of segments) if (s.kind === 'fixed') fixedTexts.push(s.text);
   // The API turns a response schema into prompt text in a way it does not publish; we count the
-  // schema's JSON, a stable over-estimate of the same order.
+  // schema's JSON, a stable estimate of the same order, the same for every request.
   if (responseFormat !== undefined && spec.responseFormat === 'json_schema') {
-    fixed += counter.count(JSON.stringify(responseFormat));
+    fixedTexts.push(JSON.stringify(responseFormat));
   }
 
-  const head = '{"custom_id":';
-  const mid =
+  // Everything constant is encoded once; per request only the custom_id and the variable
+  // segments are escaped and encoded, the rest is copied.
+  const head = Buffer.from('{"custom_id":');
+  const mid = Buffer.from(
     `,"method":"POST","url":${JSON.stringify(BATCH_ENDPOINT)},"body":{"model":${JSON.stringify(spec.model)},` +
-    `"messages":[{"role":"system","content":${JSON.stringify(spec.systemPrompt)}},{"role":"user","content":`;
-  let tail = `}],"max_completion_tokens":${spec.maxCompletionTokens}`;
-  if (spec.temperature !== undefined) tail += `,"temperature":${spec.temperature}`;
-  if (responseFormat !== undefined) tail += `,"response_format":${JSON.stringify(responseFormat)}`;
-  tail += '}}\n';
+      `"messages":[{"role":"system","content":${JSON.stringify(spec.systemPrompt)}},{"role":"user","content":"`,
+  );
+  let tailText = `"}],"max_completion_tokens":${spec.maxCompletionTokens}`;
+  if (spec.temperature !== undefined) tailText += `,"temperature":${spec.temperature}`;
+  if (responseFormat !== undefined)
+    tailText += `,"response_format":${JSON.stringify(responseFormat)}`;
+  const tail = Buffer.from(`${tailText}}}\n`);
+  const pieces = segments.map((s) =>
+    s.kind === 'fixed' ? { fixed: Buffer.from(escaped(s.text)) } : { parts: s.parts },
+  );
+
+  const encodeInto = (
+    sink: ByteSink,
+    customId: string,
+    values: Readonly<Record<string, string>>,
+  ): EncodedRequestInfo => {
+    const variableTexts: string[] = [];
+    sink.writeBytes(head);
+    sink.writeString(JSON.stringify(customId));
+    sink.writeBytes(mid);
+    for (const p of pieces) {
+      if (p.fixed !== undefined) {
+        sink.writeBytes(p.fixed);
+      } else {
+        const text = renderParts(p.parts, values);
+        variableTexts.push(text);
+        sink.writeString(escaped(text));
+      }
+    }
+    sink.writeBytes(tail);
+    return { customId, variableTexts, maxCompletionTokens: spec.maxCompletionTokens };
+  };
 
   return {
     spec,
-    fixedPromptTokens: fixed,
-    build(customId, values) {
-      let user = '';
-      let tokens = fixed;
-      for (const s of segments) {
-        if (s.kind === 'fixed') {
-          user += s.text;
-        } else {
-          const text = renderParts(s.parts, values);
-          user += text;
-          tokens += counter.count(text);
-        }
-      }
-      const line = head + JSON.stringify(customId) + mid + JSON.stringify(user) + tail;
-      return {
-        customId,
-        line,
-        bytes: Buffer.byteLength(line),
-        promptTokens: tokens,
-        maxCompletionTokens: spec.maxCompletionTokens,
-      };
+    fixedTexts,
+    messages: 2,
+    encodeInto,
+    render(customId, values) {
+      const sink = new ByteSink(4096);
+      const info = encodeInto(sink, customId, values);
+      return { ...info, line: sink.bytes.toString('utf8') };
     },
   };
+}
+
+/** The tokens every request of a builder has (framing, system prompt, fixed text, schema). */
+export async function fixedPromptTokens(
+  builder: RequestBuilder,
+  counter: TextTokenCounter,
+): Promise<number> {
+  const encoding = encodingForModel(builder.spec.model);
+  const counts = await counter.countTexts(encoding, builder.fixedTexts);
+  return (
+    (await counter.framingTokens(encoding, builder.messages)) + counts.reduce((a, b) => a + b, 0)
+  );
+}
+
+/** Prompt tokens of one request with a synchronous counter (tests, estimates). */
+export function promptTokensOf(
+  builder: RequestBuilder,
+  request: RenderedRequest,
+  counter: TokenCounter,
+): number {
+  let n = counter.chatFramingTokens(builder.messages);
+  for (const t of builder.fixedTexts) n += counter.count(t);
+  for (const t of request.variableTexts) n += counter.count(t);
+  return n;
 }
 
 export interface ScenarioBuilders {
@@ -139,23 +198,23 @@ export interface ScenarioBuilders {
   readonly requirements: readonly Requirement[];
 }
 
-/** The request of a slice in its scenario (functions → scenario 1, classes → scenario 2). */
-export function buildSliceRequest(
+/** The scenario of a slice: functions → scenario 1, classes → scenario 2. */
+export function scenarioOf(slice: FunctionSlice | ClassSlice): Scenario {
+  return slice.type === 'function' ? 'scenario1' : 'scenario2';
+}
+
+/** Encodes the request of a slice in its scenario into `sink`. */
+export function encodeSliceRequest(
   builders: ScenarioBuilders,
+  sink: ByteSink,
   slice: FunctionSlice | ClassSlice,
   repo: string,
   attempt = 1,
-): { scenario: Scenario; request: BuiltRequest } {
+): EncodedRequestInfo {
   if (slice.type === 'function') {
     const values = scenario1Values(slice, repo, builders.focus);
-    return {
-      scenario: 'scenario1',
-      request: builders.scenario1.build(customIdFor('scenario1', slice.id, attempt), values),
-    };
+    return builders.scenario1.encodeInto(sink, customIdFor('scenario1', slice.id, attempt), values);
   }
   const values = scenario2Values(slice, repo, builders.requirements);
-  return {
-    scenario: 'scenario2',
-    request: builders.scenario2.build(customIdFor('scenario2', slice.id, attempt), values),
-  };
+  return builders.scenario2.encodeInto(sink, customIdFor('scenario2', slice.id, attempt), values);
 }

@@ -4,10 +4,11 @@
  * Works on bytes, so that invalid UTF-8 is reported for the line it is on instead of being
  * replaced by U+FFFD. Skips a UTF-8 byte-order mark at the start of the file, accepts CRLF and
  * LF endings, numbers lines from 1 (empty lines count, as an editor counts them), and never holds
- * more than one line plus one read chunk: a line longer than `maxLineBytes` is reported and
- * skipped without being buffered.
+ * more than one line plus two read buffers: a line longer than `maxLineBytes` is reported and
+ * skipped without being buffered. The two read buffers are reused for the whole file (one is
+ * read into while the lines of the other are handed out), so reading makes no garbage.
  */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 
 export type RawLine =
@@ -27,10 +28,6 @@ export interface ReadLinesOptions {
   readonly chunkBytes?: number;
   /** Called after each chunk with the number of bytes read so far (progress). */
   readonly onBytes?: (bytesRead: number) => void;
-  /** Start reading at this byte offset (it must be the start of a line). */
-  readonly start?: number;
-  /** Line number of the line at `start`. */
-  readonly firstLineNo?: number;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -39,88 +36,102 @@ const CR = 0x0d;
 
 /**
  * Yields the lines of a file in batches (one batch per read chunk, so that the caller pays one
- * `await` per chunk and not per line). Empty lines are not yielded but are counted.
+ * `await` per chunk and not per line). Empty lines are not yielded but are counted. The lines
+ * of a batch are strings: nothing in them refers to the read buffers.
  */
 export async function* readLineBatches(
   path: string,
   options: ReadLinesOptions = {},
 ): AsyncGenerator<RawLine[]> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const start = options.start ?? 0;
-  const stream = createReadStream(path, {
-    highWaterMark: options.chunkBytes ?? 1024 * 1024,
-    start,
-  });
-  let lineNo = (options.firstLineNo ?? 1) - 1;
-  let bytesRead = start;
-  let atFileStart = start === 0;
-  // Pieces of the line that started in an earlier chunk.
-  let carry: Buffer[] = [];
-  let carryBytes = 0;
-  // The current line is longer than allowed: we only count its bytes until its end.
-  let overlong = false;
+  const chunkBytes = options.chunkBytes ?? 256 * 1024;
+  const handle = await open(path, 'r');
+  // The read ahead, awaited before the file is closed (also when the caller stops early).
+  let reading: Promise<{ bytesRead: number }> | undefined;
+  try {
+    let position = 0;
+    let lineNo = 0;
+    let atFileStart = true;
+    // Pieces of the line that started in an earlier chunk.
+    let carry: Buffer[] = [];
+    let carryBytes = 0;
+    // The current line is longer than allowed: only its bytes are counted until its end.
+    let overlong = false;
 
-  const finish = (piece: Buffer, out: RawLine[]): void => {
-    lineNo++;
-    let total = carryBytes + piece.length;
-    if (overlong) {
-      out.push({ kind: 'too_long', lineNo, bytes: total });
-    } else {
-      let line = carry.length === 0 ? piece : Buffer.concat([...carry, piece], total);
-      if (line.length > 0 && line[line.length - 1] === CR) {
-        line = line.subarray(0, line.length - 1);
-        total = line.length;
-      }
-      if (line.length > maxLineBytes) {
+    const finish = (piece: Buffer, out: RawLine[]): void => {
+      lineNo++;
+      let total = carryBytes + piece.length;
+      if (overlong) {
         out.push({ kind: 'too_long', lineNo, bytes: total });
-      } else if (line.length > 0) {
-        if (isUtf8(line)) {
-          out.push({ kind: 'text', lineNo, text: line.toString('utf8'), bytes: total });
-        } else {
-          out.push({ kind: 'invalid_utf8', lineNo, bytes: total });
+      } else {
+        let line = carry.length === 0 ? piece : Buffer.concat([...carry, piece], total);
+        if (line.length > 0 && line[line.length - 1] === CR) {
+          line = line.subarray(0, line.length - 1);
+          total = line.length;
+        }
+        if (line.length > maxLineBytes) {
+          out.push({ kind: 'too_long', lineNo, bytes: total });
+        } else if (line.length > 0) {
+          if (isUtf8(line)) {
+            out.push({ kind: 'text', lineNo, text: line.toString('utf8'), bytes: total });
+          } else {
+            out.push({ kind: 'invalid_utf8', lineNo, bytes: total });
+          }
         }
       }
-    }
-    carry = [];
-    carryBytes = 0;
-    overlong = false;
-  };
+      carry = [];
+      carryBytes = 0;
+      overlong = false;
+    };
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let buf = chunk;
-    bytesRead += buf.length;
-    if (atFileStart) {
-      atFileStart = false;
-      if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
-        buf = buf.subarray(3);
-      }
-    }
-    const out: RawLine[] = [];
-    let from = 0;
+    const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)] as const;
+    let current = 0;
+    const readInto = (i: number, at: number) => handle.read(buffers[i]!, 0, chunkBytes, at);
+    reading = readInto(current, position);
     for (;;) {
-      const nl = buf.indexOf(NEWLINE, from);
-      if (nl === -1) break;
-      finish(buf.subarray(from, nl), out);
-      from = nl + 1;
-    }
-    if (from < buf.length) {
-      const rest = buf.subarray(from);
-      if (overlong || carryBytes + rest.length > maxLineBytes + 1) {
-        // +1 leaves room for a CR that belongs to the line ending.
-        overlong = true;
-        carry = [];
-      } else {
-        // Copy: the stream may reuse its buffer.
-        carry.push(Buffer.from(rest));
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) break;
+      let buf = buffers[current]!.subarray(0, bytesRead);
+      position += bytesRead;
+      // Read the next chunk into the other buffer while this one is split.
+      current = 1 - current;
+      reading = readInto(current, position);
+      if (atFileStart) {
+        atFileStart = false;
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+          buf = buf.subarray(3);
+        }
       }
-      carryBytes += rest.length;
+      const out: RawLine[] = [];
+      let from = 0;
+      for (;;) {
+        const nl = buf.indexOf(NEWLINE, from);
+        if (nl === -1) break;
+        finish(buf.subarray(from, nl), out);
+        from = nl + 1;
+      }
+      if (from < buf.length) {
+        const rest = buf.subarray(from);
+        if (overlong || carryBytes + rest.length > maxLineBytes + 1) {
+          // +1 leaves room for a CR that belongs to the line ending.
+          overlong = true;
+          carry = [];
+        } else {
+          // Copied: the read buffer is reused.
+          carry.push(Buffer.from(rest));
+        }
+        carryBytes += rest.length;
+      }
+      options.onBytes?.(position);
+      if (out.length > 0) yield out;
     }
-    options.onBytes?.(bytesRead);
-    if (out.length > 0) yield out;
-  }
-  if (carryBytes > 0 || overlong) {
-    const out: RawLine[] = [];
-    finish(Buffer.alloc(0), out);
-    if (out.length > 0) yield out;
+    if (carryBytes > 0 || overlong) {
+      const out: RawLine[] = [];
+      finish(Buffer.alloc(0), out);
+      if (out.length > 0) yield out;
+    }
+  } finally {
+    await reading?.catch(() => undefined);
+    await handle.close();
   }
 }

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { convertReviewedSlices } from '../../src/convert/convert-reviewed-slices.ts';
-import { createTokenCounter, tokenCounters } from '../../src/convert/token-counter.ts';
+import {
+  inlineHelpers,
+  threadHelpers,
+  type ConvertHelpers,
+} from '../../src/convert/helper-thread-client.ts';
+import { createTokenCounter } from '../../src/convert/token-counter.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { listFiles } from '../../src/storage/list-files.ts';
 import { runCli } from '../support/cli.ts';
@@ -169,17 +174,20 @@ test('every bad line is reported with its line number and reason; the rest of th
   assert.deepEqual(ids, ['scenario1_f1', 'scenario1_f2', 'scenario2_c1']);
 });
 
+const inline = inlineHelpers();
+
 async function convertWith(
   dir: string,
   rawConfig: unknown,
   now = () => new Date(2026, 10, 25, 12, 0, 0),
+  helpers: ConvertHelpers = inline,
 ) {
   return convertReviewedSlices({
     reviewedDir: join(dir, '2.reviewed_slices'),
     batchInputDir: join(dir, '3.batch_input'),
     dataDir: dir,
     config: parseConfig(rawConfig, 'test'),
-    tokenCounter: tokenCounters(),
+    helpers,
     now,
     log: quietLog,
   });
@@ -276,19 +284,22 @@ test('names stay unique when several files are written in the same second', asyn
   );
 });
 
-test('the same input gives byte-identical output', async (t) => {
-  const content = generateSlicesJsonl(120, { seed: 42, repository: 'repo_d' });
+test('the same input gives byte-identical output, counted in a worker thread or not', async (t) => {
+  const content = generateSlicesJsonl(3000, { seed: 42, repository: 'repo_d' });
   const runs: string[] = [];
-  for (let i = 0; i < 2; i++) {
+  const worker = threadHelpers();
+  t.after(() => worker.close());
+  for (const counter of [inline, worker, inline]) {
     const dir = await tempDir(t);
     await inbox(dir, 'repo_d/s.jsonl', content);
-    await convertWith(dir, { limits: { max_requests_per_file: 50 } });
+    await convertWith(dir, { limits: { max_requests_per_file: 700 } }, undefined, counter);
     const files = await outputs(dir);
     runs.push(
       JSON.stringify(files.map((f) => [f.rel, f.raw, f.manifest.sha256, f.manifest.prompt_tokens])),
     );
   }
-  assert.equal(runs[0], runs[1]);
+  assert.equal(runs[1], runs[0], 'worker thread and inline counting agree');
+  assert.equal(runs[2], runs[0], 'a second run agrees');
 });
 
 test('the scenario 2 requirement depends only on the slice id', async (t) => {

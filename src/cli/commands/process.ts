@@ -7,7 +7,7 @@ import {
   convertReviewedSlices,
   type ConvertSummary,
 } from '../../convert/convert-reviewed-slices.ts';
-import { tokenCounters } from '../../convert/token-counter.ts';
+import { threadHelpers } from '../../convert/helper-thread-client.ts';
 import { booleanFlag, integerFlag, stringFlag, noPositionals, type Command } from '../command.ts';
 import { formatBytes, formatCount, plural, table } from '../format.ts';
 import { createProgressBar } from '../progress-bar.ts';
@@ -77,21 +77,27 @@ export const processCommand: Command = {
     const bar = booleanFlag(args, 'quiet')
       ? undefined
       : createProgressBar(ctx.stderr, 'converting');
-    const summary = await convertReviewedSlices({
-      reviewedDir: paths.reviewed,
-      batchInputDir: paths.batchInput,
-      dataDir: paths.dataDir,
-      config,
-      caps,
-      tokenCounter: tokenCounters(),
-      now: () => new Date(),
-      log: log.child({ component: 'convert' }),
-      onProgress: (p) => {
-        if (p.bytesTotal >= PROGRESS_MIN_BYTES)
-          bar?.update(p.bytesDone, p.bytesTotal, `${formatCount(p.slices)} slices`);
-      },
-    });
-    bar?.finish();
+    const helpers = threadHelpers();
+    let summary: ConvertSummary;
+    try {
+      summary = await convertReviewedSlices({
+        reviewedDir: paths.reviewed,
+        batchInputDir: paths.batchInput,
+        dataDir: paths.dataDir,
+        config,
+        caps,
+        helpers,
+        now: () => new Date(),
+        log: log.child({ component: 'convert' }),
+        onProgress: (p) => {
+          if (p.bytesTotal >= PROGRESS_MIN_BYTES)
+            bar?.update(p.bytesDone, p.bytesTotal, `${formatCount(p.slices)} slices`);
+        },
+      });
+    } finally {
+      bar?.finish();
+      await helpers.close();
+    }
     ctx.stdout.write(describeSummary(summary, ctx.cwd, paths.reviewed));
     return 0;
   },

@@ -1,0 +1,131 @@
+/**
+ * Counting tokens and hashing output, in this thread or in the helper thread.
+ *
+ * Conversion sends each batch of requests' variable texts to be counted and goes on rendering
+ * the next batch meanwhile; output chunks are hashed once written. With the helper thread both
+ * run on the second core.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  createChunkPool,
+  localContentHash,
+  type ChunkPool,
+  type ContentHash,
+} from './batch-input-writer.ts';
+import type { HelperReply, HelperRequest } from './helper-thread.ts';
+import { tokenCounters, type EncodingName, type TokenCounter } from './token-counter.ts';
+
+export interface TextTokenCounter {
+  /** Token counts of `texts`, in order. */
+  countTexts(encoding: EncodingName, texts: readonly string[]): Promise<Int32Array>;
+  /** Tokens of the chat framing of `messages` messages plus the reply primer. */
+  framingTokens(encoding: EncodingName, messages: number): Promise<number>;
+}
+
+export interface ConvertHelpers extends TextTokenCounter {
+  /** Output chunks, reused across the files of a conversion. */
+  readonly chunks: ChunkPool;
+  startHash(): ContentHash;
+  close(): Promise<void>;
+}
+
+/** Everything in the calling thread (small inputs, tests). */
+export function inlineHelpers(
+  counters: (encoding: EncodingName) => Promise<TokenCounter> = tokenCounters(),
+): ConvertHelpers {
+  const chunks = createChunkPool();
+  return {
+    chunks,
+    async countTexts(encoding, texts) {
+      const counter = await counters(encoding);
+      const counts = new Int32Array(texts.length);
+      for (let i = 0; i < texts.length; i++) counts[i] = counter.count(texts[i]!);
+      return counts;
+    },
+    async framingTokens(encoding, messages) {
+      return (await counters(encoding)).chatFramingTokens(messages);
+    },
+    startHash: () => localContentHash(chunks),
+    async close() {},
+  };
+}
+
+/** Counting and hashing in a helper thread; answers come in the order requests were sent. */
+export function threadHelpers(): ConvertHelpers {
+  // The helper is a sibling module: .ts when running from source, .js when built.
+  const here = fileURLToPath(import.meta.url);
+  const worker = new Worker(new URL(`./helper-thread${extname(here)}`, import.meta.url), {
+    // Its garbage is short-lived: a small young generation keeps its memory flat.
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
+  type Pending = { resolve: (reply: HelperReply) => void; reject: (e: Error) => void };
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let nextStream = 0;
+  let failure: Error | undefined;
+  const failAll = (err: Error): void => {
+    failure ??= err;
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
+  };
+  const chunks = createChunkPool();
+  worker.on('message', (reply: HelperReply) => {
+    if ('chunk' in reply) {
+      chunks.give(Buffer.from(reply.chunk.buffer, reply.chunk.byteOffset, reply.chunk.byteLength));
+      return;
+    }
+    const p = pending.get(reply.id);
+    if (p === undefined) return;
+    pending.delete(reply.id);
+    // The thread keeps the process alive only while an answer is awaited.
+    if (pending.size === 0) worker.unref();
+    if ('error' in reply) p.reject(new Error(`helper thread: ${reply.error}`));
+    else p.resolve(reply);
+  });
+  worker.on('error', (err: Error) => failAll(err));
+  worker.on('exit', (code) => failAll(new Error(`helper thread stopped (exit ${code})`)));
+  worker.unref();
+
+  const ask = (request: HelperRequest & { id: number }): Promise<HelperReply> => {
+    if (failure !== undefined) return Promise.reject(failure);
+    return new Promise<HelperReply>((resolve, reject) => {
+      if (pending.size === 0) worker.ref();
+      pending.set(request.id, { resolve, reject });
+      worker.postMessage(request);
+    });
+  };
+  const countsOf = (reply: HelperReply): Int32Array => (reply as { counts: Int32Array }).counts;
+
+  return {
+    chunks,
+    async countTexts(encoding, texts) {
+      return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
+    },
+    async framingTokens(encoding, messages) {
+      return countsOf(await ask({ kind: 'framing', id: nextId++, encoding, messages }))[0]!;
+    },
+    startHash() {
+      const stream = nextStream++;
+      return {
+        update(chunk, length) {
+          if (failure !== undefined) return;
+          // Transferred, not copied, when the chunk owns its memory (pool chunks do); the
+          // thread gives it back once hashed.
+          const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+          const message: HelperRequest = { kind: 'hash', stream, chunk, length };
+          worker.postMessage(message, own ? [chunk.buffer as ArrayBuffer] : []);
+        },
+        async digest() {
+          return ((await ask({ kind: 'digest', id: nextId++, stream })) as { digest: string })
+            .digest;
+        },
+      };
+    },
+    async close() {
+      failure ??= new Error('helper thread closed');
+      await worker.terminate();
+    },
+  };
+}
