@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The `slicebatch` executable: dispatches to a command and maps errors to exit statuses
  * (0 done, 1 runtime failure, 2 bad usage or configuration). Only here do errors become exit
@@ -8,10 +8,24 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, UsageError, errorMessage } from '../errors.ts';
 import { helpText, parseFlags, type Command, type CommandContext, type Io } from './command.ts';
-import { configCommand } from './commands/config.ts';
-import { processCommand } from './commands/process.ts';
 
-export const COMMANDS: readonly Command[] = [processCommand, configCommand];
+/**
+ * The commands, loaded only when run: each one pulls in only what it needs (a conversion does
+ * not load the HTTP client, a status query does not load the tokenizer).
+ */
+export const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] =
+  [
+    {
+      name: 'process',
+      summary: 'Convert reviewed slices into Batch API input files (seed step 1).',
+      load: async () => (await import('./commands/process.ts')).processCommand,
+    },
+    {
+      name: 'config',
+      summary: 'Print the JSON Schema or an example of config.json, or check yours.',
+      load: async () => (await import('./commands/config.ts')).configCommand,
+    },
+  ];
 
 export const VERSION = '0.1.0';
 
@@ -23,7 +37,7 @@ function overview(): string {
     'Turns folders of reviewed code slices into fine-tuning datasets through the OpenAI Batch API.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary.split('\n')[0]}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Run `slicebatch <command> --help` for the options of a command.',
     '',
@@ -48,12 +62,13 @@ export async function main(argv: readonly string[], options: MainOptions): Promi
       options.stdout.write(`${VERSION}\n`);
       return 0;
     }
-    const command = COMMANDS.find((c) => c.name === name);
-    if (command === undefined) {
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (entry === undefined) {
       throw new UsageError(
         `slicebatch: unknown command ${JSON.stringify(name)} (see slicebatch --help)`,
       );
     }
+    const command = await entry.load();
     const args = parseFlags(command, rest);
     if (args.values['help'] === true) {
       options.stdout.write(helpText(command));
