@@ -1,0 +1,50 @@
+/** Runs a benchmarked child process: wall time, peak RSS and CPU time. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ChildRun {
+  readonly seconds: number;
+  readonly maxRssMb: number;
+  readonly cpuSeconds: number;
+  readonly stdout: string;
+}
+
+// JavaScript, so that the measured process does not load Node's TypeScript stripper.
+const PRELOAD = new URL('./report-usage.js', import.meta.url).href;
+
+export async function runChild(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<ChildRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-usage-'));
+  const usageFile = join(dir, 'usage.json');
+  const started = performance.now();
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', PRELOAD, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env, BENCH_USAGE_FILE: usageFile },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${code}`)),
+    );
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const usage = JSON.parse(await readFile(usageFile, 'utf8')) as {
+    maxRssKb: number;
+    userMs: number;
+    systemMs: number;
+  };
+  await rm(dir, { recursive: true, force: true });
+  return {
+    seconds,
+    maxRssMb: usage.maxRssKb / 1024,
+    cpuSeconds: (usage.userMs + usage.systemMs) / 1000,
+    stdout,
+  };
+}

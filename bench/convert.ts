@@ -1,0 +1,116 @@
+/**
+ * Step 1 benchmark: `slicebatch process` (the built CLI) on a generated corpus, side by side
+ * with the bare loop (read lines, JSON.parse, JSON.stringify, write) in the same run.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listFiles } from '../src/storage/list-files.ts';
+import { runChild } from './child.ts';
+import type { Corpus } from './corpus.ts';
+
+export interface ConvertBench {
+  readonly corpusMb: number;
+  readonly slices: number;
+  readonly bare: { mbPerS: number; slicesPerS: number; maxRssMb: number; seconds: number };
+  readonly convert: {
+    mbPerS: number;
+    slicesPerS: number;
+    maxRssMb: number;
+    seconds: number;
+    cpuSeconds: number;
+  };
+  readonly ratio: number;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+/** `runs` rounds, each the bare loop then the conversion; the medians are reported. */
+export async function benchConvert(
+  corpus: Corpus,
+  root: string,
+  runs: number,
+): Promise<ConvertBench> {
+  const rounds: ConvertBench[] = [];
+  for (let i = 0; i < runs; i++) rounds.push(await benchConvertOnce(corpus, root));
+  const pick = <T>(f: (r: ConvertBench) => T): T[] => rounds.map(f);
+  const bareS = median(pick((r) => r.bare.seconds));
+  const convS = median(pick((r) => r.convert.seconds));
+  const mb = corpus.bytes / 1e6;
+  return {
+    corpusMb: mb,
+    slices: corpus.slices,
+    bare: {
+      seconds: bareS,
+      mbPerS: mb / bareS,
+      slicesPerS: corpus.slices / bareS,
+      maxRssMb: Math.max(...pick((r) => r.bare.maxRssMb)),
+    },
+    convert: {
+      seconds: convS,
+      mbPerS: mb / convS,
+      slicesPerS: corpus.slices / convS,
+      maxRssMb: Math.max(...pick((r) => r.convert.maxRssMb)),
+      cpuSeconds: median(pick((r) => r.convert.cpuSeconds)),
+    },
+    ratio: bareS / convS,
+  };
+}
+
+async function benchConvertOnce(corpus: Corpus, root: string): Promise<ConvertBench> {
+  const cli = join(root, 'dist', 'cli', 'main.js');
+  const inputs = (await listFiles(join(corpus.dir, '2.reviewed_slices'))).map((f) => f.path);
+  const work = await mkdtemp(join(corpus.dir, '..', 'run-'));
+  try {
+    const bare = await runChild([
+      join(root, 'bench', 'bare-loop-main.ts'),
+      join(work, 'bare.jsonl'),
+      ...inputs,
+    ]);
+    await rm(join(work, 'bare.jsonl'));
+    // Node flags of the executable's shebang (`#!/usr/bin/env -S node <flags>`): the CLI runs
+    // as users run it.
+    const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
+    const nodeFlags = shebang
+      .replace(/^#!.*?\bnode\b/, '')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    const convert = await runChild(
+      [
+        ...nodeFlags,
+        cli,
+        'process',
+        '--data-dir',
+        work,
+        '-r',
+        join(corpus.dir, '2.reviewed_slices'),
+        '--quiet',
+      ],
+      { cwd: work, env: { LOG_LEVEL: 'warn' } },
+    );
+    const mb = corpus.bytes / 1e6;
+    return {
+      corpusMb: mb,
+      slices: corpus.slices,
+      bare: {
+        mbPerS: mb / bare.seconds,
+        slicesPerS: corpus.slices / bare.seconds,
+        maxRssMb: bare.maxRssMb,
+        seconds: bare.seconds,
+      },
+      convert: {
+        mbPerS: mb / convert.seconds,
+        slicesPerS: corpus.slices / convert.seconds,
+        maxRssMb: convert.maxRssMb,
+        seconds: convert.seconds,
+        cpuSeconds: convert.cpuSeconds,
+      },
+      ratio: bare.seconds / convert.seconds,
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

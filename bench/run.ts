@@ -1,0 +1,52 @@
+/**
+ * `npm run bench`: the benchmarks, on this machine, printed as a table. Speed and memory are
+ * measured here, never asserted in tests.
+ *
+ *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert]
+ *
+ * The generated corpus is kept in bench/.corpus/ (git-ignored) and reused.
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { ensureCorpus } from './corpus.ts';
+import { benchConvert } from './convert.ts';
+
+const { values } = parseArgs({
+  options: {
+    'size-mb': { type: 'string', default: '512' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string' },
+  },
+});
+const root = join(import.meta.dirname, '..');
+const sizeMb = Number(values['size-mb']);
+const only = values.only;
+const runs = Number(values.runs);
+const f1 = (n: number): string => n.toFixed(1);
+const f0 = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+if (only === undefined || only === 'convert') {
+  console.log(`Generating or reusing a corpus of ${sizeMb} MB of reviewed slices...`);
+  const corpus = await ensureCorpus(join(root, 'bench', '.corpus'), sizeMb);
+  console.log(
+    `Corpus: ${f1(corpus.bytes / 1e6)} MB, ${f0(corpus.slices)} slices in ${corpus.files} files.`,
+  );
+  const r = await benchConvert(corpus, root, runs);
+  console.log(
+    `\nStep 1, reviewed slices → batch input files (slicebatch process, built CLI), median of ${runs} runs, peak RSS the highest:`,
+  );
+  console.log('| | MB/s | slices/s | peak RSS |');
+  console.log('|---|---:|---:|---:|');
+  console.log(
+    `| bare loop (read, JSON.parse, JSON.stringify, write) | ${f1(r.bare.mbPerS)} | ${f0(r.bare.slicesPerS)} | ${f0(r.bare.maxRssMb)} MB |`,
+  );
+  console.log(
+    `| slicebatch process, exact token counts | ${f1(r.convert.mbPerS)} | ${f0(r.convert.slicesPerS)} | ${f0(r.convert.maxRssMb)} MB |`,
+  );
+  console.log(
+    `\nthroughput ratio to the bare loop: ${r.ratio.toFixed(2)} (target >= 0.5); peak RSS target < 256 MB`,
+  );
+  console.log(
+    `conversion CPU time ${f1(r.convert.cpuSeconds)} s over ${f1(r.convert.seconds)} s wall (both cores)`,
+  );
+}
