@@ -42,6 +42,21 @@ export interface ParsedFlags {
 
 export const HELP_FLAG: FlagSpec = { type: 'boolean', short: 'h', description: 'show this help' };
 
+/** The flags every command that reads the configuration takes. */
+export const CONFIG_FLAGS = {
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE',
+    description: 'configuration file (default ./config.json if present)',
+  },
+  'data-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'root of the stage folders (default data)',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
 export function parseFlags(command: Command, argv: readonly string[]): ParsedFlags {
   const options: ParseArgsOptionsConfig = {};
   for (const [name, spec] of Object.entries({ ...command.flags, help: HELP_FLAG })) {

@@ -3,21 +3,20 @@
  */
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
-import type { CommandContext } from './command.ts';
+import { stringFlag, type CommandContext, type ParsedFlags } from './command.ts';
 
 export interface Setup extends LoadedConfig {
   readonly log: Logger;
 }
 
-export async function setup(
-  ctx: CommandContext,
-  flags: { readonly config?: string | undefined; readonly dataDir?: string | undefined },
-): Promise<Setup> {
+/** Reads the configuration named by the command's `--config` and `--data-dir` (CONFIG_FLAGS). */
+export async function setup(ctx: CommandContext, args: ParsedFlags): Promise<Setup> {
+  const dataDir = stringFlag(args, 'data-dir');
   const loaded = await loadConfig({
-    configPath: flags.config,
+    configPath: stringFlag(args, 'config'),
     cwd: ctx.cwd,
     env: ctx.env,
-    overrides: flags.dataDir === undefined ? {} : { data_dir: flags.dataDir },
+    overrides: dataDir === undefined ? {} : { data_dir: dataDir },
   });
   const log = await createLogger({
     level: ctx.env['LOG_LEVEL'] ?? loaded.config.log_level,

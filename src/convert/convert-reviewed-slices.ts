@@ -1,47 +1,40 @@
 /**
  * Step 1: reviewed-slice files → batch input files.
  *
- * Streams every reviewed-slice file line by line (constant memory), validates each line, skips
- * slices converted by an earlier run, renders the request of its scenario, and appends it to the
- * open batch input file of its folder and scenario, starting a new file when a per-file limit
- * would be passed. Each folder of the inbox (`<repo>/`) is mirrored in the batch input stage.
- * Lines that cannot be used go to the rejects report of their file; nothing else is lost.
+ * Streams every reviewed-slice file line by line (constant memory); each line is triaged
+ * (slice-triage.ts: rejected with a reason, skipped, or converted), the request of each slice
+ * is encoded, and placed into the batch input file of its repo folder and scenario
+ * (batch-input-placer.ts). Each folder of the inbox (`<repo>/`) is mirrored in the batch input
+ * stage. Lines that cannot be used go to the rejects report of their file; nothing else is lost.
  *
- * It runs as a pipeline over read chunks: a chunk's lines are decided and rendered here, their
- * variable texts are counted by the token counter (a worker thread on the second core) while
- * the next chunks are rendered, and requests are placed into files in input order once their
- * counts are back, so the output is the same whatever the timing.
+ * It runs as a pipeline over read chunks: a chunk's lines are triaged and encoded here, their
+ * variable texts are counted by the helper thread while the next chunks are encoded, and
+ * requests are placed in input order once their counts are back, so the output is the same
+ * whatever the timing.
  */
 import { unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
 import { isReviewedSliceFile } from '../intake/inbox-names.ts';
-import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
-import { parseSliceLine } from '../intake/parse-slice.ts';
-import { SeenSliceIds } from '../intake/seen-slice-ids.ts';
+import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
+import { ByteSink } from '../storage/byte-sink.ts';
 import { listFiles, type ListedFile } from '../storage/list-files.ts';
-import { EMPTY_FILL, placeRequest, rejectsReportName, type FileLimits } from './batch-file-plan.ts';
-import {
-  openBatchInputFile,
-  removeLeftovers,
-  type BatchInputFile,
-  type SealedBatchInput,
-} from './batch-input-writer.ts';
-import { CONVERTED_EARLIER, loadConvertedSlices } from './converted-slices.ts';
+import { rejectsReportName } from './batch-file-plan.ts';
+import { createBatchInputPlacer, fileLimits } from './batch-input-placer.ts';
+import { removeLeftovers, type SealedBatchInput } from './batch-input-writer.ts';
+import { loadConvertedSlices } from './converted-slices.ts';
+import type { ConvertHelpers } from './helper-thread-client.ts';
 import { openRejectsReport, type RejectEntry, type RejectsReport } from './rejects-report.ts';
 import {
   createRequestBuilder,
   encodeSliceRequest,
   fixedPromptTokens,
-  scenarioOf,
   scenarioSpec,
   type ScenarioBuilders,
 } from './request-builder.ts';
-import { ByteSink } from '../storage/byte-sink.ts';
-import type { Slice } from '../intake/slice-schema.ts';
 import type { Scenario } from './response-schemas.ts';
-import type { ConvertHelpers } from './helper-thread-client.ts';
+import { createSliceTriage } from './slice-triage.ts';
 import { encodingForModel, type EncodingName } from './token-counter.ts';
 
 export interface ConvertOptions {
@@ -93,28 +86,18 @@ export interface ConvertSummary {
 }
 
 /**
- * Read chunks rendered ahead of the one being placed: enough to keep both cores busy, few enough
+ * Read chunks encoded ahead of the one being placed: enough to keep both cores busy, few enough
  * that what is in flight dies young (cheap garbage collection).
  */
 const IN_FLIGHT = 3;
 const READ_CHUNK_BYTES = 256 * 1024;
+/** Leftovers of an interrupted run older than this are removed. */
+const LEFTOVER_AGE_MS = 60 * 60 * 1000;
 
 function displayName(dataDir: string, path: string): string {
   const rel = relative(dataDir, path);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
   return rel.split('\\').join('/');
-}
-
-function fileLimits(config: Config, model: string): FileLimits {
-  const enqueued = config.limits.enqueued_tokens?.[model];
-  const caps = [config.limits.max_tokens_per_file, enqueued].filter(
-    (n): n is number => n !== undefined,
-  );
-  return {
-    maxRequests: config.limits.max_requests_per_file,
-    maxBytes: config.limits.max_bytes_per_file,
-    maxTokens: caps.length > 0 ? Math.min(...caps) : undefined,
-  };
 }
 
 export function createScenarioBuilders(config: Config): ScenarioBuilders {
@@ -158,7 +141,7 @@ type Item =
       readonly sliceId: string;
       readonly scenario: Scenario;
       readonly maxCompletionTokens: number;
-      /** The encoded line is `bytes[start, end)` of its chunk. */
+      /** The encoded line is `sink.bytes[start, end)` of its chunk. */
       readonly start: number;
       readonly end: number;
       /** Its variable-text counts are `[offset, offset + texts)` of its encoding's answer. */
@@ -176,7 +159,7 @@ interface Chunk {
 }
 
 export async function convertReviewedSlices(options: ConvertOptions): Promise<ConvertSummary> {
-  const { config, log, now } = options;
+  const { config, log, now, helpers } = options;
   // Folder by folder (slice ids are unique within a repo folder), in a stable order.
   const files = [
     ...(options.files ?? (await listFiles(options.reviewedDir, (rel) => isReviewedSliceFile(rel)))),
@@ -185,193 +168,113 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   );
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
   const builders = createScenarioBuilders(config);
-  const scenarios = { scenario1: builders.scenario1, scenario2: builders.scenario2 } as const;
+  const models = {
+    scenario1: builders.scenario1.spec.model,
+    scenario2: builders.scenario2.spec.model,
+  };
   const encodings: Record<Scenario, EncodingName> = {
-    scenario1: encodingForModel(builders.scenario1.spec.model),
-    scenario2: encodingForModel(builders.scenario2.spec.model),
+    scenario1: encodingForModel(models.scenario1),
+    scenario2: encodingForModel(models.scenario2),
   };
   const fixedTokens: Record<Scenario, number> = {
-    scenario1: await fixedPromptTokens(builders.scenario1, options.helpers),
-    scenario2: await fixedPromptTokens(builders.scenario2, options.helpers),
+    scenario1: await fixedPromptTokens(builders.scenario1, helpers),
+    scenario2: await fixedPromptTokens(builders.scenario2, helpers),
   };
-  const limits: Record<Scenario, FileLimits> = {
-    scenario1: fileLimits(config, builders.scenario1.spec.model),
-    scenario2: fileLimits(config, builders.scenario2.spec.model),
-  };
-  const caps: Record<Scenario, number> = {
-    scenario1: options.caps?.scenario1 ?? config.limits.max_scenario1 ?? Number.POSITIVE_INFINITY,
-    scenario2: options.caps?.scenario2 ?? config.limits.max_scenario2 ?? Number.POSITIVE_INFINITY,
-  };
-
-  // The ids of the repo folder being read: converted earlier, or seen in this run.
-  let seen = new SeenSliceIds();
-  let seenDir: string | undefined;
   const sourceNames: string[] = [];
+  const triage = createSliceTriage(
+    {
+      scenario1: options.caps?.scenario1 ?? config.limits.max_scenario1 ?? Infinity,
+      scenario2: options.caps?.scenario2 ?? config.limits.max_scenario2 ?? Infinity,
+    },
+    (index) => sourceNames[index],
+  );
   const outputs: SealedBatchInput[] = [];
+  const placer = createBatchInputPlacer({
+    models,
+    limits: {
+      scenario1: fileLimits(config, models.scenario1),
+      scenario2: fileLimits(config, models.scenario2),
+    },
+    now,
+    chunks: helpers.chunks,
+    contentHash: () => helpers.startHash(),
+    onSealed: (sealed) => {
+      outputs.push(sealed);
+      const { file, requests, prompt_tokens } = sealed.manifest;
+      log.info(
+        { file: displayName(options.dataDir, sealed.path), requests, promptTokens: prompt_tokens },
+        `wrote ${file}: ${requests} requests, ${prompt_tokens} prompt tokens`,
+      );
+    },
+  });
   const inputs: InputFileSummary[] = [];
-  const taken: Record<Scenario, number> = { scenario1: 0, scenario2: 0 };
-  const cleanedDirs = new Set<string>();
-  let bytesBefore = 0;
-  let slicesRendered = 0;
+  let slicesEncoded = 0;
 
-  // ---- Deciding and rendering, in input order ----
-
-  type Decision =
-    | Extract<Item, { kind: 'reject' }>
-    | {
-        readonly kind: 'convert';
-        readonly lineNo: number;
-        readonly slice: Slice;
-        readonly scenario: Scenario;
-      };
-
-  const decide = (raw: RawLine, file: InputFile): Decision | undefined => {
-    if (raw.kind === 'invalid_utf8') {
-      return {
-        kind: 'reject',
-        lineNo: raw.lineNo,
-        entry: {
-          code: 'invalid_utf8',
-          reason: `not valid UTF-8 (${raw.bytes} bytes); the line was not read`,
-        },
-      };
-    }
-    if (raw.kind === 'too_long') {
-      return {
-        kind: 'reject',
-        lineNo: raw.lineNo,
-        entry: {
-          code: 'line_too_long',
-          reason: `line of ${raw.bytes} bytes is longer than the ${DEFAULT_MAX_LINE_BYTES}-byte limit`,
-        },
-      };
-    }
-    const parsed = parseSliceLine(raw.text);
-    if (!parsed.ok) {
-      const { ok: _ok, ...entry } = parsed;
-      return { kind: 'reject', lineNo: raw.lineNo, entry };
-    }
-    const slice = parsed.slice;
-    const first = seen.get(slice.id);
-    if (first?.source === CONVERTED_EARLIER) {
-      file.summary.alreadyConverted++;
-      return undefined;
-    }
-    if (first !== undefined) {
-      return {
-        kind: 'reject',
-        lineNo: raw.lineNo,
-        entry: {
-          code: 'duplicate_id',
-          reason: `duplicate id ${JSON.stringify(slice.id)} (first seen in ${sourceNames[first.source]} line ${first.lineNo})`,
-          field: 'id',
-          id: slice.id,
-        },
-      };
-    }
-    const scenario = scenarioOf(slice);
-    if (taken[scenario] >= caps[scenario]) {
-      // Not converted, so not remembered: a later run with a larger cap converts it.
-      file.summary.overCap++;
-      return undefined;
-    }
-    taken[scenario]++;
-    seen.add(slice.id, { source: file.sourceIndex, lineNo: raw.lineNo });
-    return { kind: 'convert', lineNo: raw.lineNo, slice, scenario };
-  };
+  // ---- Triage and encoding, in input order ----
 
   // A chunk's sink is reused once its requests are in their files: no garbage buffers.
   const sinks: ByteSink[] = [];
-  const renderChunk = (raws: readonly RawLine[], inputBytes: number, file: InputFile): Chunk => {
+  const encodeChunk = (raws: readonly RawLine[], inputBytes: number, file: InputFile): Chunk => {
     const items: Item[] = [];
     const texts = new Map<EncodingName, string[]>();
     const sink = sinks.pop() ?? new ByteSink(Math.max(64 * 1024, inputBytes * 3));
     for (const raw of raws) {
       file.summary.lines = raw.lineNo;
-      const d = decide(raw, file);
-      if (d === undefined) continue;
-      if (d.kind === 'reject') {
-        items.push(d);
-        continue;
+      const t = triage.triage(raw, { index: file.sourceIndex });
+      if (t.kind === 'already_converted') {
+        file.summary.alreadyConverted++;
+      } else if (t.kind === 'over_cap') {
+        file.summary.overCap++;
+      } else if (t.kind === 'reject') {
+        items.push({ kind: 'reject', lineNo: raw.lineNo, entry: t.entry });
+      } else {
+        const start = sink.length;
+        const info = encodeSliceRequest(builders, sink, t.slice, file.listed.relDir);
+        const encoding = encodings[t.scenario];
+        let list = texts.get(encoding);
+        if (list === undefined) texts.set(encoding, (list = []));
+        items.push({
+          kind: 'request',
+          lineNo: raw.lineNo,
+          sliceId: t.slice.id,
+          scenario: t.scenario,
+          maxCompletionTokens: info.maxCompletionTokens,
+          start,
+          end: sink.length,
+          encoding,
+          offset: list.length,
+          texts: info.variableTexts.length,
+        });
+        for (const text of info.variableTexts) list.push(text);
+        slicesEncoded++;
       }
-      const start = sink.length;
-      const info = encodeSliceRequest(builders, sink, d.slice, file.listed.relDir);
-      const encoding = encodings[d.scenario];
-      let list = texts.get(encoding);
-      if (list === undefined) texts.set(encoding, (list = []));
-      items.push({
-        kind: 'request',
-        lineNo: d.lineNo,
-        sliceId: d.slice.id,
-        scenario: d.scenario,
-        maxCompletionTokens: info.maxCompletionTokens,
-        start,
-        end: sink.length,
-        encoding,
-        offset: list.length,
-        texts: info.variableTexts.length,
-      });
-      for (const t of info.variableTexts) list.push(t);
-      slicesRendered++;
     }
     const counts = new Map<EncodingName, Promise<Int32Array>>();
-    for (const [encoding, list] of texts) {
-      counts.set(encoding, options.helpers.countTexts(encoding, list));
-    }
+    for (const [encoding, list] of texts) counts.set(encoding, helpers.countTexts(encoding, list));
     return { file, items, sink, counts };
   };
 
   // ---- Placing into files, in input order ----
 
-  const writers = new Map<Scenario, BatchInputFile>();
-  let writersDir: string | undefined;
   let currentFile: InputFile | undefined;
-
-  // Sealing (flush, fsync, manifest, final name) runs in the background, one file after the
-  // other so that names are given in order, while the next requests are placed.
-  let sealing: Promise<void> = Promise.resolve();
-  const seal = (scenario: Scenario): void => {
-    const w = writers.get(scenario);
-    if (w === undefined) return;
-    writers.delete(scenario);
-    sealing = sealing.then(async () => {
-      const sealed = await w.seal();
-      outputs.push(sealed);
-      log.info(
-        {
-          file: displayName(options.dataDir, sealed.path),
-          requests: sealed.manifest.requests,
-          promptTokens: sealed.manifest.prompt_tokens,
-        },
-        `wrote ${sealed.manifest.file}: ${sealed.manifest.requests} requests, ${sealed.manifest.prompt_tokens} prompt tokens`,
-      );
-    });
-  };
-  const sealAll = (): void => {
-    for (const scenario of [...writers.keys()]) seal(scenario);
-  };
-
   const finishFile = async (file: InputFile): Promise<void> => {
     const published = await file.report.close();
     if (published === undefined) await unlink(file.reportPath).catch(() => undefined);
     const s = file.summary;
-    inputs.push({
-      file: file.sourceName,
-      ...s,
-      rejected: file.report.count,
-      rejectsReport: published,
-    });
+    const rejected = file.report.count;
+    inputs.push({ file: file.sourceName, ...s, rejected, rejectsReport: published });
+    const { scenario1, scenario2 } = s.converted;
     log.info(
       {
         file: file.sourceName,
         lines: s.lines,
-        scenario1: s.converted.scenario1,
-        scenario2: s.converted.scenario2,
-        rejected: file.report.count,
+        scenario1,
+        scenario2,
+        rejected,
         alreadyConverted: s.alreadyConverted,
         overCap: s.overCap,
       },
-      `read ${file.sourceName}: ${s.converted.scenario1 + s.converted.scenario2} slices converted, ${file.report.count} rejected`,
+      `read ${file.sourceName}: ${scenario1 + scenario2} slices converted, ${rejected} rejected`,
     );
   };
 
@@ -381,10 +284,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       if (currentFile !== undefined) await finishFile(currentFile);
       currentFile = file;
     }
-    if (writersDir !== file.listed.relDir) {
-      sealAll();
-      writersDir = file.listed.relDir;
-    }
+    placer.useFolder(file.outDir);
     const counts = new Map<EncodingName, Int32Array>();
     for (const [encoding, p] of chunk.counts) counts.set(encoding, await p);
     for (const item of chunk.items) {
@@ -392,48 +292,11 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         await file.report.add({ file: file.sourceName, line: item.lineNo, ...item.entry });
         continue;
       }
-      const { scenario } = item;
       const textCounts = counts.get(item.encoding)!;
-      let promptTokens = fixedTokens[scenario];
+      let promptTokens = fixedTokens[item.scenario];
       for (let i = 0; i < item.texts; i++) promptTokens += textCounts[item.offset + i]!;
-      const lineBytes = item.end - item.start;
-      let writer = writers.get(scenario);
-      const placement = placeRequest(
-        writer?.fill ?? EMPTY_FILL,
-        { bytes: lineBytes, tokens: promptTokens },
-        limits[scenario],
-      );
-      if (placement === 'too_large') {
-        const l = limits[scenario];
-        const why =
-          lineBytes > l.maxBytes
-            ? `${lineBytes} bytes, more than limits.max_bytes_per_file (${l.maxBytes})`
-            : `${promptTokens} prompt tokens, more than the per-file token limit (${l.maxTokens})`;
-        await file.report.add({
-          file: file.sourceName,
-          line: item.lineNo,
-          code: 'request_too_large',
-          reason: `its request alone is ${why}`,
-          id: item.sliceId,
-        });
-        continue;
-      }
-      if (placement === 'next_file') {
-        seal(scenario);
-        writer = undefined;
-      }
-      if (writer === undefined) {
-        writer = await openBatchInputFile({
-          dir: file.outDir,
-          scenario,
-          model: scenarios[scenario].spec.model,
-          now,
-          chunks: options.helpers.chunks,
-          contentHash: () => options.helpers.startHash(),
-        });
-        writers.set(scenario, writer);
-      }
-      await writer.append(
+      const placed = await placer.place(
+        item.scenario,
         {
           line: chunk.sink.bytes.subarray(item.start, item.end),
           promptTokens,
@@ -441,28 +304,38 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         },
         file.sourceName,
       );
-      file.summary.converted[scenario]++;
+      if (placed.ok) {
+        file.summary.converted[item.scenario]++;
+      } else {
+        await file.report.add({
+          file: file.sourceName,
+          line: item.lineNo,
+          code: 'request_too_large',
+          reason: placed.reason,
+          id: item.sliceId,
+        });
+      }
     }
-  };
-
-  const queue: Chunk[] = [];
-  const placeAndRecycle = async (chunk: Chunk): Promise<void> => {
-    await place(chunk);
     chunk.sink.reset();
     sinks.push(chunk.sink);
   };
+
+  const queue: Chunk[] = [];
   const openFiles: InputFile[] = [];
+  const cleanedDirs = new Set<string>();
+  let triageDir: string | undefined;
+  let bytesBefore = 0;
   try {
     for (const listed of files) {
       const outDir = join(options.batchInputDir, ...listed.relDir.split('/').filter(Boolean));
       if (!cleanedDirs.has(outDir)) {
         cleanedDirs.add(outDir);
-        await removeLeftovers(outDir, 60 * 60 * 1000, now());
+        await removeLeftovers(outDir, LEFTOVER_AGE_MS, now());
       }
-      if (seenDir !== listed.relDir) {
+      if (triageDir !== listed.relDir) {
         // Files come folder by folder: the previous folder's ids are no longer needed.
-        seenDir = listed.relDir;
-        seen = await loadConvertedSlices(outDir);
+        triageDir = listed.relDir;
+        triage.startFolder(await loadConvertedSlices(outDir));
       }
       const sourceName = displayName(options.dataDir, listed.path);
       const reportPath = join(outDir, rejectsReportName(listed.rel.split('/').pop()!));
@@ -488,25 +361,23 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         onBytes: (n) => {
           chunkBytes = n - readSoFar;
           readSoFar = n;
-          options.onProgress?.({ bytesDone: bytesBefore + n, bytesTotal, slices: slicesRendered });
+          options.onProgress?.({ bytesDone: bytesBefore + n, bytesTotal, slices: slicesEncoded });
         },
       })) {
-        queue.push(renderChunk(raws, chunkBytes, file));
-        while (queue.length > IN_FLIGHT) await placeAndRecycle(queue.shift()!);
+        queue.push(encodeChunk(raws, chunkBytes, file));
+        while (queue.length > IN_FLIGHT) await place(queue.shift()!);
       }
       // A file without any line still gets its summary (and clears a stale report).
       if (queue.length === 0 || queue[queue.length - 1]!.file !== file) {
-        queue.push({ file, items: [], sink: sinks.pop() ?? new ByteSink(0), counts: new Map() });
+        queue.push(encodeChunk([], 0, file));
       }
       bytesBefore += listed.size;
     }
-    while (queue.length > 0) await placeAndRecycle(queue.shift()!);
+    while (queue.length > 0) await place(queue.shift()!);
     if (currentFile !== undefined) await finishFile(currentFile);
-    sealAll();
-    await sealing;
+    await placer.finish();
   } catch (err) {
-    await sealing.catch(() => undefined);
-    for (const w of writers.values()) await w.abort();
+    await placer.abort();
     for (const f of openFiles) await f.report.abort();
     throw err;
   }

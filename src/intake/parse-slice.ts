@@ -63,20 +63,16 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+function missingField(field: string, withId: { id?: string }): ParsedLine {
+  return { ok: false, code: 'missing_field', field, reason: `missing field "${field}"`, ...withId };
+}
+
 function fromIssue(issue: z.core.$ZodIssue, root: unknown, id: string | undefined): ParsedLine {
   const field = fieldPath(issue.path);
   const value = valueAt(root, issue.path);
   const withId = id === undefined ? {} : { id };
   if (issue.code === 'invalid_type') {
-    if (value === undefined) {
-      return {
-        ok: false,
-        code: 'missing_field',
-        field,
-        reason: `missing field "${field}"`,
-        ...withId,
-      };
-    }
+    if (value === undefined) return missingField(field, withId);
     return {
       ok: false,
       code: 'wrong_type',
@@ -128,15 +124,7 @@ export function parseSliceLine(text: string): ParsedLine {
   const id = typeof record['id'] === 'string' ? record['id'] : undefined;
   const withId = id === undefined ? {} : { id };
   const type = record['type'];
-  if (type === undefined) {
-    return {
-      ok: false,
-      code: 'missing_field',
-      field: 'type',
-      reason: 'missing field "type"',
-      ...withId,
-    };
-  }
+  if (type === undefined) return missingField('type', withId);
   if (typeof type !== 'string') {
     return {
       ok: false,
@@ -156,15 +144,7 @@ export function parseSliceLine(text: string): ParsedLine {
     };
   }
   for (const field of REQUIRED_FIELDS) {
-    if (record[field] === undefined) {
-      return {
-        ok: false,
-        code: 'missing_field',
-        field,
-        reason: `missing field "${field}"`,
-        ...withId,
-      };
-    }
+    if (record[field] === undefined) return missingField(field, withId);
   }
   const schema = type === 'function' ? FunctionSliceSchema : ClassSliceSchema;
   const parsed = schema.safeParse(value);

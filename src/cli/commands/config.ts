@@ -5,7 +5,7 @@
 import { configSchemaText, exampleConfigText } from '../../config/example.ts';
 import { REDACTED } from '../../log/logger.ts';
 import { UsageError } from '../../errors.ts';
-import { stringFlag, type Command } from '../command.ts';
+import { CONFIG_FLAGS, type Command } from '../command.ts';
 import { setup } from '../setup.ts';
 
 export const configCommand: Command = {
@@ -16,17 +16,7 @@ export const configCommand: Command = {
     'example  print a config.json with every key and its default\n' +
     'check    validate config.json and the environment, print the effective settings (key hidden)',
   flags: {
-    config: {
-      type: 'string',
-      short: 'c',
-      value: 'FILE',
-      description: 'configuration file (default ./config.json if present)',
-    },
-    'data-dir': {
-      type: 'string',
-      value: 'DIR',
-      description: 'root of the stage folders (default data)',
-    },
+    ...CONFIG_FLAGS,
   },
   async run(ctx, args) {
     const [action, ...rest] = args.positionals;
@@ -40,10 +30,7 @@ export const configCommand: Command = {
         ctx.stdout.write(exampleConfigText());
         return 0;
       case 'check': {
-        const { config, file } = await setup(ctx, {
-          config: stringFlag(args, 'config'),
-          dataDir: stringFlag(args, 'data-dir'),
-        });
+        const { config, file } = await setup(ctx, args);
         const shown = { ...config, api_key: config.api_key === undefined ? undefined : REDACTED };
         ctx.stderr.write(`${file ?? 'no config file'}: valid\n`);
         ctx.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);

@@ -8,7 +8,14 @@ import {
   type ConvertSummary,
 } from '../../convert/convert-reviewed-slices.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
-import { booleanFlag, integerFlag, stringFlag, noPositionals, type Command } from '../command.ts';
+import {
+  booleanFlag,
+  integerFlag,
+  stringFlag,
+  noPositionals,
+  type Command,
+  CONFIG_FLAGS,
+} from '../command.ts';
 import { formatBytes, formatCount, plural, table } from '../format.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { setup } from '../setup.ts';
@@ -43,17 +50,7 @@ export const processCommand: Command = {
       value: 'N',
       description: 'convert at most the first N classes',
     },
-    config: {
-      type: 'string',
-      short: 'c',
-      value: 'FILE',
-      description: 'configuration file (default ./config.json if present)',
-    },
-    'data-dir': {
-      type: 'string',
-      value: 'DIR',
-      description: 'root of the stage folders (default data)',
-    },
+    ...CONFIG_FLAGS,
     quiet: { type: 'boolean', short: 'q', description: 'no progress bar' },
   },
   async run(ctx, args) {
@@ -62,10 +59,7 @@ export const processCommand: Command = {
       scenario1: integerFlag(args, 'process', 'max-scenario1'),
       scenario2: integerFlag(args, 'process', 'max-scenario2'),
     };
-    const { config, log } = await setup(ctx, {
-      config: stringFlag(args, 'config'),
-      dataDir: stringFlag(args, 'data-dir'),
-    });
+    const { config, log } = await setup(ctx, args);
     const paths = dataPaths(ctx.cwd, config.data_dir, {
       ...(stringFlag(args, 'reviewed-dir') !== undefined
         ? { reviewed: stringFlag(args, 'reviewed-dir')! }

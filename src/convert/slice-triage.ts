@@ -1,0 +1,85 @@
+/**
+ * What happens to each line of a reviewed-slice file: rejected (with the reason), skipped
+ * (converted by an earlier run, or over the --max-scenario caps), or converted in its scenario.
+ * Pure apart from the state it keeps: the ids of the current repo folder and the caps taken.
+ */
+import { DEFAULT_MAX_LINE_BYTES, type RawLine } from '../intake/jsonl-lines.ts';
+import { parseSliceLine } from '../intake/parse-slice.ts';
+import type { SeenSliceIds } from '../intake/seen-slice-ids.ts';
+import type { Slice } from '../intake/slice-schema.ts';
+import { CONVERTED_EARLIER } from './converted-slices.ts';
+import type { RejectEntry } from './rejects-report.ts';
+import { scenarioOf } from './request-builder.ts';
+import type { Scenario } from './response-schemas.ts';
+
+export type Triage =
+  | { readonly kind: 'reject'; readonly entry: Omit<RejectEntry, 'file' | 'line'> }
+  | { readonly kind: 'already_converted' }
+  | { readonly kind: 'over_cap' }
+  | { readonly kind: 'convert'; readonly slice: Slice; readonly scenario: Scenario };
+
+export interface TriageSource {
+  readonly index: number;
+}
+
+export function createSliceTriage(
+  caps: Readonly<Record<Scenario, number>>,
+  sourceName: (index: number) => string | undefined,
+) {
+  const taken: Record<Scenario, number> = { scenario1: 0, scenario2: 0 };
+  let seen: SeenSliceIds | undefined;
+
+  return {
+    /** A new repo folder: `ids` holds its slices converted earlier. */
+    startFolder(ids: SeenSliceIds): void {
+      seen = ids;
+    },
+
+    triage(raw: RawLine, source: TriageSource): Triage {
+      if (raw.kind === 'invalid_utf8') {
+        return {
+          kind: 'reject',
+          entry: {
+            code: 'invalid_utf8',
+            reason: `not valid UTF-8 (${raw.bytes} bytes); the line was not read`,
+          },
+        };
+      }
+      if (raw.kind === 'too_long') {
+        return {
+          kind: 'reject',
+          entry: {
+            code: 'line_too_long',
+            reason: `line of ${raw.bytes} bytes is longer than the ${DEFAULT_MAX_LINE_BYTES}-byte limit`,
+          },
+        };
+      }
+      const parsed = parseSliceLine(raw.text);
+      if (!parsed.ok) {
+        const { ok: _ok, ...entry } = parsed;
+        return { kind: 'reject', entry };
+      }
+      if (seen === undefined) throw new Error('triage before startFolder');
+      const slice = parsed.slice;
+      const first = seen.get(slice.id);
+      if (first?.source === CONVERTED_EARLIER) return { kind: 'already_converted' };
+      if (first !== undefined) {
+        return {
+          kind: 'reject',
+          entry: {
+            code: 'duplicate_id',
+            reason: `duplicate id ${JSON.stringify(slice.id)} (first seen in ${sourceName(first.source)} line ${first.lineNo})`,
+            field: 'id',
+            id: slice.id,
+          },
+        };
+      }
+      const scenario = scenarioOf(slice);
+      // Not converted, so not remembered: a later run with a larger cap converts it.
+      if (taken[scenario] >= caps[scenario]) return { kind: 'over_cap' };
+      taken[scenario]++;
+      seen.add(slice.id, { source: source.index, lineNo: raw.lineNo });
+      return { kind: 'convert', slice, scenario };
+    },
+  };
+}
