@@ -1,0 +1,70 @@
+/**
+ * Error answers in the API's shape: `{"error": {"message", "type", "param", "code"}}` with the
+ * status the real service uses.
+ */
+
+export interface ApiErrorBody {
+  readonly error: {
+    readonly message: string;
+    readonly type: string;
+    readonly param: string | null;
+    readonly code: string | null;
+  };
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly body: ApiErrorBody;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    status: number,
+    message: string,
+    details: {
+      type?: string;
+      param?: string | null;
+      code?: string | null;
+      headers?: Record<string, string>;
+    } = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.body = {
+      error: {
+        message,
+        type: details.type ?? 'invalid_request_error',
+        param: details.param ?? null,
+        code: details.code ?? null,
+      },
+    };
+    this.headers = details.headers ?? {};
+  }
+}
+
+export const apiErrors = {
+  missingKey: () =>
+    new ApiError(
+      401,
+      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      { code: null },
+    ),
+  notFound: (what: string, id: string) =>
+    new ApiError(404, `No such ${what}: '${id}'`, { param: 'id', code: null }),
+  badRequest: (message: string, param: string | null = null, code: string | null = null) =>
+    new ApiError(400, message, { param, code }),
+  unknownRoute: (method: string, path: string) =>
+    new ApiError(404, `Invalid URL (${method} ${path})`, { code: null }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new ApiError(429, 'Rate limit reached for requests. Please try again later.', {
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  server: (status: number) =>
+    new ApiError(
+      status,
+      status === 503
+        ? 'The server is overloaded or not ready yet.'
+        : 'The server had an error while processing your request. Sorry about that!',
+      { type: 'server_error', code: null },
+    ),
+};

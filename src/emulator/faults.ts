@@ -1,0 +1,150 @@
+/**
+ * Fault injection: what goes wrong, where, and how often. A profile (JSON, or built from flags)
+ * lists faults at three levels; each fault is rate-based (`rate`: a seeded probability) or
+ * targeted (`nth`: the listed occurrences, counted from 1; `match`/`custom_id`: by name).
+ * Everything is seeded, so a run repeats exactly.
+ *
+ * - HTTP: answer 429 (with retry-after) or 500/503, drop the connection, answer slowly, or do
+ *   the work and lose the answer (the client sees a dropped connection; the batch exists).
+ * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
+ *   complete with no output file (every request fails).
+ * - Requests: an error line with a 4xx body, an error line with an `error` object, or a
+ *   completed response whose content is not valid JSON.
+ */
+import { z } from 'zod';
+import { unitHash } from './ids.ts';
+
+const Selection = {
+  rate: z.number().min(0).max(1).optional(),
+  nth: z.array(z.number().int().positive()).optional(),
+};
+
+const HttpFault = z.strictObject({
+  /** `METHOD /path` with `*` wildcards, e.g. `POST /v1/batches`, `GET /v1/batches/*`; all when absent. */
+  route: z.string().optional(),
+  kind: z.enum(['status', 'drop', 'slow', 'lose_answer']),
+  status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503)]).optional(),
+  retry_after_s: z.number().nonnegative().optional(),
+  delay_ms: z.number().int().nonnegative().optional(),
+  ...Selection,
+});
+
+const BatchFault = z.strictObject({
+  kind: z.enum(['validation_failure', 'token_limit_exceeded', 'expire', 'no_output']),
+  /** For `expire`: how many requests finish before the batch expires (or a fraction). */
+  after_requests: z.number().int().nonnegative().optional(),
+  after_fraction: z.number().min(0).max(1).optional(),
+  /** Only batches whose input file name matches this regular expression. */
+  filename: z.string().optional(),
+  ...Selection,
+});
+
+const RequestFault = z.strictObject({
+  kind: z.enum(['error_4xx', 'error_object', 'invalid_json']),
+  status: z.number().int().min(400).max(499).optional(),
+  code: z.string().optional(),
+  /** Only requests whose custom_id matches this regular expression. */
+  custom_id: z.string().optional(),
+  rate: z.number().min(0).max(1).optional(),
+});
+
+export const FaultProfileSchema = z.strictObject({
+  seed: z.number().int().default(1),
+  http: z.array(HttpFault).default([]),
+  batches: z.array(BatchFault).default([]),
+  requests: z.array(RequestFault).default([]),
+});
+
+export type FaultProfile = z.output<typeof FaultProfileSchema>;
+export type HttpFaultT = z.output<typeof HttpFault>;
+export type BatchFaultT = z.output<typeof BatchFault>;
+
+/** What happens to one request of a batch. */
+export const REQUEST_OUTCOMES = {
+  ok: 0,
+  error_4xx: 1,
+  error_object: 2,
+  invalid_json: 3,
+} as const;
+export type RequestOutcome = (typeof REQUEST_OUTCOMES)[keyof typeof REQUEST_OUTCOMES];
+
+export interface RequestFaultDecision {
+  readonly outcome: RequestOutcome;
+  readonly status?: number;
+  readonly code?: string;
+}
+
+function routeMatches(pattern: string | undefined, method: string, path: string): boolean {
+  if (pattern === undefined) return true;
+  const [m, p] = pattern.includes(' ') ? pattern.split(' ', 2) : ['*', pattern];
+  if (m !== '*' && m!.toUpperCase() !== method) return false;
+  const re = new RegExp(
+    `^${p!
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
+  return re.test(path);
+}
+
+/** Seeded decisions over a profile; counters make `nth` and `rate` repeat run after run. */
+export function createFaults(profile: FaultProfile) {
+  const seen = new Map<object, number>();
+  const occurrence = (fault: object): number => {
+    const n = (seen.get(fault) ?? 0) + 1;
+    seen.set(fault, n);
+    return n;
+  };
+  const selected = (
+    fault: { rate?: number | undefined; nth?: number[] | undefined },
+    n: number,
+    key: string,
+  ): boolean => {
+    if (fault.nth !== undefined) return fault.nth.includes(n);
+    if (fault.rate !== undefined) return unitHash(profile.seed, key, String(n)) < fault.rate;
+    return true;
+  };
+
+  return {
+    profile,
+    /** The first HTTP fault that applies to this request, if any. */
+    forHttp(method: string, path: string): HttpFaultT | undefined {
+      for (const [i, fault] of profile.http.entries()) {
+        if (!routeMatches(fault.route, method, path)) continue;
+        if (selected(fault, occurrence(fault), `http:${i}`)) return fault;
+      }
+      return undefined;
+    },
+    /** The faults that apply to a new batch. */
+    forBatch(inputFilename: string): BatchFaultT[] {
+      const out: BatchFaultT[] = [];
+      for (const [i, fault] of profile.batches.entries()) {
+        if (fault.filename !== undefined && !new RegExp(fault.filename).test(inputFilename))
+          continue;
+        if (selected(fault, occurrence(fault), `batch:${i}`)) out.push(fault);
+      }
+      return out;
+    },
+    /** What happens to a request, from its custom_id alone (a retry has another custom_id). */
+    forRequest(customId: string): RequestFaultDecision {
+      for (const [i, fault] of profile.requests.entries()) {
+        if (fault.custom_id !== undefined && !new RegExp(fault.custom_id).test(customId)) continue;
+        if (
+          fault.rate !== undefined &&
+          unitHash(profile.seed, `request:${i}`, customId) >= fault.rate
+        )
+          continue;
+        return {
+          outcome: REQUEST_OUTCOMES[fault.kind],
+          ...(fault.status !== undefined ? { status: fault.status } : {}),
+          ...(fault.code !== undefined ? { code: fault.code } : {}),
+        };
+      }
+      return { outcome: REQUEST_OUTCOMES.ok };
+    },
+  };
+}
+
+export type Faults = ReturnType<typeof createFaults>;
+
+export const NO_FAULTS: FaultProfile = FaultProfileSchema.parse({});

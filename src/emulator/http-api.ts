@@ -1,0 +1,322 @@
+/**
+ * The HTTP face of the emulator (node:http): the routes of the Files and Batches API under
+ * /v1, answers and errors in the API's shapes, `x-request-id` on every answer, Bearer auth, and
+ * the HTTP-level fault hooks (status, dropped connection, slow answer, lost answer).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { ApiError, apiErrors } from './api-errors.ts';
+import { batchObject, SUPPORTED_ENDPOINTS, type BatchService } from './batch-service.ts';
+import type { FileStore } from './file-store.ts';
+import type { Faults } from './faults.ts';
+import type { ChatBody, ChatCompletion } from './responder.ts';
+
+export interface HttpApiDeps {
+  readonly files: FileStore;
+  readonly batches: BatchService;
+  readonly faults: Faults;
+  readonly now: () => number;
+  readonly newRequestId: () => string;
+  /** Brings batches up to date before a request is answered. */
+  readonly tick: () => void;
+  /** A synchronous chat completion (POST /v1/chat/completions). */
+  readonly complete: (body: ChatBody) => Promise<ChatCompletion>;
+  readonly stats: { requests: number; faults: number };
+}
+
+type Handler = (
+  req: IncomingMessage,
+  params: string[],
+  query: URLSearchParams,
+) => Reply | Promise<Reply>;
+type Reply =
+  | { readonly json: unknown; readonly status?: number }
+  | {
+      readonly stream: NodeJS.ReadableStream;
+      readonly contentType: string;
+      readonly length: number;
+    };
+
+const MAX_JSON_BODY = 1024 * 1024;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_JSON_BODY) throw apiErrors.badRequest('The request body is too large.');
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw apiErrors.badRequest(
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+    );
+  }
+}
+
+function intParam(
+  query: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw apiErrors.badRequest(
+      `Invalid '${name}': integer between ${min} and ${max} expected, got '${raw}'.`,
+      name,
+    );
+  }
+  return n;
+}
+
+function listPage<T extends { id: string }>(data: T[], hasMore: boolean) {
+  return {
+    object: 'list',
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data[data.length - 1]?.id ?? null,
+    has_more: hasMore,
+  };
+}
+
+function checkMetadata(metadata: unknown): Record<string, string> | null {
+  if (metadata === undefined || metadata === null) return null;
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw apiErrors.badRequest("Invalid 'metadata': expected an object.", 'metadata');
+  }
+  const entries = Object.entries(metadata);
+  if (entries.length > 16)
+    throw apiErrors.badRequest("Invalid 'metadata': at most 16 keys.", 'metadata');
+  for (const [k, v] of entries) {
+    if (k.length > 64)
+      throw apiErrors.badRequest(
+        `Invalid 'metadata': key '${k.slice(0, 20)}…' is longer than 64 characters.`,
+        'metadata',
+      );
+    if (typeof v !== 'string')
+      throw apiErrors.badRequest(
+        `Invalid 'metadata': value of '${k}' must be a string.`,
+        'metadata',
+      );
+    if (v.length > 512)
+      throw apiErrors.badRequest(
+        `Invalid 'metadata': value of '${k}' is longer than 512 characters.`,
+        'metadata',
+      );
+  }
+  return metadata as Record<string, string>;
+}
+
+export function createHttpApi(deps: HttpApiDeps) {
+  const { files, batches } = deps;
+
+  const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
+    {
+      method: 'POST',
+      pattern: /^\/v1\/files$/,
+      handler: async (req) => ({ json: await files.upload(req, deps.now()) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/files$/,
+      handler: (_req, _p, q) => {
+        const order = q.get('order') ?? 'desc';
+        if (order !== 'asc' && order !== 'desc')
+          throw apiErrors.badRequest("Invalid 'order': 'asc' or 'desc'.", 'order');
+        const page = files.list({
+          purpose: q.get('purpose') ?? undefined,
+          limit: intParam(q, 'limit', 10_000, 1, 10_000),
+          order,
+          after: q.get('after') ?? undefined,
+        });
+        return { json: listPage(page.data, page.has_more) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/files\/([^/]+)$/,
+      handler: (_req, [id]) => {
+        const f = files.get(id!);
+        if (f === undefined) throw apiErrors.notFound('file', id!);
+        return { json: f };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/files\/([^/]+)\/content$/,
+      handler: (_req, [id]) => {
+        const f = files.get(id!);
+        if (f === undefined) throw apiErrors.notFound('file', id!);
+        return {
+          stream: files.contentStream(f.id),
+          contentType: 'application/octet-stream',
+          length: f.bytes,
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: /^\/v1\/files\/([^/]+)$/,
+      handler: async (_req, [id]) => {
+        if (!(await files.delete(id!))) throw apiErrors.notFound('file', id!);
+        return { json: { id, object: 'file', deleted: true } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/batches$/,
+      handler: async (req) => {
+        const body = (await readJson(req)) as Record<string, unknown>;
+        if (typeof body.input_file_id !== 'string') {
+          throw apiErrors.badRequest(
+            "Missing required parameter: 'input_file_id'.",
+            'input_file_id',
+          );
+        }
+        if (!(SUPPORTED_ENDPOINTS as readonly unknown[]).includes(body.endpoint)) {
+          throw apiErrors.badRequest(
+            `Invalid 'endpoint': '${String(body.endpoint)}'; this emulator supports ${SUPPORTED_ENDPOINTS.join(', ')}.`,
+            'endpoint',
+          );
+        }
+        if (body.completion_window !== '24h') {
+          throw apiErrors.badRequest(
+            "Invalid 'completion_window': only '24h' is supported.",
+            'completion_window',
+          );
+        }
+        const b = await batches.create({
+          input_file_id: body.input_file_id,
+          endpoint: body.endpoint as string,
+          completion_window: '24h',
+          metadata: checkMetadata(body.metadata),
+        });
+        return { json: batchObject(b) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/batches$/,
+      handler: (_req, _p, q) => {
+        const limit = intParam(q, 'limit', 20, 1, 100);
+        let all = batches.list();
+        const after = q.get('after');
+        if (after !== null) {
+          const i = all.findIndex((b) => b.id === after);
+          all = i === -1 ? [] : all.slice(i + 1);
+        }
+        const page = all.slice(0, limit).map(batchObject) as { id: string }[];
+        return { json: listPage(page, all.length > limit) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/batches\/([^/]+)$/,
+      handler: (_req, [id]) => {
+        const b = batches.get(id!);
+        if (b === undefined) throw apiErrors.notFound('batch', id!);
+        return { json: batchObject(b) };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/batches\/([^/]+)\/cancel$/,
+      handler: async (_req, [id]) => ({ json: batchObject(await batches.cancel(id!)) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/chat\/completions$/,
+      handler: async (req) => {
+        const body = (await readJson(req)) as ChatBody;
+        if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
+          throw apiErrors.badRequest(
+            "The request body must have 'model' and 'messages'.",
+            'messages',
+          );
+        }
+        return { json: await deps.complete(body) };
+      },
+    },
+  ];
+
+  const sendJson = (
+    res: ServerResponse,
+    status: number,
+    value: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
+    const body = JSON.stringify(value);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      ...headers,
+    });
+    res.end(body);
+  };
+
+  const drop = (req: IncomingMessage): void => {
+    req.socket.destroy();
+  };
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    deps.stats.requests++;
+    res.setHeader('x-request-id', deps.newRequestId());
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/\/+$/, '');
+    try {
+      const auth = req.headers.authorization ?? '';
+      const key = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
+      if (!key) throw apiErrors.missingKey();
+
+      const fault = deps.faults.forHttp(method, path);
+      if (fault !== undefined) deps.stats.faults++;
+      if (fault?.kind === 'drop') {
+        drop(req);
+        return;
+      }
+      if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delay_ms ?? 5000));
+      if (fault?.kind === 'status') {
+        req.resume();
+        const status = fault.status ?? 500;
+        throw status === 429
+          ? apiErrors.rateLimited(fault.retry_after_s ?? 1)
+          : apiErrors.server(status);
+      }
+
+      const route = routes.find((r) => r.method === method && r.pattern.test(path));
+      if (route === undefined) throw apiErrors.unknownRoute(method, path);
+      deps.tick();
+      const params = route.pattern.exec(path)!.slice(1);
+      const reply = await route.handler(req, params, url.searchParams);
+      if (fault?.kind === 'lose_answer') {
+        // The work is done (the batch exists, the file is stored), the answer never arrives.
+        drop(req);
+        return;
+      }
+      if ('stream' in reply) {
+        res.writeHead(200, { 'content-type': reply.contentType, 'content-length': reply.length });
+        await pipeline(reply.stream, res);
+        return;
+      }
+      sendJson(res, reply.status ?? 200, reply.json);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      req.resume();
+      if (err instanceof ApiError) {
+        sendJson(res, err.status, err.body, err.headers);
+      } else {
+        sendJson(res, 500, apiErrors.server(500).body);
+      }
+    }
+  };
+}

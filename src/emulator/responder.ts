@@ -1,0 +1,146 @@
+/**
+ * The emulator's model: a well-formed chat completion for a /v1/chat/completions body, derived
+ * from the custom_id so that runs repeat exactly. Its content follows the request's
+ * `response_format` JSON schema when it has one; for our scenarios (custom_id `scenario1_...` /
+ * `scenario2_...`) it is the scenario's answer structure whatever the format; otherwise plain
+ * text. Usage counts the prompt and the answer with the model's tokenizer.
+ */
+import { answerJsonSchema } from '../convert/response-schemas.ts';
+import {
+  encodingForModel,
+  type TokenCounter,
+  type EncodingName,
+} from '../convert/token-counter.ts';
+import { derivedId, unitHash } from './ids.ts';
+import { valueFromSchema } from './json-from-schema.ts';
+
+export interface ChatMessageIn {
+  readonly role: string;
+  readonly content: unknown;
+}
+
+export interface ChatBody {
+  readonly model: string;
+  readonly messages: readonly ChatMessageIn[];
+  readonly response_format?: { type?: string; json_schema?: { schema?: unknown } };
+  readonly max_completion_tokens?: number;
+}
+
+export interface ChatCompletion {
+  readonly id: string;
+  readonly object: 'chat.completion';
+  readonly created: number;
+  readonly model: string;
+  readonly choices: {
+    index: number;
+    message: { role: 'assistant'; content: string; refusal: null; annotations: [] };
+    logprobs: null;
+    finish_reason: 'stop' | 'length';
+  }[];
+  readonly usage: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    prompt_tokens_details: { cached_tokens: number; audio_tokens: number };
+    completion_tokens_details: {
+      reasoning_tokens: number;
+      audio_tokens: number;
+      accepted_prediction_tokens: number;
+      rejected_prediction_tokens: number;
+    };
+  };
+  readonly service_tier: 'default';
+  readonly system_fingerprint: string;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((p) =>
+        typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '',
+      )
+      .join('');
+  }
+  return '';
+}
+
+/**
+ * Prompt tokens of a chat body: the chat framing plus each message's content, plus the JSON of
+ * a response schema (the same convention as the client's estimate).
+ */
+export function promptTokensOfBody(
+  body: ChatBody,
+  counterFor: (e: EncodingName) => TokenCounter,
+): number {
+  const counter = counterFor(encodingForModel(body.model));
+  let n = counter.chatFramingTokens(body.messages.length);
+  for (const m of body.messages) n += counter.count(contentText(m.content));
+  if (body.response_format?.type === 'json_schema')
+    n += counter.count(JSON.stringify(body.response_format));
+  return n;
+}
+
+export interface RespondOptions {
+  readonly seed: number;
+  readonly createdSeconds: number;
+  /** A completion whose content is cut short and is not valid JSON (fault). */
+  readonly invalidJson?: boolean;
+  readonly promptTokens: number;
+}
+
+export function respond(
+  customId: string,
+  body: ChatBody,
+  counterFor: (e: EncodingName) => TokenCounter,
+  options: RespondOptions,
+): ChatCompletion {
+  const seed = Math.floor(unitHash(options.seed, 'respond', customId) * 2 ** 31);
+  const scenario = /^(scenario[12])_/.exec(customId)?.[1] as 'scenario1' | 'scenario2' | undefined;
+  const format = body.response_format?.type;
+  let content: string;
+  if (format === 'json_schema' && body.response_format?.json_schema?.schema !== undefined) {
+    content = JSON.stringify(valueFromSchema(body.response_format.json_schema.schema, seed));
+  } else if (scenario !== undefined) {
+    content = JSON.stringify(valueFromSchema(answerJsonSchema(scenario), seed));
+  } else if (format === 'json_object') {
+    content = JSON.stringify({ answer: `Emulated answer to ${customId}.` });
+  } else {
+    content = `Emulated answer to ${customId}.`;
+  }
+  let finish: 'stop' | 'length' = 'stop';
+  if (options.invalidJson) {
+    // As when the model runs out of tokens mid-answer.
+    content = content.slice(0, Math.max(1, Math.floor(content.length * 0.6)));
+    finish = 'length';
+  }
+  const completion = counterFor(encodingForModel(body.model)).count(content);
+  return {
+    id: derivedId('chatcmpl-', String(options.seed), customId),
+    object: 'chat.completion',
+    created: options.createdSeconds,
+    model: body.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: finish,
+      },
+    ],
+    usage: {
+      prompt_tokens: options.promptTokens,
+      completion_tokens: completion,
+      total_tokens: options.promptTokens + completion,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
+    },
+    service_tier: 'default',
+    system_fingerprint: 'fp_emulator',
+  };
+}

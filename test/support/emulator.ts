@@ -1,0 +1,107 @@
+/**
+ * An emulator for a test: a manual clock, a fast schedule, and an SDK client pointed at it.
+ * Closed when the test ends (tests leave nothing running).
+ */
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import OpenAI from 'openai';
+import { ManualClock } from '../../src/emulator/clock.ts';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.ts';
+import { FaultProfileSchema } from '../../src/emulator/faults.ts';
+
+export const TEST_SCHEDULE = {
+  validatingMs: 1000,
+  msPerRequest: 100,
+  finalizingMs: 1000,
+  cancellingMs: 1000,
+  completionWindowMs: 24 * 3600 * 1000,
+} as const;
+
+export interface TestEmulator {
+  readonly emulator: Emulator;
+  readonly clock: ManualClock;
+  readonly client: OpenAI;
+  /** Advances the clock and lets the emulator catch up. */
+  advance(ms: number): Promise<void>;
+}
+
+export async function testEmulator(
+  t: TestContext,
+  options: Omit<EmulatorOptions, 'clock' | 'faults'> & { faults?: unknown } = {},
+): Promise<TestEmulator> {
+  const clock = new ManualClock();
+  const emulator = await startEmulator({
+    ...options,
+    clock,
+    schedule: { ...TEST_SCHEDULE, ...options.schedule },
+    faults: FaultProfileSchema.parse(options.faults ?? {}),
+    tickMs: 0,
+    onError: (err) => {
+      throw err;
+    },
+  });
+  t.after(() => emulator.close());
+  const client = new OpenAI({
+    baseURL: emulator.url,
+    apiKey: 'sk-test-emulator-key',
+    maxRetries: 0,
+  });
+  return {
+    emulator,
+    clock,
+    client,
+    async advance(ms: number) {
+      await emulator.settle();
+      clock.advance(ms);
+      await emulator.settle();
+    },
+  };
+}
+
+/** A batch input line for /v1/chat/completions. */
+export function requestLine(customId: string, overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'You explain code.' },
+        { role: 'user', content: `Explain the function of ${customId}.` },
+      ],
+      max_completion_tokens: 200,
+    },
+    ...overrides,
+  });
+}
+
+/** Writes a batch input file of `n` requests (custom_ids `<prefix>_<i>`) and uploads it. */
+export async function uploadRequests(
+  env: TestEmulator,
+  dir: string,
+  n: number,
+  options: { prefix?: string; name?: string; lines?: string[] } = {},
+) {
+  const name = options.name ?? `input_${n}.jsonl`;
+  const path = join(dir, name);
+  const lines =
+    options.lines ??
+    Array.from({ length: n }, (_, i) => requestLine(`${options.prefix ?? 'req'}_${i}`));
+  await writeFile(path, lines.map((l) => `${l}\n`).join(''));
+  return env.client.files.create({ file: createReadStream(path), purpose: 'batch' });
+}
+
+export async function downloadLines(
+  client: OpenAI,
+  fileId: string | null | undefined,
+): Promise<any[]> {
+  if (!fileId) return [];
+  const res = await client.files.content(fileId);
+  return (await res.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
