@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks, on this machine, printed as a table. Speed and memory are
  * measured here, never asserted in tests.
  *
- *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert]
+ *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator]
  *
  * The generated corpus is kept in bench/.corpus/ (git-ignored) and reused.
  */
@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { ensureCorpus } from './corpus.ts';
 import { benchConvert } from './convert.ts';
+import { benchEmulator } from './emulator.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,5 +49,17 @@ if (only === undefined || only === 'convert') {
   );
   console.log(
     `conversion CPU time ${f1(r.convert.cpuSeconds)} s over ${f1(r.convert.seconds)} s wall (both cores)`,
+  );
+}
+
+if (only === undefined || only === 'emulator') {
+  const e = await benchEmulator(root);
+  console.log('\nEmulator (slicebatch emulator, built CLI, a child process), one 200 MB batch:');
+  console.log(
+    '| upload | run (validate + answer 50,000 requests + write results) | download | emulator peak RSS |',
+  );
+  console.log('|---:|---:|---:|---:|');
+  console.log(
+    `| ${f1(e.fileMb)} MB at ${f1(e.uploadMbPerS)} MB/s | ${f1(e.runSeconds)} s | ${f1(e.resultsMb)} MB at ${f1(e.downloadMbPerS)} MB/s | ${f0(e.emulatorPeakRssMb)} MB |`,
   );
 }

@@ -31,6 +31,8 @@ export interface Command {
   readonly summary: string;
   readonly usage?: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;
+  /** Runs until asked to stop (SIGINT/SIGTERM abort `ctx.signal`). */
+  readonly longRunning?: boolean;
   /** Returns the exit status. */
   run(ctx: CommandContext, args: ParsedFlags): Promise<number>;
 }

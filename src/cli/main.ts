@@ -21,6 +21,12 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./commands/process.ts')).processCommand,
     },
     {
+      name: 'emulator',
+      summary:
+        'Run a local OpenAI Files + Batch API emulator (no key, nothing leaves the machine).',
+      load: async () => (await import('./commands/emulator.ts')).emulatorCommand,
+    },
+    {
       name: 'config',
       summary: 'Print the JSON Schema or an example of config.json, or check yours.',
       load: async () => (await import('./commands/config.ts')).configCommand,
@@ -47,7 +53,10 @@ function overview(): string {
 export interface MainOptions extends Io {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted when a long-running command is asked to stop. */
   readonly signal?: AbortSignal;
+  /** Called before a long-running command starts (the entry point listens for signals then). */
+  readonly onLongRunning?: () => void;
 }
 
 /** Runs one command line; returns the exit status. Never throws. */
@@ -79,6 +88,7 @@ export async function main(argv: readonly string[], options: MainOptions): Promi
       argv: rest,
       signal: options.signal ?? new AbortController().signal,
     };
+    if (command.longRunning === true) options.onLongRunning?.();
     return await command.run(ctx, args);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
@@ -109,12 +119,27 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const controller = new AbortController();
+  let signals = 0;
+  // The first SIGINT/SIGTERM asks a long-running command to stop; a second one forces it.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      controller.abort(signal);
+      return;
+    }
+    process.stderr.write(`slicebatch: second ${signal}, stopping now\n`);
+    process.exit(130);
+  };
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),
     env: process.env,
     signal: controller.signal,
+    onLongRunning: () => {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    },
   });
   await flushed(process.stdout);
   await flushed(process.stderr);

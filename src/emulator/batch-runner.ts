@@ -245,6 +245,11 @@ export function createBatchRunner(options: RunnerOptions) {
       await upstreamDone;
     },
 
+    /** The upstream run while it is going on (upstream mode), for the emulator's settle(). */
+    activity(): Promise<void> | undefined {
+      return this.upstreamFinished ? undefined : upstreamDone;
+    },
+
     /**
      * Closes the result files. `unfinished`: the batch stopped early; every request not answered
      * gets that error line. Returns how many lines each file has.

@@ -337,9 +337,10 @@ export async function openBatchService(options: BatchServiceOptions) {
       for (const b of batches.values()) tickOne(b, now);
     },
 
-    /** Background work running (validations, runs, result files). */
+    /** Background work running (validations, runs, result files, upstream requests). */
     pending(): Promise<void>[] {
-      return [...validations.values(), ...busy.values()];
+      const upstream = [...runners.values()].flatMap((r) => r.activity() ?? []);
+      return [...validations.values(), ...busy.values(), ...upstream];
     },
 
     createdCount: () => createdCount,
@@ -453,6 +454,8 @@ export type BatchService = Awaited<ReturnType<typeof openBatchService>>;
 /** The API's Batch object. */
 export function batchObject(b: BatchRecord): Record<string, unknown> {
   const s = (ms: number | null): number | null => (ms === null ? null : unixSeconds(ms));
+  // Result files exist while finalizing, expiring or cancelling; they are shown once it ends.
+  const ended = TERMINAL_STATUSES.includes(b.status);
   return {
     id: b.id,
     object: 'batch',
@@ -462,8 +465,8 @@ export function batchObject(b: BatchRecord): Record<string, unknown> {
     input_file_id: b.input_file_id,
     completion_window: b.completion_window,
     status: b.status,
-    output_file_id: b.output_file_id,
-    error_file_id: b.error_file_id,
+    output_file_id: ended ? b.output_file_id : null,
+    error_file_id: ended ? b.error_file_id : null,
     created_at: unixSeconds(b.created_at),
     in_progress_at: s(b.in_progress_at),
     expires_at: unixSeconds(b.expires_at),
