@@ -47,6 +47,26 @@ export const apiErrors = {
       "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
       { code: null },
     ),
+  wrongKey: () =>
+    new ApiError(
+      401,
+      'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+      {
+        code: 'invalid_api_key',
+      },
+    ),
+  permanent: (status: number) =>
+    status === 401
+      ? apiErrors.wrongKey()
+      : new ApiError(
+          status,
+          status === 403
+            ? '(emulated fault) You are not allowed to perform this request.'
+            : status === 404
+              ? '(emulated fault) Not found.'
+              : '(emulated fault) Invalid request.',
+          { code: null },
+        ),
   notFound: (what: string, id: string) =>
     new ApiError(404, `No such ${what}: '${id}'`, { param: 'id', code: null }),
   badRequest: (message: string, param: string | null = null, code: string | null = null) =>

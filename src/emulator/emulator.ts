@@ -44,6 +44,8 @@ export interface EmulatorOptions {
   readonly maxRequestsPerBatch?: number;
   readonly maxBatchFileBytes?: number;
   readonly upstream?: UpstreamOptions | undefined;
+  /** The API keys accepted (401 for others); any non-empty key when absent. */
+  readonly apiKeys?: readonly string[] | undefined;
   /** How often batches move on their own with the system clock; 0: only on requests and tick(). */
   readonly tickMs?: number;
   readonly onError?: (err: unknown, context: string) => void;
@@ -118,6 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     newRequestId: () => ids.request(),
     tick: () => batches.tick(),
     stats,
+    apiKeys: options.apiKeys,
     async complete(body) {
       if (upstreamCall !== undefined) {
         const r = await upstreamCall(body);

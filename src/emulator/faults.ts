@@ -4,7 +4,8 @@
  * targeted (`nth`: the listed occurrences, counted from 1; `match`/`custom_id`: by name).
  * Everything is seeded, so a run repeats exactly.
  *
- * - HTTP: answer 429 (with retry-after) or 500/503, drop the connection, answer slowly, or do
+ * - HTTP: answer 429 (with retry-after), 500/502/503, or a permanent 400/401/403/404, drop the
+ *   connection, answer slowly, or do
  *   the work and lose the answer (the client sees a dropped connection; the batch exists).
  * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
  *   complete with no output file (every request fails).
@@ -23,7 +24,18 @@ const HttpFault = z.strictObject({
   /** `METHOD /path` with `*` wildcards, e.g. `POST /v1/batches`, `GET /v1/batches/*`; all when absent. */
   route: z.string().optional(),
   kind: z.enum(['status', 'drop', 'slow', 'lose_answer']),
-  status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503)]).optional(),
+  status: z
+    .union([
+      z.literal(400),
+      z.literal(401),
+      z.literal(403),
+      z.literal(404),
+      z.literal(429),
+      z.literal(500),
+      z.literal(502),
+      z.literal(503),
+    ])
+    .optional(),
   retry_after_s: z.number().nonnegative().optional(),
   delay_ms: z.number().int().nonnegative().optional(),
   ...Selection,

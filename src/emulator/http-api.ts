@@ -22,6 +22,8 @@ export interface HttpApiDeps {
   /** A synchronous chat completion (POST /v1/chat/completions). */
   readonly complete: (body: ChatBody) => Promise<ChatCompletion>;
   readonly stats: { requests: number; faults: number };
+  /** The keys accepted; any non-empty key when absent. */
+  readonly apiKeys?: readonly string[] | undefined;
 }
 
 type Handler = (
@@ -274,6 +276,7 @@ export function createHttpApi(deps: HttpApiDeps) {
       const auth = req.headers.authorization ?? '';
       const key = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
       if (!key) throw apiErrors.missingKey();
+      if (deps.apiKeys !== undefined && !deps.apiKeys.includes(key)) throw apiErrors.wrongKey();
 
       const fault = deps.faults.forHttp(method, path);
       if (fault !== undefined) deps.stats.faults++;
@@ -287,7 +290,9 @@ export function createHttpApi(deps: HttpApiDeps) {
         const status = fault.status ?? 500;
         throw status === 429
           ? apiErrors.rateLimited(fault.retry_after_s ?? 1)
-          : apiErrors.server(status);
+          : status >= 500
+            ? apiErrors.server(status)
+            : apiErrors.permanent(status);
       }
 
       const route = routes.find((r) => r.method === method && r.pattern.test(path));

@@ -53,33 +53,7 @@ export interface ChatCompletion {
   readonly system_fingerprint: string;
 }
 
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content
-      .map((p) =>
-        typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '',
-      )
-      .join('');
-  }
-  return '';
-}
-
-/**
- * Prompt tokens of a chat body: the chat framing plus each message's content, plus the JSON of
- * a response schema (the same convention as the client's estimate).
- */
-export function promptTokensOfBody(
-  body: ChatBody,
-  counterFor: (e: EncodingName) => TokenCounter,
-): number {
-  const counter = counterFor(encodingForModel(body.model));
-  let n = counter.chatFramingTokens(body.messages.length);
-  for (const m of body.messages) n += counter.count(contentText(m.content));
-  if (body.response_format?.type === 'json_schema')
-    n += counter.count(JSON.stringify(body.response_format));
-  return n;
-}
+export { promptTokensOfBody } from '../convert/request-tokens.ts';
 
 export interface RespondOptions {
   readonly seed: number;

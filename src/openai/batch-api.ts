@@ -1,0 +1,167 @@
+/**
+ * The port to the OpenAI Files and Batch API: the operations slicebatch uses, in its own
+ * types, so that everything above it is written (and tested) without the SDK. The only
+ * implementation talks through the official `openai` SDK, so a real key works unchanged.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import OpenAI, { toStreamingFile } from 'openai';
+
+export interface RemoteFile {
+  readonly id: string;
+  readonly bytes: number;
+  readonly created_at: number;
+  readonly filename: string;
+  readonly purpose: string;
+}
+
+export interface RemoteBatchError {
+  readonly code?: string | undefined;
+  readonly message?: string | undefined;
+  readonly param?: string | null | undefined;
+  readonly line?: number | null | undefined;
+}
+
+export interface RemoteBatch {
+  readonly id: string;
+  readonly status: string;
+  readonly endpoint: string;
+  readonly model?: string | null | undefined;
+  readonly input_file_id: string;
+  readonly output_file_id?: string | null | undefined;
+  readonly error_file_id?: string | null | undefined;
+  readonly created_at: number;
+  readonly in_progress_at?: number | null | undefined;
+  readonly expires_at?: number | null | undefined;
+  readonly finalizing_at?: number | null | undefined;
+  readonly completed_at?: number | null | undefined;
+  readonly failed_at?: number | null | undefined;
+  readonly expired_at?: number | null | undefined;
+  readonly cancelling_at?: number | null | undefined;
+  readonly cancelled_at?: number | null | undefined;
+  readonly request_counts?: { total: number; completed: number; failed: number } | null | undefined;
+  readonly errors?: { data?: RemoteBatchError[] | null | undefined } | null | undefined;
+  readonly metadata?: Record<string, string> | null | undefined;
+  readonly usage?:
+    { input_tokens: number; output_tokens: number; total_tokens: number } | null | undefined;
+}
+
+export interface BatchApi {
+  /** Streams the file up. Not retried by the SDK (a streamed body cannot be resent). */
+  uploadFile(path: string, filename: string): Promise<RemoteFile>;
+  listFiles(purpose?: string): AsyncIterable<RemoteFile>;
+  /** Deleting a file that does not exist is not an error. */
+  deleteFile(id: string): Promise<void>;
+  /** Never retried by the SDK: a retry after a lost answer would create (and bill) a second batch. */
+  createBatch(params: {
+    inputFileId: string;
+    endpoint: string;
+    metadata: Record<string, string>;
+  }): Promise<RemoteBatch>;
+  retrieveBatch(id: string): Promise<RemoteBatch>;
+  /** Newest first, page by page. */
+  listBatches(): AsyncIterable<RemoteBatch>;
+  cancelBatch(id: string): Promise<RemoteBatch>;
+  /** Streams a file's content to `path`; returns the bytes written. */
+  downloadFile(id: string, path: string): Promise<number>;
+}
+
+export interface ClientSettings {
+  readonly apiKey: string;
+  readonly baseURL?: string | undefined;
+  readonly organization?: string | undefined;
+  readonly project?: string | undefined;
+  readonly timeoutMs?: number | undefined;
+  /** SDK retries for the calls where a retry cannot do harm. */
+  readonly maxRetries?: number | undefined;
+}
+
+export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
+  const client = new OpenAI({
+    apiKey: settings.apiKey,
+    ...(settings.baseURL !== undefined ? { baseURL: settings.baseURL } : {}),
+    ...(settings.organization !== undefined ? { organization: settings.organization } : {}),
+    ...(settings.project !== undefined ? { project: settings.project } : {}),
+    timeout: settings.timeoutMs ?? 600_000,
+    maxRetries: settings.maxRetries ?? 2,
+  });
+  return {
+    async uploadFile(path, filename) {
+      const file = await client.files.create(
+        { file: toStreamingFile(createReadStream(path), filename), purpose: 'batch' },
+        { maxRetries: 0 },
+      );
+      return file;
+    },
+    async *listFiles(purpose) {
+      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) yield f;
+    },
+    async deleteFile(id) {
+      try {
+        await client.files.delete(id);
+      } catch (err) {
+        if (err instanceof OpenAI.NotFoundError) return;
+        throw err;
+      }
+    },
+    async createBatch({ inputFileId, endpoint, metadata }) {
+      return client.batches.create(
+        {
+          input_file_id: inputFileId,
+          endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
+          completion_window: '24h',
+          metadata,
+        },
+        { maxRetries: 0 },
+      );
+    },
+    retrieveBatch: (id) => client.batches.retrieve(id),
+    async *listBatches() {
+      for await (const b of client.batches.list({ limit: 100 })) yield b;
+    },
+    cancelBatch: (id) => client.batches.cancel(id),
+    async downloadFile(id, path) {
+      const res = await client.files.content(id);
+      if (res.body === null) throw new Error(`file ${id} has no content`);
+      let bytes = 0;
+      await pipeline(
+        Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            bytes += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(path),
+      );
+      return bytes;
+    },
+  };
+}
+
+/** Counts the calls made through an API (benchmarks, tests of "one list, not a call per job"). */
+export function countingApi(api: BatchApi): { api: BatchApi; calls: Map<keyof BatchApi, number> } {
+  const calls = new Map<keyof BatchApi, number>();
+  const count = (name: keyof BatchApi): void => void calls.set(name, (calls.get(name) ?? 0) + 1);
+  return {
+    calls,
+    api: {
+      uploadFile: (...a) => (count('uploadFile'), api.uploadFile(...a)),
+      async *listFiles(...a) {
+        count('listFiles');
+        yield* api.listFiles(...a);
+      },
+      deleteFile: (...a) => (count('deleteFile'), api.deleteFile(...a)),
+      createBatch: (...a) => (count('createBatch'), api.createBatch(...a)),
+      retrieveBatch: (...a) => (count('retrieveBatch'), api.retrieveBatch(...a)),
+      async *listBatches(...a) {
+        count('listBatches');
+        yield* api.listBatches(...a);
+      },
+      cancelBatch: (...a) => (count('cancelBatch'), api.cancelBatch(...a)),
+      downloadFile: (...a) => (count('downloadFile'), api.downloadFile(...a)),
+    },
+  };
+}
