@@ -21,6 +21,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./commands/process.ts')).processCommand,
     },
     {
+      name: 'submit',
+      summary: 'Upload batch input files and create their batches, exactly once (seed steps 2, 3).',
+      load: async () => (await import('./commands/submit.ts')).submitCommand,
+    },
+    {
       name: 'emulator',
       summary:
         'Run a local OpenAI Files + Batch API emulator (no key, nothing leaves the machine).',

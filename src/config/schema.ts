@@ -192,6 +192,62 @@ const ConfigObject = z.strictObject({
       seed: z.number().int().default(42),
     })
     .prefault({}),
+  submit: z
+    .strictObject({
+      concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(16)
+        .default(2)
+        .describe('Files uploaded and submitted at the same time.'),
+      requests_per_minute: z
+        .number()
+        .int()
+        .min(1)
+        .default(60)
+        .describe('API calls per minute for submission (uploads, batch creation, lookups).'),
+      request_timeout_ms: z
+        .number()
+        .int()
+        .min(1000)
+        .default(600_000)
+        .describe('Time allowed for one API call (uploads of 200 MB included).'),
+      retry_base_ms: z
+        .number()
+        .int()
+        .min(1)
+        .default(1000)
+        .describe('First delay before retrying a failed API call (doubling, at most 60 s).'),
+      requeue_base_ms: z
+        .number()
+        .int()
+        .min(1)
+        .default(60_000)
+        .describe(
+          'First delay before resubmitting a file whose batch hit the enqueued-token limit (doubling).',
+        ),
+      requeue_cap_ms: z
+        .number()
+        .int()
+        .min(1)
+        .default(30 * 60_000)
+        .describe('Longest delay before resubmitting after the enqueued-token limit.'),
+    })
+    .prefault({}),
+  estimate: z
+    .strictObject({
+      output_tokens: z
+        .strictObject({
+          scenario1: z.number().int().nonnegative().default(700),
+          scenario2: z.number().int().nonnegative().default(1100),
+        })
+        .prefault({})
+        .describe(
+          'Completion tokens assumed per request where the API has not reported them (cost estimates, max_cost_usd).',
+        ),
+    })
+    .prefault({}),
   remote_cleanup: z
     .boolean()
     .default(true)

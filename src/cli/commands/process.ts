@@ -8,6 +8,7 @@ import {
   type ConvertSummary,
 } from '../../convert/convert-reviewed-slices.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
+import { lockDataDir } from '../../storage/data-dir-lock.ts';
 import {
   booleanFlag,
   integerFlag,
@@ -68,6 +69,7 @@ export const processCommand: Command = {
         ? { batchInput: stringFlag(args, 'output-dir')! }
         : {}),
     });
+    const lock = await lockDataDir(paths.state, paths.dataDir, 'process');
     const bar = booleanFlag(args, 'quiet')
       ? undefined
       : createProgressBar(ctx.stderr, 'converting');
@@ -91,6 +93,7 @@ export const processCommand: Command = {
     } finally {
       bar?.finish();
       await helpers.close();
+      await lock.release();
     }
     ctx.stdout.write(describeSummary(summary, ctx.cwd, paths.reviewed));
     return 0;

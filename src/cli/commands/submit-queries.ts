@@ -1,0 +1,144 @@
+/**
+ * The seed's queries of `slicebatch submit`: --list-active, --check-status ID,
+ * --download-results ID. They work for any batch of the account, ours or not; ours get their
+ * job file updated.
+ */
+import { rename, rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import type { DataPaths } from '../../config/data-paths.ts';
+import type { Config } from '../../config/schema.ts';
+import { isTerminal, withRemote } from '../../jobs/job-record.ts';
+import { jobPath, readJobs, writeJob } from '../../jobs/job-store.ts';
+import type { Logger } from '../../log/logger.ts';
+import type { BatchApi, RemoteBatch } from '../../openai/batch-api.ts';
+import { fsyncDir, tempPathFor } from '../../storage/atomic-file.ts';
+import type { CommandContext } from '../command.ts';
+import { formatCount, table } from '../format.ts';
+
+const when = (s: number | null | undefined): string =>
+  s == null ? '' : new Date(s * 1000).toISOString().replace('T', ' ').slice(0, 19);
+
+function counts(b: RemoteBatch): string {
+  const c = b.request_counts;
+  return c
+    ? `${formatCount(c.completed)}/${formatCount(c.total)} done, ${formatCount(c.failed)} failed`
+    : '';
+}
+
+/** Active batches are at most a day old (the completion window) plus cancelling time. */
+const ACTIVE_HORIZON_S = 26 * 3600;
+
+export async function listActive(
+  ctx: CommandContext,
+  api: BatchApi,
+  paths: DataPaths,
+): Promise<number> {
+  const jobs = await readJobs(paths.batchOutput);
+  const since = Date.now() / 1000 - ACTIVE_HORIZON_S;
+  const rows: string[][] = [];
+  for await (const b of api.listBatches()) {
+    if (b.created_at < since) break;
+    if (isTerminal(b.status)) continue;
+    rows.push([
+      b.id,
+      b.status,
+      counts(b),
+      when(b.created_at),
+      jobs.get(b.id)?.batch_file ?? '(not ours)',
+    ]);
+  }
+  ctx.stdout.write(
+    rows.length === 0
+      ? 'No active batches.\n'
+      : `${rows.length} active ${rows.length === 1 ? 'batch' : 'batches'}:\n${table([['batch', 'status', 'requests', 'created (UTC)', 'input file'], ...rows])}\n`,
+  );
+  return 0;
+}
+
+export async function checkStatus(
+  ctx: CommandContext,
+  api: BatchApi,
+  paths: DataPaths,
+  config: Config,
+  batchId: string,
+): Promise<number> {
+  const b = await api.retrieveBatch(batchId);
+  const jobs = await readJobs(paths.batchOutput);
+  const job = jobs.get(batchId);
+  if (job !== undefined) await writeJob(paths.batchOutput, withRemote(job, b, Date.now()));
+  void config;
+  const rows: [string, string][] = [
+    ['batch', b.id],
+    ['status', b.status],
+    ['requests', counts(b)],
+    ['input file', `${b.input_file_id}${job ? ` (${job.batch_file})` : ''}`],
+    ['output file', b.output_file_id ?? ''],
+    ['error file', b.error_file_id ?? ''],
+    ['created', when(b.created_at)],
+    ['in progress', when(b.in_progress_at)],
+    ['finalizing', when(b.finalizing_at)],
+    ['completed', when(b.completed_at)],
+    ['failed', when(b.failed_at)],
+    ['expired', when(b.expired_at)],
+    ['cancelled', when(b.cancelled_at)],
+    ['expires', when(b.expires_at)],
+  ];
+  const lines = [table(rows.filter(([, v]) => v !== ''))];
+  for (const e of b.errors?.data ?? []) {
+    lines.push(
+      `  error ${e.code ?? ''}${e.line != null ? ` (line ${e.line})` : ''}: ${e.message ?? ''}`,
+    );
+  }
+  if (b.usage) {
+    lines.push(
+      `  usage: ${formatCount(b.usage.input_tokens)} prompt + ${formatCount(b.usage.output_tokens)} completion tokens`,
+    );
+  }
+  if (job === undefined) lines.push('  (not a batch of this data folder: no job file updated)');
+  ctx.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+async function downloadTo(api: BatchApi, fileId: string, path: string): Promise<number> {
+  const tmp = tempPathFor(path);
+  try {
+    const bytes = await api.downloadFile(fileId, tmp);
+    await rename(tmp, path);
+    await fsyncDir(dirname(path));
+    return bytes;
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function downloadResults(
+  ctx: CommandContext,
+  api: BatchApi,
+  paths: DataPaths,
+  batchId: string,
+  log: Logger,
+): Promise<number> {
+  const b = await api.retrieveBatch(batchId);
+  const job = (await readJobs(paths.batchOutput)).get(batchId);
+  const dir =
+    job === undefined ? paths.batchOutput : dirname(jobPath(paths.batchOutput, job.repo, batchId));
+  const out: string[] = [];
+  if (b.output_file_id) {
+    const path = join(dir, `batch_results_${batchId}.jsonl`);
+    const bytes = await downloadTo(api, b.output_file_id, path);
+    out.push(`results: ${relative(ctx.cwd, path)} (${formatCount(bytes)} bytes)`);
+  }
+  if (b.error_file_id) {
+    const path = join(dir, `batch_errors_${batchId}.jsonl`);
+    const bytes = await downloadTo(api, b.error_file_id, path);
+    out.push(`errors: ${relative(ctx.cwd, path)} (${formatCount(bytes)} bytes)`);
+  }
+  if (out.length === 0) {
+    ctx.stdout.write(`Batch ${batchId} is ${b.status}: no result file to download yet.\n`);
+    return isTerminal(b.status) ? 0 : 1;
+  }
+  log.info({ batchId }, `downloaded the results of ${batchId}`);
+  ctx.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}

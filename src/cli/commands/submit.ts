@@ -1,0 +1,204 @@
+/**
+ * `slicebatch submit`: seed steps 2 and 3. Uploads the batch input files not yet submitted and
+ * creates their batches (exactly once, within the token budget and the cost cap), writes a job
+ * file per batch and a `batch_submission_results_<ts>.json` per round; or one of the seed's
+ * queries: --list-active, --check-status ID, --download-results ID.
+ */
+import { relative } from 'node:path';
+import { dataPaths } from '../../config/data-paths.ts';
+import { UsageError } from '../../errors.ts';
+import { writeSubmissionRound } from '../../jobs/job-store.ts';
+import { batchApiFromConfig } from '../../openai/client-from-config.ts';
+import { lockDataDir } from '../../storage/data-dir-lock.ts';
+import { listBatchInputFiles } from '../../submit/batch-input-files.ts';
+import type { PlanDecision } from '../../submit/submission-plan.ts';
+import { openSubmitter } from '../../submit/submitter.ts';
+import { CRASH_POINTS, type CrashPoint } from '../../submit/submit-file.ts';
+import { CONFIG_FLAGS, booleanFlag, noPositionals, stringFlag, type Command } from '../command.ts';
+import { formatCount, formatUsd, plural, table } from '../format.ts';
+import { setup } from '../setup.ts';
+import { checkStatus, downloadResults, listActive } from './submit-queries.ts';
+
+/** Test hook: SLICEBATCH_CRASH_AT=<point>[:<nth>] kills the process there (crash tests). */
+function crashHook(
+  env: Readonly<Record<string, string | undefined>>,
+): ((at: CrashPoint) => void) | undefined {
+  const spec = env['SLICEBATCH_CRASH_AT'];
+  if (!spec) return undefined;
+  const [point, nth] = spec.split(':');
+  if (!(CRASH_POINTS as readonly string[]).includes(point!)) return undefined;
+  let seen = 0;
+  return (at) => {
+    if (at === point && ++seen === Number(nth ?? 1)) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+function describeWaiting(d: PlanDecision): string | undefined {
+  switch (d.kind) {
+    case 'wait_budget':
+      return `waits for the enqueued-token budget of ${d.model} (${formatCount(d.inUse)} of ${formatCount(d.limit)} in use, needs ${formatCount(d.file.manifest.prompt_tokens)})`;
+    case 'backoff':
+      return `waits until ${new Date(d.until).toISOString()} (its batch hit the enqueued-token limit)`;
+    case 'cost_cap':
+      return `not submitted: limits.max_cost_usd (${formatUsd(d.capUsd)}) would be passed (spent about ${formatUsd(d.spentUsd)}, this file about ${formatUsd(d.nextUsd)})`;
+    case 'too_large':
+      return `never fits: ${formatCount(d.file.manifest.prompt_tokens)} prompt tokens, more than the limit of ${formatCount(d.limit)} (convert again with that limit to split it)`;
+    default:
+      return undefined;
+  }
+}
+
+export const submitCommand: Command = {
+  name: 'submit',
+  summary:
+    'Upload the batch input files not yet submitted and create their batches (seed steps 2 and 3),\n' +
+    'exactly once, within the enqueued-token budget and limits.max_cost_usd; or query batches.',
+  flags: {
+    ...CONFIG_FLAGS,
+    'input-dir': {
+      type: 'string',
+      short: 'i',
+      value: 'DIR',
+      description: 'batch input files (default <data-dir>/3.batch_input)',
+    },
+    'output-dir': {
+      type: 'string',
+      short: 'o',
+      value: 'DIR',
+      description: 'job files and results (default <data-dir>/4.batch_output)',
+    },
+    'list-active': {
+      type: 'boolean',
+      short: 'l',
+      description: 'list the batches not finished yet',
+    },
+    'check-status': {
+      type: 'string',
+      short: 's',
+      value: 'BATCH_ID',
+      description: 'show where a batch stands',
+    },
+    'download-results': {
+      type: 'string',
+      short: 'd',
+      value: 'BATCH_ID',
+      description: 'download the results of a batch',
+    },
+  },
+  async run(ctx, args) {
+    noPositionals(args, 'submit');
+    const queries = ['list-active', 'check-status', 'download-results'].filter(
+      (f) => args.values[f] !== undefined && args.values[f] !== false,
+    );
+    if (queries.length > 1)
+      throw new UsageError(
+        `slicebatch submit: --${queries[0]} and --${queries[1]} cannot be used together`,
+      );
+    const { config, log } = await setup(ctx, args);
+    const paths = dataPaths(ctx.cwd, config.data_dir, {
+      ...(stringFlag(args, 'input-dir') !== undefined
+        ? { batchInput: stringFlag(args, 'input-dir')! }
+        : {}),
+      ...(stringFlag(args, 'output-dir') !== undefined
+        ? { batchOutput: stringFlag(args, 'output-dir')! }
+        : {}),
+    });
+    const api = batchApiFromConfig(config);
+    if (booleanFlag(args, 'list-active')) return listActive(ctx, api, paths);
+    const check = stringFlag(args, 'check-status');
+    if (check !== undefined) return checkStatus(ctx, api, paths, config, check);
+    const download = stringFlag(args, 'download-results');
+    if (download !== undefined) return downloadResults(ctx, api, paths, download, log);
+
+    const lock = await lockDataDir(paths.state, paths.dataDir, 'submit');
+    const submitter = await openSubmitter({
+      api,
+      stateDir: paths.state,
+      batchOutputDir: paths.batchOutput,
+      config,
+      now: () => Date.now(),
+      log: log.child({ component: 'submit' }),
+      crashpoint: crashHook(ctx.env),
+    });
+    try {
+      await submitter.refreshJobs();
+      const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
+      const round = await submitter.submitRound(files);
+      const now = new Date();
+      const waiting = round.decisions.flatMap((d) => {
+        const reason = describeWaiting(d);
+        return reason === undefined ? [] : [{ file: d.file.display, reason }];
+      });
+      const skipped = round.decisions.flatMap((d) =>
+        d.kind === 'done'
+          ? [{ file: d.file.display, reason: `already submitted as ${d.batchId}` }]
+          : d.kind === 'duplicate'
+            ? [{ file: d.file.display, reason: `same content as ${d.of}` }]
+            : d.kind === 'failed'
+              ? [{ file: d.file.display, reason: `failed earlier: ${d.reason}` }]
+              : [],
+      );
+      const resultsPath = await writeSubmissionRound(
+        paths.batchOutput,
+        {
+          submitted_jobs: round.submitted,
+          failed_submissions: round.failed.map((f) => ({
+            file: f.file,
+            error: f.error,
+            timestamp: now.toISOString(),
+          })),
+          waiting,
+          skipped,
+          timestamp: now.toISOString(),
+        },
+        now,
+      );
+      const out: string[] = [];
+      if (files.length === 0)
+        out.push(`No batch input files in ${relative(ctx.cwd, paths.batchInput) || '.'}.`);
+      if (round.submitted.length > 0) {
+        out.push(`Submitted ${plural(round.submitted.length, 'batch', 'batches')}:`);
+        out.push(
+          table(
+            round.submitted.map((j) => [
+              j.batch_file,
+              j.batch_id,
+              `${formatCount(j.requests)} requests`,
+              j.estimated_cost_usd === null ? '' : `~${formatUsd(j.estimated_cost_usd)}`,
+            ]),
+          ),
+        );
+      } else if (files.length > 0) {
+        out.push('Submitted nothing new.');
+      }
+      if (skipped.length > 0)
+        out.push(`Skipped ${plural(skipped.length, 'file')} already submitted or failed earlier.`);
+      if (waiting.length > 0) {
+        out.push(`Not submitted now (${waiting.length}):`);
+        out.push(table(waiting.map((w) => [w.file, w.reason])));
+      }
+      if (round.failed.length > 0) {
+        out.push(`Failed (${round.failed.length}):`);
+        out.push(
+          table(
+            round.failed.map((f) => [
+              f.file,
+              `${f.permanent ? '' : '(will be tried again) '}${f.error}`,
+            ]),
+          ),
+        );
+      }
+      if (round.authError !== undefined) {
+        out.push(
+          `Stopped: the API refused the key (401). Check OPENAI_API_KEY / api_key. ${round.authError}`,
+        );
+      }
+      out.push(`Round written to ${relative(ctx.cwd, resultsPath)}.`);
+      ctx.stdout.write(`${out.join('\n')}\n`);
+      return round.authError !== undefined || round.failed.length > 0 ? 1 : 0;
+    } finally {
+      await submitter.close();
+      await lock.release();
+    }
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * The batch input files waiting in the batch input stage, each with its manifest (totals for
+ * the token budget and the cost). A file without a manifest (written by hand, or by an older
+ * version) gets one computed from its content, and written beside it.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
+import { isBatchInputName, manifestNameFor } from '../convert/batch-file-plan.ts';
+import type { BatchInputManifest } from '../convert/batch-input-writer.ts';
+import { promptTokensOfBody, type ChatBodyLike } from '../convert/request-tokens.ts';
+import type { Scenario } from '../convert/response-schemas.ts';
+import {
+  encodingForModel,
+  tokenCounters,
+  type EncodingName,
+  type TokenCounter,
+} from '../convert/token-counter.ts';
+import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { writeJsonAtomic } from '../storage/atomic-file.ts';
+import { listFiles } from '../storage/list-files.ts';
+
+export interface BatchInputFile {
+  readonly path: string;
+  /** Relative to the data folder when inside it. */
+  readonly display: string;
+  /** The repo folder (relative to the batch input stage). */
+  readonly repo: string;
+  readonly name: string;
+  readonly manifest: BatchInputManifest;
+}
+
+function displayPath(dataDir: string, path: string): string {
+  const rel = relative(dataDir, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel.split('\\').join('/');
+}
+
+/** SHA-256 and size of a file, streamed. */
+export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: 1024 * 1024,
+  }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** A manifest from the file's content, when none was written with it. */
+export async function computeManifest(
+  path: string,
+  name: string,
+  counters: (e: EncodingName) => Promise<TokenCounter>,
+): Promise<BatchInputManifest> {
+  let requests = 0;
+  let promptTokens = 0;
+  let maxCompletion = 0;
+  let model = '';
+  const loaded = new Map<EncodingName, TokenCounter>();
+  for await (const batch of readLineBatches(path)) {
+    for (const line of batch) {
+      if (line.kind !== 'text') continue;
+      requests++;
+      try {
+        const body = (
+          JSON.parse(line.text) as { body?: ChatBodyLike & { max_completion_tokens?: number } }
+        ).body;
+        if (body === undefined || typeof body.model !== 'string' || !Array.isArray(body.messages))
+          continue;
+        model ||= body.model;
+        const encoding = encodingForModel(body.model);
+        if (!loaded.has(encoding)) loaded.set(encoding, await counters(encoding));
+        promptTokens += promptTokensOfBody(body, (e) => loaded.get(e)!);
+        maxCompletion += body.max_completion_tokens ?? 0;
+      } catch {
+        // Not a request line: the API's validation will say so; it counts for nothing here.
+      }
+    }
+  }
+  const { sha256, bytes } = await hashFile(path);
+  const scenario = (/^(scenario[12])_/.exec(name)?.[1] ?? 'scenario1') as Scenario;
+  return {
+    version: 1,
+    file: name,
+    scenario,
+    model,
+    requests,
+    bytes,
+    prompt_tokens: promptTokens,
+    max_completion_tokens: maxCompletion,
+    sha256,
+    created_at: new Date().toISOString(),
+    sources: [],
+    attempt: 1,
+  };
+}
+
+export async function listBatchInputFiles(
+  batchInputDir: string,
+  dataDir: string,
+  counters: (e: EncodingName) => Promise<TokenCounter> = tokenCounters(),
+): Promise<BatchInputFile[]> {
+  const listed = await listFiles(batchInputDir, (rel) => isBatchInputName(rel.split('/').pop()!));
+  const out: BatchInputFile[] = [];
+  for (const f of listed) {
+    const name = f.rel.split('/').pop()!;
+    const manifestPath = join(
+      batchInputDir,
+      ...f.relDir.split('/').filter(Boolean),
+      manifestNameFor(name),
+    );
+    let manifest: BatchInputManifest;
+    try {
+      manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as BatchInputManifest;
+    } catch {
+      manifest = await computeManifest(f.path, name, counters);
+      await writeJsonAtomic(manifestPath, manifest);
+    }
+    out.push({
+      path: f.path,
+      display: displayPath(dataDir, f.path),
+      repo: f.relDir,
+      name,
+      manifest,
+    });
+  }
+  return out;
+}

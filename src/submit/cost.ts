@@ -1,0 +1,28 @@
+/**
+ * Batch-price cost: USD per 1M tokens from configuration, by model (an exact name, else the
+ * longest configured name that a dated snapshot starts with: `gpt-4o-mini-2024-07-18` →
+ * `gpt-4o-mini`). Pure.
+ */
+
+export interface Price {
+  readonly input: number;
+  readonly output: number;
+}
+
+export function priceFor(
+  model: string,
+  prices: Readonly<Record<string, Price>>,
+): Price | undefined {
+  const exact = prices[model];
+  if (exact !== undefined) return exact;
+  let best: string | undefined;
+  for (const name of Object.keys(prices)) {
+    if (model.startsWith(`${name}-`) && (best === undefined || name.length > best.length))
+      best = name;
+  }
+  return best === undefined ? undefined : prices[best];
+}
+
+export function costUsd(price: Price, inputTokens: number, outputTokens: number): number {
+  return (inputTokens * price.input + outputTokens * price.output) / 1_000_000;
+}

@@ -1,0 +1,206 @@
+/**
+ * Submitting one batch input file, exactly once, from whatever point an earlier run reached.
+ *
+ *   1. upload: intent → (find an upload of the same name and size made since the intent, else
+ *      upload; extra copies are deleted) → uploaded
+ *   2. create: intent → (find a batch with our metadata made since the intent, else create; a
+ *      lost answer is checked the same way before any retry) → created
+ *   3. the job file
+ *
+ * Each record is in the journal (fsynced) before the next remote step, so a crash at any point
+ * leaves a state that the next run completes without a second upload kept or a second batch.
+ */
+import type { JobRecord } from '../jobs/job-record.ts';
+import { localIsoTime, withRemote } from '../jobs/job-record.ts';
+import type { BatchApi, RemoteBatch } from '../openai/batch-api.ts';
+import { ApiCallFailed, callWithRetries, type RetryPolicy } from './api-retry.ts';
+import type { BatchInputFile } from './batch-input-files.ts';
+import { batchMetadata, findCreatedBatch, findUploads } from './reconcile.ts';
+import { newSubmission, type Submission, type SubmissionRecord } from './submission-state.ts';
+
+/** Points between steps where tests make the process crash. */
+export const CRASH_POINTS = [
+  'after_upload_intent',
+  /** The file is uploaded, the answer not yet recorded. */
+  'after_upload_request',
+  'after_upload',
+  'after_create_intent',
+  /** The batch exists, the answer not yet recorded: the case a blind retry would pay twice. */
+  'after_create_request',
+  'after_create',
+  'after_job_file',
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export interface SubmitFileDeps {
+  readonly api: BatchApi;
+  readonly policy: RetryPolicy;
+  readonly now: () => number;
+  /** Appends to the journal (durably) and updates the in-memory state. */
+  readonly record: (r: SubmissionRecord) => Promise<Submission>;
+  readonly writeJob: (job: JobRecord) => Promise<void>;
+  readonly endpoint: string;
+  readonly crashpoint?: ((at: CrashPoint) => void) | undefined;
+}
+
+/** The name a file is uploaded under: its own, with a hash prefix so that it can be found. */
+export function uploadName(file: BatchInputFile): string {
+  return file.name.replace(/\.jsonl$/, `.${file.manifest.sha256.slice(0, 8)}.jsonl`);
+}
+
+export function newJob(
+  file: BatchInputFile,
+  batch: RemoteBatch,
+  attempt: number,
+  estimatedCostUsd: number | null,
+  nowMs: number,
+): JobRecord {
+  const base: JobRecord = {
+    batch_file: file.display,
+    file_id: batch.input_file_id,
+    batch_id: batch.id,
+    status: batch.status,
+    created_at: localIsoTime(nowMs),
+    completion_window: '24h',
+    repo: file.repo,
+    input_sha256: file.manifest.sha256,
+    scenario: file.manifest.scenario,
+    model: file.manifest.model,
+    requests: file.manifest.requests,
+    prompt_tokens: file.manifest.prompt_tokens,
+    max_completion_tokens: file.manifest.max_completion_tokens,
+    attempt,
+    submitted_at: new Date(nowMs).toISOString(),
+    updated_at: new Date(nowMs).toISOString(),
+    request_counts: null,
+    output_file_id: null,
+    error_file_id: null,
+    results_path: null,
+    errors_path: null,
+    errors: null,
+    usage: null,
+    timestamps: {
+      created_at: batch.created_at,
+      in_progress_at: null,
+      expires_at: null,
+      finalizing_at: null,
+      completed_at: null,
+      failed_at: null,
+      expired_at: null,
+      cancelling_at: null,
+      cancelled_at: null,
+    },
+    estimated_cost_usd: estimatedCostUsd,
+    cost_usd: null,
+    done: false,
+  };
+  return withRemote(base, batch, nowMs);
+}
+
+export async function submitFile(
+  file: BatchInputFile,
+  current: Submission | undefined,
+  estimatedCostUsd: number | null,
+  deps: SubmitFileDeps,
+): Promise<JobRecord> {
+  const { api, policy, now } = deps;
+  const crash = (at: CrashPoint): void => deps.crashpoint?.(at);
+  const { sha256 } = file.manifest;
+  let s = current ?? newSubmission(sha256, file.display);
+  const attempt = s.attempt;
+  const name = uploadName(file);
+  const bytes = file.manifest.bytes;
+
+  // 1. The input file on the API's side.
+  let fileId = s.fileId;
+  if (fileId === undefined) {
+    const adoptUpload = async (since: number): Promise<string | undefined> => {
+      const { adopt, extra } = await findUploads(api, name, bytes, since);
+      for (const f of extra) await api.deleteFile(f.id);
+      return adopt?.id;
+    };
+    if (s.phase === 'uploading' && s.intentAt !== undefined) fileId = await adoptUpload(s.intentAt);
+    if (fileId === undefined) {
+      const at = now();
+      await deps.record({ t: 'upload_intent', sha256, file: file.display, attempt, at });
+      crash('after_upload_intent');
+      fileId = await callWithRetries(
+        `uploading ${file.display}`,
+        async () => (await api.uploadFile(file.path, name)).id,
+        policy,
+        () => adoptUpload(at),
+      );
+      crash('after_upload_request');
+    }
+    s = await deps.record({
+      t: 'uploaded',
+      sha256,
+      file: file.display,
+      file_id: fileId,
+      at: now(),
+    });
+    crash('after_upload');
+  }
+
+  // 2. The batch.
+  const uploadedId = fileId;
+  let batch: RemoteBatch | undefined;
+  if (s.phase === 'creating' && s.intentAt !== undefined) {
+    batch = await findCreatedBatch(api, sha256, attempt, s.intentAt);
+  }
+  if (batch === undefined) {
+    const at = now();
+    await deps.record({
+      t: 'create_intent',
+      sha256,
+      file: file.display,
+      file_id: uploadedId,
+      attempt,
+      at,
+    });
+    crash('after_create_intent');
+    try {
+      batch = await callWithRetries(
+        `creating the batch of ${file.display}`,
+        () =>
+          api.createBatch({
+            inputFileId: uploadedId,
+            endpoint: deps.endpoint,
+            metadata: batchMetadata(sha256, attempt, file.display),
+          }),
+        policy,
+        () => findCreatedBatch(api, sha256, attempt, at),
+      );
+      crash('after_create_request');
+    } catch (err) {
+      // An earlier attempt's upload, reused, may have been deleted since: upload it again.
+      const reused = current?.fileId === uploadedId && current.batchIds.length > 0;
+      if (reused && err instanceof ApiCallFailed && err.failure.status === 404) {
+        const gone = await deps.record({
+          t: 'file_deleted',
+          sha256,
+          file_id: uploadedId,
+          at: now(),
+        });
+        return submitFile(file, gone, estimatedCostUsd, deps);
+      }
+      throw err;
+    }
+  }
+  await deps.record({
+    t: 'created',
+    sha256,
+    file: file.display,
+    file_id: uploadedId,
+    batch_id: batch.id,
+    attempt,
+    at: now(),
+  });
+  crash('after_create');
+
+  // 3. The job file.
+  const job = newJob(file, batch, attempt, estimatedCostUsd, now());
+  await deps.writeJob(job);
+  crash('after_job_file');
+  return job;
+}

@@ -1,0 +1,44 @@
+/**
+ * Batch input files for submission tests: written straight into a data folder's batch input
+ * stage, each with its manifest (computed as for a file without one).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { batchInputName, manifestNameFor } from '../../src/convert/batch-file-plan.ts';
+import { tokenCounters } from '../../src/convert/token-counter.ts';
+import { computeManifest, type BatchInputFile } from '../../src/submit/batch-input-files.ts';
+import { writeJsonAtomic } from '../../src/storage/atomic-file.ts';
+import { requestLine } from './emulator.ts';
+
+const counters = tokenCounters();
+
+/** `count` files of `requests` requests each in `<dataDir>/3.batch_input/<repo>/`. */
+export async function writeBatchInputs(
+  dataDir: string,
+  count: number,
+  requests: number,
+  options: { repo?: string; tag?: string } = {},
+): Promise<string[]> {
+  const repo = options.repo ?? 'repo_t';
+  const dir = join(dataDir, '3.batch_input', repo);
+  await mkdir(dir, { recursive: true });
+  const paths: string[] = [];
+  for (let f = 0; f < count; f++) {
+    const name = batchInputName('scenario1', '20261125_120000', f);
+    const lines = Array.from({ length: requests }, (_, i) =>
+      requestLine(`scenario1_${options.tag ?? 'x'}_${f}_${String(i).padStart(4, '0')}_func`),
+    );
+    const path = join(dir, name);
+    await writeFile(path, lines.map((l) => `${l}\n`).join(''));
+    await writeJsonAtomic(
+      join(dir, manifestNameFor(name)),
+      await computeManifest(path, name, counters),
+    );
+    paths.push(path);
+  }
+  return paths;
+}
+
+export function manifestTokens(files: readonly BatchInputFile[]): number[] {
+  return files.map((f) => f.manifest.prompt_tokens);
+}
