@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks, on this machine, printed as a table. Speed and memory are
  * measured here, never asserted in tests.
  *
- *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator]
+ *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator|submit]
  *
  * The generated corpus is kept in bench/.corpus/ (git-ignored) and reused.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ensureCorpus } from './corpus.ts';
 import { benchConvert } from './convert.ts';
 import { benchEmulator } from './emulator.ts';
+import { benchSubmit } from './submit.ts';
 
 const { values } = parseArgs({
   options: {
@@ -62,4 +63,18 @@ if (only === undefined || only === 'emulator') {
   console.log(
     `| ${f1(e.fileMb)} MB at ${f1(e.uploadMbPerS)} MB/s | ${f1(e.runSeconds)} s | ${f1(e.resultsMb)} MB at ${f1(e.downloadMbPerS)} MB/s | ${f0(e.emulatorPeakRssMb)} MB |`,
   );
+}
+
+if (only === undefined || only === 'submit') {
+  console.log(
+    '\nSubmission (slicebatch submit against slicebatch emulator, two processes, no added latency):',
+  );
+  console.log('| files | concurrency | files submitted/s | API calls per file |');
+  console.log('|---:|---:|---:|---:|');
+  for (const concurrency of [1, 4]) {
+    const s = await benchSubmit(root, 200, concurrency);
+    console.log(
+      `| ${s.files} | ${s.concurrency} | ${f1(s.filesPerS)} | ${s.callsPerFile.toFixed(2)} |`,
+    );
+  }
 }

@@ -1,0 +1,76 @@
+/**
+ * Submission benchmark: `slicebatch submit` (built CLI) uploading and creating batches for many
+ * small batch input files against `slicebatch emulator` (another process, no added latency);
+ * files submitted per second, and API calls per submitted file counted by the emulator.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeBatchInputs } from '../test/support/batch-inputs.ts';
+import { runChild } from './child.ts';
+
+export interface SubmitBench {
+  readonly files: number;
+  readonly concurrency: number;
+  readonly filesPerS: number;
+  readonly callsPerFile: number;
+}
+
+async function startEmulatorProcess(cli: string) {
+  const child = spawn(
+    process.execPath,
+    [cli, 'emulator', '--port', '0', '--validating-ms', '600000'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'info' },
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited ${code}`)));
+  });
+  return {
+    url,
+    /** Stops it and returns the number of requests it answered. */
+    async stop(): Promise<number> {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      const line = stderr.split('\n').find((l) => l.includes('emulator stopped'));
+      return (JSON.parse(line ?? '{}') as { requests?: number }).requests ?? NaN;
+    },
+  };
+}
+
+export async function benchSubmit(
+  root: string,
+  files = 200,
+  concurrency = 4,
+): Promise<SubmitBench> {
+  const cli = join(root, 'dist', 'cli', 'main.js');
+  const data = await mkdtemp(join(tmpdir(), 'bench-submit-'));
+  try {
+    await writeBatchInputs(data, files, 10);
+    await writeFile(
+      join(data, 'config.json'),
+      JSON.stringify({ submit: { concurrency, requests_per_minute: 1_000_000 } }),
+    );
+    const emulator = await startEmulatorProcess(cli);
+    const run = await runChild([cli, 'submit', '--data-dir', data], {
+      cwd: data,
+      env: { LOG_LEVEL: 'warn', OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'bench-key' },
+    });
+    const requests = await emulator.stop();
+    return { files, concurrency, filesPerS: files / run.seconds, callsPerFile: requests / files };
+  } finally {
+    await rm(data, { recursive: true, force: true });
+  }
+}
