@@ -5,8 +5,8 @@
  * Everything is seeded, so a run repeats exactly.
  *
  * - HTTP: answer 429 (with retry-after), 500/502/503, or a permanent 400/401/403/404, drop the
- *   connection, answer slowly, or do
- *   the work and lose the answer (the client sees a dropped connection; the batch exists).
+ *   connection, answer slowly, do the work and lose the answer (the client sees a dropped
+ *   connection; the batch exists), or cut a file download half-way (a connection reset).
  * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
  *   complete with no output file (every request fails).
  * - Requests: an error line with a 4xx body, an error line with an `error` object, or a
@@ -23,7 +23,7 @@ const Selection = {
 const HttpFault = z.strictObject({
   /** `METHOD /path` with `*` wildcards, e.g. `POST /v1/batches`, `GET /v1/batches/*`; all when absent. */
   route: z.string().optional(),
-  kind: z.enum(['status', 'drop', 'slow', 'lose_answer']),
+  kind: z.enum(['status', 'drop', 'slow', 'lose_answer', 'cut_body']),
   status: z
     .union([
       z.literal(400),

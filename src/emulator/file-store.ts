@@ -221,8 +221,9 @@ export async function openFileStore(options: FileStoreOptions) {
 
     pathOf,
 
-    contentStream(id: string) {
-      return createReadStream(pathOf(id), { highWaterMark: 256 * 1024 });
+    /** The content from byte `start` on (a Range request), streamed from disk. */
+    contentStream(id: string, start = 0) {
+      return createReadStream(pathOf(id), { highWaterMark: 256 * 1024, start });
     },
 
     list(query: ListFilesQuery): { data: FileObject[]; has_more: boolean } {

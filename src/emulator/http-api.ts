@@ -37,6 +37,8 @@ type Reply =
       readonly stream: NodeJS.ReadableStream;
       readonly contentType: string;
       readonly length: number;
+      /** A partial answer to `Range: bytes=<start>-`. */
+      readonly range?: { start: number; total: number };
     };
 
 const MAX_JSON_BODY = 1024 * 1024;
@@ -77,12 +79,17 @@ function intParam(
   return n;
 }
 
-function listPage<T extends { id: string }>(data: T[], hasMore: boolean) {
+/**
+ * A cursor page. ListFilesResponse requires `first_id` and `last_id` as strings even on an
+ * empty page (an empty string then, as the API gives absent ids elsewhere); for batches they
+ * may be null.
+ */
+function listPage<T extends { id: string }>(data: T[], hasMore: boolean, emptyId: '' | null) {
   return {
     object: 'list',
     data,
-    first_id: data[0]?.id ?? null,
-    last_id: data[data.length - 1]?.id ?? null,
+    first_id: data[0]?.id ?? emptyId,
+    last_id: data[data.length - 1]?.id ?? emptyId,
     has_more: hasMore,
   };
 }
@@ -137,7 +144,7 @@ export function createHttpApi(deps: HttpApiDeps) {
           order,
           after: q.get('after') ?? undefined,
         });
-        return { json: listPage(page.data, page.has_more) };
+        return { json: listPage(page.data, page.has_more, '') };
       },
     },
     {
@@ -152,9 +159,19 @@ export function createHttpApi(deps: HttpApiDeps) {
     {
       method: 'GET',
       pattern: /^\/v1\/files\/([^/]+)\/content$/,
-      handler: (_req, [id]) => {
+      handler: (req, [id]) => {
         const f = files.get(id!);
         if (f === undefined) throw apiErrors.notFound('file', id!);
+        // Byte ranges from an offset on (a resumed download), as HTTP servers answer them.
+        const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+        if (start > 0 && start < f.bytes) {
+          return {
+            stream: files.contentStream(f.id, start),
+            contentType: 'application/octet-stream',
+            length: f.bytes - start,
+            range: { start, total: f.bytes },
+          };
+        }
         return {
           stream: files.contentStream(f.id),
           contentType: 'application/octet-stream',
@@ -214,7 +231,7 @@ export function createHttpApi(deps: HttpApiDeps) {
           all = i === -1 ? [] : all.slice(i + 1);
         }
         const page = all.slice(0, limit).map(batchObject) as { id: string }[];
-        return { json: listPage(page, all.length > limit) };
+        return { json: listPage(page, all.length > limit, null) };
       },
     },
     {
@@ -306,7 +323,31 @@ export function createHttpApi(deps: HttpApiDeps) {
         return;
       }
       if ('stream' in reply) {
-        res.writeHead(200, { 'content-type': reply.contentType, 'content-length': reply.length });
+        const headers: Record<string, string | number> = {
+          'content-type': reply.contentType,
+          'content-length': reply.length,
+          'accept-ranges': 'bytes',
+        };
+        if (reply.range !== undefined) {
+          const { start, total } = reply.range;
+          headers['content-range'] = `bytes ${start}-${total - 1}/${total}`;
+        }
+        res.writeHead(reply.range === undefined ? 200 : 206, headers);
+        if (fault?.kind === 'cut_body') {
+          // Half of the content, then the connection goes.
+          let sent = 0;
+          const half = Math.floor(reply.length / 2);
+          for await (const chunk of reply.stream as AsyncIterable<Buffer>) {
+            const part = chunk.subarray(0, Math.max(0, half - sent));
+            if (part.length > 0) res.write(part);
+            sent += part.length;
+            if (sent >= half) break;
+          }
+          (reply.stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+          await new Promise((r) => setTimeout(r, 20));
+          drop(req);
+          return;
+        }
         await pipeline(reply.stream, res);
         return;
       }
