@@ -21,7 +21,7 @@ export function sliceIdOfCustomId(customId: string): string | undefined {
   return m?.[1];
 }
 
-function customIdOfLine(text: string): string | undefined {
+export function customIdOfLine(text: string): string | undefined {
   if (text.startsWith(CUSTOM_ID_PREFIX + '"')) {
     // Our own writer puts custom_id first: read just that string.
     const end = text.indexOf('",', CUSTOM_ID_PREFIX.length + 1);
@@ -67,4 +67,17 @@ export async function loadConvertedSlices(
     }
   }
   return seen;
+}
+
+/** The custom_ids of a batch input file (requests sent with it). */
+export async function readCustomIds(path: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const batch of readLineBatches(path)) {
+    for (const line of batch) {
+      if (line.kind !== 'text') continue;
+      const id = customIdOfLine(line.text);
+      if (id !== undefined) ids.add(id);
+    }
+  }
+  return ids;
 }

@@ -476,7 +476,11 @@ export function batchObject(b: BatchRecord): Record<string, unknown> {
     expired_at: s(b.expired_at),
     cancelling_at: s(b.cancelling_at),
     cancelled_at: s(b.cancelled_at),
-    request_counts: { total: b.total, completed: b.completed, failed: b.failed },
+    // Counts appear once the batch is in progress (validating shows zeros).
+    request_counts:
+      b.status === 'validating' || (b.status === 'cancelled' && b.in_progress_at === null)
+        ? { total: 0, completed: 0, failed: 0 }
+        : { total: b.total, completed: b.completed, failed: b.failed },
     metadata: b.metadata,
     usage: b.usage,
   };

@@ -21,7 +21,10 @@ export interface JobRecord {
   requests: number;
   prompt_tokens: number;
   max_completion_tokens: number;
+  /** Submission attempt of the input file (a token-limit failure makes another). */
   attempt: number;
+  /** Attempt of its requests: 1, or n for a file of retried requests (`__a<n>`). */
+  request_attempt: number;
   submitted_at: string;
   updated_at: string;
   request_counts: { total: number; completed: number; failed: number } | null;
@@ -48,6 +51,14 @@ export interface JobRecord {
   cost_usd: number | null;
   /** Set once the job needs nothing more (results downloaded, retries decided). */
   done: boolean;
+  /** What became of its requests, once decided. */
+  outcome: { usable: number; retry: number; final: number } | null;
+  /** The batch input file of its retried requests, if any. */
+  retry_file: string | null;
+  /** Why results could not be downloaded or trusted yet (tried again each tick). */
+  download_error: string | null;
+  /** We asked for the cancellation: unfinished requests are sent again. */
+  cancelled_by_us: boolean;
 }
 
 export const TERMINAL_BATCH_STATUSES = ['completed', 'failed', 'expired', 'cancelled'] as const;

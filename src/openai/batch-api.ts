@@ -64,8 +64,12 @@ export interface BatchApi {
   /** Newest first, page by page. */
   listBatches(): AsyncIterable<RemoteBatch>;
   cancelBatch(id: string): Promise<RemoteBatch>;
-  /** Streams a file's content to `path`; returns the bytes written. */
-  downloadFile(id: string, path: string): Promise<number>;
+  /**
+   * Streams a file's content to `path`. With `resumeFrom` (the bytes already in `path`), asks
+   * for the rest only (an HTTP Range); a server that answers with the whole file instead gets
+   * it written from the start. Returns the size of `path` afterwards.
+   */
+  downloadFile(id: string, path: string, resumeFrom?: number): Promise<number>;
 }
 
 export interface ClientSettings {
@@ -122,10 +126,14 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
       for await (const b of client.batches.list({ limit: 100 })) yield b;
     },
     cancelBatch: (id) => client.batches.cancel(id),
-    async downloadFile(id, path) {
-      const res = await client.files.content(id);
+    async downloadFile(id, path, resumeFrom = 0) {
+      const res = await client.files.content(
+        id,
+        resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : undefined,
+      );
       if (res.body === null) throw new Error(`file ${id} has no content`);
-      let bytes = 0;
+      const append = resumeFrom > 0 && res.status === 206;
+      let bytes = append ? resumeFrom : 0;
       await pipeline(
         Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
         async function* (source: AsyncIterable<Buffer>) {
@@ -134,7 +142,7 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
             yield chunk;
           }
         },
-        createWriteStream(path),
+        createWriteStream(path, { flags: append ? 'a' : 'w' }),
       );
       return bytes;
     },

@@ -11,6 +11,8 @@ import { dirname } from 'node:path';
 
 export interface Journal<T> {
   append(record: T): Promise<void>;
+  /** Several records in one write and one fsync. */
+  appendMany(records: readonly T[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,15 +73,17 @@ export async function openJournal<T>(path: string): Promise<Journal<T>> {
   const handle: FileHandle = await open(path, 'a+');
   await cutTornTail(handle);
   let chain: Promise<void> = Promise.resolve();
+  const write = (text: string): Promise<void> => {
+    chain = chain.then(async () => {
+      await handle.write(text);
+      await handle.sync();
+    });
+    return chain;
+  };
   return {
-    append(record) {
-      const line = `${JSON.stringify(record)}\n`;
-      chain = chain.then(async () => {
-        await handle.write(line);
-        await handle.sync();
-      });
-      return chain;
-    },
+    append: (record) => write(`${JSON.stringify(record)}\n`),
+    appendMany: (records) =>
+      records.length === 0 ? chain : write(records.map((r) => `${JSON.stringify(r)}\n`).join('')),
     async close() {
       await chain.catch(() => undefined);
       await handle.close();

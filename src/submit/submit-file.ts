@@ -70,6 +70,7 @@ export function newJob(
     prompt_tokens: file.manifest.prompt_tokens,
     max_completion_tokens: file.manifest.max_completion_tokens,
     attempt,
+    request_attempt: file.manifest.attempt,
     submitted_at: new Date(nowMs).toISOString(),
     updated_at: new Date(nowMs).toISOString(),
     request_counts: null,
@@ -93,6 +94,10 @@ export function newJob(
     estimated_cost_usd: estimatedCostUsd,
     cost_usd: null,
     done: false,
+    outcome: null,
+    retry_file: null,
+    download_error: null,
+    cancelled_by_us: false,
   };
   return withRemote(base, batch, nowMs);
 }

@@ -286,6 +286,7 @@ export async function openSubmitter(options: SubmitterOptions) {
   return {
     submissions: submissions as ReadonlyMap<string, Submission>,
     jobs: jobs as ReadonlyMap<string, JobRecord>,
+    saveJob,
     limits,
     refreshJobs,
     plan,

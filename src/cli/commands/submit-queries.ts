@@ -3,7 +3,6 @@
  * --download-results ID. They work for any batch of the account, ours or not; ours get their
  * job file updated.
  */
-import { rename, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { DataPaths } from '../../config/data-paths.ts';
 import type { Config } from '../../config/schema.ts';
@@ -11,7 +10,8 @@ import { isTerminal, withRemote } from '../../jobs/job-record.ts';
 import { jobPath, readJobs, writeJob } from '../../jobs/job-store.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { BatchApi, RemoteBatch } from '../../openai/batch-api.ts';
-import { fsyncDir, tempPathFor } from '../../storage/atomic-file.ts';
+import { readCustomIds } from '../../convert/converted-slices.ts';
+import { downloadVerified, resultPath } from '../../poll/result-download.ts';
 import type { CommandContext } from '../command.ts';
 import { formatCount, table } from '../format.ts';
 
@@ -99,19 +99,6 @@ export async function checkStatus(
   return 0;
 }
 
-async function downloadTo(api: BatchApi, fileId: string, path: string): Promise<number> {
-  const tmp = tempPathFor(path);
-  try {
-    const bytes = await api.downloadFile(fileId, tmp);
-    await rename(tmp, path);
-    await fsyncDir(dirname(path));
-    return bytes;
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 export async function downloadResults(
   ctx: CommandContext,
   api: BatchApi,
@@ -123,16 +110,32 @@ export async function downloadResults(
   const job = (await readJobs(paths.batchOutput)).get(batchId);
   const dir =
     job === undefined ? paths.batchOutput : dirname(jobPath(paths.batchOutput, job.repo, batchId));
+  // Ours: every line must be a request we sent. Any batch: as many lines as its counts say.
+  const sent =
+    job === undefined ? undefined : await readCustomIds(join(paths.dataDir, job.batch_file));
+  const counts = b.request_counts ?? { total: 0, completed: 0, failed: 0 };
   const out: string[] = [];
   if (b.output_file_id) {
-    const path = join(dir, `batch_results_${batchId}.jsonl`);
-    const bytes = await downloadTo(api, b.output_file_id, path);
-    out.push(`results: ${relative(ctx.cwd, path)} (${formatCount(bytes)} bytes)`);
+    const path = resultPath(dir, 'results', batchId);
+    const lines = await downloadVerified({
+      api,
+      fileId: b.output_file_id,
+      path,
+      expectedLines: counts.completed,
+      sent,
+    });
+    out.push(`results: ${relative(ctx.cwd, path)} (${formatCount(lines)} lines)`);
   }
   if (b.error_file_id) {
-    const path = join(dir, `batch_errors_${batchId}.jsonl`);
-    const bytes = await downloadTo(api, b.error_file_id, path);
-    out.push(`errors: ${relative(ctx.cwd, path)} (${formatCount(bytes)} bytes)`);
+    const path = resultPath(dir, 'errors', batchId);
+    const lines = await downloadVerified({
+      api,
+      fileId: b.error_file_id,
+      path,
+      expectedLines: counts.total - counts.completed,
+      sent,
+    });
+    out.push(`errors: ${relative(ctx.cwd, path)} (${formatCount(lines)} lines)`);
   }
   if (out.length === 0) {
     ctx.stdout.write(`Batch ${batchId} is ${b.status}: no result file to download yet.\n`);

@@ -1,0 +1,227 @@
+/**
+ * What to do with a batch that has ended, once:
+ *
+ *   completed, expired, cancelled: download the output and error files (each when present,
+ *     verified), decide each request's fate (request-fate.ts), write the requests worth sending
+ *     again into a retry batch input file, append every fate to the ledger, and delete the
+ *     remote files when `remote_cleanup` is on;
+ *   failed by validation (our bug, or a bad model name): every request of its input gets a final
+ *     fate with the API's errors, surfaced in the job file, and nothing is retried;
+ *   failed with token_limit_exceeded: handled by the submitter (the file goes back in line).
+ *
+ * Each step can run again after a crash with the same result: downloads resume, the retry file
+ * has the same content (submitted once), ledger records repeat the same facts.
+ */
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { readCustomIds } from '../convert/converted-slices.ts';
+import type { Scenario } from '../convert/response-schemas.ts';
+import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
+import { errorMessage } from '../errors.ts';
+import { readLineBatches } from '../intake/jsonl-lines.ts';
+import type { JobRecord } from '../jobs/job-record.ts';
+import { jobPath } from '../jobs/job-store.ts';
+import type { Logger } from '../log/logger.ts';
+import type { BatchApi } from '../openai/batch-api.ts';
+import type { Ledger, LedgerRecord } from './ledger.ts';
+import {
+  lineFate,
+  parseCustomId,
+  withinAttempts,
+  type Fate,
+  type ResultLine,
+} from './request-fate.ts';
+import { downloadVerified, resultPath } from './result-download.ts';
+import { writeRetryFile } from './retry-requests.ts';
+
+export interface EndedJobDeps {
+  readonly api: BatchApi;
+  readonly ledger: Ledger;
+  readonly config: Config;
+  readonly dataDir: string;
+  readonly batchInputDir: string;
+  readonly batchOutputDir: string;
+  readonly now: () => number;
+  readonly log: Logger;
+  readonly counterFor: (encoding: EncodingName) => Promise<TokenCounter>;
+}
+
+function relativeToData(dataDir: string, path: string): string {
+  return path.startsWith(`${dataDir}/`) ? path.slice(dataDir.length + 1) : path;
+}
+
+/** The batch input file of a job (its path is kept relative to the data folder). */
+function inputPathOf(job: JobRecord, dataDir: string): string {
+  return job.batch_file.startsWith('/') ? job.batch_file : join(dataDir, job.batch_file);
+}
+
+/** Our files on the API's side, once nothing needs them (a failure to delete is only logged). */
+async function deleteRemote(ids: readonly (string | null)[], deps: EndedJobDeps): Promise<void> {
+  for (const id of ids) {
+    if (id === null) continue;
+    await deps.api
+      .deleteFile(id)
+      .catch((err: unknown) =>
+        deps.log.warn({ err, fileId: id }, `could not delete ${id}: ${errorMessage(err)}`),
+      );
+  }
+}
+
+export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promise<JobRecord> {
+  const { api, config, log, now } = deps;
+  const inputPath = inputPathOf(job, deps.dataDir);
+  const sent = await readCustomIds(inputPath);
+  const record = (customId: string, fate: Fate, results?: string): LedgerRecord => {
+    const { base, attempt } = parseCustomId(customId);
+    return {
+      t: 'fate',
+      repo: job.repo,
+      custom_id: base,
+      attempt,
+      batch_id: job.batch_id,
+      fate: fate.kind,
+      ...(fate.kind === 'usable' ? {} : { reason: fate.reason }),
+      ...(results === undefined ? {} : { results }),
+      at: now(),
+    };
+  };
+
+  if (job.status === 'failed') {
+    const errors = (job.errors ?? []).map(
+      (e) => `${e.code ?? 'error'}${e.line != null ? ` (line ${e.line})` : ''}: ${e.message ?? ''}`,
+    );
+    const reason = `the batch failed validation: ${errors.slice(0, 3).join('; ') || 'no reason given'}`;
+    await deps.ledger.appendMany([...sent].map((id) => record(id, { kind: 'final', reason })));
+    log.error(
+      { batchId: job.batch_id, errors: job.errors },
+      `batch ${job.batch_id} failed validation; its ${sent.size} requests are not retried: ${reason}`,
+    );
+    return {
+      ...job,
+      done: true,
+      outcome: { usable: 0, retry: 0, final: sent.size },
+      download_error: null,
+    };
+  }
+
+  // completed, expired, cancelled: results first.
+  const dir = dirname(jobPath(deps.batchOutputDir, job.repo, job.batch_id));
+  const counts = job.request_counts ?? { total: sent.size, completed: 0, failed: 0 };
+  let resultsPath = job.results_path === null ? undefined : join(deps.dataDir, job.results_path);
+  let errorsPath = job.errors_path === null ? undefined : join(deps.dataDir, job.errors_path);
+  try {
+    if (job.output_file_id !== null && resultsPath === undefined) {
+      const path = resultPath(dir, 'results', job.batch_id);
+      await downloadVerified({
+        api,
+        fileId: job.output_file_id,
+        path,
+        expectedLines: counts.completed,
+        sent,
+      });
+      resultsPath = path;
+    }
+    if (job.error_file_id !== null && errorsPath === undefined) {
+      const path = resultPath(dir, 'errors', job.batch_id);
+      // Failed requests, and for an expired or cancelled batch the unfinished ones.
+      await downloadVerified({
+        api,
+        fileId: job.error_file_id,
+        path,
+        expectedLines: counts.total - counts.completed,
+        sent,
+      });
+      errorsPath = path;
+    }
+  } catch (err) {
+    log.warn(
+      { err, batchId: job.batch_id },
+      `results of ${job.batch_id} not downloaded yet: ${errorMessage(err)}`,
+    );
+    return {
+      ...job,
+      results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),
+      errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
+      download_error: errorMessage(err),
+    };
+  }
+
+  // Fates, streamed from the two files.
+  const seen = new Set<string>();
+  const retry = new Set<string>();
+  const outcome = { usable: 0, retry: 0, final: 0 };
+  const maxAttempts = config.retry.max_attempts;
+  const decide = async (path: string | undefined): Promise<void> => {
+    if (path === undefined) return;
+    const rel = relativeToData(deps.dataDir, path);
+    for await (const batch of readLineBatches(path)) {
+      const records: LedgerRecord[] = [];
+      for (const raw of batch) {
+        if (raw.kind !== 'text') continue;
+        const line = JSON.parse(raw.text) as ResultLine;
+        seen.add(line.custom_id);
+        const fate = withinAttempts(
+          lineFate(line, { cancelledByUs: job.cancelled_by_us }),
+          parseCustomId(line.custom_id).attempt,
+          maxAttempts,
+        );
+        outcome[fate.kind]++;
+        if (fate.kind === 'retry') retry.add(line.custom_id);
+        records.push(record(line.custom_id, fate, fate.kind === 'usable' ? rel : undefined));
+      }
+      await deps.ledger.appendMany(records);
+    }
+  };
+  await decide(resultsPath);
+  await decide(errorsPath);
+  const missing: LedgerRecord[] = [];
+  for (const id of sent) {
+    if (seen.has(id)) continue;
+    const fate = withinAttempts(
+      { kind: 'retry', reason: 'in neither the output nor the error file' },
+      parseCustomId(id).attempt,
+      maxAttempts,
+    );
+    outcome[fate.kind]++;
+    if (fate.kind === 'retry') retry.add(id);
+    missing.push(record(id, fate));
+  }
+  await deps.ledger.appendMany(missing);
+
+  let retryFile: string | null = job.retry_file;
+  if (retry.size > 0 && retryFile === null) {
+    const sealed = await writeRetryFile({
+      inputPath,
+      dir: join(deps.batchInputDir, ...job.repo.split('/').filter(Boolean)),
+      retry,
+      scenario: (job.scenario ?? 'scenario1') as Scenario,
+      model: job.model ?? config.model,
+      now: () => new Date(now()),
+      counterFor: deps.counterFor,
+      source: job.batch_file,
+    });
+    retryFile = sealed === undefined ? null : relativeToData(deps.dataDir, sealed.path);
+  }
+
+  if (config.remote_cleanup) {
+    for (const id of [job.output_file_id, job.error_file_id, job.file_id]) {
+      if (id !== null)
+        await api
+          .deleteFile(id)
+          .catch((err: unknown) => log.warn({ err, fileId: id }, `could not delete ${id}`));
+    }
+  }
+  log.info(
+    { batchId: job.batch_id, status: job.status, ...outcome, retryFile },
+    `batch ${job.batch_id} ${job.status}: ${outcome.usable} usable, ${outcome.retry} to retry, ${outcome.final} final`,
+  );
+  return {
+    ...job,
+    results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),
+    errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
+    download_error: null,
+    outcome,
+    retry_file: retryFile,
+    done: true,
+  };
+}

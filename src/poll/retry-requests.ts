@@ -1,0 +1,79 @@
+/**
+ * A new batch input file with the requests of a finished batch that are worth sending again:
+ * the original request lines, each custom_id suffixed with its next attempt
+ * (`scenario1_<id>__a2`), in the same repo folder of the batch input stage. Its content depends
+ * only on the batch and the requests retried, so writing it twice (a crash in between) makes
+ * two files of the same content, which the submitter submits once.
+ */
+import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { customIdFor } from '../convert/request-builder.ts';
+import { openBatchInputFile, type SealedBatchInput } from '../convert/batch-input-writer.ts';
+import { promptTokensOfBody, type ChatBodyLike } from '../convert/request-tokens.ts';
+import type { Scenario } from '../convert/response-schemas.ts';
+import {
+  encodingForModel,
+  type EncodingName,
+  type TokenCounter,
+} from '../convert/token-counter.ts';
+import { parseCustomId } from './request-fate.ts';
+
+export interface RetryFileOptions {
+  /** The batch input file the requests were sent in. */
+  readonly inputPath: string;
+  /** Its repo folder in the batch input stage, where the retry file goes. */
+  readonly dir: string;
+  /** custom_ids (as sent) of the requests to send again. */
+  readonly retry: ReadonlySet<string>;
+  readonly scenario: Scenario;
+  readonly model: string;
+  readonly now: () => Date;
+  readonly counterFor: (encoding: EncodingName) => Promise<TokenCounter>;
+  /** How the batch input file is named in the retry file's manifest (`sources`). */
+  readonly source: string;
+}
+
+export async function writeRetryFile(
+  options: RetryFileOptions,
+): Promise<SealedBatchInput | undefined> {
+  if (options.retry.size === 0) return undefined;
+  const counter = await options.counterFor(encodingForModel(options.model));
+  // The requests of one batch were sent at the same attempt; the retry is the next one.
+  const attempt = Math.max(...[...options.retry].map((id) => parseCustomId(id).attempt)) + 1;
+  const writer = await openBatchInputFile({
+    dir: options.dir,
+    scenario: options.scenario,
+    model: options.model,
+    now: options.now,
+    attempt,
+  });
+  try {
+    for await (const batch of readLineBatches(options.inputPath)) {
+      for (const raw of batch) {
+        if (raw.kind !== 'text') continue;
+        const request = JSON.parse(raw.text) as {
+          custom_id: string;
+          body: ChatBodyLike & { max_completion_tokens?: number };
+        };
+        if (!options.retry.has(request.custom_id)) continue;
+        const sliceId = parseCustomId(request.custom_id).base.replace(/^scenario[12]_/, '');
+        const line = `${JSON.stringify({ ...request, custom_id: customIdFor(options.scenario, sliceId, attempt) })}\n`;
+        await writer.append(
+          {
+            line: Buffer.from(line),
+            promptTokens: promptTokensOfBody(request.body, () => counter),
+            maxCompletionTokens: request.body.max_completion_tokens ?? 0,
+          },
+          options.source,
+        );
+      }
+    }
+    if (writer.fill.requests === 0) {
+      await writer.abort();
+      return undefined;
+    }
+    return await writer.seal();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}

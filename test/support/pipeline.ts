@@ -1,0 +1,145 @@
+/**
+ * Submission and polling wired together against a test emulator, as the daemon will run them,
+ * and the invariant every run must end in.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { dataPaths } from '../../src/config/data-paths.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
+import { parseCustomId } from '../../src/poll/request-fate.ts';
+import { LEDGER_FILE, openPoller, type Poller } from '../../src/poll/poller.ts';
+import type { LedgerRecord } from '../../src/poll/ledger.ts';
+import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
+import { openSubmitter, type Submitter } from '../../src/submit/submitter.ts';
+import { readJournal } from '../../src/storage/journal.ts';
+import type { TestEmulator } from './emulator.ts';
+
+export interface TestPipeline {
+  readonly config: Config;
+  readonly submitter: Submitter;
+  readonly poller: Poller;
+  /** Submits what is waiting, lets `advanceMs` pass on the emulator, polls. */
+  cycle(advanceMs?: number): Promise<void>;
+  /** Cycles until every batch has ended and been handled and nothing is left to submit. */
+  settle(maxCycles?: number): Promise<number>;
+}
+
+export async function testPipeline(
+  t: TestContext,
+  env: TestEmulator,
+  dataDir: string,
+  raw: Record<string, unknown> = {},
+): Promise<TestPipeline> {
+  const config = parseConfig(
+    {
+      submit: {
+        retry_base_ms: 5,
+        requeue_base_ms: 1,
+        requeue_cap_ms: 5,
+        requests_per_minute: 60_000,
+      },
+      ...raw,
+    },
+    'test',
+  );
+  const paths = dataPaths(dataDir, '.');
+  const log = await createLogger({ level: 'silent', stream: { write() {} } });
+  const api = createOpenAIBatchApi({
+    apiKey: 'sk-test-pipeline',
+    baseURL: env.emulator.url,
+    maxRetries: 2,
+  });
+  const submitter = await openSubmitter({
+    api,
+    stateDir: paths.state,
+    batchOutputDir: paths.batchOutput,
+    config,
+    now: () => Date.now(),
+    log,
+  });
+  const poller = await openPoller({ submitter, api, paths, config, log, now: () => Date.now() });
+  t.after(async () => {
+    await poller.close();
+    await submitter.close();
+  });
+  const files = () => listBatchInputFiles(paths.batchInput, paths.dataDir);
+  const pipeline: TestPipeline = {
+    config,
+    submitter,
+    poller,
+    async cycle(advanceMs = 60_000) {
+      await submitter.submitRound(await files());
+      await env.advance(advanceMs);
+      await poller.tick();
+    },
+    async settle(maxCycles = 30) {
+      for (let i = 1; i <= maxCycles; i++) {
+        await pipeline.cycle();
+        // Past the (tiny) requeue backoff of token-limit failures.
+        await new Promise((r) => setTimeout(r, 10));
+        const decisions = submitter.plan(await files());
+        const idle = decisions.every(
+          (d) => d.kind === 'done' || d.kind === 'failed' || d.kind === 'duplicate',
+        );
+        if (idle && [...submitter.jobs.values()].every((j) => j.done)) return i;
+      }
+      throw new Error('the pipeline did not settle');
+    },
+  };
+  return pipeline;
+}
+
+export interface InvariantReport {
+  /** Slices sent (base custom_ids, per repo). */
+  readonly sent: number;
+  readonly usable: number;
+  readonly final: Map<string, string>;
+  /** Requests sent again (retries), in all. */
+  readonly retries: number;
+}
+
+/**
+ * Every sent slice has exactly one usable result or a recorded final reason, and no request
+ * was sent more often than its retries explain.
+ */
+export async function checkInvariant(dataDir: string): Promise<InvariantReport> {
+  const files = await listBatchInputFiles(join(dataDir, '3.batch_input'), dataDir);
+  const sends = new Map<string, number>();
+  for (const f of files) {
+    for (const line of (await readFile(f.path, 'utf8')).split('\n').filter(Boolean)) {
+      const { base } = parseCustomId((JSON.parse(line) as { custom_id: string }).custom_id);
+      const key = `${f.repo}\u0000${base}`;
+      sends.set(key, (sends.get(key) ?? 0) + 1);
+    }
+  }
+  const records = await readJournal<LedgerRecord>(join(dataDir, '.slicebatch', LEDGER_FILE));
+  const usable = new Map<string, number>();
+  const final = new Map<string, string>();
+  const retried = new Map<string, Set<number>>();
+  for (const r of records) {
+    const key = `${r.repo}\u0000${r.custom_id}`;
+    if (r.fate === 'usable') usable.set(key, (usable.get(key) ?? 0) + 1);
+    if (r.fate === 'final') final.set(key, r.reason ?? '');
+    if (r.fate === 'retry') retried.set(key, (retried.get(key) ?? new Set()).add(r.attempt));
+  }
+  let retries = 0;
+  for (const [key, n] of sends) {
+    const u = usable.get(key) ?? 0;
+    const f = final.has(key);
+    assert.ok(
+      (u === 1 && !f) || (u === 0 && f),
+      `${key}: ${u} usable, final: ${final.get(key) ?? 'none'}`,
+    );
+    const r = retried.get(key)?.size ?? 0;
+    assert.equal(n, 1 + r, `${key}: sent ${n} times for ${r} retries`);
+    retries += r;
+  }
+  for (const key of [...usable.keys(), ...final.keys()])
+    assert.ok(sends.has(key), `${key} has a fate but was never sent`);
+  return { sent: sends.size, usable: usable.size, final, retries };
+}
