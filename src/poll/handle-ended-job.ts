@@ -96,6 +96,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       { batchId: job.batch_id, errors: job.errors },
       `batch ${job.batch_id} failed validation; its ${sent.size} requests are not retried: ${reason}`,
     );
+    if (config.remote_cleanup) await deleteRemote([job.file_id], deps);
     return {
       ...job,
       done: true,
@@ -204,12 +205,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   }
 
   if (config.remote_cleanup) {
-    for (const id of [job.output_file_id, job.error_file_id, job.file_id]) {
-      if (id !== null)
-        await api
-          .deleteFile(id)
-          .catch((err: unknown) => log.warn({ err, fileId: id }, `could not delete ${id}`));
-    }
+    await deleteRemote([job.output_file_id, job.error_file_id, job.file_id], deps);
   }
   log.info(
     { batchId: job.batch_id, status: job.status, ...outcome, retryFile },
