@@ -139,6 +139,9 @@ const Limits = z.strictObject({
 
 const Connection = {
   api_key: unset(z.string().min(1)).describe('OpenAI API key (or OPENAI_API_KEY).'),
+  api_key_file: unset(z.string().min(1)).describe(
+    'A file holding the API key (or OPENAI_API_KEY_FILE; a systemd credential or a Docker secret).',
+  ),
   base_url: unset(z.url()).describe(
     'API base URL, for Azure or any compatible server (or OPENAI_BASE_URL).',
   ),
@@ -246,6 +249,58 @@ const ConfigObject = z.strictObject({
         .describe(
           'Completion tokens assumed per request where the API has not reported them (cost estimates, max_cost_usd).',
         ),
+    })
+    .prefault({}),
+  daemon: z
+    .strictObject({
+      stop_timeout_ms: z
+        .number()
+        .int()
+        .min(1000)
+        .default(60_000)
+        .describe(
+          'On SIGTERM/SIGINT, the time allowed for work in flight to finish or park (keep it below the service manager\'s stop timeout).',
+        ),
+      heartbeat_ms: z
+        .number()
+        .int()
+        .min(100)
+        .default(10_000)
+        .describe('How often the daemon writes its heartbeat file (.slicebatch/heartbeat.json).'),
+      compile_debounce_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10_000)
+        .describe('Quiet time after the last download before the dataset is compiled again.'),
+      watch: z
+        .strictObject({
+          stable_ms: z
+            .number()
+            .int()
+            .min(0)
+            .default(2000)
+            .describe('A file written in place is taken once its size and time have not changed for this long.'),
+          rescan_ms: z
+            .number()
+            .int()
+            .min(1000)
+            .default(60_000)
+            .describe('A full rescan of the inbox this often (an event lost by the OS is only a delay).'),
+          polling: z
+            .boolean()
+            .default(false)
+            .describe('Poll the file system instead of using OS events (NFS/SMB and some container mounts).'),
+          polling_interval_ms: z.number().int().min(100).default(2000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      listen: unset(z.string().min(1)).describe(
+        'host:port of the health and metrics listener (GET /healthz, GET /metrics); off when unset. Keep it on loopback.',
+      ),
     })
     .prefault({}),
   remote_cleanup: z
