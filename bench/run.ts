@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks, on this machine, printed as a table. Speed and memory are
  * measured here, never asserted in tests.
  *
- *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator|submit]
+ *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator|submit|poll]
  *
  * The generated corpus is kept in bench/.corpus/ (git-ignored) and reused.
  */
@@ -12,6 +12,7 @@ import { ensureCorpus } from './corpus.ts';
 import { benchConvert } from './convert.ts';
 import { benchEmulator } from './emulator.ts';
 import { benchSubmit } from './submit.ts';
+import { benchPoll } from './poll.ts';
 
 const { values } = parseArgs({
   options: {
@@ -77,4 +78,16 @@ if (only === undefined || only === 'submit') {
       `| ${s.files} | ${s.concurrency} | ${f1(s.filesPerS)} | ${s.callsPerFile.toFixed(2)} |`,
     );
   }
+}
+
+if (only === undefined || only === 'poll') {
+  const p = await benchPoll(root);
+  console.log(
+    '\nPolling (the poll tick against the emulator; a verified download in its own process):',
+  );
+  console.log('| active jobs | API calls per tick | download | throughput | downloader peak RSS |');
+  console.log('|---:|---:|---:|---:|---:|');
+  console.log(
+    `| ${f0(p.activeJobs)} | ${p.callsPerTick} | ${f1(p.downloadMb)} MB | ${f1(p.downloadMbPerS)} MB/s | ${f0(p.downloadPeakRssMb)} MB |`,
+  );
 }
