@@ -1,9 +1,14 @@
 /**
  * Reading the configuration: defaults < config.json < environment < command-line flags.
  * Every problem is reported with the file or variable and the key, as a ConfigError (exit 2).
+ *
+ * The API key, first found wins: OPENAI_API_KEY > the file named by OPENAI_API_KEY_FILE > the
+ * file named by `api_key_file` > `$CREDENTIALS_DIRECTORY/openai_api_key` (a systemd credential,
+ * read only when that file exists) > `api_key`. Only the winning file is read. Relative paths are
+ * taken from the working directory, as `data_dir`. A key file's content never appears in an error.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { open, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
@@ -113,8 +118,105 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     }
     config = { ...config, [key]: checked.data };
   }
+  config = { ...config, api_key: await resolveApiKey(config, options, read?.file) };
   if (options.overrides?.data_dir !== undefined) {
     config = { ...config, data_dir: options.overrides.data_dir };
   }
   return { config, file: read?.file };
+}
+
+/** The systemd credential name of the key (`LoadCredential=openai_api_key:...`). */
+export const API_KEY_CREDENTIAL = 'openai_api_key';
+
+/** A key file larger than this is not a key file (and /dev/zero must not fill the memory). */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/** The key by the precedence in the header; `config.api_key` already holds OPENAI_API_KEY. */
+async function resolveApiKey(
+  config: Config,
+  options: LoadConfigOptions,
+  configFile: string | undefined,
+): Promise<string | undefined> {
+  const { env, cwd } = options;
+  if (nonEmpty(env['OPENAI_API_KEY']) !== undefined) return config.api_key;
+  const envFile = nonEmpty(env['OPENAI_API_KEY_FILE']);
+  if (envFile !== undefined) {
+    return readKeyFile(resolve(cwd, envFile), 'environment variable OPENAI_API_KEY_FILE', true);
+  }
+  if (config.api_key_file !== undefined) {
+    const source = `${configFile ?? 'config'}: "api_key_file"`;
+    return readKeyFile(resolve(cwd, config.api_key_file), source, true);
+  }
+  const credentials = nonEmpty(env['CREDENTIALS_DIRECTORY']);
+  if (credentials !== undefined) {
+    const path = join(resolve(cwd, credentials), API_KEY_CREDENTIAL);
+    const key = await readKeyFile(path, 'systemd credential (CREDENTIALS_DIRECTORY)', false);
+    if (key !== undefined) return key;
+  }
+  return config.api_key;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * The key held by `path`, surrounding whitespace (the editor's final newline) removed.
+ * `mustExist` false: a missing file gives undefined. Errors name the file, never its content.
+ */
+async function readKeyFile(
+  path: string,
+  source: string,
+  mustExist: boolean,
+): Promise<string | undefined> {
+  const fail = (why: string, cause?: unknown): never => {
+    throw new ConfigError(
+      `${source}: ${path}: ${why}`,
+      'api_key_file',
+      cause === undefined ? undefined : { cause },
+    );
+  };
+  let bytes: Buffer;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
+      let length = 0;
+      let bytesRead: number;
+      do {
+        ({ bytesRead } = await handle.read(buffer, length, buffer.length - length));
+        length += bytesRead;
+      } while (bytesRead > 0 && length < buffer.length);
+      bytes = buffer.subarray(0, length);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !mustExist) return undefined;
+    return fail(fileProblem(code), err);
+  }
+  if (bytes.length > MAX_KEY_FILE_BYTES) {
+    return fail(`larger than ${MAX_KEY_FILE_BYTES / 1024} KiB: expected the API key alone`);
+  }
+  const key = bytes.toString('utf8').trim();
+  if (key === '') return fail('is empty: expected the API key');
+  if (/[\s\p{Cc}]/u.test(key)) {
+    return fail('holds more than the key (whitespace or control characters inside it)');
+  }
+  return key;
+}
+
+function fileProblem(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'file not found';
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot be read: permission denied (${code}) for user id ${process.getuid?.() ?? '?'}`;
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    default:
+      return `cannot be read (${code ?? 'unknown error'})`;
+  }
 }
