@@ -259,7 +259,7 @@ const ConfigObject = z.strictObject({
         .min(1000)
         .default(60_000)
         .describe(
-          'On SIGTERM/SIGINT, the time allowed for work in flight to finish or park (keep it below the service manager\'s stop timeout).',
+          "On SIGTERM/SIGINT, the time allowed for work in flight to finish or park (keep it below the service manager's stop timeout).",
         ),
       heartbeat_ms: z
         .number()
@@ -280,17 +280,23 @@ const ConfigObject = z.strictObject({
             .int()
             .min(0)
             .default(2000)
-            .describe('A file written in place is taken once its size and time have not changed for this long.'),
+            .describe(
+              'A file written in place is taken once its size and time have not changed for this long.',
+            ),
           rescan_ms: z
             .number()
             .int()
             .min(1000)
             .default(60_000)
-            .describe('A full rescan of the inbox this often (an event lost by the OS is only a delay).'),
+            .describe(
+              'A full rescan of the inbox this often (an event lost by the OS is only a delay).',
+            ),
           polling: z
             .boolean()
             .default(false)
-            .describe('Poll the file system instead of using OS events (NFS/SMB and some container mounts).'),
+            .describe(
+              'Poll the file system instead of using OS events (NFS/SMB and some container mounts).',
+            ),
           polling_interval_ms: z.number().int().min(100).default(2000),
         })
         .prefault({}),

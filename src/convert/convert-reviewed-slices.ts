@@ -12,7 +12,7 @@
  * requests are placed in input order once their counts are back, so the output is the same
  * whatever the timing.
  */
-import { unlink } from 'node:fs/promises';
+import { access, unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
@@ -50,8 +50,16 @@ export interface ConvertOptions {
   readonly now: () => Date;
   readonly log: Logger;
   /** Only these files; all reviewed-slice files under reviewedDir when absent. */
-  readonly files?: readonly ListedFile[];
+  readonly files?: readonly InputToConvert[];
   readonly onProgress?: (progress: ConvertProgress) => void;
+}
+
+/** A reviewed-slice file, or the part of it not read yet. */
+export interface InputToConvert extends ListedFile {
+  /** Read from here (the lines appended since an earlier read); its rejects report grows. */
+  readonly from?: { readonly offset: number; readonly lineNo: number };
+  /** Read up to here (the size when the file was found complete). */
+  readonly end?: number;
 }
 
 export interface ConvertProgress {
@@ -94,7 +102,8 @@ const READ_CHUNK_BYTES = 256 * 1024;
 /** Leftovers of an interrupted run older than this are removed. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
 
-function displayName(dataDir: string, path: string): string {
+/** How an input file is named in reports and summaries: relative to the data folder. */
+export function displayName(dataDir: string, path: string): string {
   const rel = relative(dataDir, path);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
   return rel.split('\\').join('/');
@@ -115,7 +124,7 @@ export function createScenarioBuilders(config: Config): ScenarioBuilders {
 
 /** One input file while it is converted. */
 interface InputFile {
-  readonly listed: ListedFile;
+  readonly listed: InputToConvert;
   readonly sourceName: string;
   readonly sourceIndex: number;
   readonly outDir: string;
@@ -161,12 +170,14 @@ interface Chunk {
 export async function convertReviewedSlices(options: ConvertOptions): Promise<ConvertSummary> {
   const { config, log, now, helpers } = options;
   // Folder by folder (slice ids are unique within a repo folder), in a stable order.
-  const files = [
+  const files: InputToConvert[] = [
     ...(options.files ?? (await listFiles(options.reviewedDir, (rel) => isReviewedSliceFile(rel)))),
   ].sort((a, b) =>
     a.relDir === b.relDir ? (a.rel < b.rel ? -1 : 1) : a.relDir < b.relDir ? -1 : 1,
   );
-  const bytesTotal = files.reduce((n, f) => n + f.size, 0);
+  const bytesToRead = (f: InputToConvert): number =>
+    Math.max(0, (f.end ?? f.size) - (f.from?.offset ?? 0));
+  const bytesTotal = files.reduce((n, f) => n + bytesToRead(f), 0);
   const builders = createScenarioBuilders(config);
   const models = {
     scenario1: builders.scenario1.spec.model,
@@ -258,8 +269,16 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
 
   let currentFile: InputFile | undefined;
   const finishFile = async (file: InputFile): Promise<void> => {
-    const published = await file.report.close();
-    if (published === undefined) await unlink(file.reportPath).catch(() => undefined);
+    let published = await file.report.close();
+    if (published === undefined && file.listed.from === undefined) {
+      await unlink(file.reportPath).catch(() => undefined);
+    } else if (published === undefined) {
+      // Only appended lines were read, none rejected: the report of the earlier lines stands.
+      published = await access(file.reportPath).then(
+        () => file.reportPath,
+        () => undefined,
+      );
+    }
     const s = file.summary;
     const rejected = file.report.count;
     inputs.push({ file: file.sourceName, ...s, rejected, rejectsReport: published });
@@ -344,7 +363,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         sourceName,
         sourceIndex: sourceNames.push(sourceName) - 1,
         outDir,
-        report: openRejectsReport(reportPath),
+        report: openRejectsReport(reportPath, listed.from !== undefined),
         reportPath,
         summary: {
           lines: 0,
@@ -358,6 +377,8 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       let chunkBytes = 0;
       for await (const raws of readLineBatches(listed.path, {
         chunkBytes: READ_CHUNK_BYTES,
+        ...(listed.from !== undefined ? { from: listed.from } : {}),
+        ...(listed.end !== undefined ? { end: listed.end } : {}),
         onBytes: (n) => {
           chunkBytes = n - readSoFar;
           readSoFar = n;
@@ -371,7 +392,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       if (queue.length === 0 || queue[queue.length - 1]!.file !== file) {
         queue.push(encodeChunk([], 0, file));
       }
-      bytesBefore += listed.size;
+      bytesBefore += bytesToRead(listed);
     }
     while (queue.length > 0) await place(queue.shift()!);
     if (currentFile !== undefined) await finishFile(currentFile);

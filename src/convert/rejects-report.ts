@@ -5,7 +5,7 @@
  * size costs no memory and a crash never leaves half a report.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { fsyncDir, tempPathFor } from '../storage/atomic-file.ts';
@@ -28,7 +28,11 @@ export interface RejectsReport {
   abort(): Promise<void>;
 }
 
-export function openRejectsReport(path: string): RejectsReport {
+/**
+ * `keepExisting`: the entries go after those of the report already there (the lines appended to
+ * an input file read before); the report is still replaced atomically.
+ */
+export function openRejectsReport(path: string, keepExisting = false): RejectsReport {
   let stream: WriteStream | undefined;
   let tmp = '';
   let count = 0;
@@ -40,7 +44,16 @@ export function openRejectsReport(path: string): RejectsReport {
       if (stream === undefined) {
         await mkdir(dirname(path), { recursive: true });
         tmp = tempPathFor(path);
-        stream = createWriteStream(tmp, { flush: true });
+        let flags = 'w';
+        if (keepExisting) {
+          try {
+            await copyFile(path, tmp);
+            flags = 'a';
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          }
+        }
+        stream = createWriteStream(tmp, { flush: true, flags });
       }
       count++;
       if (!stream.write(`${JSON.stringify(entry)}\n`)) await once(stream, 'drain');

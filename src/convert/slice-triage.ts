@@ -62,7 +62,12 @@ export function createSliceTriage(
       if (seen === undefined) throw new Error('triage before startFolder');
       const slice = parsed.slice;
       const first = seen.get(slice.id);
-      if (first?.source === CONVERTED_EARLIER) return { kind: 'already_converted' };
+      if (first?.source === CONVERTED_EARLIER) {
+        // Sent by an earlier run (this file read again): a second line with this id in this
+        // run is still a duplicate of this one.
+        seen.set(slice.id, { source: source.index, lineNo: raw.lineNo });
+        return { kind: 'already_converted' };
+      }
       if (first !== undefined) {
         return {
           kind: 'reject',

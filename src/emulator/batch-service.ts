@@ -81,6 +81,14 @@ export interface BatchServiceOptions {
   readonly tokenLimits: ReadonlyMap<string, number>;
   readonly upstream?: { call: UpstreamCall; concurrency: number } | undefined;
   readonly onError: (err: unknown, batchId: string) => void;
+  /** Observes each batch created, with the path of its input file (tests count submissions). */
+  readonly onBatchCreated?: ((created: BatchCreated) => void) | undefined;
+}
+
+export interface BatchCreated {
+  readonly batchId: string;
+  readonly inputFileId: string;
+  readonly inputPath: string;
 }
 
 export const SUPPORTED_ENDPOINTS = ['/v1/chat/completions'] as const;
@@ -405,6 +413,11 @@ export async function openBatchService(options: BatchServiceOptions) {
       batches.set(b.id, b);
       createdCount++;
       await save(b);
+      options.onBatchCreated?.({
+        batchId: b.id,
+        inputFileId: file.id,
+        inputPath: files.pathOf(file.id),
+      });
       startValidation(b);
       return b;
     },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { encodingForModel } from '../convert/token-counter.ts';
 import { REALISTIC_SCHEDULE, type Schedule } from './batch-lifecycle.ts';
-import { openBatchService } from './batch-service.ts';
+import { openBatchService, type BatchServiceOptions } from './batch-service.ts';
 import { systemClock, unixSeconds, type EmulatorClock } from './clock.ts';
 import { openFileStore } from './file-store.ts';
 import { createFaults, NO_FAULTS, type FaultProfile } from './faults.ts';
@@ -49,6 +49,8 @@ export interface EmulatorOptions {
   /** How often batches move on their own with the system clock; 0: only on requests and tick(). */
   readonly tickMs?: number;
   readonly onError?: (err: unknown, context: string) => void;
+  /** Observes each batch created (tests: how often each input was submitted). */
+  readonly onBatchCreated?: BatchServiceOptions['onBatchCreated'];
 }
 
 export interface EmulatorStats {
@@ -108,6 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             concurrency: options.upstream.concurrency ?? 4,
           },
     onError: (err, id) => onError(err, id),
+    onBatchCreated: options.onBatchCreated,
   });
   const upstreamCall =
     options.upstream === undefined ? undefined : createUpstreamCall(options.upstream);

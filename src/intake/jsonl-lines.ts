@@ -28,6 +28,13 @@ export interface ReadLinesOptions {
   readonly chunkBytes?: number;
   /** Called after each chunk with the number of bytes read so far (progress). */
   readonly onBytes?: (bytesRead: number) => void;
+  /**
+   * Start here instead of at the file's start (the lines appended since an earlier read):
+   * `offset` must be the start of a line, `lineNo` the number of lines before it.
+   */
+  readonly from?: { readonly offset: number; readonly lineNo: number };
+  /** Stop at this byte offset (a snapshot of a file that may still grow). */
+  readonly end?: number;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -49,9 +56,11 @@ export async function* readLineBatches(
   // The read ahead, awaited before the file is closed (also when the caller stops early).
   let reading: Promise<{ bytesRead: number }> | undefined;
   try {
-    let position = 0;
-    let lineNo = 0;
-    let atFileStart = true;
+    const start = options.from?.offset ?? 0;
+    const end = options.end ?? Infinity;
+    let position = start;
+    let lineNo = options.from?.lineNo ?? 0;
+    let atFileStart = start === 0;
     // Pieces of the line that started in an earlier chunk.
     let carry: Buffer[] = [];
     let carryBytes = 0;
@@ -86,7 +95,8 @@ export async function* readLineBatches(
 
     const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)] as const;
     let current = 0;
-    const readInto = (i: number, at: number) => handle.read(buffers[i]!, 0, chunkBytes, at);
+    const readInto = (i: number, at: number) =>
+      handle.read(buffers[i]!, 0, Math.max(0, Math.min(chunkBytes, end - at)), at);
     reading = readInto(current, position);
     for (;;) {
       const { bytesRead } = await reading;
@@ -122,7 +132,7 @@ export async function* readLineBatches(
         }
         carryBytes += rest.length;
       }
-      options.onBytes?.(position);
+      options.onBytes?.(position - start);
       if (out.length > 0) yield out;
     }
     if (carryBytes > 0 || overlong) {

@@ -92,6 +92,17 @@ export class SeenSliceIds {
     return undefined;
   }
 
+  /** Records `key` as seen at `at` from now on, whether it was seen before or not. */
+  set(key: string, at: SeenAt): void {
+    const { slot, found } = this.probe(key);
+    if (!found) {
+      this.add(key, at);
+      return;
+    }
+    this.table[slot * 4 + 2] = at.source;
+    this.table[slot * 4 + 3] = at.lineNo;
+  }
+
   /** Where `key` was first seen, or undefined. */
   get(key: string): SeenAt | undefined {
     const { slot, found } = this.probe(key);

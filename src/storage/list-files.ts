@@ -13,6 +13,8 @@ export interface ListedFile {
   readonly path: string;
   readonly size: number;
   readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
 }
 
 export async function listFiles(
@@ -47,7 +49,15 @@ export async function listFiles(
       } else if (isFile && accept(rel)) {
         const info = await stat(path).catch(() => undefined);
         if (info !== undefined) {
-          out.push({ rel, relDir, path, size: info.size, mtimeMs: info.mtimeMs });
+          out.push({
+            rel,
+            relDir,
+            path,
+            size: info.size,
+            mtimeMs: info.mtimeMs,
+            ctimeMs: info.ctimeMs,
+            ino: info.ino,
+          });
         }
       }
     }

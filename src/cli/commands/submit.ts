@@ -11,7 +11,7 @@ import { writeSubmissionRound } from '../../jobs/job-store.ts';
 import { batchApiFromConfig } from '../../openai/client-from-config.ts';
 import { lockDataDir } from '../../storage/data-dir-lock.ts';
 import { listBatchInputFiles } from '../../submit/batch-input-files.ts';
-import type { PlanDecision } from '../../submit/submission-plan.ts';
+import { submissionRoundReport } from '../../submit/round-report.ts';
 import { openSubmitter } from '../../submit/submitter.ts';
 import { CRASH_POINTS, type CrashPoint } from '../../submit/submit-file.ts';
 import { CONFIG_FLAGS, booleanFlag, noPositionals, stringFlag, type Command } from '../command.ts';
@@ -31,21 +31,6 @@ function crashHook(
   return (at) => {
     if (at === point && ++seen === Number(nth ?? 1)) process.kill(process.pid, 'SIGKILL');
   };
-}
-
-function describeWaiting(d: PlanDecision): string | undefined {
-  switch (d.kind) {
-    case 'wait_budget':
-      return `waits for the enqueued-token budget of ${d.model} (${formatCount(d.inUse)} of ${formatCount(d.limit)} in use, needs ${formatCount(d.file.manifest.prompt_tokens)})`;
-    case 'backoff':
-      return `waits until ${new Date(d.until).toISOString()} (its batch hit the enqueued-token limit)`;
-    case 'cost_cap':
-      return `not submitted: limits.max_cost_usd (${formatUsd(d.capUsd)}) would be passed (spent about ${formatUsd(d.spentUsd)}, this file about ${formatUsd(d.nextUsd)})`;
-    case 'too_large':
-      return `never fits: ${formatCount(d.file.manifest.prompt_tokens)} prompt tokens, more than the limit of ${formatCount(d.limit)} (convert again with that limit to split it)`;
-    default:
-      return undefined;
-  }
 }
 
 export const submitCommand: Command = {
@@ -125,34 +110,9 @@ export const submitCommand: Command = {
       const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
       const round = await submitter.submitRound(files);
       const now = new Date();
-      const waiting = round.decisions.flatMap((d) => {
-        const reason = describeWaiting(d);
-        return reason === undefined ? [] : [{ file: d.file.display, reason }];
-      });
-      const skipped = round.decisions.flatMap((d) =>
-        d.kind === 'done'
-          ? [{ file: d.file.display, reason: `already submitted as ${d.batchId}` }]
-          : d.kind === 'duplicate'
-            ? [{ file: d.file.display, reason: `same content as ${d.of}` }]
-            : d.kind === 'failed'
-              ? [{ file: d.file.display, reason: `failed earlier: ${d.reason}` }]
-              : [],
-      );
-      const resultsPath = await writeSubmissionRound(
-        paths.batchOutput,
-        {
-          submitted_jobs: round.submitted,
-          failed_submissions: round.failed.map((f) => ({
-            file: f.file,
-            error: f.error,
-            timestamp: now.toISOString(),
-          })),
-          waiting,
-          skipped,
-          timestamp: now.toISOString(),
-        },
-        now,
-      );
+      const report = submissionRoundReport(round, now);
+      const { waiting, skipped } = report;
+      const resultsPath = await writeSubmissionRound(paths.batchOutput, report, now);
       const out: string[] = [];
       if (files.length === 0)
         out.push(`No batch input files in ${relative(ctx.cwd, paths.batchInput) || '.'}.`);

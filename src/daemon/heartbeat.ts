@@ -1,0 +1,98 @@
+/**
+ * The heartbeat: `.slicebatch/heartbeat.json`, rewritten every `daemon.heartbeat_ms` while the
+ * daemon runs. It says that the process is alive (the write itself) and that its loop makes
+ * progress (which step runs and since when, when the last poll tick ended and when the next one
+ * is due, what needs a person). `slicebatch health`, the Docker HEALTHCHECK and `/healthz` judge
+ * it with `judgeHealth` (pure).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../storage/atomic-file.ts';
+
+export const HEARTBEAT_FILE = 'heartbeat.json';
+
+export interface Heartbeat {
+  readonly pid: number;
+  readonly host: string;
+  readonly version: string;
+  readonly phase: 'starting' | 'running' | 'stopping' | 'stopped';
+  readonly emulator: boolean;
+  readonly started_at: string;
+  /** This write (epoch ms). */
+  readonly beat_at: number;
+  readonly heartbeat_ms: number;
+  /** The step running now. */
+  readonly running: { readonly step: string; readonly since: number } | null;
+  readonly last_poll: {
+    readonly ended_at: number;
+    readonly ok: boolean;
+    readonly duration_ms: number;
+  } | null;
+  /** When the cron schedule fires the next poll tick. */
+  readonly next_poll_at: number | null;
+  /** Steps waiting behind the running one. */
+  readonly queue_depth: number;
+  /** Inbox files seen and not complete yet, and complete ones waiting to be taken. */
+  readonly inbox_waiting: number;
+  /** What needs a person (a refused key, the cost cap reached, ...). */
+  readonly problems: readonly string[];
+}
+
+export function heartbeatPath(stateDir: string): string {
+  return join(stateDir, HEARTBEAT_FILE);
+}
+
+export function writeHeartbeat(stateDir: string, beat: Heartbeat): Promise<void> {
+  return writeJsonAtomic(heartbeatPath(stateDir), beat);
+}
+
+export async function readHeartbeat(stateDir: string): Promise<Heartbeat | undefined> {
+  try {
+    return JSON.parse(await readFile(heartbeatPath(stateDir), 'utf8')) as Heartbeat;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+export type Health =
+  { readonly ok: true; readonly summary: string } | { readonly ok: false; readonly reason: string };
+
+/** A step may run this long before the loop counts as stuck (a large download, a compile). */
+export const STEP_STUCK_MS = 30 * 60 * 1000;
+/** A poll tick may be this late before the loop counts as stuck. */
+export const POLL_LATE_MS = 5 * 60 * 1000;
+
+const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
+
+/** Alive and progressing, or why not. */
+export function judgeHealth(beat: Heartbeat | undefined, now: number): Health {
+  if (beat === undefined) return { ok: false, reason: 'no heartbeat: the daemon has not started' };
+  if (beat.phase === 'stopped') return { ok: false, reason: 'the daemon has stopped' };
+  const silent = now - beat.beat_at;
+  if (silent > 3 * beat.heartbeat_ms + 1000) {
+    return {
+      ok: false,
+      reason: `no heartbeat for ${seconds(silent)} (expected every ${seconds(beat.heartbeat_ms)}): the daemon is not running or its event loop is blocked`,
+    };
+  }
+  if (beat.phase === 'stopping') return { ok: false, reason: 'the daemon is stopping' };
+  if (beat.running !== null && now - beat.running.since > STEP_STUCK_MS) {
+    return {
+      ok: false,
+      reason: `the ${beat.running.step} step has been running for ${seconds(now - beat.running.since)}: stuck`,
+    };
+  }
+  if (beat.next_poll_at !== null && now - beat.next_poll_at > POLL_LATE_MS) {
+    return {
+      ok: false,
+      reason: `the poll tick due at ${new Date(beat.next_poll_at).toISOString()} has not run: the loop is stuck`,
+    };
+  }
+  const problems = beat.problems.length > 0 ? `; needs a person: ${beat.problems.join('; ')}` : '';
+  return {
+    ok: true,
+    summary: `alive (pid ${beat.pid}, ${beat.phase}${beat.running === null ? ', idle' : `, ${beat.running.step}`})${problems}`,
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * The daemon's intake on a real folder with a real emulator: how files arrive (renamed in,
+ * written slowly in place, there at start-up, under temporary names), files seen again (same
+ * content, appended), and a burst of small files. Every slice must be sent exactly once.
+ */
+import assert from 'node:assert/strict';
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { isBatchInputName } from '../../src/convert/batch-file-plan.ts';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readJournal } from '../../src/storage/journal.ts';
+import { INTAKE_FILE, type TakenRecord } from '../../src/intake/intake-log.ts';
+import { createSliceGenerator } from '../support/slice-generator.ts';
+import { jsonl } from '../support/slices.ts';
+import { tempDir } from '../support/temp-dir.ts';
+import {
+  daemonTestConfig,
+  quickEmulator,
+  sentCustomIds,
+  startTestDaemon,
+  waitFor,
+} from '../support/daemon.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The base custom_ids sent (`scenario1_<id>`), failing on any sent twice. */
+async function sentOnce(batchInputDir: string): Promise<Set<string>> {
+  const ids = await sentCustomIds(batchInputDir);
+  for (const [id, n] of ids) assert.equal(n, 1, `${id} sent ${n} times`);
+  return new Set(ids.keys());
+}
+
+function customIds(slices: readonly { id: string; type: string }[]): string[] {
+  return slices.map((s) => `${s.type === 'class' ? 'scenario2' : 'scenario1'}_${s.id}`);
+}
+
+async function takes(stateDir: string): Promise<TakenRecord[]> {
+  return readJournal<TakenRecord>(join(stateDir, INTAKE_FILE));
+}
+
+test('a file renamed into the inbox is taken at once; its temporary name never is', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  // A long stability time: only the rename rule can take the file quickly.
+  const config = daemonTestConfig({ daemon: { watch: { stable_ms: 60_000 } } });
+  const d = await startTestDaemon(t, { dataDir: dir, emulator, config });
+  const gen = createSliceGenerator({ repository: 'repo_a' });
+  const slices = Array.from({ length: 5 }, () => gen.next());
+  const inbox = join(d.paths.reviewed, 'repo_a');
+  await mkdir(inbox, { recursive: true });
+  await writeFile(join(inbox, 'drop.jsonl.tmp'), jsonl(slices));
+  await writeFile(join(inbox, '.hidden.jsonl'), jsonl([gen.next()]));
+  await writeFile(join(inbox, 'upload.jsonl.part'), jsonl([gen.next()]));
+  await writeFile(join(inbox, 'notes.txt'), 'not slices\n');
+  await rename(join(inbox, 'drop.jsonl.tmp'), join(inbox, 'drop.jsonl'));
+  const expected = customIds(slices);
+  const sent = await waitFor('the renamed file converted', async () => {
+    const ids = await sentOnce(d.paths.batchInput);
+    return expected.every((id) => ids.has(id)) ? ids : undefined;
+  });
+  assert.deepEqual([...sent].sort(), [...expected].sort(), 'only the renamed file was taken');
+  await sleep(1500); // past a full rescan (rescan_ms 1000): the other names are still not taken
+  const records = await takes(d.paths.state);
+  assert.deepEqual(
+    records.map((r) => r.file),
+    ['repo_a/drop.jsonl'],
+  );
+});
+
+test('a file written slowly in place is taken once complete, a half line never read', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const config = daemonTestConfig({ daemon: { watch: { stable_ms: 1500 } } });
+  const d = await startTestDaemon(t, { dataDir: dir, emulator, config });
+  const gen = createSliceGenerator({ repository: 'repo_b' });
+  const slices = Array.from({ length: 6 }, () => gen.next());
+  const path = join(d.paths.reviewed, 'slow.jsonl');
+  await writeFile(path, '');
+  for (const s of slices) {
+    const line = `${JSON.stringify(s)}\n`;
+    const half = Math.floor(line.length / 2);
+    await appendFile(path, line.slice(0, half));
+    await sleep(150);
+    await appendFile(path, line.slice(half));
+    await sleep(150);
+  }
+  const expected = customIds(slices);
+  await waitFor('the slow file converted', async () => {
+    const ids = await sentOnce(d.paths.batchInput);
+    return expected.every((id) => ids.has(id)) || undefined;
+  });
+  const records = await takes(d.paths.state);
+  assert.equal(records.length, 1, 'taken once, complete');
+  assert.equal(records[0]!.converted, 6);
+  assert.equal(records[0]!.rejected, 0, 'no half line was read');
+  await assert.rejects(readFile(join(d.paths.batchInput, 'slow.rejects.jsonl')), {
+    code: 'ENOENT',
+  });
+});
+
+test('files already in the inbox at start-up are taken: old ones at once, fresh ones once stable', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const gen = createSliceGenerator({ repository: 'repo_c' });
+  const old = Array.from({ length: 3 }, () => gen.next());
+  const fresh = Array.from({ length: 3 }, () => gen.next());
+  const inbox = join(dir, '2.reviewed_slices', 'repo_c');
+  await mkdir(inbox, { recursive: true });
+  await writeFile(join(inbox, 'old.jsonl'), jsonl(old));
+  const hourAgo = new Date(Date.now() - 3600_000);
+  await utimes(join(inbox, 'old.jsonl'), hourAgo, hourAgo);
+  await writeFile(join(inbox, 'fresh.jsonl'), jsonl(fresh));
+  const d = await startTestDaemon(t, { dataDir: dir, emulator });
+  const expected = customIds([...old, ...fresh]);
+  await waitFor('both start-up files converted', async () => {
+    const ids = await sentOnce(d.paths.batchInput);
+    return expected.every((id) => ids.has(id)) || undefined;
+  });
+  assert.deepEqual((await takes(d.paths.state)).map((r) => r.file).sort(), [
+    'repo_c/fresh.jsonl',
+    'repo_c/old.jsonl',
+  ]);
+});
+
+test('the same content again is skipped; appended lines alone are read, bad ones reported', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const d = await startTestDaemon(t, { dataDir: dir, emulator });
+  const gen = createSliceGenerator({ repository: 'repo_d' });
+  const first = Array.from({ length: 4 }, () => gen.next());
+  const inbox = join(d.paths.reviewed, 'repo_d');
+  await mkdir(inbox, { recursive: true });
+  const path = join(inbox, 'batch.jsonl');
+  await writeFile(path, jsonl([...first, '{"not": "a slice"}']));
+  await waitFor('the first take', async () => (await takes(d.paths.state)).length === 1);
+
+  // The same file copied under another name, and the original touched: nothing new.
+  await copyFile(path, join(inbox, 'batch-copy.jsonl'));
+  const later = new Date(Date.now() + 5000);
+  await utimes(path, later, later);
+  await waitFor(
+    'the copy and the touch looked at',
+    async () => (await takes(d.paths.state)).length === 3,
+  );
+  const afterCopy = await sentOnce(d.paths.batchInput);
+  assert.equal(afterCopy.size, 4);
+
+  // A reviewer appends two slices and a line that is not JSON.
+  const more = Array.from({ length: 2 }, () => gen.next());
+  await appendFile(path, jsonl([more[0]!, 'not json', more[1]!]));
+  const expected = customIds([...first, ...more]);
+  await waitFor('the appended slices converted', async () => {
+    const ids = await sentOnce(d.paths.batchInput);
+    return expected.every((id) => ids.has(id)) || undefined;
+  });
+  const sent = await sentOnce(d.paths.batchInput);
+  assert.equal(sent.size, 6, 'only the new slices were added');
+  const records = await takes(d.paths.state);
+  const last = records.at(-1)!;
+  assert.equal(last.file, 'repo_d/batch.jsonl');
+  assert.equal(last.converted, 2);
+  assert.equal(last.already_converted, 0, 'the earlier lines were not read again');
+  const report = (await readFile(join(d.paths.batchInput, 'repo_d', 'batch.rejects.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { line: number; code: string });
+  assert.deepEqual(
+    report.map((r) => [r.line, r.code]),
+    [
+      [5, 'missing_field'],
+      [7, 'invalid_json'],
+    ],
+    'the report keeps the earlier bad line and adds the new one, numbered in the whole file',
+  );
+});
+
+test('a burst of 1,000 small files: every slice sent exactly once, in few batch input files', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const d = await startTestDaemon(t, { dataDir: dir, emulator });
+  const gen = createSliceGenerator({ repository: 'repo_e' });
+  const inbox = join(d.paths.reviewed, 'repo_e');
+  await mkdir(inbox, { recursive: true });
+  const expected: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const slice = gen.next();
+    expected.push(...customIds([slice]));
+    const name = `s${String(i).padStart(4, '0')}.jsonl`;
+    await writeFile(join(inbox, `${name}.tmp`), jsonl([slice]));
+    await rename(join(inbox, `${name}.tmp`), join(inbox, name));
+  }
+  await waitFor(
+    'all 1,000 files converted',
+    async () => {
+      const ids = await sentOnce(d.paths.batchInput);
+      return expected.every((id) => ids.has(id)) || undefined;
+    },
+    120_000,
+  );
+  const records = await waitFor('1,000 takes recorded', async () => {
+    const r = await takes(d.paths.state);
+    return r.length >= 1000 ? r : undefined;
+  });
+  assert.equal(new Set(records.map((r) => r.file)).size, 1000);
+  assert.equal(records.length, 1000, 'each file taken once');
+  const sent = await sentCustomIds(d.paths.batchInput);
+  assert.equal(sent.size, 1000);
+  const inputFiles = (await readdir(join(d.paths.batchInput, 'repo_e'))).filter(isBatchInputName);
+  // Files found complete together are converted together: not one batch per file.
+  assert.ok(inputFiles.length <= 100, `${inputFiles.length} batch input files for 1,000 slices`);
+});
