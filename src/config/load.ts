@@ -7,7 +7,7 @@
  * read only when that file exists) > `api_key`. Only the winning file is read. Relative paths are
  * taken from the working directory, as `data_dir`. A key file's content never appears in an error.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
@@ -36,6 +36,8 @@ export interface LoadConfigOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Flags that override settings (applied last), e.g. `{ data_dir: '/data' }`. */
   readonly overrides?: Partial<Pick<Config, 'data_dir'>>;
+  /** Opens a key file (node:fs by default; tests give one that fails as the system would). */
+  readonly openKeyFile?: (path: string) => Promise<FileHandle>;
 }
 
 export interface LoadedConfig {
@@ -138,19 +140,30 @@ async function resolveApiKey(
   configFile: string | undefined,
 ): Promise<string | undefined> {
   const { env, cwd } = options;
+  const opener = options.openKeyFile ?? ((path: string) => open(path, 'r'));
   if (nonEmpty(env['OPENAI_API_KEY']) !== undefined) return config.api_key;
   const envFile = nonEmpty(env['OPENAI_API_KEY_FILE']);
   if (envFile !== undefined) {
-    return readKeyFile(resolve(cwd, envFile), 'environment variable OPENAI_API_KEY_FILE', true);
+    return readKeyFile(
+      resolve(cwd, envFile),
+      'environment variable OPENAI_API_KEY_FILE',
+      true,
+      opener,
+    );
   }
   if (config.api_key_file !== undefined) {
     const source = `${configFile ?? 'config'}: "api_key_file"`;
-    return readKeyFile(resolve(cwd, config.api_key_file), source, true);
+    return readKeyFile(resolve(cwd, config.api_key_file), source, true, opener);
   }
   const credentials = nonEmpty(env['CREDENTIALS_DIRECTORY']);
   if (credentials !== undefined) {
     const path = join(resolve(cwd, credentials), API_KEY_CREDENTIAL);
-    const key = await readKeyFile(path, 'systemd credential (CREDENTIALS_DIRECTORY)', false);
+    const key = await readKeyFile(
+      path,
+      'systemd credential (CREDENTIALS_DIRECTORY)',
+      false,
+      opener,
+    );
     if (key !== undefined) return key;
   }
   return config.api_key;
@@ -168,6 +181,7 @@ async function readKeyFile(
   path: string,
   source: string,
   mustExist: boolean,
+  opener: (path: string) => Promise<FileHandle>,
 ): Promise<string | undefined> {
   const fail = (why: string, cause?: unknown): never => {
     throw new ConfigError(
@@ -178,7 +192,7 @@ async function readKeyFile(
   };
   let bytes: Buffer;
   try {
-    const handle = await open(path, 'r');
+    const handle = await opener(path);
     try {
       const buffer = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
       let length = 0;

@@ -70,11 +70,27 @@ export interface DownloadOptions {
   readonly sent: ReadonlySet<string> | undefined;
 }
 
-/** Downloads (resuming a partial download) and verifies; returns the number of lines. */
+/**
+ * Downloads (resuming a partial download) and verifies; returns the number of lines. A file
+ * already in place (downloaded before a crash, whose remote copy may be deleted since) is
+ * verified and kept.
+ */
 export async function downloadVerified(options: DownloadOptions): Promise<number> {
   const { api, fileId, path } = options;
   const part = partPath(path);
   await mkdir(dirname(path), { recursive: true });
+  if (
+    await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  ) {
+    try {
+      return await verify(path, options.expectedLines, options.sent);
+    } catch {
+      await rm(path, { force: true }); // not what this batch returned: fetch it again
+    }
+  }
   const have = (await stat(part).catch(() => undefined))?.size ?? 0;
   await api.downloadFile(fileId, part, have);
   let lines: number;

@@ -110,7 +110,11 @@ export interface InvariantReport {
 export async function checkInvariant(dataDir: string): Promise<InvariantReport> {
   const files = await listBatchInputFiles(join(dataDir, '3.batch_input'), dataDir);
   const sends = new Map<string, number>();
+  // A retry file written twice (a crash in between) is the same content, submitted once.
+  const contents = new Set<string>();
   for (const f of files) {
+    if (contents.has(f.manifest.sha256)) continue;
+    contents.add(f.manifest.sha256);
     for (const line of (await readFile(f.path, 'utf8')).split('\n').filter(Boolean)) {
       const { base } = parseCustomId((JSON.parse(line) as { custom_id: string }).custom_id);
       const key = `${f.repo}\u0000${base}`;
@@ -118,18 +122,20 @@ export async function checkInvariant(dataDir: string): Promise<InvariantReport> 
     }
   }
   const records = await readJournal<LedgerRecord>(join(dataDir, '.slicebatch', LEDGER_FILE));
-  const usable = new Map<string, number>();
+  // Distinct results (a crash may make a fate be recorded again: the same fact twice).
+  const usable = new Map<string, Set<string>>();
   const final = new Map<string, string>();
   const retried = new Map<string, Set<number>>();
   for (const r of records) {
     const key = `${r.repo}\u0000${r.custom_id}`;
-    if (r.fate === 'usable') usable.set(key, (usable.get(key) ?? 0) + 1);
+    if (r.fate === 'usable')
+      usable.set(key, (usable.get(key) ?? new Set()).add(`${r.batch_id}#${r.attempt}`));
     if (r.fate === 'final') final.set(key, r.reason ?? '');
     if (r.fate === 'retry') retried.set(key, (retried.get(key) ?? new Set()).add(r.attempt));
   }
   let retries = 0;
   for (const [key, n] of sends) {
-    const u = usable.get(key) ?? 0;
+    const u = usable.get(key)?.size ?? 0;
     const f = final.has(key);
     assert.ok(
       (u === 1 && !f) || (u === 0 && f),

@@ -3,12 +3,14 @@
  * $CREDENTIALS_DIRECTORY/openai_api_key > api_key, and errors that name the file, never the key.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import { loadConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { daemonUser, MAIN } from '../support/daemon-process.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const KEYS = {
@@ -154,15 +156,45 @@ test('errors name the source and the file, never the content', async (t) => {
 });
 
 test('a key file without read permission is named with the problem', async (t) => {
-  if (process.platform === 'win32' || process.getuid?.() === 0) {
-    t.skip('root reads any file; permissions cannot be tested');
-    return;
-  }
   const dir = await tempDir(t);
   const path = join(dir, 'locked.key');
   await writeFile(path, 'sk-locked-0000');
   await chmod(path, 0o000);
-  const err = await configError(loadConfig({ cwd: dir, env: { OPENAI_API_KEY_FILE: path } }));
-  assert.match(err.message, /locked\.key: cannot be read: permission denied \(EACCES\)/);
-  assert.ok(!err.message.includes('sk-locked-0000'));
+  const expected = /locked\.key: cannot be read: permission denied \(EACCES\)/;
+  if (process.getuid?.() !== 0) {
+    const err = await configError(loadConfig({ cwd: dir, env: { OPENAI_API_KEY_FILE: path } }));
+    assert.match(err.message, expected);
+    assert.ok(!err.message.includes('sk-locked-0000'));
+    return;
+  }
+  // Root reads any file: the check runs as an unprivileged user, in a child process; where
+  // that user cannot run the code (a checkout in a private folder), the file is opened the way
+  // the system opens it for that user: refused with EACCES.
+  const user = daemonUser();
+  if (user === undefined) {
+    t.diagnostic('as root: the refusal comes from the opener, the system refuses root nothing');
+    const err = await configError(
+      loadConfig({
+        cwd: dir,
+        env: { OPENAI_API_KEY_FILE: path },
+        openKeyFile: (p) =>
+          Promise.reject(
+            Object.assign(new Error(`EACCES: permission denied, open '${p}'`), { code: 'EACCES' }),
+          ),
+      }),
+    );
+    assert.match(err.message, expected);
+    assert.ok(!err.message.includes('sk-locked-0000'));
+    return;
+  }
+  await chmod(dir, 0o755);
+  const r = spawnSync(process.execPath, [MAIN, 'config', 'check'], {
+    cwd: dir,
+    env: { PATH: process.env['PATH'], OPENAI_API_KEY_FILE: path },
+    encoding: 'utf8',
+    ...user,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, expected);
+  assert.ok(!r.stderr.includes('sk-locked-0000') && !r.stdout.includes('sk-locked-0000'));
 });
