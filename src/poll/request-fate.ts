@@ -47,8 +47,22 @@ function truncate(text: string, max = 200): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/** A successful response's answer, parsed (and validated when the scenario is known). */
+export type AnswerOutcome =
+  | { readonly kind: 'usable'; readonly answer: unknown }
+  | { readonly kind: 'retry'; readonly reason: string };
+
 /** The fate of a successful response's content. */
 export function contentFate(body: unknown, scenario: Scenario | undefined): Fate {
+  const outcome = answerOf(body, scenario);
+  return outcome.kind === 'usable' ? { kind: 'usable' } : outcome;
+}
+
+/**
+ * The answer of a successful response: its content parsed as JSON and checked against the
+ * scenario's answer structure (the value is the schema's output), or why it is not usable.
+ */
+export function answerOf(body: unknown, scenario: Scenario | undefined): AnswerOutcome {
   const choice = (
     body as { choices?: { message?: { content?: unknown }; finish_reason?: string }[] } | null
   )?.choices?.[0];
@@ -63,9 +77,9 @@ export function contentFate(body: unknown, scenario: Scenario | undefined): Fate
     const cut = choice?.finish_reason === 'length' ? ' (cut short: finish_reason length)' : '';
     return { kind: 'retry', reason: `content is not valid JSON${cut}: ${(err as Error).message}` };
   }
-  if (scenario === undefined) return { kind: 'usable' };
+  if (scenario === undefined) return { kind: 'usable', answer: value };
   const parsed = ANSWER_SCHEMAS[scenario].safeParse(value);
-  if (parsed.success) return { kind: 'usable' };
+  if (parsed.success) return { kind: 'usable', answer: parsed.data };
   const issue = parsed.error.issues[0];
   return {
     kind: 'retry',

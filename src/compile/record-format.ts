@@ -1,0 +1,70 @@
+/**
+ * A record's line in the dataset files, in one of two formats. Pure.
+ *
+ *   alpaca  {"instruction", "input", "output", "metadata"}: the original compiler's records
+ *   chat    {"messages": [system, user, assistant]}: OpenAI's fine-tuning format (system: our
+ *           instruction for the scenario; user: the instruction and the input; assistant: the
+ *           output)
+ *
+ * The processed files (per repo folder and scenario) keep the metadata in both formats. The
+ * train and validation files take each record from its processed line: in the alpaca format
+ * the whole line; in the chat format its first `splitBytes` bytes (`{"messages":[...]`)
+ * followed by SPLIT_SUFFIX, so that those files hold nothing but `messages`.
+ */
+import type { Scenario } from '../convert/response-schemas.ts';
+import { SYSTEM_MESSAGES, type RecordText } from './record-text.ts';
+
+export const DATASET_FORMATS = ['alpaca', 'chat'] as const;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+
+export interface RecordMetadata {
+  /** `scenario1_<slice id>` / `scenario2_<slice id>`, without an attempt suffix. */
+  readonly custom_id: string;
+  readonly scenario: Scenario;
+  /** The repo folder ('' for the top of the inbox). */
+  readonly repo: string;
+  readonly slice_id: string;
+  readonly file_path: string;
+  readonly name: string;
+  readonly complexity: string;
+  /** The attempt whose answer this is (1 unless the request was sent again). */
+  readonly attempt: number;
+  readonly batch_id: string;
+  /** Scenario 2: the title of the requirement the request was built with. */
+  readonly requirement?: string;
+}
+
+/** A line is written as `head` then `tail`; the split files take `head` + SPLIT_SUFFIX[format]. */
+export interface FormattedRecord {
+  readonly head: string;
+  readonly tail: string;
+}
+
+export const SPLIT_SUFFIX: Record<DatasetFormat, string> = { alpaca: '', chat: '}\n' };
+
+export function formatRecord(
+  format: DatasetFormat,
+  text: RecordText,
+  metadata: RecordMetadata,
+): FormattedRecord {
+  if (format === 'alpaca') {
+    return {
+      head: `${JSON.stringify({
+        instruction: text.instruction,
+        input: text.input,
+        output: text.output,
+        metadata,
+      })}\n`,
+      tail: '',
+    };
+  }
+  const messages = [
+    { role: 'system', content: SYSTEM_MESSAGES[metadata.scenario] },
+    { role: 'user', content: `${text.instruction}\n\n${text.input}` },
+    { role: 'assistant', content: text.output },
+  ];
+  return {
+    head: `{"messages":${JSON.stringify(messages)}`,
+    tail: `,"metadata":${JSON.stringify(metadata)}}\n`,
+  };
+}
