@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks, on this machine, printed as a table. Speed and memory are
  * measured here, never asserted in tests.
  *
- *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator|submit|poll]
+ *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator|submit|poll|compile|daemon]
  *
  * The generated corpus is kept in bench/.corpus/ (git-ignored) and reused.
  */
@@ -13,6 +13,8 @@ import { benchConvert } from './convert.ts';
 import { benchEmulator } from './emulator.ts';
 import { benchSubmit } from './submit.ts';
 import { benchPoll } from './poll.ts';
+import { benchCompile, ensureCompileCorpus } from './compile.ts';
+import { benchDaemon } from './daemon.ts';
 
 const { values } = parseArgs({
   options: {
@@ -89,5 +91,44 @@ if (only === undefined || only === 'poll') {
   console.log('|---:|---:|---:|---:|---:|');
   console.log(
     `| ${f0(p.activeJobs)} | ${p.callsPerTick} | ${f1(p.downloadMb)} MB | ${f1(p.downloadMbPerS)} MB/s | ${f0(p.downloadPeakRssMb)} MB |`,
+  );
+}
+
+if (only === undefined || only === 'compile') {
+  console.log('\nGenerating or reusing a data set of 1,000,000 results...');
+  const corpus = await ensureCompileCorpus(join(root, 'bench', '.corpus'));
+  console.log(`Data set: ${f1(corpus.bytes / 1e6)} MB in ${corpus.dir}.`);
+  const c = await benchCompile(root, corpus, runs);
+  console.log(
+    `\nStep 4, results → dataset (slicebatch compile, built CLI), median of ${runs} runs, peak RSS the highest:`,
+  );
+  console.log('| results | records/s | wall | peak RSS | written |');
+  console.log('|---:|---:|---:|---:|---:|');
+  for (const r of [c.quarter, c.full]) {
+    console.log(
+      `| ${f0(r.results)} | ${f0(r.recordsPerS)} | ${f1(r.seconds)} s | ${f0(r.maxRssMb)} MB | ${f0(r.outputMb)} MB |`,
+    );
+  }
+  const perRecord =
+    ((c.full.maxRssMb - c.quarter.maxRssMb) * 1024 * 1024) / (c.full.results - c.quarter.results);
+  console.log(`\npeak RSS growth: ${f0(perRecord)} bytes per record between the two`);
+}
+
+if (only === undefined || only === 'daemon') {
+  const d = await benchDaemon(root);
+  console.log('\nThe daemon (slicebatch run, built CLI, a child process, against the emulator):');
+  console.log('| | |');
+  console.log('|---|---:|');
+  console.log(
+    `| rename into the inbox → batch created (${d.drops} files, one at a time) | median ${f0(d.latencyMedianMs)} ms, p95 ${f0(d.latencyP95Ms)} ms |`,
+  );
+  console.log(
+    `| idle, default settings (over ${d.idleSeconds} s) | ${d.idleCpuPercent.toFixed(2)} % CPU, ${f0(d.idleRssMb)} MB RSS |`,
+  );
+  console.log(
+    `| start-up with ${f0(d.startupFiles)} files in the inbox: running / all converted | ${f1(d.startupRunningMs / 1000)} s / ${f1(d.startupAllTakenMs / 1000)} s (peak RSS ${f0(d.startupPeakRssMb)} MB) |`,
+  );
+  console.log(
+    `| restart with those ${f0(d.startupFiles)} files already taken: running | ${f1(d.restartRunningMs / 1000)} s |`,
   );
 }

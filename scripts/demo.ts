@@ -1,10 +1,12 @@
 /**
- * `npm run demo`: a fresh data folder (demo/) seeded with the project's sample slices
- * (examples/), run through slicebatch. Uses the build (run `npm run build` first).
+ * `npm run demo`, the newcomer's tour: a fresh data folder (demo/) seeded with the project's
+ * sample slices (examples/reviewed_slices/), run through the whole pipeline by the daemon on
+ * its built-in emulator (`slicebatch run --emulator --once`: nothing leaves the machine), and
+ * the dataset it compiled. Uses the build (`npm run build` first).
  */
-import { cp, rm } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { cp, readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const demo = join(root, 'demo');
@@ -14,11 +16,28 @@ await rm(demo, { recursive: true, force: true });
 await cp(join(root, 'examples', 'reviewed_slices'), join(demo, '2.reviewed_slices'), {
   recursive: true,
 });
-console.log(`Fresh data folder ${demo} with the sample slices of examples/reviewed_slices.\n`);
+console.log(
+  `Fresh data folder ${relative(root, demo)}/ with the sample slices of examples/reviewed_slices/.`,
+);
+console.log('Running: slicebatch run --emulator --once --data-dir demo\n');
 
-const run = spawnSync(process.execPath, [cli, 'process', '--data-dir', demo], {
+const run = spawnSync(process.execPath, [cli, 'run', '--emulator', '--once', '--data-dir', demo], {
   stdio: 'inherit',
-  env: { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' },
+  env: { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' },
 });
 if (run.status !== 0) process.exit(run.status ?? 1);
-console.log(`\nThe batch input files are in ${join(demo, '3.batch_input')}.`);
+
+const final = join(demo, '5.final_output');
+const names = (await readdir(final)).sort();
+const train = names.filter((n) => n.startsWith('train_dataset_')).at(-1);
+console.log(`\nThe dataset is in ${relative(root, final)}/:`);
+for (const n of names) console.log(`  ${n}`);
+if (train !== undefined) {
+  const first = (await readFile(join(final, train), 'utf8')).split('\n')[0] ?? '';
+  console.log(
+    `\nIts first training record (${train}):\n${first.slice(0, 600)}${first.length > 600 ? ' ...' : ''}`,
+  );
+}
+console.log(
+  `\nEvery stage is a folder of ${relative(root, demo)}/: 3.batch_input (requests), 4.batch_output (batches and results), 5.final_output (dataset).`,
+);

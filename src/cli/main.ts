@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, UsageError, errorMessage } from '../errors.ts';
 import { helpText, parseFlags, type Command, type CommandContext, type Io } from './command.ts';
+import { VERSION } from './version.ts';
 
 /**
  * The commands, loaded only when run: each one pulls in only what it needs (a conversion does
@@ -15,6 +16,12 @@ import { helpText, parseFlags, type Command, type CommandContext, type Io } from
  */
 export const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] =
   [
+    {
+      name: 'run',
+      summary:
+        'The daemon: watch the inbox, convert, submit, poll, download, compile (--emulator: all local).',
+      load: async () => (await import('./commands/run.ts')).runCommand,
+    },
     {
       name: 'process',
       summary: 'Convert reviewed slices into Batch API input files (seed step 1).',
@@ -24,6 +31,27 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
       name: 'submit',
       summary: 'Upload batch input files and create their batches, exactly once (seed steps 2, 3).',
       load: async () => (await import('./commands/submit.ts')).submitCommand,
+    },
+    {
+      name: 'compile',
+      summary:
+        'Compile the results into the dataset, with a report of what is missing (seed step 4).',
+      load: async () => (await import('./commands/compile.ts')).compileCommand,
+    },
+    {
+      name: 'status',
+      summary: 'Where every input file, batch and request stands, and what it has cost.',
+      load: async () => (await import('./commands/status.ts')).statusCommand,
+    },
+    {
+      name: 'estimate',
+      summary: 'Exact prompt tokens and batch-price cost of what is waiting.',
+      load: async () => (await import('./commands/estimate.ts')).estimateCommand,
+    },
+    {
+      name: 'health',
+      summary: 'Say whether the daemon is alive and making progress (exit 0 or 1; for probes).',
+      load: async () => (await import('./commands/health.ts')).healthCommand,
     },
     {
       name: 'emulator',
@@ -38,7 +66,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     },
   ];
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -144,6 +172,16 @@ if (isEntryPoint()) {
     onLongRunning: () => {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // A bug must not leave a half-working daemon: say it and exit non-zero, so that the
+      // service manager restarts it (every step resumes from the files it left).
+      const fatal = (err: unknown): void => {
+        process.stderr.write(
+          `${JSON.stringify({ level: 60, time: Date.now(), msg: `uncaught error, exiting: ${errorMessage(err)}`, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) })}\n`,
+        );
+        process.exit(1);
+      };
+      process.on('uncaughtException', fatal);
+      process.on('unhandledRejection', fatal);
     },
   });
   await flushed(process.stdout);

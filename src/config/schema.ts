@@ -193,6 +193,14 @@ const ConfigObject = z.strictObject({
       format: z.enum(['alpaca', 'chat']).default('alpaca'),
       train_ratio: z.number().gt(0).lt(1).default(0.8),
       seed: z.number().int().default(42),
+      keep_sets: z
+        .number()
+        .int()
+        .min(1)
+        .default(3)
+        .describe(
+          'The daemon keeps the newest this many compiled sets in 5.final_output and removes older ones (slicebatch compile removes nothing).',
+        ),
     })
     .prefault({}),
   submit: z
@@ -267,6 +275,14 @@ const ConfigObject = z.strictObject({
         .min(100)
         .default(10_000)
         .describe('How often the daemon writes its heartbeat file (.slicebatch/heartbeat.json).'),
+      stuck_after_ms: z
+        .number()
+        .int()
+        .min(1000)
+        .default(30 * 60 * 1000)
+        .describe(
+          'A step (a poll tick with its downloads, a conversion) running longer than this makes the daemon unhealthy (slicebatch health, /healthz).',
+        ),
       compile_debounce_ms: z
         .number()
         .int()

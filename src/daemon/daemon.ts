@@ -29,7 +29,11 @@ import { listBatchInputFiles } from '../submit/batch-input-files.ts';
 import { describeWaiting, submissionRoundReport } from '../submit/round-report.ts';
 import type { PlanDecision } from '../submit/submission-plan.ts';
 import { openSubmitter } from '../submit/submitter.ts';
-import { writeHeartbeat, type Heartbeat } from './heartbeat.ts';
+import { judgeHealth, writeHeartbeat, type Heartbeat } from './heartbeat.ts';
+import { startHttpListener } from './http-listener.ts';
+import { createMetrics } from './metrics.ts';
+import { observedApi } from '../openai/observed-api.ts';
+import type { JobRecord } from '../jobs/job-record.ts';
 import { createIntakeStep } from './intake-step.ts';
 import { onceOutcome, type OnceOutcome } from './once-outcome.ts';
 import { createWorkQueue, type StepEvent } from './work-queue.ts';
@@ -64,12 +68,14 @@ export interface Daemon {
   stop(): Promise<void>;
   /** The daemon's own state, as written to the heartbeat. */
   heartbeat(): Heartbeat;
+  /** The health and metrics listener's address, when `http.listen` is set. */
+  readonly httpUrl: string | undefined;
 }
 
 type Cleanup = () => Promise<void> | void;
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { config, paths, api, log } = options;
+  const { config, paths, log } = options;
   const now = options.now ?? (() => Date.now());
   const cleanups: Cleanup[] = [];
   const startedAt = new Date(now()).toISOString();
@@ -85,6 +91,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const finished = Promise.withResolvers<Extract<OnceOutcome, { ended: true }>>();
 
   let beat: () => Heartbeat | undefined = () => undefined;
+  let httpUrl: string | undefined;
   const writeBeat = async (): Promise<void> => {
     const b = beat();
     if (b === undefined) return;
@@ -116,6 +123,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await writeBeat();
     });
 
+    let queueDepth = (): number => 0;
+    let inboxWaiting = (): number => 0;
+    let jobs = (): Iterable<JobRecord> => [];
+    let limits = (): ReadonlyMap<string, number> => new Map();
+    const metrics = createMetrics({
+      jobs: () => jobs(),
+      limits: () => limits(),
+      queueDepth: () => queueDepth(),
+      inboxWaiting: () => inboxWaiting(),
+    });
+    const api = observedApi(options.api, (kind) => metrics.apiErrors.inc({ kind }));
+
     const intakeLog = await openIntakeLog(paths.state);
     cleanups.push(() => intakeLog.close());
     const helpers = options.helpers();
@@ -129,6 +148,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log: log.child({ component: 'submit' }),
     });
     cleanups.push(() => submitter.close());
+    jobs = () => submitter.jobs.values();
+    limits = () => submitter.limits();
     const poller = await openPoller({
       submitter,
       api,
@@ -194,6 +215,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
       const round = await submitter.submitRound(files);
       lastDecisions = round.decisions;
+      metrics.submitted.inc(round.submitted.length);
       for (const f of round.failed) {
         submitFailures.set(f.file, (submitFailures.get(f.file) ?? 0) + 1);
       }
@@ -222,6 +244,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       try {
         const tick = await poller.tick();
         lastPoll = { ended_at: now(), ok: true, duration_ms: tick.durationMs };
+        metrics.pollDuration.observe(tick.durationMs / 1000);
         for (const job of submitter.jobs.values()) {
           if (job.done || job.download_error === null) downloadFailures.delete(job.batch_id);
           else downloadFailures.set(job.batch_id, (downloadFailures.get(job.batch_id) ?? 0) + 1);
@@ -239,6 +262,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
     const intakeStep = async (): Promise<void> => {
       const result = await intake.run();
+      metrics.files.inc(result.files);
+      metrics.slices.inc({ result: 'converted' }, result.slices);
+      metrics.slices.inc({ result: 'rejected' }, result.rejected);
       if (result.outputs > 0) void work.request('submit');
     };
 
@@ -253,6 +279,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       onStep,
     });
     cleanups.push(() => work.drain());
+    queueDepth = () => work.depth;
 
     // ---- --once: the end ----
     let ending = false;
@@ -295,6 +322,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
     });
     cleanups.push(() => watcher?.close());
+    inboxWaiting = () => (watcher?.waiting ?? 0) + intake.pending;
 
     // The key, checked at once (one listing call) rather than at the first batch.
     void (async () => {
@@ -335,6 +363,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       started_at: startedAt,
       beat_at: now(),
       heartbeat_ms: config.daemon.heartbeat_ms,
+      stuck_after_ms: config.daemon.stuck_after_ms,
       running: work.running ?? null,
       last_poll: lastPoll,
       next_poll_at: task?.getNextRun()?.getTime() ?? null,
@@ -346,6 +375,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await writeBeat();
     const heartbeatTimer = setInterval(() => void writeBeat(), config.daemon.heartbeat_ms);
     cleanups.push(() => clearInterval(heartbeatTimer));
+    if (config.http.listen !== undefined) {
+      const listener = await startHttpListener({
+        listen: config.http.listen,
+        health: () => judgeHealth(beat(), now()),
+        metrics,
+      });
+      cleanups.push(() => listener.close());
+      httpUrl = listener.url;
+      log.info({ url: listener.url }, `health and metrics at ${listener.url}/healthz and /metrics`);
+    }
     started = true;
     if (options.once) checkOnce();
 
@@ -392,7 +431,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return stopping;
     };
 
-    return { finished: finished.promise, stop, heartbeat: () => beat()! };
+    return {
+      finished: finished.promise,
+      stop,
+      heartbeat: () => beat()!,
+      get httpUrl() {
+        return httpUrl;
+      },
+    };
   } catch (err) {
     await runCleanups();
     throw err;

@@ -21,6 +21,8 @@ export interface Heartbeat {
   /** This write (epoch ms). */
   readonly beat_at: number;
   readonly heartbeat_ms: number;
+  /** A step running longer than this is stuck (daemon.stuck_after_ms). */
+  readonly stuck_after_ms?: number;
   /** The step running now. */
   readonly running: { readonly step: string; readonly since: number } | null;
   readonly last_poll: {
@@ -59,7 +61,7 @@ export async function readHeartbeat(stateDir: string): Promise<Heartbeat | undef
 export type Health =
   { readonly ok: true; readonly summary: string } | { readonly ok: false; readonly reason: string };
 
-/** A step may run this long before the loop counts as stuck (a large download, a compile). */
+/** A step may run this long before the loop counts as stuck, unless the heartbeat says. */
 export const STEP_STUCK_MS = 30 * 60 * 1000;
 /** A poll tick may be this late before the loop counts as stuck. */
 export const POLL_LATE_MS = 5 * 60 * 1000;
@@ -78,7 +80,8 @@ export function judgeHealth(beat: Heartbeat | undefined, now: number): Health {
     };
   }
   if (beat.phase === 'stopping') return { ok: false, reason: 'the daemon is stopping' };
-  if (beat.running !== null && now - beat.running.since > STEP_STUCK_MS) {
+  const stuckAfter = beat.stuck_after_ms ?? STEP_STUCK_MS;
+  if (beat.running !== null && now - beat.running.since > stuckAfter) {
     return {
       ok: false,
       reason: `the ${beat.running.step} step has been running for ${seconds(now - beat.running.since)}: stuck`,

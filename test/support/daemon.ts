@@ -19,7 +19,7 @@ import { FaultProfileSchema } from '../../src/emulator/faults.ts';
 import { customIdOfLine } from '../../src/convert/converted-slices.ts';
 import { isBatchInputName } from '../../src/convert/batch-file-plan.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
+import { createOpenAIBatchApi, type BatchApi } from '../../src/openai/batch-api.ts';
 import { errorMessage } from '../../src/errors.ts';
 import { Capture } from './capture.ts';
 import { deferCleanup } from './temp-dir.ts';
@@ -101,17 +101,20 @@ export async function startTestDaemon(
     config?: Config;
     once?: boolean;
     compile?: (signal: AbortSignal) => Promise<void>;
+    /** Wraps the client (to inject a hang, say). */
+    api?: (api: BatchApi) => BatchApi;
   },
 ): Promise<TestDaemon> {
   const config = options.config ?? daemonTestConfig();
   const paths = dataPaths(options.dataDir, '.');
   const capture = new Capture();
   const log = await createLogger({ level: 'info', stream: capture });
-  const api = createOpenAIBatchApi({
+  const client = createOpenAIBatchApi({
     apiKey: 'sk-test-daemon',
     baseURL: options.emulator.url,
     maxRetries: 2,
   });
+  const api = options.api?.(client) ?? client;
   const daemon = await startDaemon({
     config,
     paths,

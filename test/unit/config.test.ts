@@ -29,7 +29,7 @@ test('defaults: every key has its documented default', () => {
   assert.equal(c.limits.max_bytes_per_file, 190000000);
   assert.equal(c.limits.enqueued_tokens, undefined);
   assert.equal(c.retry.max_attempts, 3);
-  assert.deepEqual(c.compile, { format: 'alpaca', train_ratio: 0.8, seed: 42 });
+  assert.deepEqual(c.compile, { format: 'alpaca', train_ratio: 0.8, seed: 42, keep_sets: 3 });
   assert.equal(c.remote_cleanup, true);
   assert.deepEqual(c.prices['gpt-4o-mini'], DEFAULT_PRICES['gpt-4o-mini']);
   assert.equal(c.scenarios.scenario1.response_format, 'json_schema');

@@ -260,9 +260,9 @@ test('the step queue runs one step at a time and shares a step asked for twice',
         ran.push('submit');
         await Promise.resolve();
       },
-      poll: async () => {
+      poll: () => {
         ran.push('poll');
-        throw new Error('poll failed');
+        return Promise.reject(new Error('poll failed'));
       },
     },
   });

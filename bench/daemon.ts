@@ -1,0 +1,219 @@
+/**
+ * Daemon benchmarks (the built CLI, `slicebatch run`, a child process, against an emulator in
+ * this process, which timestamps each batch it creates):
+ *
+ *   - latency from a file's rename into the inbox to its batch being created (one file at a
+ *     time, so that each measures the path, not a queue);
+ *   - the idle daemon's CPU and RSS with the default settings (poll every 5 minutes);
+ *   - start-up with 10,000 files in the inbox: until the daemon runs, and until every file is
+ *     converted; then a restart with those files already taken.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HEARTBEAT_FILE, type Heartbeat } from '../src/daemon/heartbeat.ts';
+import { startEmulator } from '../src/emulator/emulator.ts';
+import { INTAKE_FILE } from '../src/intake/intake-log.ts';
+import { createSliceGenerator } from '../test/support/slice-generator.ts';
+
+export interface DaemonBench {
+  readonly drops: number;
+  readonly latencyMedianMs: number;
+  readonly latencyP95Ms: number;
+  readonly idleSeconds: number;
+  readonly idleCpuPercent: number;
+  readonly idleRssMb: number;
+  readonly startupFiles: number;
+  readonly startupRunningMs: number;
+  readonly startupAllTakenMs: number;
+  readonly restartRunningMs: number;
+  readonly startupPeakRssMb: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  ms = 600_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function startDaemon(cli: string, root: string, config: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [cli, 'run', '--config', config, '--data-dir', join(root, 'data')],
+    {
+      cwd: root,
+      env: { ...process.env, OPENAI_API_KEY: 'sk-bench', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+}
+
+async function stopDaemon(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function running(root: string, since: number): Promise<true | undefined> {
+  const beat = JSON.parse(
+    await readFile(join(root, 'data', '.slicebatch', HEARTBEAT_FILE), 'utf8'),
+  ) as Heartbeat;
+  return beat.phase === 'running' && beat.beat_at >= since ? true : undefined;
+}
+
+/** utime + stime of a process, in seconds, and its resident memory in MB (Linux). */
+function procUsage(pid: number): { cpuSeconds: number; rssMb: number; hwmMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { cpuSeconds: ticks / 100, rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+}
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+export async function benchDaemon(
+  root: string,
+  options: { drops?: number; idleSeconds?: number; startupFiles?: number } = {},
+): Promise<DaemonBench> {
+  const cli = join(root, 'dist', 'cli', 'main.js');
+  const drops = options.drops ?? 40;
+  const idleSeconds = options.idleSeconds ?? 60;
+  const startupFiles = options.startupFiles ?? 10_000;
+  const created = new Map<string, number>();
+  const emulator = await startEmulator({
+    schedule: { validatingMs: 200, msPerRequest: 5, finalizingMs: 200 },
+    tickMs: 100,
+    onBatchCreated: ({ inputPath }) => {
+      const first = readFileSync(inputPath, 'utf8').split('\n', 1)[0]!;
+      const id = (JSON.parse(first) as { custom_id: string }).custom_id;
+      created.set(id, performance.now());
+    },
+  });
+  const work = await mkdtemp(join(tmpdir(), 'bench-daemon-'));
+  try {
+    // ---- Latency, rename → batch created ----
+    const a = join(work, 'latency');
+    const inbox = join(a, 'data', '2.reviewed_slices', 'repo_latency');
+    await mkdir(inbox, { recursive: true });
+    const config = join(a, 'config.json');
+    await writeFile(
+      config,
+      JSON.stringify({ base_url: emulator.url, poll_schedule: '*/10 * * * * *' }),
+    );
+    const daemon = startDaemon(cli, a, config);
+    const latencies: number[] = [];
+    try {
+      await until('the daemon running', () => running(a, 0));
+      const gen = createSliceGenerator({ repository: 'repo_latency', classRatio: 0 });
+      for (let i = 0; i < drops; i++) {
+        const slice = gen.next();
+        const name = `drop_${i}.jsonl`;
+        await writeFile(join(inbox, `${name}.tmp`), `${JSON.stringify(slice)}\n`);
+        const t0 = performance.now();
+        await rename(join(inbox, `${name}.tmp`), join(inbox, name));
+        const t1 = await until(`the batch of ${name}`, () =>
+          Promise.resolve(created.get(`scenario1_${slice.id}`)),
+        );
+        latencies.push(t1 - t0);
+      }
+    } finally {
+      await stopDaemon(daemon);
+    }
+
+    // ---- Idle, default settings ----
+    const b = join(work, 'idle');
+    await mkdir(join(b, 'data'), { recursive: true });
+    const idleConfig = join(b, 'config.json');
+    await writeFile(idleConfig, JSON.stringify({ base_url: emulator.url }));
+    const idle = startDaemon(cli, b, idleConfig);
+    let idleCpuPercent: number;
+    let idleRssMb: number;
+    try {
+      await until('the idle daemon running', () => running(b, 0));
+      await sleep(5000);
+      const u0 = procUsage(idle.pid!);
+      await sleep(idleSeconds * 1000);
+      const u1 = procUsage(idle.pid!);
+      idleCpuPercent = ((u1.cpuSeconds - u0.cpuSeconds) / idleSeconds) * 100;
+      idleRssMb = u1.rssMb;
+    } finally {
+      await stopDaemon(idle);
+    }
+
+    // ---- Start-up with 10,000 files in the inbox ----
+    const c = join(work, 'startup');
+    const many = join(c, 'data', '2.reviewed_slices', 'repo_many');
+    await mkdir(many, { recursive: true });
+    const gen = createSliceGenerator({ repository: 'repo_many' });
+    for (let i = 0; i < startupFiles; i++) {
+      await writeFile(
+        join(many, `s_${String(i).padStart(5, '0')}.jsonl`),
+        `${JSON.stringify(gen.next())}\n`,
+      );
+    }
+    const startupConfig = join(c, 'config.json');
+    await writeFile(startupConfig, JSON.stringify({ base_url: emulator.url }));
+    const intake = join(c, 'data', '.slicebatch', INTAKE_FILE);
+    const taken = async (): Promise<number> =>
+      (await readFile(intake, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    let t0 = performance.now();
+    const first = startDaemon(cli, c, startupConfig);
+    let startupRunningMs: number;
+    let startupAllTakenMs: number;
+    let startupPeakRssMb: number;
+    try {
+      await until('start-up', () => running(c, 0));
+      startupRunningMs = performance.now() - t0;
+      await until('every file taken', async () =>
+        (await taken()) >= startupFiles ? true : undefined,
+      );
+      startupAllTakenMs = performance.now() - t0;
+      startupPeakRssMb = procUsage(first.pid!).hwmMb;
+    } finally {
+      await stopDaemon(first);
+    }
+    t0 = performance.now();
+    const restartSince = Date.now();
+    const second = startDaemon(cli, c, startupConfig);
+    let restartRunningMs: number;
+    try {
+      await until('restart', () => running(c, restartSince));
+      restartRunningMs = performance.now() - t0;
+    } finally {
+      await stopDaemon(second);
+    }
+    return {
+      drops,
+      latencyMedianMs: percentile(latencies, 50),
+      latencyP95Ms: percentile(latencies, 95),
+      idleSeconds,
+      idleCpuPercent,
+      idleRssMb,
+      startupFiles,
+      startupRunningMs,
+      startupAllTakenMs,
+      restartRunningMs,
+      startupPeakRssMb,
+    };
+  } finally {
+    await emulator.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * `slicebatch run`: the daemon (src/daemon/daemon.ts) until SIGTERM/SIGINT; with `--once`,
+ * until what is in the inbox has reached an end; with `--emulator`, against the built-in
+ * emulator, in this process, on a free loopback port (nothing leaves the machine).
+ */
+import { join } from 'node:path';
+import { dataPaths } from '../../config/data-paths.ts';
+import { threadHelpers } from '../../convert/helper-thread-client.ts';
+import { startDaemon } from '../../daemon/daemon.ts';
+import type { Emulator } from '../../emulator/emulator.ts';
+import { ConfigError } from '../../errors.ts';
+import { createOpenAIBatchApi, type BatchApi } from '../../openai/batch-api.ts';
+import { batchApiFromConfig } from '../../openai/client-from-config.ts';
+import { VERSION } from '../version.ts';
+import { booleanFlag, CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
+import { setup } from '../setup.ts';
+
+/** The poll tick on the emulator, unless poll_schedule is set: its batches end in seconds. */
+export const EMULATOR_POLL_SCHEDULE = '*/2 * * * * *';
+const DEFAULT_POLL_SCHEDULE = '*/5 * * * *';
+/** The key the client shows the built-in emulator: never the configured one. */
+const EMULATOR_KEY = 'sk-slicebatch-built-in-emulator';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary:
+    'The daemon: watch <data-dir>/2.reviewed_slices, convert, submit, poll, download and compile,\n' +
+    'until SIGTERM/SIGINT (the first drains within daemon.stop_timeout_ms, a second forces).',
+  longRunning: true,
+  flags: {
+    ...CONFIG_FLAGS,
+    emulator: {
+      type: 'boolean',
+      description:
+        'use the built-in emulator, started in this process on a free loopback port (no key; nothing leaves the machine)',
+    },
+    once: {
+      type: 'boolean',
+      description:
+        'take what is in the inbox now, drive it to an end, compile, exit (0: every slice has a result or a final reason; 1: something could not be finished)',
+    },
+  },
+  async run(ctx, args) {
+    noPositionals(args, 'run');
+    const useEmulator = booleanFlag(args, 'emulator');
+    const once = booleanFlag(args, 'once');
+    const { config, log } = await setup(ctx, args);
+    const paths = dataPaths(ctx.cwd, config.data_dir);
+
+    let emulator: Emulator | undefined;
+    let api: BatchApi;
+    if (useEmulator) {
+      const { startEmulator } = await import('../../emulator/emulator.ts');
+      emulator = await startEmulator({
+        host: '127.0.0.1',
+        port: 0,
+        stateDir: join(paths.state, 'emulator'),
+      });
+      api = createOpenAIBatchApi({
+        apiKey: EMULATOR_KEY,
+        baseURL: emulator.url,
+        timeoutMs: config.submit.request_timeout_ms,
+      });
+      ctx.stderr.write(
+        [
+          '',
+          `  slicebatch run --emulator: the built-in emulator serves the Batch API at ${emulator.url}.`,
+          '  Nothing leaves this machine and no key is used; the answers are generated stand-ins,',
+          '  not model output. Drop --emulator (and set OPENAI_API_KEY) for real results.',
+          '',
+          '',
+        ].join('\n'),
+      );
+      log.warn({ url: emulator.url }, 'using the built-in emulator: nothing leaves this machine');
+    } else {
+      try {
+        api = batchApiFromConfig(config);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          throw new ConfigError(
+            `slicebatch run: ${err.message}; or run everything locally: slicebatch run --emulator`,
+            'api_key',
+          );
+        }
+        throw err;
+      }
+    }
+    const pollSchedule =
+      emulator !== undefined && config.poll_schedule === DEFAULT_POLL_SCHEDULE
+        ? EMULATOR_POLL_SCHEDULE
+        : config.poll_schedule;
+
+    const { compileDataset: compile } = await import('../../compile/compile-dataset.ts');
+    const { pruneCompiledSets } = await import('../../compile/prune-compiled-sets.ts');
+    let daemon;
+    try {
+      daemon = await startDaemon({
+        config,
+        paths,
+        api,
+        log,
+        once,
+        pollSchedule,
+        emulator: emulator !== undefined,
+        version: VERSION,
+        helpers: threadHelpers,
+        compile: async (signal) => {
+          const summary = await compile({
+            paths,
+            config,
+            now: () => new Date(),
+            log: log.child({ component: 'compile' }),
+            signal,
+          });
+          const removed = await pruneCompiledSets(paths.finalOutput, config.compile.keep_sets);
+          log.info(
+            { records: summary.records, train: summary.train.path, removedSets: removed },
+            `dataset compiled: ${summary.records} records in ${summary.train.path} and ${summary.val.path}`,
+          );
+        },
+      });
+    } catch (err) {
+      await emulator?.close();
+      throw err;
+    }
+
+    const stopAsked = new Promise<'signal'>((resolve) => {
+      if (ctx.signal.aborted) resolve('signal');
+      ctx.signal.addEventListener('abort', () => resolve('signal'), { once: true });
+    });
+    const outcome = await Promise.race([stopAsked, daemon.finished]);
+    await daemon.stop();
+    await emulator?.close();
+    if (outcome === 'signal') return 0;
+    if (outcome.unfinished.length > 0) {
+      ctx.stderr.write(
+        `slicebatch run --once: not finished:\n${outcome.unfinished.map((u) => `  ${u}`).join('\n')}\n`,
+      );
+    }
+    ctx.stdout.write(
+      outcome.exitCode === 0
+        ? `Done: every slice has a result or a final reason. The dataset is in ${paths.finalOutput}.\n`
+        : `Stopped with work unfinished (above). What was finished is in ${paths.finalOutput}.\n`,
+    );
+    return outcome.exitCode;
+  },
+};

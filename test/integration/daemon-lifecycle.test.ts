@@ -1,0 +1,143 @@
+/**
+ * The daemon's life: started as the systemd unit and the image start it, stopped by SIGTERM in
+ * the middle of work (a clean drain, exit 0), restarted to finish exactly where it stopped;
+ * one daemon per data folder; no key; `--once` and its exit status.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { HEARTBEAT_FILE, type Heartbeat } from '../../src/daemon/heartbeat.ts';
+import { runCli } from '../support/cli.ts';
+import { quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
+import { daemonUser, handTo, spawnDaemon } from '../support/daemon-process.ts';
+import { checkInvariant } from '../support/pipeline.ts';
+import { createSliceGenerator } from '../support/slice-generator.ts';
+import { jsonl } from '../support/slices.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const FAST = {
+  poll_schedule: '* * * * * *',
+  submit: { retry_base_ms: 5, requeue_base_ms: 1, requeue_cap_ms: 5, requests_per_minute: 60_000 },
+  daemon: {
+    stop_timeout_ms: 20_000,
+    heartbeat_ms: 200,
+    compile_debounce_ms: 200,
+    watch: { stable_ms: 300, rescan_ms: 1000 },
+  },
+};
+
+/** Two repos, two files each, ten slices per file, one bad line per file. */
+async function seedInbox(reviewed: string): Promise<number> {
+  let slices = 0;
+  for (const repo of ['repo_x', 'repo_y']) {
+    const gen = createSliceGenerator({ repository: repo, seed: repo.length });
+    await mkdir(join(reviewed, repo), { recursive: true });
+    for (const name of ['a.jsonl', 'b.jsonl']) {
+      const lines: unknown[] = Array.from({ length: 10 }, () => gen.next());
+      lines.splice(4, 0, '{"id": 7}');
+      await writeFile(join(reviewed, repo, name), jsonl(lines));
+      slices += 10;
+    }
+  }
+  return slices;
+}
+
+test('SIGTERM in the middle of work drains and exits 0; a restart finishes exactly once', async (t) => {
+  // Batches that take a few seconds, so that the signal lands while they run.
+  const { emulator, batchesPerInput } = await quickEmulator(t, {
+    schedule: { msPerRequest: 150 },
+  });
+  const root = await tempDir(t);
+  const user = daemonUser();
+  if (user === undefined) t.diagnostic('running the daemon as the current user');
+  else t.diagnostic(`running the daemon as uid ${user.uid} (as the unit's dedicated user)`);
+  // The unit's shape: a config file, the key in a credentials folder, a state folder.
+  const config = join(root, 'config.json');
+  await writeFile(config, JSON.stringify({ ...FAST, base_url: emulator.url }));
+  const credentials = join(root, 'credentials');
+  await mkdir(credentials);
+  await writeFile(join(credentials, 'openai_api_key'), 'sk-from-credential\n', { mode: 0o400 });
+  const data = join(root, 'data');
+  await mkdir(data);
+  const slices = await seedInbox(join(data, '2.reviewed_slices'));
+  await handTo(user, root, data, credentials, join(credentials, 'openai_api_key'));
+  const start = (...extra: string[]) =>
+    spawnDaemon({
+      args: ['--config', config, '--data-dir', data, ...extra],
+      env: { CREDENTIALS_DIRECTORY: credentials },
+      cwd: root,
+      user,
+    });
+  // The data folder's sub-folders are created by the daemon, as its user.
+
+  const first = start();
+  t.after(() => first.child.kill('SIGKILL'));
+  await waitFor('a first batch on the emulator', () => batchesPerInput.size > 0 || undefined);
+  first.child.kill('SIGTERM');
+  const stopped = await first.exited;
+  assert.deepEqual(stopped, { code: 0, signal: null }, first.output());
+  assert.match(first.output(), /"msg":"stopped"/);
+  assert.doesNotMatch(first.output(), /sk-from-credential/, 'the key is never logged');
+  const beat = JSON.parse(
+    await readFile(join(data, '.slicebatch', HEARTBEAT_FILE), 'utf8'),
+  ) as Heartbeat;
+  assert.equal(beat.phase, 'stopped');
+  assert.ok(!(await readdir(join(data, '.slicebatch'))).includes('lock'), 'the lock is released');
+
+  const second = start('--once');
+  t.after(() => second.child.kill('SIGKILL'));
+  const finished = await second.exited;
+  assert.deepEqual(finished, { code: 0, signal: null }, second.output());
+  const report = await checkInvariant(data);
+  assert.equal(report.sent, slices, 'every valid slice sent');
+  assert.equal(report.usable, slices, 'and has its result');
+  for (const [sha, n] of batchesPerInput) assert.equal(n, 1, `input ${sha} submitted ${n} times`);
+  const final = await readdir(join(data, '5.final_output'));
+  assert.ok(
+    final.some((f) => f.startsWith('train_dataset_')),
+    final.join(', '),
+  );
+});
+
+test('a second daemon on the same data folder stops with a clear message', async (t) => {
+  const { emulator } = await quickEmulator(t);
+  const dir = await tempDir(t);
+  await startTestDaemon(t, { dataDir: dir, emulator });
+  const r = await runCli(['run', '--data-dir', '.'], {
+    cwd: dir,
+    env: { OPENAI_API_KEY: 'sk-second', OPENAI_BASE_URL: emulator.url },
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /in use by another slicebatch \(run, pid \d+/);
+});
+
+test('no key and no --emulator: exit 2, saying how to get either', async (t) => {
+  const dir = await tempDir(t);
+  const r = await runCli(['run', '--data-dir', dir], { cwd: dir, env: {} });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /OPENAI_API_KEY/);
+  assert.match(r.stderr, /slicebatch run --emulator/);
+});
+
+test('--once --emulator: everything to a dataset, exit 0; a cost cap that stops it: exit 1', async (t) => {
+  const dir = await tempDir(t);
+  const slices = await seedInbox(join(dir, 'data', '2.reviewed_slices'));
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...FAST, poll_schedule: undefined }));
+  const ok = await runCli(['run', '--emulator', '--once'], { cwd: dir, env: {} });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /nothing leaves this machine/i);
+  assert.match(ok.stdout, /every slice has a result or a final reason/);
+  const report = await checkInvariant(join(dir, 'data'));
+  assert.equal(report.usable, slices);
+
+  const capped = await tempDir(t);
+  await seedInbox(join(capped, 'data', '2.reviewed_slices'));
+  await writeFile(
+    join(capped, 'config.json'),
+    JSON.stringify({ ...FAST, poll_schedule: undefined, limits: { max_cost_usd: 0.0000001 } }),
+  );
+  const stopped = await runCli(['run', '--emulator', '--once'], { cwd: capped, env: {} });
+  assert.equal(stopped.code, 1, stopped.stderr);
+  assert.match(stopped.stderr, /not submitted, limits\.max_cost_usd would be passed/);
+});
