@@ -113,3 +113,38 @@ export function createBatchInputPlacer(options: PlacerOptions) {
     },
   };
 }
+
+export interface CountedRequests {
+  requests: number;
+  promptTokens: number;
+  maxCompletionTokens: number;
+}
+
+/**
+ * The placer of a dry run (`slicebatch estimate`): the same decisions about what fits, and
+ * nothing written; it counts the requests and their exact prompt tokens per scenario.
+ */
+export function createCountingPlacer(limits: Readonly<Record<Scenario, FileLimits>>) {
+  const counted: Record<Scenario, CountedRequests> = {
+    scenario1: { requests: 0, promptTokens: 0, maxCompletionTokens: 0 },
+    scenario2: { requests: 0, promptTokens: 0, maxCompletionTokens: 0 },
+  };
+  return {
+    counted: counted as Readonly<Record<Scenario, Readonly<CountedRequests>>>,
+    useFolder(_folder: string): void {},
+    place(scenario: Scenario, request: EncodedRequest): Promise<Placed> {
+      const bytes = request.line.byteLength;
+      const l = limits[scenario];
+      if (placeRequest(EMPTY_FILL, { bytes, tokens: request.promptTokens }, l) === 'too_large') {
+        return Promise.resolve({ ok: false, reason: 'its request alone passes a per-file limit' });
+      }
+      const c = counted[scenario];
+      c.requests++;
+      c.promptTokens += request.promptTokens;
+      c.maxCompletionTokens += request.maxCompletionTokens;
+      return Promise.resolve({ ok: true });
+    },
+    finish: (): Promise<void> => Promise.resolve(),
+    abort: (): Promise<void> => Promise.resolve(),
+  };
+}

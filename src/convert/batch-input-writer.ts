@@ -39,6 +39,17 @@ export interface BatchInputManifest {
   readonly sources: readonly string[];
   /** 1 for first attempts; higher for files of retried requests. */
   readonly attempt: number;
+  /**
+   * Which reviewed-slice file each request comes from: runs of consecutive lines (1-based) of
+   * one source, in line order. Absent in files written before it was recorded.
+   */
+  readonly source_lines?: readonly SourceRun[];
+}
+
+export interface SourceRun {
+  readonly source: string;
+  readonly first_line: number;
+  readonly lines: number;
 }
 
 export interface SealedBatchInput {
@@ -133,6 +144,7 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
   let fill = EMPTY_FILL;
   let maxCompletion = 0;
   const sources = new Set<string>();
+  const runs: { source: string; first_line: number; lines: number }[] = [];
   let chunk = pool.take();
   let used = 0;
   let done = false;
@@ -178,6 +190,9 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
       fill = addToFill(fill, { bytes, tokens: request.promptTokens });
       maxCompletion += request.maxCompletionTokens;
       sources.add(source);
+      const run = runs[runs.length - 1];
+      if (run?.source === source) run.lines++;
+      else runs.push({ source, first_line: fill.requests, lines: 1 });
     },
     async seal() {
       if (done) throw new Error('batch input file already sealed');
@@ -210,6 +225,7 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
           created_at: options.now().toISOString(),
           sources: [...sources].sort(),
           attempt: options.attempt ?? 1,
+          source_lines: runs,
         };
         try {
           await reserved.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);

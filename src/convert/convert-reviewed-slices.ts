@@ -21,11 +21,21 @@ import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
 import { listFiles, type ListedFile } from '../storage/list-files.ts';
 import { rejectsReportName } from './batch-file-plan.ts';
-import { createBatchInputPlacer, fileLimits } from './batch-input-placer.ts';
+import {
+  createBatchInputPlacer,
+  createCountingPlacer,
+  fileLimits,
+  type CountedRequests,
+} from './batch-input-placer.ts';
 import { removeLeftovers, type SealedBatchInput } from './batch-input-writer.ts';
 import { loadConvertedSlices } from './converted-slices.ts';
 import type { ConvertHelpers } from './helper-thread-client.ts';
-import { openRejectsReport, type RejectEntry, type RejectsReport } from './rejects-report.ts';
+import {
+  countingRejectsReport,
+  openRejectsReport,
+  type RejectEntry,
+  type RejectsReport,
+} from './rejects-report.ts';
 import {
   createRequestBuilder,
   encodeSliceRequest,
@@ -49,6 +59,8 @@ export interface ConvertOptions {
   readonly helpers: ConvertHelpers;
   readonly now: () => Date;
   readonly log: Logger;
+  /** Decide and count, write nothing (`slicebatch estimate`): see ConvertSummary.planned. */
+  readonly dryRun?: boolean;
   /** Only these files; all reviewed-slice files under reviewedDir when absent. */
   readonly files?: readonly InputToConvert[];
   readonly onProgress?: (progress: ConvertProgress) => void;
@@ -81,6 +93,10 @@ export interface InputFileSummary {
 export interface ConvertSummary {
   readonly inputs: InputFileSummary[];
   readonly outputs: SealedBatchInput[];
+  /** A dry run: the requests it would write, per scenario, with their exact prompt tokens. */
+  readonly planned?: Readonly<Record<Scenario, Readonly<CountedRequests>>> & {
+    readonly models: Readonly<Record<Scenario, string>>;
+  };
   readonly totals: {
     readonly files: number;
     readonly bytes: number;
@@ -200,24 +216,32 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     (index) => sourceNames[index],
   );
   const outputs: SealedBatchInput[] = [];
-  const placer = createBatchInputPlacer({
-    models,
-    limits: {
-      scenario1: fileLimits(config, models.scenario1),
-      scenario2: fileLimits(config, models.scenario2),
-    },
-    now,
-    chunks: helpers.chunks,
-    contentHash: () => helpers.startHash(),
-    onSealed: (sealed) => {
-      outputs.push(sealed);
-      const { file, requests, prompt_tokens } = sealed.manifest;
-      log.info(
-        { file: displayName(options.dataDir, sealed.path), requests, promptTokens: prompt_tokens },
-        `wrote ${file}: ${requests} requests, ${prompt_tokens} prompt tokens`,
-      );
-    },
-  });
+  const limits = {
+    scenario1: fileLimits(config, models.scenario1),
+    scenario2: fileLimits(config, models.scenario2),
+  };
+  const counting = options.dryRun === true ? createCountingPlacer(limits) : undefined;
+  const placer =
+    counting ??
+    createBatchInputPlacer({
+      models,
+      limits,
+      now,
+      chunks: helpers.chunks,
+      contentHash: () => helpers.startHash(),
+      onSealed: (sealed) => {
+        outputs.push(sealed);
+        const { file, requests, prompt_tokens } = sealed.manifest;
+        log.info(
+          {
+            file: displayName(options.dataDir, sealed.path),
+            requests,
+            promptTokens: prompt_tokens,
+          },
+          `wrote ${file}: ${requests} requests, ${prompt_tokens} prompt tokens`,
+        );
+      },
+    });
   const inputs: InputFileSummary[] = [];
   let slicesEncoded = 0;
 
@@ -270,7 +294,9 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   let currentFile: InputFile | undefined;
   const finishFile = async (file: InputFile): Promise<void> => {
     let published = await file.report.close();
-    if (published === undefined && file.listed.from === undefined) {
+    if (counting !== undefined) {
+      published = undefined; // a dry run writes nothing, removes nothing
+    } else if (published === undefined && file.listed.from === undefined) {
       await unlink(file.reportPath).catch(() => undefined);
     } else if (published === undefined) {
       // Only appended lines were read, none rejected: the report of the earlier lines stands.
@@ -349,7 +375,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       const outDir = join(options.batchInputDir, ...listed.relDir.split('/').filter(Boolean));
       if (!cleanedDirs.has(outDir)) {
         cleanedDirs.add(outDir);
-        await removeLeftovers(outDir, LEFTOVER_AGE_MS, now());
+        if (counting === undefined) await removeLeftovers(outDir, LEFTOVER_AGE_MS, now());
       }
       if (triageDir !== listed.relDir) {
         // Files come folder by folder: the previous folder's ids are no longer needed.
@@ -363,7 +389,10 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         sourceName,
         sourceIndex: sourceNames.push(sourceName) - 1,
         outDir,
-        report: openRejectsReport(reportPath, listed.from !== undefined),
+        report:
+          counting === undefined
+            ? openRejectsReport(reportPath, listed.from !== undefined)
+            : countingRejectsReport(),
         reportPath,
         summary: {
           lines: 0,
@@ -407,6 +436,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   return {
     inputs,
     outputs,
+    ...(counting === undefined ? {} : { planned: { ...counting.counted, models } }),
     totals: {
       files: files.length,
       bytes: bytesTotal,

@@ -4,11 +4,12 @@
  * their `custom_id`s and can never disagree with them. Slice ids are unique within a repo
  * folder, so the set is built one folder at a time.
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
 import { SeenSliceIds } from '../intake/seen-slice-ids.ts';
-import { isBatchInputName } from './batch-file-plan.ts';
+import { isBatchInputName, manifestNameFor } from './batch-file-plan.ts';
+import type { BatchInputManifest, SourceRun } from './batch-input-writer.ts';
 
 /** The `source` recorded for slices converted by an earlier run. */
 export const CONVERTED_EARLIER = 0xffffffff;
@@ -80,4 +81,35 @@ export async function readCustomIds(path: string): Promise<Set<string>> {
     }
   }
   return ids;
+}
+
+/**
+ * The custom_ids of a batch input file, each with the reviewed-slice file it comes from (from
+ * the manifest's `source_lines`; undefined for files written before those were recorded).
+ */
+export async function readCustomIdSources(path: string): Promise<Map<string, string | undefined>> {
+  let runs: readonly SourceRun[];
+  try {
+    const manifest = JSON.parse(
+      await readFile(join(dirname(path), manifestNameFor(basename(path))), 'utf8'),
+    ) as BatchInputManifest;
+    runs = manifest.source_lines ?? [];
+  } catch {
+    runs = [];
+  }
+  const out = new Map<string, string | undefined>();
+  let run = 0;
+  let lineNo = 0;
+  for await (const batch of readLineBatches(path)) {
+    for (const line of batch) {
+      if (line.kind !== 'text') continue;
+      lineNo++;
+      while (run < runs.length && lineNo >= runs[run]!.first_line + runs[run]!.lines) run++;
+      const r = runs[run];
+      const source = r !== undefined && lineNo >= r.first_line ? r.source : undefined;
+      const id = customIdOfLine(line.text);
+      if (id !== undefined) out.set(id, source);
+    }
+  }
+  return out;
 }

@@ -73,3 +73,19 @@ export function openRejectsReport(path: string, keepExisting = false): RejectsRe
     },
   };
 }
+
+/** A report that only counts (a dry run). */
+export function countingRejectsReport(): RejectsReport {
+  let count = 0;
+  return {
+    get count() {
+      return count;
+    },
+    add() {
+      count++;
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(undefined),
+    abort: () => Promise.resolve(),
+  };
+}

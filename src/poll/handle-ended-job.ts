@@ -14,7 +14,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { readCustomIds } from '../convert/converted-slices.ts';
+import { readCustomIdSources } from '../convert/converted-slices.ts';
 import type { Scenario } from '../convert/response-schemas.ts';
 import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
 import { errorMessage } from '../errors.ts';
@@ -70,12 +70,15 @@ async function deleteRemote(ids: readonly (string | null)[], deps: EndedJobDeps)
 export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promise<JobRecord> {
   const { api, config, log, now } = deps;
   const inputPath = inputPathOf(job, deps.dataDir);
-  const sent = await readCustomIds(inputPath);
+  const sources = await readCustomIdSources(inputPath);
+  const sent: ReadonlySet<string> = new Set(sources.keys());
   const record = (customId: string, fate: Fate, results?: string): LedgerRecord => {
     const { base, attempt } = parseCustomId(customId);
+    const source = sources.get(customId);
     return {
       t: 'fate',
       repo: job.repo,
+      ...(source === undefined ? {} : { source }),
       custom_id: base,
       attempt,
       batch_id: job.batch_id,

@@ -13,6 +13,8 @@ export interface LedgerRecord {
   readonly t: 'fate';
   /** The repo folder of the batch input file. */
   readonly repo: string;
+  /** The reviewed-slice file of the slice (relative to the data folder), when known. */
+  readonly source?: string;
   /** The custom_id without its attempt suffix: `scenario1_<slice id>`. */
   readonly custom_id: string;
   readonly attempt: number;

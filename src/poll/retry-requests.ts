@@ -6,6 +6,7 @@
  * two files of the same content, which the submitter submits once.
  */
 import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { readCustomIdSources } from '../convert/converted-slices.ts';
 import { customIdFor } from '../convert/request-builder.ts';
 import { openBatchInputFile, type SealedBatchInput } from '../convert/batch-input-writer.ts';
 import { promptTokensOfBody, type ChatBodyLike } from '../convert/request-tokens.ts';
@@ -28,7 +29,7 @@ export interface RetryFileOptions {
   readonly model: string;
   readonly now: () => Date;
   readonly counterFor: (encoding: EncodingName) => Promise<TokenCounter>;
-  /** How the batch input file is named in the retry file's manifest (`sources`). */
+  /** The source of a request whose reviewed-slice file is not known (an older input file). */
   readonly source: string;
 }
 
@@ -46,6 +47,8 @@ export async function writeRetryFile(
     now: options.now,
     attempt,
   });
+  // Each request keeps the reviewed-slice file it came from (status counts per input file).
+  const origins = await readCustomIdSources(options.inputPath);
   try {
     for await (const batch of readLineBatches(options.inputPath)) {
       for (const raw of batch) {
@@ -63,7 +66,7 @@ export async function writeRetryFile(
             promptTokens: promptTokensOfBody(request.body, () => counter),
             maxCompletionTokens: request.body.max_completion_tokens ?? 0,
           },
-          options.source,
+          origins.get(request.custom_id) ?? options.source,
         );
       }
     }

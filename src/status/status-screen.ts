@@ -1,0 +1,146 @@
+/**
+ * The status report as one screen a person reads at a glance (pure): the daemon, what needs a
+ * person, the totals and the cost, the active batches with a progress bar each, the input
+ * files. Colour only on a terminal; lines cut to its width.
+ */
+import { formatCount, formatUsd, table } from '../cli/format.ts';
+import type { StatusReport } from './status-report.ts';
+
+export interface ScreenOptions {
+  /** ANSI colours (a terminal). */
+  readonly colour: boolean;
+  /** Terminal columns; lines are cut to fit. */
+  readonly columns?: number | undefined;
+  /** At most this many input files and batches are listed (the others are counted). */
+  readonly maxRows?: number;
+}
+
+const COLOURS = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
+
+function duration(seconds: number): string {
+  const s = Math.abs(Math.round(seconds));
+  const sign = seconds < 0 ? '-' : '';
+  if (s < 90) return `${sign}${s}s`;
+  if (s < 90 * 60) return `${sign}${Math.round(s / 60)}m`;
+  const h = Math.floor(s / 3600);
+  return `${sign}${h}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function progressBar(done: number, failed: number, total: number, width = 20): string {
+  if (total <= 0) return `[${' '.repeat(width)}]`;
+  const ok = Math.round((Math.min(done, total) / total) * width);
+  const bad = Math.min(width - ok, Math.round((Math.min(failed, total) / total) * width));
+  return `[${'#'.repeat(ok)}${'x'.repeat(bad)}${'.'.repeat(width - ok - bad)}]`;
+}
+
+export function renderStatus(report: StatusReport, options: ScreenOptions): string {
+  const paint = (colour: keyof typeof COLOURS, text: string): string =>
+    options.colour ? `\x1b[${COLOURS[colour]}m${text}\x1b[0m` : text;
+  const maxRows = options.maxRows ?? 15;
+  const out: string[] = [];
+  const d = report.daemon;
+  const state =
+    d.state === 'running'
+      ? paint('green', 'running')
+      : d.state === 'unhealthy'
+        ? paint('red', 'UNHEALTHY')
+        : paint('yellow', d.state.replace('_', ' '));
+  out.push(
+    `${paint('bold', 'slicebatch')} ${report.data_dir}  daemon: ${state}${d.emulator ? ' (emulator)' : ''}  ${paint('dim', report.generated_at)}`,
+  );
+  out.push(`  ${d.detail}`);
+  if (d.next_poll_at !== null && d.state === 'running') out.push(`  next poll ${d.next_poll_at}`);
+
+  if (report.attention.length > 0) {
+    out.push('', paint('red', `Needs a person (${report.attention.length}):`));
+    for (const a of report.attention.slice(0, maxRows)) out.push(`  ! ${a.message}`);
+    if (report.attention.length > maxRows)
+      out.push(`  ... ${report.attention.length - maxRows} more`);
+  }
+
+  const t = report.totals;
+  out.push('', paint('bold', 'Slices'));
+  out.push(
+    table([
+      ['input files', 'slices', 'rejected', 'sent', 'results', 'failed', 'pending', 'unsent'],
+      [t.input_files, t.slices, t.rejected, t.sent, t.results, t.failed, t.pending, t.unsent].map(
+        formatCount,
+      ),
+    ]),
+  );
+  const u = report.usage;
+  out.push('', paint('bold', 'Tokens and cost'));
+  out.push(
+    `  reported by the API: ${formatCount(u.input_tokens)} in, ${formatCount(u.output_tokens)} out, ${formatUsd(u.cost_usd)}`,
+  );
+  out.push(
+    `  estimated, batches without usage yet: ${formatCount(u.estimated_prompt_tokens)} prompt tokens, ${formatUsd(u.estimated_cost_usd)}`,
+  );
+  out.push(
+    `  total so far ${paint('bold', formatUsd(u.total_cost_usd))}; not submitted yet: about ${formatUsd(u.unsubmitted_cost_usd)}`,
+  );
+
+  const batches = Object.entries(t.batches)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  out.push('', paint('bold', `Batches${batches === '' ? ': none' : ` (${batches})`}`));
+  if (report.active_batches.length > 0) {
+    const rows = report.active_batches
+      .slice(0, maxRows)
+      .map((b) => [
+        b.batch_id,
+        b.status,
+        `${progressBar(b.completed, b.failed, b.total)} ${formatCount(b.completed + b.failed)}/${formatCount(b.total)}`,
+        `age ${duration(b.age_s)}`,
+        b.deadline_in_s < 3600
+          ? paint('red', `deadline in ${duration(b.deadline_in_s)}`)
+          : `deadline in ${duration(b.deadline_in_s)}`,
+        b.file,
+      ]);
+    out.push(table(rows));
+    if (report.active_batches.length > maxRows)
+      out.push(`  ... ${report.active_batches.length - maxRows} more active batches`);
+  }
+
+  if (report.inputs.length > 0) {
+    out.push('', paint('bold', 'Input files'));
+    // The ones with something to say first: pending or unsent work, failures.
+    const rows = [...report.inputs]
+      .sort((a, b) => b.pending + b.unsent + b.failed - (a.pending + a.unsent + a.failed))
+      .slice(0, maxRows);
+    out.push(
+      table([
+        ['file', 'slices', 'rejected', 'sent', 'results', 'failed', 'pending'],
+        ...rows.map((i) => [
+          i.file,
+          ...[i.slices, i.rejected, i.sent, i.results, i.failed, i.pending].map(formatCount),
+        ]),
+      ]),
+    );
+    if (report.inputs.length > maxRows)
+      out.push(
+        `  ... ${report.inputs.length - maxRows} more input files (slicebatch status --json lists all)`,
+      );
+  }
+  const width = options.columns;
+  const lines = out.join('\n').split('\n');
+  return `${(width === undefined ? lines : lines.map((l) => cut(l, width))).join('\n')}\n`;
+}
+
+/** Cuts a line to `width` visible characters, keeping colour codes whole. */
+function cut(line: string, width: number): string {
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\x1b') {
+      const end = line.indexOf('m', i);
+      out += line.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (visible >= width) break;
+    out += line[i];
+    visible++;
+  }
+  return out.includes('\x1b[') && !out.endsWith('\x1b[0m') ? `${out}\x1b[0m` : out;
+}
