@@ -75,7 +75,10 @@ export function onceOutcome(s: OnceState): OnceOutcome {
   for (const job of s.jobs) {
     if (job.done) continue;
     const failures = s.downloadFailures.get(job.batch_id) ?? 0;
-    if (job.download_error === null || failures < s.maxFailures) {
+    // A dropped connection resumes where it stopped: only a refusal (the file is gone) is
+    // given up after maxFailures ticks; other failures after many more.
+    const limit = job.download_error_permanent === true ? s.maxFailures : s.maxFailures * 10;
+    if (job.download_error === null || failures < limit) {
       return { ended: false, waitingFor: `batch ${job.batch_id}` };
     }
     unfinished.push(

@@ -57,6 +57,8 @@ export interface JobRecord {
   retry_file: string | null;
   /** Why results could not be downloaded or trusted yet (tried again each tick). */
   download_error: string | null;
+  /** The API answered the download with a permanent error (a 4xx: the file is gone). */
+  download_error_permanent?: boolean;
   /** We asked for the cancellation: unfinished requests are sent again. */
   cancelled_by_us: boolean;
 }

@@ -22,6 +22,7 @@ import { readLineBatches } from '../intake/jsonl-lines.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { jobPath } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
+import { classifyApiError } from '../openai/api-failure.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import type { Ledger, LedgerRecord } from './ledger.ts';
 import {
@@ -142,11 +143,13 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       { err, batchId: job.batch_id },
       `results of ${job.batch_id} not downloaded yet: ${errorMessage(err)}`,
     );
+    const kind = classifyApiError(err)?.kind;
     return {
       ...job,
       results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),
       errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
       download_error: errorMessage(err),
+      download_error_permanent: kind === 'permanent' || kind === 'auth',
     };
   }
 

@@ -196,10 +196,22 @@ test('--once ends when nothing can move, with 1 when something could not be fini
     }),
   );
   assert.equal(capped.ended && capped.exitCode, 1);
-  const job = { batch_id: 'batch_2', done: false, download_error: 'HTTP 404' } as never;
-  assert.equal(onceOutcome(onceState({ jobs: [job] })).ended, false, 'a download is retried');
-  const lost = onceOutcome(onceState({ jobs: [job], downloadFailures: new Map([['batch_2', 3]]) }));
-  assert.equal(lost.ended && lost.exitCode, 1);
+  const gone = {
+    batch_id: 'batch_2',
+    done: false,
+    download_error: '404 No such file',
+    download_error_permanent: true,
+  } as never;
+  assert.equal(onceOutcome(onceState({ jobs: [gone] })).ended, false, 'a download is retried');
+  const lost = onceOutcome(
+    onceState({ jobs: [gone], downloadFailures: new Map([['batch_2', 3]]) }),
+  );
+  assert.equal(lost.ended && lost.exitCode, 1, 'a file that is gone is given up');
+  const cut = { batch_id: 'batch_3', done: false, download_error: 'terminated' } as never;
+  const cutState = (n: number) =>
+    onceState({ jobs: [cut], downloadFailures: new Map([['batch_3', n]]) });
+  assert.equal(onceOutcome(cutState(3)).ended, false, 'a dropped connection resumes, for longer');
+  assert.equal(onceOutcome(cutState(30)).ended, true);
   const refused = onceOutcome(onceState({ busy: true, authError: 'Incorrect API key' }));
   assert.equal(refused.ended && refused.exitCode, 1, 'a refused key ends it at once');
 });
