@@ -9,15 +9,20 @@ export interface Setup extends LoadedConfig {
   readonly log: Logger;
 }
 
-/** Reads the configuration named by the command's `--config` and `--data-dir` (CONFIG_FLAGS). */
-export async function setup(ctx: CommandContext, args: ParsedFlags): Promise<Setup> {
+/** The configuration named by the command's `--config` and `--data-dir` (CONFIG_FLAGS). */
+export function loadSettings(ctx: CommandContext, args: ParsedFlags): Promise<LoadedConfig> {
   const dataDir = stringFlag(args, 'data-dir');
-  const loaded = await loadConfig({
+  return loadConfig({
     configPath: stringFlag(args, 'config'),
     cwd: ctx.cwd,
     env: ctx.env,
     overrides: dataDir === undefined ? {} : { data_dir: dataDir },
   });
+}
+
+/** The configuration (loadSettings) and the logger. */
+export async function setup(ctx: CommandContext, args: ParsedFlags): Promise<Setup> {
+  const loaded = await loadSettings(ctx, args);
   const log = await createLogger({
     level: ctx.env['LOG_LEVEL'] ?? loaded.config.log_level,
     secrets: [loaded.config.api_key],

@@ -15,6 +15,8 @@
  * (bit 31: a slice took this result, so a second line with the same id is a duplicate).
  */
 
+import { hashA, hashB } from '../intake/text-fingerprint.ts';
+
 const WORDS = 6;
 const FILE_MASK = 0x00ff_ffff;
 const ATTEMPT_SHIFT = 24;
@@ -24,35 +26,6 @@ const TWO_32 = 0x1_0000_0000;
 
 /** The most files one index can refer to. */
 export const MAX_INDEX_FILES = FILE_MASK + 1;
-
-function hashA(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h >>> 0;
-}
-
-function hashB(text: string): number {
-  let h = 0x9747b28c ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 export interface IndexEntry {
   readonly file: number;

@@ -7,6 +7,7 @@
  * 32-bit hashes): two different ids collide with probability 2^-64 per pair, about 3e-8 for a
  * run of a million slices, and a collision would show up as an explained duplicate reject.
  */
+import { hashA, hashB } from './text-fingerprint.ts';
 
 export interface SeenAt {
   readonly source: number;
@@ -14,34 +15,6 @@ export interface SeenAt {
 }
 
 const EMPTY = 0;
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function murmurish(text: string): number {
-  let h = 0x9747b28c ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    let k = text.charCodeAt(i);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 export class SeenSliceIds {
   private table: Uint32Array;
@@ -61,8 +34,8 @@ export class SeenSliceIds {
 
   /** The slot of `key`, or of the empty slot where it would go; and its fingerprint. */
   private probe(key: string): { slot: number; a: number; b: number; found: boolean } {
-    const a = fnv1a(key);
-    let b = murmurish(key);
+    const a = hashA(key);
+    let b = hashB(key);
     if (a === EMPTY && b === EMPTY) b = 1;
     let slot = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
     for (;;) {

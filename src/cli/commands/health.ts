@@ -7,8 +7,8 @@
 import { dataPaths } from '../../config/data-paths.ts';
 import { judgeHealth, readHeartbeat } from '../../daemon/heartbeat.ts';
 import { errorMessage } from '../../errors.ts';
-import { loadConfig } from '../../config/load.ts';
-import { CONFIG_FLAGS, noPositionals, stringFlag, type Command } from '../command.ts';
+import { CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
+import { loadSettings } from '../setup.ts';
 
 export const healthCommand: Command = {
   name: 'health',
@@ -19,13 +19,7 @@ export const healthCommand: Command = {
   async run(ctx, args) {
     noPositionals(args, 'health');
     try {
-      const dataDir = stringFlag(args, 'data-dir');
-      const { config } = await loadConfig({
-        configPath: stringFlag(args, 'config'),
-        cwd: ctx.cwd,
-        env: ctx.env,
-        overrides: dataDir === undefined ? {} : { data_dir: dataDir },
-      });
+      const { config } = await loadSettings(ctx, args);
       const paths = dataPaths(ctx.cwd, config.data_dir);
       const health = judgeHealth(await readHeartbeat(paths.state), Date.now());
       if (health.ok) {

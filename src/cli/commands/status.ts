@@ -9,8 +9,7 @@ import { readStatusFacts } from '../../status/read-standing.ts';
 import { buildStatusReport, type StatusReport } from '../../status/status-report.ts';
 import { renderStatus } from '../../status/status-screen.ts';
 import { booleanFlag, CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
-import { loadConfig } from '../../config/load.ts';
-import { stringFlag } from '../command.ts';
+import { loadSettings } from '../setup.ts';
 
 const WATCH_MS = 2000;
 
@@ -33,13 +32,7 @@ export const statusCommand: Command = {
   },
   async run(ctx, args) {
     noPositionals(args, 'status');
-    const dataDir = stringFlag(args, 'data-dir');
-    const { config } = await loadConfig({
-      configPath: stringFlag(args, 'config'),
-      cwd: ctx.cwd,
-      env: ctx.env,
-      overrides: dataDir === undefined ? {} : { data_dir: dataDir },
-    });
+    const { config } = await loadSettings(ctx, args);
     const paths = dataPaths(ctx.cwd, config.data_dir);
     const report = async (): Promise<StatusReport> => {
       const now = Date.now();
