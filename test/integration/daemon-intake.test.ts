@@ -19,6 +19,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readJournal } from '../../src/storage/journal.ts';
 import { INTAKE_FILE, type TakenRecord } from '../../src/intake/intake-log.ts';
+import { dataPaths } from '../../src/config/data-paths.ts';
+import { createCompileStep } from '../../src/daemon/compile-step.ts';
+import { createLogger } from '../../src/log/logger.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
 import { jsonl } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -217,4 +220,70 @@ test('a burst of 1,000 small files: every slice sent exactly once, in few batch 
   const inputFiles = (await readdir(join(d.paths.batchInput, 'repo_e'))).filter(isBatchInputName);
   // Files found complete together are converted together: not one batch per file.
   assert.ok(inputFiles.length <= 100, `${inputFiles.length} batch input files for 1,000 slices`);
+});
+
+test('the polling backend (network mounts) takes files too', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const config = daemonTestConfig({
+    daemon: { watch: { polling: true, polling_interval_ms: 100, rescan_ms: 60_000 } },
+  });
+  const d = await startTestDaemon(t, { dataDir: dir, emulator, config });
+  const gen = createSliceGenerator({ repository: 'repo_p' });
+  const slices = Array.from({ length: 3 }, () => gen.next());
+  await mkdir(join(d.paths.reviewed, 'repo_p'), { recursive: true });
+  await writeFile(join(d.paths.reviewed, 'repo_p', 'polled.jsonl'), jsonl(slices));
+  const expected = customIds(slices);
+  await waitFor('the polled file converted', async () => {
+    const ids = await sentOnce(d.paths.batchInput);
+    return expected.every((id) => ids.has(id)) || undefined;
+  });
+});
+
+test('results are compiled into the dataset after downloads; only the newest sets are kept', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const config = daemonTestConfig({ compile: { keep_sets: 2 } });
+  const paths = dataPaths(dir, '.');
+  const d = await startTestDaemon(t, {
+    dataDir: dir,
+    emulator,
+    config,
+    compile: createCompileStep({ paths, config, log: await createLogger({ level: 'silent' }) }),
+  });
+  const gen = createSliceGenerator({ repository: 'repo_q' });
+  await mkdir(join(d.paths.reviewed, 'repo_q'), { recursive: true });
+  const sets = async () =>
+    new Set(
+      (await readdir(d.paths.finalOutput).catch(() => [] as string[]))
+        .map((n) => /_(\d{8}_\d{6})\.(?:jsonl|json|md)$/.exec(n)?.[1])
+        .filter((ts) => ts !== undefined),
+    );
+  const records = async (): Promise<number> => {
+    const names = await readdir(d.paths.finalOutput).catch(() => [] as string[]);
+    let n = 0;
+    for (const prefix of ['train_dataset_', 'val_dataset_']) {
+      const name = names
+        .filter((x) => x.startsWith(prefix))
+        .sort()
+        .at(-1);
+      if (name !== undefined)
+        n += (await readFile(join(d.paths.finalOutput, name), 'utf8'))
+          .split('\n')
+          .filter(Boolean).length;
+    }
+    return n;
+  };
+  for (let burst = 1; burst <= 3; burst++) {
+    await writeFile(
+      join(d.paths.reviewed, 'repo_q', `q${burst}.jsonl`),
+      jsonl([gen.next(), gen.next()]),
+    );
+    await waitFor(
+      `the dataset with burst ${burst}`,
+      async () => (await records()) === 2 * burst || undefined,
+    );
+    await sleep(1100); // the next compilation gets another timestamp
+  }
+  assert.equal((await sets()).size, 2, 'the newest two sets are kept');
 });

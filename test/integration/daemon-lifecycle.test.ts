@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { HEARTBEAT_FILE, type Heartbeat } from '../../src/daemon/heartbeat.ts';
@@ -140,4 +141,40 @@ test('--once --emulator: everything to a dataset, exit 0; a cost cap that stops 
   const stopped = await runCli(['run', '--emulator', '--once'], { cwd: capped, env: {} });
   assert.equal(stopped.code, 1, stopped.stderr);
   assert.match(stopped.stderr, /not submitted, limits\.max_cost_usd would be passed/);
+});
+
+test('a second SIGTERM while the drain waits for a stuck step forces the exit (130)', async (t) => {
+  // An API that accepts connections and never answers: the upload of the submit step hangs.
+  const sockets = new Set<Socket>();
+  const blackhole = createServer((s) => sockets.add(s));
+  await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    blackhole.close();
+  });
+  const port = (blackhole.address() as AddressInfo).port;
+  const root = await tempDir(t);
+  const data = join(root, 'data');
+  await seedInbox(join(data, '2.reviewed_slices'));
+  await writeFile(
+    join(root, 'config.json'),
+    JSON.stringify({ ...FAST, base_url: `http://127.0.0.1:${port}/v1` }),
+  );
+  const d = spawnDaemon({
+    args: ['--config', join(root, 'config.json'), '--data-dir', data],
+    env: { OPENAI_API_KEY: 'sk-blackhole' },
+    cwd: root,
+  });
+  t.after(() => d.child.kill('SIGKILL'));
+  await waitFor('the submit step under way', async () => {
+    const beat = JSON.parse(
+      await readFile(join(data, '.slicebatch', HEARTBEAT_FILE), 'utf8'),
+    ) as Heartbeat;
+    return beat.running?.step === 'submit' || undefined;
+  });
+  d.child.kill('SIGTERM');
+  await waitFor('the drain begun', () => /stopping: intake closed/.test(d.output()) || undefined);
+  d.child.kill('SIGTERM');
+  assert.deepEqual(await d.exited, { code: 130, signal: null }, d.output());
+  assert.match(d.output(), /second SIGTERM, stopping now/);
 });

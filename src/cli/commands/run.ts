@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { dataPaths } from '../../config/data-paths.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
+import { createCompileStep } from '../../daemon/compile-step.ts';
 import { startDaemon } from '../../daemon/daemon.ts';
 import type { Emulator } from '../../emulator/emulator.ts';
 import { ConfigError } from '../../errors.ts';
@@ -90,8 +91,6 @@ export const runCommand: Command = {
         ? EMULATOR_POLL_SCHEDULE
         : config.poll_schedule;
 
-    const { compileDataset: compile } = await import('../../compile/compile-dataset.ts');
-    const { pruneCompiledSets } = await import('../../compile/prune-compiled-sets.ts');
     let daemon;
     try {
       daemon = await startDaemon({
@@ -104,20 +103,7 @@ export const runCommand: Command = {
         emulator: emulator !== undefined,
         version: VERSION,
         helpers: threadHelpers,
-        compile: async (signal) => {
-          const summary = await compile({
-            paths,
-            config,
-            now: () => new Date(),
-            log: log.child({ component: 'compile' }),
-            signal,
-          });
-          const removed = await pruneCompiledSets(paths.finalOutput, config.compile.keep_sets);
-          log.info(
-            { records: summary.records, train: summary.train.path, removedSets: removed },
-            `dataset compiled: ${summary.records} records in ${summary.train.path} and ${summary.val.path}`,
-          );
-        },
+        compile: createCompileStep({ paths, config, log: log.child({ component: 'compile' }) }),
       });
     } catch (err) {
       await emulator?.close();

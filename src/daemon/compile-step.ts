@@ -1,0 +1,25 @@
+/**
+ * The daemon's compilation: the dataset compiled again (step 4) after downloads, then the older
+ * sets beyond `compile.keep_sets` removed from the final output folder.
+ */
+import { compileDataset } from '../compile/compile-dataset.ts';
+import { pruneCompiledSets } from '../compile/prune-compiled-sets.ts';
+import type { DataPaths } from '../config/data-paths.ts';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log/logger.ts';
+
+export function createCompileStep(options: {
+  readonly paths: DataPaths;
+  readonly config: Config;
+  readonly log: Logger;
+}): (signal: AbortSignal) => Promise<void> {
+  const { paths, config, log } = options;
+  return async (signal) => {
+    const summary = await compileDataset({ paths, config, now: () => new Date(), log, signal });
+    const removed = await pruneCompiledSets(paths.finalOutput, config.compile.keep_sets);
+    log.info(
+      { records: summary.records, train: summary.train.path, removedSets: removed },
+      `dataset compiled: ${summary.records} records in ${summary.train.path} and ${summary.val.path}`,
+    );
+  };
+}
