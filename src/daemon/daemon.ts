@@ -178,7 +178,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       compiling = options
         .compile(compileAbort.signal)
         .catch((err: unknown) => {
-          log.error({ err }, `compiling the dataset failed: ${errorMessage(err)}`);
+          if (compileAbort.signal.aborted) {
+            log.info(
+              'compilation interrupted by the stop; nothing published, it runs again at start',
+            );
+          } else {
+            log.error({ err }, `compiling the dataset failed: ${errorMessage(err)}`);
+          }
         })
         .finally(() => {
           compiling = undefined;

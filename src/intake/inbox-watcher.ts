@@ -5,8 +5,9 @@
  * a file until the next rescan. Temporary and hidden names are never handed over; their
  * disappearance next to a new file tells that the file was renamed into place.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { basename, dirname, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -86,7 +87,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     const name = basename(path);
     for (const [temp, when] of left) {
       if (at - when > RENAME_WINDOW_MS) left.delete(temp);
-      else if (isTemporaryNameOf(temp, name)) return true;
+      else if (isTemporaryNameOf(temp, name) && !existsSync(join(dirname(path), temp))) return true;
     }
     return false;
   };
@@ -164,22 +165,52 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     });
   };
 
+  /** A temporary name was active in `dir` just now (written, or renamed away). */
+  const temporarySeen = (dir: string, name: string): void => {
+    let left = leftRecently.get(dir);
+    if (left === undefined) leftRecently.set(dir, (left = new Map<string, number>()));
+    left.set(name, now());
+    // Its new name may have been seen first. (A temporary name still there did not move.)
+    for (const candidate of candidates.keys()) {
+      if (
+        dirname(candidate) === dir &&
+        isTemporaryNameOf(name, basename(candidate)) &&
+        !existsSync(join(dir, name))
+      ) {
+        void evaluate(candidate, true);
+      }
+    }
+  };
+
+  /** Forgets the temporary names seen longer ago than the rename window. */
+  const forgetOldTemporaries = (): void => {
+    const t = now();
+    for (const [dir, left] of leftRecently) {
+      for (const [temp, when] of left) if (t - when > RENAME_WINDOW_MS) left.delete(temp);
+      if (left.size === 0) leftRecently.delete(dir);
+    }
+  };
+
+  /**
+   * The OS's own events: a temporary file created and renamed within the same moment never
+   * becomes a file chokidar knows (so no unlink of it), and on a coarse clock its ctime equals
+   * its mtime; its name in the raw events is what tells that its final name was renamed in.
+   */
+  const onRawEvent = (event: string, rel: string, watchedPath: string): void => {
+    if (closed || event !== 'rename') return;
+    const name = basename(rel);
+    if (!isTemporaryName(name)) return;
+    // A directory's watcher reports its entries; a file's own watcher reports the file.
+    const dir =
+      basename(watchedPath) === rel ? dirname(watchedPath) : join(watchedPath, dirname(rel));
+    temporarySeen(dir, name);
+  };
+
   const onEvent = (event: string, path: string): void => {
     if (closed) return;
     const name = basename(path);
     if (isTemporaryName(name)) {
-      if (event === 'unlink') {
-        const dir = dirname(path);
-        let left = leftRecently.get(dir);
-        if (left === undefined) leftRecently.set(dir, (left = new Map<string, number>()));
-        left.set(name, now());
-        // Its new name may have been seen first.
-        for (const candidate of candidates.keys()) {
-          if (dirname(candidate) === dir && isTemporaryNameOf(name, basename(candidate))) {
-            void evaluate(candidate, true);
-          }
-        }
-      }
+      if (event === 'unlink') temporarySeen(dirname(path), name);
       return;
     }
     if (!isReviewedSliceFile(relOf(path))) return;
@@ -191,6 +222,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   };
 
   const rescan = async (): Promise<void> => {
+    forgetOldTemporaries();
     const files = await listFiles(inbox, isReviewedSliceFile);
     await Promise.all(
       files
@@ -218,6 +250,10 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         persistent: true,
       });
       watcher.on('all', (event, path) => onEvent(event, path));
+      watcher.on('raw', (event, rel, details) => {
+        const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+        if (rel !== null && typeof watchedPath === 'string') onRawEvent(event, rel, watchedPath);
+      });
       watcher.on('error', (err) => {
         log.error(
           { err, code: (err as NodeJS.ErrnoException).code },

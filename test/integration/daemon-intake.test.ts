@@ -14,6 +14,7 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
 import { isBatchInputName } from '../../src/convert/batch-file-plan.ts';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -77,6 +78,35 @@ test('a file renamed into the inbox is taken at once; its temporary name never i
     records.map((r) => r.file),
     ['repo_a/drop.jsonl'],
   );
+});
+
+test('files written and renamed in the same instant are taken at once too', async (t) => {
+  // The temporary file never exists long enough to be listed, and on a coarse file clock the
+  // renamed file's ctime equals its mtime: only the OS's events name the temporary file.
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const config = daemonTestConfig({ daemon: { watch: { stable_ms: 60_000 } } });
+  const d = await startTestDaemon(t, { dataDir: dir, emulator, config });
+  const gen = createSliceGenerator({ repository: 'repo_r', classRatio: 0 });
+  const inbox = join(d.paths.reviewed, 'repo_r');
+  await mkdir(inbox, { recursive: true });
+  await sleep(200); // the new folder watched
+  for (let i = 0; i < 10; i++) {
+    const slice = gen.next();
+    const name = `quick_${i}.jsonl`;
+    const temp = i % 2 === 0 ? `${name}.tmp` : `.${name}`;
+    writeFileSync(join(inbox, temp), jsonl([slice]));
+    renameSync(join(inbox, temp), join(inbox, name));
+    const [id] = customIds([slice]);
+    // Well before the 60 s stability time and before a rescan could have found it stable.
+    await waitFor(
+      `${name} converted`,
+      async () => (await sentOnce(d.paths.batchInput)).has(id!),
+      20_000,
+    );
+  }
+  const records = await takes(d.paths.state);
+  assert.equal(records.length, 10);
 });
 
 test('a file written slowly in place is taken once complete, a half line never read', async (t) => {
@@ -286,4 +316,47 @@ test('results are compiled into the dataset after downloads; only the newest set
     await sleep(1100); // the next compilation gets another timestamp
   }
   assert.equal((await sets()).size, 2, 'the newest two sets are kept');
+});
+
+test('a stop during a compilation interrupts it quietly; the next start compiles again', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  let started = 0;
+  let interrupted = 0;
+  const slowCompile = (signal: AbortSignal): Promise<void> => {
+    started++;
+    return new Promise((_resolve, reject) => {
+      signal.addEventListener('abort', () => {
+        interrupted++;
+        reject(signal.reason as Error);
+      });
+    });
+  };
+  const first = await startTestDaemon(t, { dataDir: dir, emulator, compile: slowCompile });
+  await waitFor('the compilation at start', () => started === 1);
+  await first.stop();
+  assert.equal(interrupted, 1, 'the stop aborted the compilation');
+  const lines = first.log.text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { level: number; msg: string });
+  assert.ok(
+    lines.some((l) => l.level === 30 && /compilation interrupted by the stop/.test(l.msg)),
+    'said at info level',
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.level >= 50).map((l) => l.msg),
+    [],
+    'a stop is not an error',
+  );
+  let compiledAgain = false;
+  await startTestDaemon(t, {
+    dataDir: dir,
+    emulator,
+    compile: () => {
+      compiledAgain = true;
+      return Promise.resolve();
+    },
+  });
+  await waitFor('the compilation at the next start', () => compiledAgain);
 });
