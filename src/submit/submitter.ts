@@ -54,6 +54,23 @@ export interface RoundResult {
 
 export const ENDPOINT = '/v1/chat/completions';
 
+/**
+ * The rate limiter for `requestsPerMinute` API calls: at most a sixth of them in any 10 s (a
+ * sliding window, so never more than the rate in any minute), which lets a file's upload and
+ * batch creation go out together; a limit of one call a second made each new file wait a
+ * second between the two. Below 6 a minute, one call in any 60/rpm seconds.
+ */
+export function callWindow(requestsPerMinute: number): {
+  interval: number;
+  intervalCap: number;
+  strict: true;
+} {
+  if (requestsPerMinute < 6) {
+    return { interval: Math.ceil(60_000 / requestsPerMinute), intervalCap: 1, strict: true };
+  }
+  return { interval: 10_000, intervalCap: Math.floor(requestsPerMinute / 6), strict: true };
+}
+
 export async function openSubmitter(options: SubmitterOptions) {
   const { api, config, log, now } = options;
   const journalPath = join(options.stateDir, 'submissions.jsonl');
@@ -70,8 +87,7 @@ export async function openSubmitter(options: SubmitterOptions) {
   }
   const journal: Journal<SubmissionRecord> = await openJournal(journalPath);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const rate = Math.max(1, Math.ceil(config.submit.requests_per_minute / 60));
-  const calls = new PQueue({ intervalCap: rate, interval: 1000 });
+  const calls = new PQueue(callWindow(config.submit.requests_per_minute));
   // Calls that each cost one request go through the rate limiter (a listing is counted once).
   const limitedApi: BatchApi = {
     ...api,

@@ -296,3 +296,41 @@ test('limits.max_cost_usd stops submission before the file that would pass it, a
   assert.match(cli.stdout, /not submitted: limits\.max_cost_usd \(\$[\d.]+\) would be passed/);
   assert.equal(env.emulator.stats().batchesCreated, 2);
 });
+
+test('submit.requests_per_minute: a file goes out at once, and no 10 s holds more than a sixth', async (t) => {
+  const env = await testEmulator(t);
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 12, 1); // 24 calls: upload and create of each file
+  const config = parseConfig({ submit: { requests_per_minute: 120, concurrency: 4 } }, 'test');
+  const real = createOpenAIBatchApi({
+    apiKey: 'sk-test',
+    baseURL: env.emulator.url,
+    maxRetries: 0,
+  });
+  const starts: number[] = [];
+  const submitter = await openSubmitter({
+    api: {
+      ...real,
+      uploadFile: (...a) => (starts.push(performance.now()), real.uploadFile(...a)),
+      createBatch: (...a) => (starts.push(performance.now()), real.createBatch(...a)),
+    },
+    stateDir: join(data, '.slicebatch'),
+    batchOutputDir: join(data, '4.batch_output'),
+    config,
+    now: () => Date.now(),
+    log: quiet,
+  });
+  t.after(() => submitter.close());
+  const round = await submitter.submitRound(
+    await listBatchInputFiles(join(data, '3.batch_input'), data),
+  );
+  assert.equal(round.submitted.length, 12);
+  assert.equal(starts.length, 24);
+  // 120 a minute: at most 20 calls in any 10 s, so the 21st waits for the first window to pass.
+  for (let i = 20; i < starts.length; i++) {
+    assert.ok(starts[i]! - starts[i - 20]! >= 9_990, `call ${i + 1} came too early`);
+  }
+  // The first 20 were not spread out one by one (two a second would take 9.5 s): a burst
+  // inside the window is allowed, which is what lets a new file's two calls go together.
+  assert.ok(starts[19]! - starts[0]! < 5_000, 'the first window was held back');
+});
