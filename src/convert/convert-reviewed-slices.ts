@@ -293,6 +293,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
 
   let currentFile: InputFile | undefined;
   const finishFile = async (file: InputFile): Promise<void> => {
+    openFiles.delete(file);
     let published = await file.report.close();
     if (counting !== undefined) {
       published = undefined; // a dry run writes nothing, removes nothing
@@ -366,7 +367,8 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   };
 
   const queue: Chunk[] = [];
-  const openFiles: InputFile[] = [];
+  /** Files whose report is open (finished ones are let go: memory per file stays small). */
+  const openFiles = new Set<InputFile>();
   const cleanedDirs = new Set<string>();
   let triageDir: string | undefined;
   let bytesBefore = 0;
@@ -401,7 +403,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
           overCap: 0,
         },
       };
-      openFiles.push(file);
+      openFiles.add(file);
       let readSoFar = 0;
       let chunkBytes = 0;
       for await (const raws of readLineBatches(listed.path, {

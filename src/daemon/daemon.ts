@@ -266,12 +266,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
     };
 
+    let unsubmittedOutputs = false;
     const intakeStep = async (): Promise<void> => {
       const result = await intake.run();
       metrics.files.inc(result.files);
       metrics.slices.inc({ result: 'converted' }, result.slices);
       metrics.slices.inc({ result: 'rejected' }, result.rejected);
-      if (result.outputs > 0) void work.request('submit');
+      // More than one run's worth came: convert it all first, then submit what was written.
+      unsubmittedOutputs ||= result.outputs > 0;
+      if (intake.pending > 0) {
+        void work.request('intake');
+      } else if (unsubmittedOutputs) {
+        unsubmittedOutputs = false;
+        void work.request('submit');
+      }
     };
 
     const onStep = (e: StepEvent): void => {

@@ -42,6 +42,9 @@ export interface IntakeResult {
   readonly outputs: number;
 }
 
+/** Inbox files converted together in one run at most (the rest wait for the next run). */
+export const FILES_PER_RUN = 1000;
+
 interface ToConvert {
   readonly input: InputToConvert;
   readonly fp: ContentFingerprint;
@@ -98,7 +101,7 @@ export function createIntakeStep(options: IntakeStepOptions) {
     });
 
   return {
-    /** Complete files, taken at the next run. */
+    /** Complete files, taken at the next runs (`pending` tells how many wait). */
     offer(files: readonly ListedFile[]): void {
       for (const f of files) offered.set(f.path, f);
     },
@@ -119,8 +122,14 @@ export function createIntakeStep(options: IntakeStepOptions) {
     },
 
     async run(): Promise<IntakeResult> {
-      const batch = [...offered.values()];
-      offered.clear();
+      // At most FILES_PER_RUN files a run: a conversion keeps a little state per input file
+      // until it ends, so an inbox of 100,000 small files is taken in bounded memory.
+      const batch: ListedFile[] = [];
+      for (const [path, f] of offered) {
+        if (batch.length === FILES_PER_RUN) break;
+        batch.push(f);
+        offered.delete(path);
+      }
       const todo: ToConvert[] = [];
       const skipped: TakenRecord[] = [];
       for (const f of batch) {

@@ -22,6 +22,7 @@ import { readJournal } from '../../src/storage/journal.ts';
 import { INTAKE_FILE, type TakenRecord } from '../../src/intake/intake-log.ts';
 import { dataPaths } from '../../src/config/data-paths.ts';
 import { createCompileStep } from '../../src/daemon/compile-step.ts';
+import { FILES_PER_RUN } from '../../src/daemon/intake-step.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
 import { jsonl } from '../support/slices.ts';
@@ -359,4 +360,48 @@ test('a stop during a compilation interrupts it quietly; the next start compiles
     },
   });
   await waitFor('the compilation at the next start', () => compiledAgain);
+});
+
+test('2,500 files already in the inbox are taken in runs of at most FILES_PER_RUN, each once', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const gen = createSliceGenerator({ repository: 'repo_m' });
+  const inbox = join(dir, '2.reviewed_slices', 'repo_m');
+  await mkdir(inbox, { recursive: true });
+  const expected: string[] = [];
+  const old = new Date(Date.now() - 3_600_000);
+  for (let i = 0; i < 2500; i++) {
+    const slice = gen.next();
+    expected.push(...customIds([slice]));
+    const path = join(inbox, `m${String(i).padStart(4, '0')}.jsonl`);
+    await writeFile(path, jsonl([slice]));
+    await utimes(path, old, old);
+  }
+  const d = await startTestDaemon(t, { dataDir: dir, emulator });
+  const records = await waitFor(
+    '2,500 takes recorded',
+    async () => {
+      const r = await takes(d.paths.state);
+      return r.length >= 2500 ? r : undefined;
+    },
+    120_000,
+  );
+  assert.equal(new Set(records.map((r) => r.file)).size, 2500, 'each file taken once');
+  const sent = await sentOnce(d.paths.batchInput);
+  assert.deepEqual([...sent].sort(), [...expected].sort());
+  const runs = d.log.text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string; files?: number })
+    .filter((l) => l.msg.startsWith('took ') && l.files !== undefined)
+    .map((l) => l.files!);
+  assert.ok(runs.length >= 3, `${runs.length} runs`);
+  assert.ok(
+    runs.every((n) => n <= FILES_PER_RUN),
+    `runs of ${runs.join(', ')} files`,
+  );
+  assert.equal(
+    runs.reduce((a, b) => a + b, 0),
+    2500,
+  );
 });
