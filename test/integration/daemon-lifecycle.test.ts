@@ -12,10 +12,13 @@ import { HEARTBEAT_FILE, type Heartbeat } from '../../src/daemon/heartbeat.ts';
 import { runCli } from '../support/cli.ts';
 import { quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
 import { daemonUser, handTo, spawnDaemon } from '../support/daemon-process.ts';
+import { fileURLToPath } from 'node:url';
 import { checkInvariant } from '../support/pipeline.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
 import { jsonl } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
+
+const THROW_ON_SIGUSR2 = fileURLToPath(new URL('../support/throw-on-sigusr2.ts', import.meta.url));
 
 const FAST = {
   poll_schedule: '* * * * * *',
@@ -99,6 +102,51 @@ test('SIGTERM in the middle of work drains and exits 0; a restart finishes exact
     final.some((f) => f.startsWith('train_dataset_')),
     final.join(', '),
   );
+});
+
+test('an error nobody caught: logged, exit 1 for the service manager; the restart resumes', async (t) => {
+  const { emulator, batchesPerInput } = await quickEmulator(t, {
+    schedule: { msPerRequest: 150 },
+  });
+  const root = await tempDir(t);
+  const user = daemonUser();
+  const config = join(root, 'config.json');
+  await writeFile(config, JSON.stringify({ ...FAST, base_url: emulator.url }));
+  const data = join(root, 'data');
+  await mkdir(data);
+  const slices = await seedInbox(join(data, '2.reviewed_slices'));
+  await handTo(user, root, data);
+  const start = (nodeArgs: string[], ...extra: string[]) =>
+    spawnDaemon({
+      args: ['--config', config, '--data-dir', data, ...extra],
+      env: { OPENAI_API_KEY: 'sk-secret-for-crash' },
+      cwd: root,
+      user,
+      nodeArgs,
+    });
+  const buggy = start(['--import', THROW_ON_SIGUSR2]);
+  t.after(() => buggy.child.kill('SIGKILL'));
+  await waitFor('a first batch on the emulator', () => batchesPerInput.size > 0 || undefined);
+  buggy.child.kill('SIGUSR2');
+  const crashed = await buggy.exited;
+  assert.deepEqual(crashed, { code: 1, signal: null }, buggy.output());
+  const fatal = buggy
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .find((l) => l.level === 60);
+  assert.ok(fatal !== undefined, buggy.output());
+  assert.match(fatal.msg, /uncaught error, exiting: injected fault: a bug nobody caught/);
+  assert.doesNotMatch(buggy.output(), /sk-secret-for-crash/, 'the key is never logged');
+  // It died holding the lock: the next start takes it over and finishes the work exactly once.
+  assert.ok((await readdir(join(data, '.slicebatch'))).includes('lock'));
+  const restarted = start([], '--once');
+  t.after(() => restarted.child.kill('SIGKILL'));
+  assert.deepEqual(await restarted.exited, { code: 0, signal: null }, restarted.output());
+  const report = await checkInvariant(data);
+  assert.equal(report.usable, slices, 'every valid slice has its result');
+  for (const [sha, n] of batchesPerInput) assert.equal(n, 1, `input ${sha} submitted ${n} times`);
 });
 
 test('a second daemon on the same data folder stops with a clear message', async (t) => {

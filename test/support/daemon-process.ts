@@ -47,8 +47,11 @@ export function spawnDaemon(options: {
   readonly env: Record<string, string>;
   readonly cwd: string;
   readonly user?: { uid: number; gid: number } | undefined;
+  /** Node options added to the executable's (a test's `--import`). */
+  readonly nodeArgs?: readonly string[];
 }): DaemonProcess {
-  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, 'run', ...options.args], {
+  const nodeArgs = [...NODE_FLAGS, ...(options.nodeArgs ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, 'run', ...options.args], {
     cwd: options.cwd,
     // The environment shape of the unit: no inherited variables but PATH and what is given.
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...options.env },
