@@ -272,6 +272,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       metrics.files.inc(result.files);
       metrics.slices.inc({ result: 'converted' }, result.slices);
       metrics.slices.inc({ result: 'rejected' }, result.rejected);
+      metrics.slices.inc({ result: 'already_sent' }, result.alreadySent);
       // More than one run's worth came: convert it all first, then submit what was written.
       unsubmittedOutputs ||= result.outputs > 0;
       if (intake.pending > 0) {

@@ -38,6 +38,8 @@ export interface IntakeResult {
   readonly files: number;
   readonly slices: number;
   readonly rejected: number;
+  /** Slices skipped: sent already (from an earlier read of the file, or another file). */
+  readonly alreadySent: number;
   /** Batch input files written. */
   readonly outputs: number;
 }
@@ -165,7 +167,8 @@ export function createIntakeStep(options: IntakeStepOptions) {
         }
       }
       await intakeLog.record(skipped);
-      if (todo.length === 0) return { files: 0, slices: 0, rejected: 0, outputs: 0 };
+      if (todo.length === 0)
+        return { files: 0, slices: 0, rejected: 0, alreadySent: 0, outputs: 0 };
 
       const byName = new Map(todo.map((t) => [displayName(paths.dataDir, t.input.path), t]));
       const done: ConvertSummary[] = [];
@@ -188,6 +191,7 @@ export function createIntakeStep(options: IntakeStepOptions) {
       }
       let slices = 0;
       let rejected = 0;
+      let alreadySent = 0;
       let outputs = 0;
       const taken: TakenRecord[] = [];
       for (const summary of done) {
@@ -197,15 +201,17 @@ export function createIntakeStep(options: IntakeStepOptions) {
           if (t !== undefined) taken.push(takenRecord(t, input));
           slices += input.converted.scenario1 + input.converted.scenario2;
           rejected += input.rejected;
+          alreadySent += input.alreadyConverted;
         }
       }
       await intakeLog.record(taken);
       const files = done.reduce((n, s) => n + s.inputs.length, 0);
+      const skippedText = alreadySent > 0 ? `, ${alreadySent} sent already (skipped)` : '';
       log.info(
-        { files, slices, rejected, batchInputFiles: outputs },
-        `took ${files} inbox file${files === 1 ? '' : 's'}: ${slices} new slices, ${rejected} lines rejected, ${outputs} batch input file${outputs === 1 ? '' : 's'} written`,
+        { files, slices, rejected, alreadySent, batchInputFiles: outputs },
+        `took ${files} inbox file${files === 1 ? '' : 's'}: ${slices} new slices${skippedText}, ${rejected} lines rejected, ${outputs} batch input file${outputs === 1 ? '' : 's'} written`,
       );
-      return { files, slices, rejected, outputs };
+      return { files, slices, rejected, alreadySent, outputs };
     },
   };
 }

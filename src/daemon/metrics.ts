@@ -24,7 +24,7 @@ export function createMetrics(sources: MetricsSources) {
   });
   const slices = new Counter({
     name: 'slicebatch_slices_total',
-    help: 'Slices converted into requests, and lines rejected, since start',
+    help: 'Slices converted into requests, lines rejected, slices skipped as sent already, since start',
     labelNames: ['result'] as const,
     registers: [registry],
   });

@@ -215,6 +215,44 @@ test('the same content again is skipped; appended lines alone are read, bad ones
     ],
     'the report keeps the earlier bad line and adds the new one, numbered in the whole file',
   );
+
+  // The reviewer rewrites the file (reorders it, drops the bad lines, adds a slice at the top),
+  // and another file repeats two slices already sent: only the new slice is converted, and
+  // the skipped ones are counted and said.
+  const newest = gen.next();
+  await writeFile(path, jsonl([newest, ...more, ...first.slice().reverse()]));
+  await writeFile(join(inbox, 'again.jsonl'), jsonl([first[0]!, more[1]!]));
+  const all = customIds([...first, ...more, newest]);
+  await waitFor('the rewritten file converted', async () => {
+    const ids = await sentOnce(d.paths.batchInput);
+    return all.every((id) => ids.has(id)) || undefined;
+  });
+  assert.equal((await sentOnce(d.paths.batchInput)).size, 7, 'only the new slice was added');
+  const byFile = new Map(
+    (
+      await waitFor('both files taken', async () => {
+        const r = await takes(d.paths.state);
+        return r.length >= records.length + 2 ? r : undefined;
+      })
+    ).map((r) => [r.file, r]),
+  );
+  const rewritten = byFile.get('repo_d/batch.jsonl')!;
+  assert.deepEqual([rewritten.converted, rewritten.already_converted], [1, 6]);
+  const again = byFile.get('repo_d/again.jsonl')!;
+  assert.deepEqual([again.converted, again.already_converted], [0, 2]);
+  const said = d.log.text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string; alreadySent?: number })
+    .filter((l) => (l.alreadySent ?? 0) > 0);
+  assert.equal(
+    said.reduce((n, l) => n + l.alreadySent!, 0),
+    8,
+  );
+  assert.ok(
+    said.every((l) => /sent already \(skipped\)/.test(l.msg)),
+    said.map((l) => l.msg).join('\n'),
+  );
 });
 
 test('a burst of 1,000 small files: every slice sent exactly once, in few batch input files', async (t) => {
