@@ -18,6 +18,9 @@ export type Triage =
   | { readonly kind: 'over_cap' }
   | { readonly kind: 'convert'; readonly slice: Slice; readonly scenario: Scenario };
 
+/** Added to the line number of a slice sent by an earlier run and met again in this one. */
+const SENT_EARLIER = 0x8000_0000;
+
 export interface TriageSource {
   readonly index: number;
 }
@@ -63,17 +66,23 @@ export function createSliceTriage(
       const slice = parsed.slice;
       const first = seen.get(slice.id);
       if (first?.source === CONVERTED_EARLIER) {
-        // Sent by an earlier run (this file read again): a second line with this id in this
-        // run is still a duplicate of this one.
-        seen.set(slice.id, { source: source.index, lineNo: raw.lineNo });
+        // Sent by an earlier run: skipped. Remember where this run met it, so that a second
+        // line with this id in the same file is still a duplicate of this one.
+        seen.set(slice.id, { source: source.index, lineNo: raw.lineNo + SENT_EARLIER });
+        return { kind: 'already_converted' };
+      }
+      if (first !== undefined && first.lineNo >= SENT_EARLIER && first.source !== source.index) {
+        // Sent by an earlier run and met in another file of this run: skipped there too, as
+        // it would be had the two files come in different runs.
         return { kind: 'already_converted' };
       }
       if (first !== undefined) {
+        const firstLine = first.lineNo >= SENT_EARLIER ? first.lineNo - SENT_EARLIER : first.lineNo;
         return {
           kind: 'reject',
           entry: {
             code: 'duplicate_id',
-            reason: `duplicate id ${JSON.stringify(slice.id)} (first seen in ${sourceName(first.source)} line ${first.lineNo})`,
+            reason: `duplicate id ${JSON.stringify(slice.id)} (first seen in ${sourceName(first.source)} line ${firstLine})`,
             field: 'id',
             id: slice.id,
           },
