@@ -3,7 +3,7 @@
  * file uploaded by stream through the SDK, run, and its results downloaded by stream; the
  * emulator's peak RSS measured from its process.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI from 'openai';
+import { NO_DELAYS, spawnEmulatorProcess } from '../test/support/emulator-process.ts';
 
 export interface EmulatorBench {
   readonly fileMb: number;
@@ -28,37 +29,16 @@ export async function benchEmulator(root: string, sizeMb = 200): Promise<Emulato
   const work = await mkdtemp(join(tmpdir(), 'bench-emulator-'));
   const usageFile = join(work, 'usage.json');
   const cli = join(root, 'dist', 'cli', 'main.js');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      new URL('./report-usage.js', import.meta.url).href,
-      cli,
-      'emulator',
-      '--port',
-      '0',
-      '--validating-ms',
-      '0',
-      '--ms-per-request',
-      '0',
-      '--finalizing-ms',
-      '0',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, LOG_LEVEL: 'warn', BENCH_USAGE_FILE: usageFile },
-    },
-  );
+  let child: ChildProcess | undefined;
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`emulator exited ${code}`)));
+    const emulator = await spawnEmulatorProcess({
+      cli,
+      nodeArgs: ['--import', new URL('./report-usage.js', import.meta.url).href],
+      args: NO_DELAYS,
+      env: { BENCH_USAGE_FILE: usageFile },
     });
+    child = emulator.child;
+    const url = emulator.url;
     const client = new OpenAI({ baseURL: url, apiKey: 'bench', maxRetries: 0 });
     // 200 MB in 50,000 requests (the per-file limits of the real API).
     const path = join(work, 'input.jsonl');
@@ -115,7 +95,7 @@ export async function benchEmulator(root: string, sizeMb = 200): Promise<Emulato
       emulatorPeakRssMb: usage.maxRssKb / 1024,
     };
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -3,12 +3,12 @@
  * small batch input files against `slicebatch emulator` (another process, no added latency);
  * files submitted per second, and API calls per submitted file counted by the emulator.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBatchInputs } from '../test/support/batch-inputs.ts';
+import { spawnEmulatorProcess } from '../test/support/emulator-process.ts';
 import { runChild } from './child.ts';
 
 export interface SubmitBench {
@@ -19,24 +19,10 @@ export interface SubmitBench {
 }
 
 async function startEmulatorProcess(cli: string) {
-  const child = spawn(
-    process.execPath,
-    [cli, 'emulator', '--port', '0', '--validating-ms', '600000'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOG_LEVEL: 'info' },
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`emulator exited ${code}`)));
+  const { child, url, stderr } = await spawnEmulatorProcess({
+    cli,
+    args: ['--validating-ms', '600000'],
+    env: { LOG_LEVEL: 'info' },
   });
   return {
     url,
@@ -44,7 +30,9 @@ async function startEmulatorProcess(cli: string) {
     async stop(): Promise<number> {
       child.kill('SIGTERM');
       await once(child, 'exit');
-      const line = stderr.split('\n').find((l) => l.includes('emulator stopped'));
+      const line = stderr()
+        .split('\n')
+        .find((l) => l.includes('emulator stopped'));
       return (JSON.parse(line ?? '{}') as { requests?: number }).requests ?? NaN;
     },
   };

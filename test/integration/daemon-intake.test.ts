@@ -240,10 +240,8 @@ test('the same content again is skipped; appended lines alone are read, bad ones
   assert.deepEqual([rewritten.converted, rewritten.already_converted], [1, 6]);
   const again = byFile.get('repo_d/again.jsonl')!;
   assert.deepEqual([again.converted, again.already_converted], [0, 2]);
-  const said = d.log.text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { msg: string; alreadySent?: number })
+  const said = d.log
+    .logRecords<{ msg: string; alreadySent?: number }>()
     .filter((l) => (l.alreadySent ?? 0) > 0);
   assert.equal(
     said.reduce((n, l) => n + l.alreadySent!, 0),
@@ -375,10 +373,7 @@ test('a stop during a compilation interrupts it quietly; the next start compiles
   await waitFor('the compilation at start', () => started === 1);
   await first.stop();
   assert.equal(interrupted, 1, 'the stop aborted the compilation');
-  const lines = first.log.text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { level: number; msg: string });
+  const lines = first.log.logRecords();
   assert.ok(
     lines.some((l) => l.level === 30 && /compilation interrupted by the stop/.test(l.msg)),
     'said at info level',
@@ -427,10 +422,8 @@ test('2,500 files already in the inbox are taken in runs of at most FILES_PER_RU
   assert.equal(new Set(records.map((r) => r.file)).size, 2500, 'each file taken once');
   const sent = await sentOnce(d.paths.batchInput);
   assert.deepEqual([...sent].sort(), [...expected].sort());
-  const runs = d.log.text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { msg: string; files?: number })
+  const runs = d.log
+    .logRecords<{ msg: string; files?: number }>()
     .filter((l) => l.msg.startsWith('took ') && l.files !== undefined)
     .map((l) => l.files!);
   assert.ok(runs.length >= 3, `${runs.length} runs`);

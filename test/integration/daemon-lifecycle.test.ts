@@ -9,6 +9,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { HEARTBEAT_FILE, type Heartbeat } from '../../src/daemon/heartbeat.ts';
+import { logRecords } from '../support/capture.ts';
 import { runCli } from '../support/cli.ts';
 import { quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
 import { daemonUser, handTo, spawnDaemon } from '../support/daemon-process.ts';
@@ -130,12 +131,7 @@ test('an error nobody caught: logged, exit 1 for the service manager; the restar
   buggy.child.kill('SIGUSR2');
   const crashed = await buggy.exited;
   assert.deepEqual(crashed, { code: 1, signal: null }, buggy.output());
-  const fatal = buggy
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { level: number; msg: string })
-    .find((l) => l.level === 60);
+  const fatal = logRecords(buggy.output()).find((l) => l.level === 60);
   assert.ok(fatal !== undefined, buggy.output());
   assert.match(fatal.msg, /uncaught error, exiting: injected fault: a bug nobody caught/);
   assert.doesNotMatch(buggy.output(), /sk-secret-for-crash/, 'the key is never logged');

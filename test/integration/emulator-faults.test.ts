@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -19,6 +18,7 @@ import {
   uploadRequests,
   TEST_SCHEDULE,
 } from '../support/emulator.ts';
+import { NO_DELAYS, spawnEmulatorProcess } from '../support/emulator-process.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -264,35 +264,8 @@ test('a 200 MB upload is streamed to disk and its results streamed back', async 
 });
 
 test('slicebatch emulator runs as a server until SIGTERM', async (t) => {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'emulator',
-      '--port',
-      '0',
-      '--validating-ms',
-      '0',
-      '--ms-per-request',
-      '0',
-      '--finalizing-ms',
-      '0',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-    },
-  );
+  const { child, url } = await spawnEmulatorProcess({ cli: CLI, args: NO_DELAYS });
   t.after(() => child.kill('SIGKILL'));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
   const client = new OpenAI({ baseURL: url, apiKey: 'anything', maxRetries: 0 });
   const dir = await tempDir(t);
   const file = await uploadRequests({ client } as never, dir, 3);

@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import type OpenAI from 'openai';
 import { parseConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
+import { createOpenAIBatchApi, type BatchApi } from '../../src/openai/batch-api.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { openSubmitter } from '../../src/submit/submitter.ts';
 import { writeBatchInputs } from '../support/batch-inputs.ts';
@@ -21,6 +21,8 @@ async function open(
   dataDir: string,
   raw: Record<string, unknown> = {},
   key = 'sk-test-emulator-key',
+  /** Wraps the client (to watch its calls, say). */
+  wrap: (api: BatchApi) => BatchApi = (api) => api,
 ) {
   const config = parseConfig(
     {
@@ -35,7 +37,7 @@ async function open(
     'test',
   );
   const submitter = await openSubmitter({
-    api: createOpenAIBatchApi({ apiKey: key, baseURL: env.emulator.url, maxRetries: 0 }),
+    api: wrap(createOpenAIBatchApi({ apiKey: key, baseURL: env.emulator.url, maxRetries: 0 })),
     stateDir: join(dataDir, '.slicebatch'),
     batchOutputDir: join(dataDir, '4.batch_output'),
     config,
@@ -301,29 +303,20 @@ test('submit.requests_per_minute: a file goes out at once, and no 10 s holds mor
   const env = await testEmulator(t);
   const data = await tempDir(t);
   await writeBatchInputs(data, 12, 1); // 24 calls: upload and create of each file
-  const config = parseConfig({ submit: { requests_per_minute: 120, concurrency: 4 } }, 'test');
-  const real = createOpenAIBatchApi({
-    apiKey: 'sk-test',
-    baseURL: env.emulator.url,
-    maxRetries: 0,
-  });
   const starts: number[] = [];
-  const submitter = await openSubmitter({
-    api: {
-      ...real,
-      uploadFile: (...a) => (starts.push(performance.now()), real.uploadFile(...a)),
-      createBatch: (...a) => (starts.push(performance.now()), real.createBatch(...a)),
-    },
-    stateDir: join(data, '.slicebatch'),
-    batchOutputDir: join(data, '4.batch_output'),
-    config,
-    now: () => Date.now(),
-    log: quiet,
-  });
-  t.after(() => submitter.close());
-  const round = await submitter.submitRound(
-    await listBatchInputFiles(join(data, '3.batch_input'), data),
+  const { submitter, files } = await open(
+    t,
+    env,
+    data,
+    { submit: { requests_per_minute: 120, concurrency: 4 } },
+    undefined,
+    (api) => ({
+      ...api,
+      uploadFile: (...a) => (starts.push(performance.now()), api.uploadFile(...a)),
+      createBatch: (...a) => (starts.push(performance.now()), api.createBatch(...a)),
+    }),
   );
+  const round = await submitter.submitRound(await files());
   assert.equal(round.submitted.length, 12);
   assert.equal(starts.length, 24);
   // 120 a minute: at most 20 calls in any 10 s, so the 21st waits for the first window to pass.
