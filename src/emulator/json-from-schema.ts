@@ -2,6 +2,7 @@
  * A deterministic JSON value that satisfies a JSON schema (the subset strict structured outputs
  * use: object, array, string, number, integer, boolean, null, enum, const, anyOf), from a seed.
  */
+import { prng } from './ids.ts';
 
 type Schema = {
   type?: string | string[];
@@ -20,17 +21,6 @@ const WORDS = (
   'validation this keeps data consistent across calls design component cache layer service event ' +
   'handler request response retry limit boundary interface module adapter store queue'
 ).split(' ');
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function valueFromSchema(schema: unknown, seed: number): unknown {
   const rnd = prng(seed);

@@ -41,12 +41,8 @@ export interface OpenFate {
   readonly reason: string;
 }
 
-/**
- * The slices whose latest fate is not usable (waiting for a retry, or final). Records come in
- * the order their batches finished, so a later attempt's record follows the earlier ones.
- */
-export async function foldLedger(path: string): Promise<Map<string, OpenFate>> {
-  const open = new Map<string, OpenFate>();
+/** The ledger's records, streamed; a torn last line (a crash mid-append) is skipped, no file is none. */
+export async function* readLedger(path: string): AsyncGenerator<LedgerRecord> {
   try {
     for await (const batch of readLineBatches(path)) {
       for (const line of batch) {
@@ -57,25 +53,36 @@ export async function foldLedger(path: string): Promise<Map<string, OpenFate>> {
         } catch {
           continue; // a torn last line
         }
-        const key = ledgerKey(r.repo, r.custom_id);
-        if (r.fate === 'usable') {
-          open.delete(key);
-          continue;
-        }
-        const prev = open.get(key);
-        if (prev !== undefined && prev.attempt > r.attempt) continue;
-        open.set(key, {
-          repo: r.repo,
-          custom_id: r.custom_id,
-          attempt: r.attempt,
-          batch_id: r.batch_id,
-          fate: r.fate,
-          reason: r.reason ?? '',
-        });
+        yield r;
       }
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * The slices whose latest fate is not usable (waiting for a retry, or final). Records come in
+ * the order their batches finished, so a later attempt's record follows the earlier ones.
+ */
+export async function foldLedger(path: string): Promise<Map<string, OpenFate>> {
+  const open = new Map<string, OpenFate>();
+  for await (const r of readLedger(path)) {
+    const key = ledgerKey(r.repo, r.custom_id);
+    if (r.fate === 'usable') {
+      open.delete(key);
+      continue;
+    }
+    const prev = open.get(key);
+    if (prev !== undefined && prev.attempt > r.attempt) continue;
+    open.set(key, {
+      repo: r.repo,
+      custom_id: r.custom_id,
+      attempt: r.attempt,
+      batch_id: r.batch_id,
+      fate: r.fate,
+      reason: r.reason ?? '',
+    });
   }
   return open;
 }

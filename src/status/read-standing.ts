@@ -15,7 +15,7 @@ import { isReviewedSliceFile } from '../intake/inbox-names.ts';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
 import { SeenSliceIds } from '../intake/seen-slice-ids.ts';
 import { readJobs } from '../jobs/job-store.ts';
-import type { LedgerRecord } from '../poll/ledger.ts';
+import { readLedger } from '../poll/ledger.ts';
 import { LEDGER_FILE } from '../poll/poller.ts';
 import { readJournal } from '../storage/journal.ts';
 import { listFiles } from '../storage/list-files.ts';
@@ -85,30 +85,14 @@ async function countFates(
 ): Promise<Map<string, { usable: number; final: number }>> {
   const counts = new Map<string, { usable: number; final: number }>();
   const seen = new SeenSliceIds();
-  try {
-    for await (const batch of readLineBatches(join(stateDir, LEDGER_FILE))) {
-      for (const line of batch) {
-        if (line.kind !== 'text') continue;
-        let r: LedgerRecord;
-        try {
-          r = JSON.parse(line.text) as LedgerRecord;
-        } catch {
-          continue; // a torn last line
-        }
-        if (r.fate === 'retry') continue;
-        if (
-          seen.add(`${r.batch_id}\u0000${r.repo}\u0000${r.custom_id}`, { source: 0, lineNo: 0 }) !==
-          undefined
-        )
-          continue;
-        const source = r.source ?? sourceOfBatch(r.batch_id) ?? '(source not recorded)';
-        let c = counts.get(source);
-        if (c === undefined) counts.set(source, (c = { usable: 0, final: 0 }));
-        c[r.fate]++;
-      }
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  for await (const r of readLedger(join(stateDir, LEDGER_FILE))) {
+    if (r.fate === 'retry') continue;
+    const key = `${r.batch_id}\u0000${r.repo}\u0000${r.custom_id}`;
+    if (seen.add(key, { source: 0, lineNo: 0 }) !== undefined) continue;
+    const source = r.source ?? sourceOfBatch(r.batch_id) ?? '(source not recorded)';
+    let c = counts.get(source);
+    if (c === undefined) counts.set(source, (c = { usable: 0, final: 0 }));
+    c[r.fate]++;
   }
   return counts;
 }

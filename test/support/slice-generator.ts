@@ -5,6 +5,7 @@
  * snippets; docstrings, comments, strings, numbers and some non-ASCII text are mixed in (about
  * 2 % of slices have a character beyond Latin-1, which makes V8 store them as two-byte strings).
  */
+import { prng } from '../../src/emulator/ids.ts';
 
 export interface GeneratedSlice {
   id: string;
@@ -20,17 +21,7 @@ export interface GeneratedSlice {
   metadata: { sliced_at: string; analyzer_version: string };
 }
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 const WORDS = (
   'account address agent alias amount archive array attempt audit author backend balance batch ' +
