@@ -117,8 +117,14 @@ export async function openBatchService(options: BatchServiceOptions) {
     }
   }
 
+  let closed = false;
+  /** Saves not awaited by their caller: close() waits for them (nothing written after it). */
+  const saving = new Set<Promise<void>>();
   function save(b: BatchRecord): Promise<void> {
-    return options.persist ? writeJsonAtomic(join(dir, `${b.id}.json`), b) : Promise.resolve();
+    if (!options.persist) return Promise.resolve();
+    const p = writeJsonAtomic(join(dir, `${b.id}.json`), b).finally(() => saving.delete(p));
+    saving.add(p);
+    return p;
   }
 
   function runPaths(b: BatchRecord) {
@@ -341,6 +347,7 @@ export async function openBatchService(options: BatchServiceOptions) {
   return {
     /** Moves every batch along as far as the clock allows (work continues in the background). */
     tick(): void {
+      if (closed) return;
       const now = clock.now();
       for (const b of batches.values()) tickOne(b, now);
     },
@@ -448,9 +455,13 @@ export async function openBatchService(options: BatchServiceOptions) {
     },
 
     async close(): Promise<void> {
-      await Promise.allSettled([...validations.values(), ...busy.values()]);
+      // No new work from here on; then wait for the work already started, all of it.
+      closed = true;
+      while (validations.size > 0 || busy.size > 0)
+        await Promise.allSettled([...validations.values(), ...busy.values()]);
       for (const r of runners.values()) await r.abort();
       runners.clear();
+      await Promise.allSettled([...saving]);
     },
   };
 }

@@ -1,27 +1,17 @@
 /**
  * The emulator's time. Batches progress as a function of this clock: the system clock in real
- * use, a manual clock that tests advance deterministically.
+ * use, a manual clock (shared with the code under test) in tests. A server whose clock
+ * disagrees with ours is the `clock_offset_s` fault (faults.ts).
  */
+import type { Clock } from '../clock.ts';
 
-export interface EmulatorClock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
+export { ManualClock, systemClock } from '../clock.ts';
 
-export const systemClock: EmulatorClock = { now: () => Date.now() };
+export type EmulatorClock = Pick<Clock, 'now'>;
 
-export class ManualClock implements EmulatorClock {
-  private t: number;
-  constructor(start = Date.UTC(2026, 10, 25, 12, 0, 0)) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    if (ms < 0) throw new RangeError('a clock does not go back');
-    this.t += ms;
-  }
+/** The clock of a server that runs `offsetMs` ahead (behind, when negative) of `clock`. */
+export function offsetClock(clock: EmulatorClock, offsetMs: number): EmulatorClock {
+  return offsetMs === 0 ? clock : { now: () => clock.now() + offsetMs };
 }
 
 /** Unix seconds, as the API's timestamps. */

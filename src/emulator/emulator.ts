@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { encodingForModel } from '../convert/token-counter.ts';
 import { REALISTIC_SCHEDULE, type Schedule } from './batch-lifecycle.ts';
 import { openBatchService, type BatchServiceOptions } from './batch-service.ts';
-import { systemClock, unixSeconds, type EmulatorClock } from './clock.ts';
+import { offsetClock, systemClock, unixSeconds, type EmulatorClock } from './clock.ts';
 import { openFileStore } from './file-store.ts';
 import { createFaults, NO_FAULTS, type FaultProfile } from './faults.ts';
 import { createHttpApi } from './http-api.ts';
@@ -73,10 +73,13 @@ export interface Emulator {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const clock = options.clock ?? systemClock;
+  const ourClock = options.clock ?? systemClock;
+  const profile = options.faults ?? NO_FAULTS;
+  // The server's own clock: every timestamp it reports, and every lifecycle step, runs on it.
+  const clock = offsetClock(ourClock, profile.clock_offset_s * 1000);
   const schedule: Schedule = { ...DEMO_SCHEDULE, ...options.schedule };
   const seed = options.seed ?? options.faults?.seed ?? 1;
-  const faults = createFaults(options.faults ?? NO_FAULTS);
+  const faults = createFaults(profile);
   const persist = options.stateDir !== undefined;
   const root = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'slicebatch-emulator-')));
   const ids = createIdGenerator(seed);
@@ -124,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tick: () => batches.tick(),
     stats,
     apiKeys: options.apiKeys,
+    listLagMs: profile.list_lag_s * 1000,
     async complete(body) {
       if (upstreamCall !== undefined) {
         const r = await upstreamCall(body);
@@ -155,7 +159,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
-  const tickMs = options.tickMs ?? (clock === systemClock ? 100 : 0);
+  const tickMs = options.tickMs ?? (ourClock === systemClock ? 100 : 0);
   const timer = tickMs > 0 ? setInterval(() => batches.tick(), tickMs) : undefined;
   timer?.unref();
 

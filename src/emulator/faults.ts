@@ -11,6 +11,10 @@
  *   complete with no output file (every request fails).
  * - Requests: an error line with a 4xx body, an error line with an `error` object, or a
  *   completed response whose content is not valid JSON.
+ * - The server as a whole: `clock_offset_s` (its clock, and so every timestamp it reports, runs
+ *   ahead of ours, or behind when negative) and `list_lag_s` (a batch or file just created is
+ *   missing from the list endpoints for that long; retrieving it by id works at once), as the
+ *   real API documents neither ordering nor consistency for its lists.
  */
 import { z } from 'zod';
 import { unitHash } from './ids.ts';
@@ -62,6 +66,10 @@ const RequestFault = z.strictObject({
 
 export const FaultProfileSchema = z.strictObject({
   seed: z.number().int().default(1),
+  /** Seconds the server's clock is ahead of ours (negative: behind). */
+  clock_offset_s: z.number().default(0),
+  /** Seconds before a new batch or file appears in the list endpoints. */
+  list_lag_s: z.number().nonnegative().default(0),
   http: z.array(HttpFault).default([]),
   batches: z.array(BatchFault).default([]),
   requests: z.array(RequestFault).default([]),

@@ -48,6 +48,8 @@ export interface ListFilesQuery {
   readonly limit: number;
   readonly order: 'asc' | 'desc';
   readonly after?: string | undefined;
+  /** Only files created at or before this time (ms, the server's clock): a lagging list. */
+  readonly createdUpTo?: number | undefined;
 }
 
 export async function openFileStore(options: FileStoreOptions) {
@@ -73,6 +75,8 @@ export async function openFileStore(options: FileStoreOptions) {
     return saving;
   };
   const pathOf = (id: string): string => join(dataDir, id);
+  /** Creation times to the millisecond (files made before a restart: their created_at). */
+  const createdMs = new Map<string, number>();
 
   const add = async (
     tmp: string,
@@ -97,6 +101,7 @@ export async function openFileStore(options: FileStoreOptions) {
       status_details: null,
     };
     files.set(id, file);
+    createdMs.set(id, nowMs);
     await save();
     return file;
   };
@@ -227,8 +232,11 @@ export async function openFileStore(options: FileStoreOptions) {
     },
 
     list(query: ListFilesQuery): { data: FileObject[]; has_more: boolean } {
+      const upTo = query.createdUpTo;
       let all = [...files.values()].filter(
-        (f) => query.purpose === undefined || f.purpose === query.purpose,
+        (f) =>
+          (query.purpose === undefined || f.purpose === query.purpose) &&
+          (upTo === undefined || (createdMs.get(f.id) ?? f.created_at * 1000) <= upTo),
       );
       all.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
       if (query.order === 'desc') all.reverse();

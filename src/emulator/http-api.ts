@@ -24,6 +24,8 @@ export interface HttpApiDeps {
   readonly stats: { requests: number; faults: number };
   /** The keys accepted; any non-empty key when absent. */
   readonly apiKeys?: readonly string[] | undefined;
+  /** How long a new batch or file stays out of the list endpoints (a lagging listing). */
+  readonly listLagMs?: number | undefined;
 }
 
 type Handler = (
@@ -124,6 +126,7 @@ function checkMetadata(metadata: unknown): Record<string, string> | null {
 
 export function createHttpApi(deps: HttpApiDeps) {
   const { files, batches } = deps;
+  const lagMs = deps.listLagMs ?? 0;
 
   const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
     {
@@ -143,6 +146,7 @@ export function createHttpApi(deps: HttpApiDeps) {
           limit: intParam(q, 'limit', 10_000, 1, 10_000),
           order,
           after: q.get('after') ?? undefined,
+          createdUpTo: lagMs > 0 ? deps.now() - lagMs : undefined,
         });
         return { json: listPage(page.data, page.has_more, '') };
       },
@@ -224,7 +228,8 @@ export function createHttpApi(deps: HttpApiDeps) {
       pattern: /^\/v1\/batches$/,
       handler: (_req, _p, q) => {
         const limit = intParam(q, 'limit', 20, 1, 100);
-        let all = batches.list();
+        const upTo = deps.now() - lagMs;
+        let all = lagMs > 0 ? batches.list().filter((b) => b.created_at <= upTo) : batches.list();
         const after = q.get('after');
         if (after !== null) {
           const i = all.findIndex((b) => b.id === after);

@@ -280,3 +280,65 @@ test('slicebatch emulator runs as a server until SIGTERM', async (t) => {
   child.kill('SIGTERM');
   assert.equal(await exit, 0);
 });
+
+test('list_lag_s: a new batch and file are missing from the lists for that long, retrievable by id at once', async (t) => {
+  const env = await testEmulator(t, { faults: { list_lag_s: 5 } });
+  const dir = await tempDir(t);
+  const file = await uploadRequests(env, dir, 2);
+  const batch = await create(env.client, file.id);
+  const listed = async () => {
+    const batches: string[] = [];
+    for await (const b of env.client.batches.list({ limit: 100 })) batches.push(b.id);
+    const files: string[] = [];
+    for await (const f of env.client.files.list({ purpose: 'batch' })) files.push(f.id);
+    return { batches, files };
+  };
+  assert.deepEqual(await listed(), { batches: [], files: [] });
+  assert.equal((await env.client.batches.retrieve(batch.id)).id, batch.id);
+  assert.equal((await env.client.files.retrieve(file.id)).id, file.id);
+  await env.advance(4_000);
+  assert.deepEqual(await listed(), { batches: [], files: [] }, 'still lagging after 4 s');
+  await env.advance(1_000);
+  assert.deepEqual(await listed(), { batches: [batch.id], files: [file.id] });
+});
+
+test('clock_offset_s: every timestamp the server reports is on its own clock', async (t) => {
+  for (const offset of [7200, -7200]) {
+    const env = await testEmulator(t, { faults: { clock_offset_s: offset } });
+    const dir = await tempDir(t);
+    const file = await uploadRequests(env, dir, 1);
+    const batch = await create(env.client, file.id);
+    const ours = Math.floor(env.clock.now() / 1000);
+    assert.ok(
+      Math.abs(file.created_at - (ours + offset)) <= 1,
+      `file created_at, offset ${offset}`,
+    );
+    assert.ok(
+      Math.abs(batch.created_at - (ours + offset)) <= 1,
+      `batch created_at, offset ${offset}`,
+    );
+    await env.advance(60_000);
+    const done = await env.client.batches.retrieve(batch.id);
+    assert.equal(done.status, 'completed', 'the lifecycle runs on the server clock, unchanged');
+    assert.ok(done.completed_at! >= batch.created_at);
+    await env.emulator.close();
+  }
+});
+
+test('slicebatch emulator --clock-offset and --list-lag set those faults', async (t) => {
+  const { child, url } = await spawnEmulatorProcess({
+    cli: CLI,
+    args: [...NO_DELAYS, '--clock-offset=-3600', '--list-lag', '30'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const client = new OpenAI({ baseURL: url, apiKey: 'anything', maxRetries: 0 });
+  const dir = await tempDir(t);
+  const file = await uploadRequests({ client } as never, dir, 1);
+  // A second's slack either way: the emulator's clock is the system clock here.
+  const ours = Math.floor(Date.now() / 1000);
+  assert.ok(Math.abs(file.created_at - (ours - 3600)) <= 2, `created_at ${file.created_at}`);
+  const listed: string[] = [];
+  for await (const f of client.files.list({ purpose: 'batch' })) listed.push(f.id);
+  assert.deepEqual(listed, [], 'not listed yet');
+  assert.equal((await client.files.retrieve(file.id)).id, file.id);
+});

@@ -60,12 +60,16 @@ async function faultProfile(args: ParsedFlags, cwd: string): Promise<FaultProfil
   const rExpire = rate(args, 'rate-expire');
   if (rExpire !== undefined) batches.push({ kind: 'expire', after_fraction: 0.5, rate: rExpire });
   const seed = integerFlag(args, CMD, 'seed');
+  const clockOffset = numberFlag(args, CMD, 'clock-offset');
+  const listLag = numberFlag(args, CMD, 'list-lag');
   const parsed = FaultProfileSchema.safeParse({
     ...raw,
     http,
     requests,
     batches,
     ...(seed !== undefined ? { seed } : {}),
+    ...(clockOffset !== undefined ? { clock_offset_s: clockOffset } : {}),
+    ...(listLag !== undefined ? { list_lag_s: listLag } : {}),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -184,6 +188,16 @@ export const emulatorCommand: Command = {
       type: 'string',
       value: 'R',
       description: 'fraction of batches expiring half-way',
+    },
+    'clock-offset': {
+      type: 'string',
+      value: 'S',
+      description: "seconds the server's clock runs ahead of ours (negative: behind)",
+    },
+    'list-lag': {
+      type: 'string',
+      value: 'S',
+      description: 'seconds before a new batch or file shows in the list endpoints',
     },
     seed: {
       type: 'string',
