@@ -53,10 +53,10 @@ async function callsPerTick(jobs: number): Promise<number> {
       stateDir: paths.state,
       batchOutputDir: paths.batchOutput,
       config,
-      now: () => Date.now(),
+      clock,
       log,
     });
-    const poller = await openPoller({ submitter, api, paths, config, log, now: () => Date.now() });
+    const poller = await openPoller({ submitter, api, paths, config, log, now: () => clock.now() });
     await submitter.submitRound(await listBatchInputFiles(paths.batchInput, paths.dataDir));
     const before = emulator.stats().requests;
     await poller.tick();

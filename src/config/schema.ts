@@ -244,6 +244,14 @@ const ConfigObject = z.strictObject({
         .min(1)
         .default(30 * 60_000)
         .describe('Longest delay before resubmitting after the enqueued-token limit.'),
+      reconcile_settle_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(120_000)
+        .describe(
+          'After an upload or batch creation whose answer was lost (or a crash), how long to keep looking for it in the lists, which may lag, before doing it again.',
+        ),
     })
     .prefault({}),
   estimate: z

@@ -2,6 +2,7 @@
  * The daemon's compilation: the dataset compiled again (step 4) after downloads, then the older
  * sets beyond `compile.keep_sets` removed from the final output folder.
  */
+import type { Clock } from '../clock.ts';
 import { compileDataset } from '../compile/compile-dataset.ts';
 import { pruneCompiledSets } from '../compile/prune-compiled-sets.ts';
 import type { DataPaths } from '../config/data-paths.ts';
@@ -12,10 +13,13 @@ export function createCompileStep(options: {
   readonly paths: DataPaths;
   readonly config: Config;
   readonly log: Logger;
+  /** Names the dataset files (their timestamps). */
+  readonly clock: Pick<Clock, 'now'>;
 }): (signal: AbortSignal) => Promise<void> {
-  const { paths, config, log } = options;
+  const { paths, config, log, clock } = options;
   return async (signal) => {
-    const summary = await compileDataset({ paths, config, now: () => new Date(), log, signal });
+    const now = (): Date => new Date(clock.now());
+    const summary = await compileDataset({ paths, config, now, log, signal });
     const removed = await pruneCompiledSets(paths.finalOutput, config.compile.keep_sets);
     log.info(
       { records: summary.records, train: summary.train.path, removedSets: removed },

@@ -10,6 +10,7 @@
  * the cron first, lets the running step finish within `daemon.stop_timeout_ms` (or leaves it,
  * parked: every step is safe to cut), then runs the cleanups in reverse. `stop()` is idempotent.
  */
+import { systemClock, type Clock } from '../clock.ts';
 import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.ts';
@@ -53,7 +54,8 @@ export interface DaemonOptions {
   /** The built-in emulator serves the API (said in the heartbeat). */
   readonly emulator: boolean;
   readonly version: string;
-  readonly now?: () => number;
+  /** The one clock of the daemon (the system clock unless a test gives another). */
+  readonly clock?: Clock;
 }
 
 export interface DaemonEvents {
@@ -76,7 +78,8 @@ type Cleanup = () => Promise<void> | void;
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, paths, log } = options;
-  const now = options.now ?? (() => Date.now());
+  const clock = options.clock ?? systemClock;
+  const now = (): number => clock.now();
   const cleanups: Cleanup[] = [];
   const startedAt = new Date(now()).toISOString();
   let phase: Heartbeat['phase'] = 'starting';
@@ -144,7 +147,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stateDir: paths.state,
       batchOutputDir: paths.batchOutput,
       config,
-      now,
+      clock,
       log: log.child({ component: 'submit' }),
     });
     cleanups.push(() => submitter.close());

@@ -16,7 +16,15 @@
 
 export type SubmissionRecord =
   | { t: 'upload_intent'; sha256: string; file: string; attempt: number; at: number }
-  | { t: 'uploaded'; sha256: string; file: string; file_id: string; at: number }
+  | {
+      t: 'uploaded';
+      sha256: string;
+      file: string;
+      file_id: string;
+      /** The upload's creation time as the server reported it (unix seconds). */
+      file_created_at?: number;
+      at: number;
+    }
   | {
       t: 'create_intent';
       sha256: string;
@@ -66,7 +74,11 @@ export interface Submission {
   /** The uploaded input file, reusable by later attempts. */
   readonly fileId: string | undefined;
   readonly batchIds: readonly string[];
-  /** Time of the last intent: the window in which to look for work a crash may hide. */
+  /** The upload's creation time on the server's clock: no batch of it can be older. */
+  readonly fileCreatedAt: number | undefined;
+  /** Uploads we deleted: never to be adopted again, even while a lagging list still shows them. */
+  readonly deletedFileIds: readonly string[];
+  /** Time of the last intent (our clock). */
   readonly intentAt: number | undefined;
   readonly notBefore: number | undefined;
   readonly failure: string | undefined;
@@ -79,6 +91,8 @@ export function newSubmission(sha256: string, file: string): Submission {
     phase: 'new',
     attempt: 1,
     fileId: undefined,
+    fileCreatedAt: undefined,
+    deletedFileIds: [],
     batchIds: [],
     intentAt: undefined,
     notBefore: undefined,
@@ -92,9 +106,21 @@ export function applyRecord(s: Submission | undefined, r: SubmissionRecord): Sub
     case 'upload_intent':
       return { ...base, file: r.file, phase: 'uploading', attempt: r.attempt, intentAt: r.at };
     case 'uploaded':
-      return { ...base, phase: 'uploaded', fileId: r.file_id };
+      return {
+        ...base,
+        phase: 'uploaded',
+        fileId: r.file_id,
+        fileCreatedAt: r.file_created_at,
+      };
     case 'create_intent':
-      return { ...base, phase: 'creating', fileId: r.file_id, attempt: r.attempt, intentAt: r.at };
+      return {
+        ...base,
+        phase: 'creating',
+        fileCreatedAt: base.fileId === r.file_id ? base.fileCreatedAt : undefined,
+        fileId: r.file_id,
+        attempt: r.attempt,
+        intentAt: r.at,
+      };
     case 'created':
       return {
         ...base,
@@ -115,8 +141,12 @@ export function applyRecord(s: Submission | undefined, r: SubmissionRecord): Sub
         notBefore: r.not_before,
         failure: undefined,
       };
-    case 'file_deleted':
-      return base.fileId === r.file_id ? { ...base, fileId: undefined } : base;
+    case 'file_deleted': {
+      const deletedFileIds = [...base.deletedFileIds, r.file_id];
+      return base.fileId === r.file_id
+        ? { ...base, fileId: undefined, fileCreatedAt: undefined, deletedFileIds }
+        : { ...base, deletedFileIds };
+    }
   }
 }
 

@@ -1,23 +1,33 @@
 /**
  * Submitting one batch input file, exactly once, from whatever point an earlier run reached.
  *
- *   1. upload: intent → (find an upload of the same name and size made since the intent, else
- *      upload; extra copies are deleted) → uploaded
- *   2. create: intent → (find a batch with our metadata made since the intent, else create; a
- *      lost answer is checked the same way before any retry) → created
+ *   1. upload: intent → (after a crash: look for an upload of the same name and size over the
+ *      settle window, else upload; a lost answer is looked for the same way before uploading
+ *      again; extra copies are deleted) → uploaded (with the server's creation time)
+ *   2. create: intent → (after a crash: look for a batch with our metadata over the settle
+ *      window, else create; a lost or ambiguous answer is looked for the same way before any
+ *      retry) → created
  *   3. the job file
  *
  * Each record is in the journal (fsynced) before the next remote step, so a crash at any point
  * leaves a state that the next run completes without a second upload kept or a second batch.
+ * The searches never compare our clock with the server's, and never believe a single listing
+ * (reconcile.ts).
  */
+import type { Clock } from '../clock.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { localIsoTime, withRemote } from '../jobs/job-record.ts';
-import type { BatchApi, RemoteBatch } from '../openai/batch-api.ts';
+import type { BatchApi, RemoteBatch, RemoteFile } from '../openai/batch-api.ts';
 import { ApiCallFailed, callWithRetries, type RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
-import { batchMetadata, findCreatedBatch, findUploads } from './reconcile.ts';
+import {
+  batchMetadata,
+  findCreatedBatch,
+  findUploads,
+  lookOverWindow,
+  type SettleOptions,
+} from './reconcile.ts';
 import { newSubmission, type Submission, type SubmissionRecord } from './submission-state.ts';
-
 /** Points between steps where tests make the process crash. */
 export const CRASH_POINTS = [
   'after_upload_intent',
@@ -35,7 +45,10 @@ export type CrashPoint = (typeof CRASH_POINTS)[number];
 export interface SubmitFileDeps {
   readonly api: BatchApi;
   readonly policy: RetryPolicy;
-  readonly now: () => number;
+  readonly clock: Clock;
+  /** How long a list may lag: a lost answer is looked for this long before the call is redone. */
+  readonly settleMs: number;
+  readonly signal?: AbortSignal | undefined;
   /** Appends to the journal (durably) and updates the in-memory state. */
   readonly record: (r: SubmissionRecord) => Promise<Submission>;
   readonly writeJob: (job: JobRecord) => Promise<void>;
@@ -108,7 +121,9 @@ export async function submitFile(
   estimatedCostUsd: number | null,
   deps: SubmitFileDeps,
 ): Promise<JobRecord> {
-  const { api, policy, now } = deps;
+  const { api, policy, clock } = deps;
+  const now = (): number => clock.now();
+  const settle: SettleOptions = { clock, settleMs: deps.settleMs, signal: deps.signal };
   const crash = (at: CrashPoint): void => deps.crashpoint?.(at);
   const { sha256 } = file.manifest;
   let s = current ?? newSubmission(sha256, file.display);
@@ -117,23 +132,24 @@ export async function submitFile(
   const bytes = file.manifest.bytes;
 
   // 1. The input file on the API's side.
-  let fileId = s.fileId;
-  if (fileId === undefined) {
-    const adoptUpload = async (since: number): Promise<string | undefined> => {
-      const { adopt, extra } = await findUploads(api, name, bytes, since);
+  if (s.fileId === undefined) {
+    const deleted = new Set(s.deletedFileIds);
+    const findUpload = async (): Promise<RemoteFile | undefined> => {
+      const { adopt, extra } = await findUploads(api, name, bytes, deleted);
       for (const f of extra) await api.deleteFile(f.id);
-      return adopt?.id;
+      return adopt;
     };
-    if (s.phase === 'uploading' && s.intentAt !== undefined) fileId = await adoptUpload(s.intentAt);
-    if (fileId === undefined) {
-      const at = now();
-      await deps.record({ t: 'upload_intent', sha256, file: file.display, attempt, at });
+    let upload: RemoteFile | undefined;
+    // A crash after the intent may hide an upload: a listing may not show it yet.
+    if (s.phase === 'uploading') upload = await lookOverWindow(findUpload, settle);
+    if (upload === undefined) {
+      await deps.record({ t: 'upload_intent', sha256, file: file.display, attempt, at: now() });
       crash('after_upload_intent');
-      fileId = await callWithRetries(
+      upload = await callWithRetries(
         `uploading ${file.display}`,
-        async () => (await api.uploadFile(file.path, name)).id,
+        () => api.uploadFile(file.path, name),
         policy,
-        () => adoptUpload(at),
+        () => lookOverWindow(findUpload, settle),
       );
       crash('after_upload_request');
     }
@@ -141,27 +157,28 @@ export async function submitFile(
       t: 'uploaded',
       sha256,
       file: file.display,
-      file_id: fileId,
+      file_id: upload.id,
+      file_created_at: upload.created_at,
       at: now(),
     });
     crash('after_upload');
   }
 
-  // 2. The batch.
-  const uploadedId = fileId;
+  // 2. The batch: never older than its input file, on the server's own clock.
+  const uploadedId = s.fileId!;
+  const findBatch = (): Promise<RemoteBatch | undefined> =>
+    findCreatedBatch(api, sha256, attempt, s.fileCreatedAt);
   let batch: RemoteBatch | undefined;
-  if (s.phase === 'creating' && s.intentAt !== undefined) {
-    batch = await findCreatedBatch(api, sha256, attempt, s.intentAt);
-  }
+  // A crash after the intent may hide a batch, and a listing may not show it yet.
+  if (s.phase === 'creating') batch = await lookOverWindow(findBatch, settle);
   if (batch === undefined) {
-    const at = now();
-    await deps.record({
+    s = await deps.record({
       t: 'create_intent',
       sha256,
       file: file.display,
       file_id: uploadedId,
       attempt,
-      at,
+      at: now(),
     });
     crash('after_create_intent');
     try {
@@ -174,7 +191,7 @@ export async function submitFile(
             metadata: batchMetadata(sha256, attempt, file.display),
           }),
         policy,
-        () => findCreatedBatch(api, sha256, attempt, at),
+        () => lookOverWindow(findBatch, settle),
       );
       crash('after_create_request');
     } catch (err) {

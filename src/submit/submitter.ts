@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
+import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { errorMessage } from '../errors.ts';
 import { isTerminal, withRemote, changedBy, type JobRecord } from '../jobs/job-record.ts';
@@ -22,6 +23,7 @@ import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
 import { ApiCallFailed, type RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
+import { createCallRateLimit } from './call-rate-limit.ts';
 import { costUsd, priceFor } from './cost.ts';
 import { backoffMs, limitFromMessage } from './enqueued-token-budget.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from './submission-plan.ts';
@@ -38,9 +40,9 @@ export interface SubmitterOptions {
   readonly stateDir: string;
   readonly batchOutputDir: string;
   readonly config: Config;
-  readonly now: () => number;
+  /** Time and waiting (the rate limit, retry delays, the settle window of reconciliation). */
+  readonly clock: Clock;
   readonly log: Logger;
-  readonly sleep?: (ms: number) => Promise<void>;
   readonly crashpoint?: ((at: CrashPoint) => void) | undefined;
 }
 
@@ -54,25 +56,9 @@ export interface RoundResult {
 
 export const ENDPOINT = '/v1/chat/completions';
 
-/**
- * The rate limiter for `requestsPerMinute` API calls: at most a sixth of them in any 10 s (a
- * sliding window, so never more than the rate in any minute), which lets a file's upload and
- * batch creation go out together; a limit of one call a second made each new file wait a
- * second between the two. Below 6 a minute, one call in any 60/rpm seconds.
- */
-export function callWindow(requestsPerMinute: number): {
-  interval: number;
-  intervalCap: number;
-  strict: true;
-} {
-  if (requestsPerMinute < 6) {
-    return { interval: Math.ceil(60_000 / requestsPerMinute), intervalCap: 1, strict: true };
-  }
-  return { interval: 10_000, intervalCap: Math.floor(requestsPerMinute / 6), strict: true };
-}
-
 export async function openSubmitter(options: SubmitterOptions) {
-  const { api, config, log, now } = options;
+  const { api, config, log, clock } = options;
+  const now = (): number => clock.now();
   const journalPath = join(options.stateDir, 'submissions.jsonl');
   const limitsPath = join(options.stateDir, 'learned-limits.json');
   const submissions: Map<string, Submission> = foldRecords(
@@ -86,21 +72,20 @@ export async function openSubmitter(options: SubmitterOptions) {
     learned = {};
   }
   const journal: Journal<SubmissionRecord> = await openJournal(journalPath);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const calls = new PQueue(callWindow(config.submit.requests_per_minute));
+  const calls = createCallRateLimit(config.submit.requests_per_minute, clock);
   // Calls that each cost one request go through the rate limiter (a listing is counted once).
   const limitedApi: BatchApi = {
     ...api,
-    uploadFile: (...a) => calls.add(() => api.uploadFile(...a)),
-    createBatch: (...a) => calls.add(() => api.createBatch(...a)),
-    deleteFile: (...a) => calls.add(() => api.deleteFile(...a)),
-    retrieveBatch: (...a) => calls.add(() => api.retrieveBatch(...a)),
+    uploadFile: (...a) => calls.run(() => api.uploadFile(...a)),
+    createBatch: (...a) => calls.run(() => api.createBatch(...a)),
+    deleteFile: (...a) => calls.run(() => api.deleteFile(...a)),
+    retrieveBatch: (...a) => calls.run(() => api.retrieveBatch(...a)),
   };
   const policy: RetryPolicy = {
     attempts: 6,
     baseMs: config.submit.retry_base_ms,
     capMs: 60_000,
-    sleep,
+    sleep: (ms) => clock.sleep(ms),
     onRetry: (what, f, delay) =>
       log.warn(
         { status: f.status, requestId: f.requestId, delayMs: delay },
@@ -245,7 +230,8 @@ export async function openSubmitter(options: SubmitterOptions) {
           const job = await submitFile(d.file, submissions.get(sha), d.estimatedCostUsd, {
             api: limitedApi,
             policy,
-            now,
+            clock,
+            settleMs: config.submit.reconcile_settle_ms,
             record,
             writeJob: saveJob,
             endpoint: ENDPOINT,

@@ -22,6 +22,7 @@ import { readJournal } from '../../src/storage/journal.ts';
 import { INTAKE_FILE, type TakenRecord } from '../../src/intake/intake-log.ts';
 import { dataPaths } from '../../src/config/data-paths.ts';
 import { createCompileStep } from '../../src/daemon/compile-step.ts';
+import { systemClock } from '../../src/clock.ts';
 import { FILES_PER_RUN } from '../../src/daemon/intake-step.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
@@ -316,7 +317,12 @@ test('results are compiled into the dataset after downloads; only the newest set
     dataDir: dir,
     emulator,
     config,
-    compile: createCompileStep({ paths, config, log: await createLogger({ level: 'silent' }) }),
+    compile: createCompileStep({
+      paths,
+      config,
+      log: await createLogger({ level: 'silent' }),
+      clock: systemClock,
+    }),
   });
   const gen = createSliceGenerator({ repository: 'repo_q' });
   await mkdir(join(d.paths.reviewed, 'repo_q'), { recursive: true });

@@ -53,7 +53,9 @@ async function dataDir(t: Parameters<typeof tempDir>[0], files: number, rpm: num
   await writeBatchInputs(dir, files, 2);
   await writeFile(
     join(dir, 'config.json'),
-    JSON.stringify({ submit: { requests_per_minute: rpm, retry_base_ms: 10 } }),
+    JSON.stringify({
+      submit: { requests_per_minute: rpm, retry_base_ms: 10, reconcile_settle_ms: 300 },
+    }),
   );
   return dir;
 }

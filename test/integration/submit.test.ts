@@ -41,7 +41,7 @@ async function open(
     stateDir: join(dataDir, '.slicebatch'),
     batchOutputDir: join(dataDir, '4.batch_output'),
     config,
-    now: () => Date.now(),
+    clock: env.clock,
     log: quiet,
   });
   t.after(() => submitter.close());
@@ -312,18 +312,109 @@ test('submit.requests_per_minute: a file goes out at once, and no 10 s holds mor
     undefined,
     (api) => ({
       ...api,
-      uploadFile: (...a) => (starts.push(performance.now()), api.uploadFile(...a)),
-      createBatch: (...a) => (starts.push(performance.now()), api.createBatch(...a)),
+      uploadFile: (...a) => (starts.push(env.clock.now()), api.uploadFile(...a)),
+      createBatch: (...a) => (starts.push(env.clock.now()), api.createBatch(...a)),
     }),
   );
   const round = await submitter.submitRound(await files());
   assert.equal(round.submitted.length, 12);
   assert.equal(starts.length, 24);
-  // 120 a minute: at most 20 calls in any 10 s, so the 21st waits for the first window to pass.
+  // 120 a minute: at most 20 calls in any 10 s (on the submitter's clock, shared with the
+  // emulator), so the 21st waits for the first window to pass.
   for (let i = 20; i < starts.length; i++) {
-    assert.ok(starts[i]! - starts[i - 20]! >= 9_990, `call ${i + 1} came too early`);
+    assert.ok(starts[i]! - starts[i - 20]! >= 10_000, `call ${i + 1} came too early`);
   }
-  // The first 20 were not spread out one by one (two a second would take 9.5 s): a burst
-  // inside the window is allowed, which is what lets a new file's two calls go together.
-  assert.ok(starts[19]! - starts[0]! < 5_000, 'the first window was held back');
+  // The first 20 were not spread out one by one: a burst inside the window is allowed, which
+  // is what lets a new file's two calls go together.
+  assert.equal(starts[19], starts[0], 'the first window was held back');
+  assert.ok(starts[20]! > starts[0]!, 'the 21st call waited');
 });
+
+// ---- Lists that lag and clocks that disagree (the real API promises neither) ----
+
+test('a lost create answer, with the batch list 5 s behind: looked for over the window, one batch', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { list_lag_s: 5, http: [{ route: 'POST /v1/batches', kind: 'lose_answer', nth: [1] }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 2);
+  const { submitter, files } = await open(t, env, data, {
+    submit: { retry_base_ms: 5, requests_per_minute: 60_000, reconcile_settle_ms: 30_000 },
+  });
+  const round = await submitter.submitRound(await files());
+  assert.equal(round.submitted.length, 1);
+  assert.equal(
+    env.emulator.stats().batchesCreated,
+    1,
+    'created once, found once the list showed it',
+  );
+  const job = round.submitted[0]!;
+  assert.equal((await env.client.batches.retrieve(job.batch_id)).id, job.batch_id);
+});
+
+test('a lost upload answer, with the file list 5 s behind: one upload, none leaked', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { list_lag_s: 5, http: [{ route: 'POST /v1/files', kind: 'lose_answer', nth: [1] }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 2);
+  const { submitter, files } = await open(t, env, data, {
+    submit: { retry_base_ms: 5, requests_per_minute: 60_000, reconcile_settle_ms: 30_000 },
+  });
+  const round = await submitter.submitRound(await files());
+  assert.equal(round.submitted.length, 1);
+  await env.advance(10_000); // past the lag: the list shows everything
+  const { uploads, bySha } = await remoteCounts(env.client);
+  assert.equal(uploads, 1, 'uploaded once');
+  assert.equal(bySha.size, 1);
+});
+
+test('a list lag longer than the settle window is the one case that pays twice: the window is what guards', async (t) => {
+  // The converse of the test above, so that the window is shown to matter: with no window,
+  // a single listing after the lost answer misses the batch and a second one is created.
+  const env = await testEmulator(t, {
+    faults: { list_lag_s: 5, http: [{ route: 'POST /v1/batches', kind: 'lose_answer', nth: [1] }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 2);
+  const { submitter, files } = await open(t, env, data, {
+    submit: { retry_base_ms: 5, requests_per_minute: 60_000, reconcile_settle_ms: 0 },
+  });
+  await submitter.submitRound(await files());
+  assert.equal(env.emulator.stats().batchesCreated, 2);
+});
+
+for (const offsetH of [2, -2]) {
+  test(`a server clock ${offsetH > 0 ? 'ahead' : 'behind'} by 2 h, lost answers at every step: one batch and one upload per file`, async (t) => {
+    const env = await testEmulator(t, {
+      faults: {
+        seed: 7,
+        clock_offset_s: offsetH * 3600,
+        list_lag_s: 3,
+        http: [
+          { route: 'POST /v1/files', kind: 'lose_answer', rate: 0.5 },
+          { route: 'POST /v1/batches', kind: 'lose_answer', rate: 0.5 },
+          { route: 'POST /v1/batches', kind: 'status', status: 503, rate: 0.2 },
+        ],
+      },
+    });
+    const data = await tempDir(t);
+    await writeBatchInputs(data, 6, 2);
+    const created = new Map<string, number>();
+    const { submitter, files } = await open(t, env, data, {
+      submit: { retry_base_ms: 5, requests_per_minute: 60_000, reconcile_settle_ms: 20_000 },
+    });
+    for (let round = 0; round < 10; round++) {
+      const r = await submitter.submitRound(await files());
+      if (r.decisions.every((d) => d.kind === 'done')) break;
+    }
+    await env.advance(10_000);
+    const { bySha, uploads } = await remoteCounts(env.client);
+    for (const [sha, batches] of bySha) created.set(sha, batches.length);
+    assert.equal(created.size, 6, 'every file submitted');
+    for (const [sha, n] of created) assert.equal(n, 1, `one batch for ${sha}`);
+    assert.equal(env.emulator.stats().batchesCreated, 6);
+    assert.equal(uploads, 6, 'no upload leaked');
+    assert.ok(env.emulator.stats().faults >= 4, `faults injected: ${env.emulator.stats().faults}`);
+  });
+}

@@ -59,10 +59,17 @@ export async function testPipeline(
     stateDir: paths.state,
     batchOutputDir: paths.batchOutput,
     config,
-    now: () => Date.now(),
+    clock: env.clock,
     log,
   });
-  const poller = await openPoller({ submitter, api, paths, config, log, now: () => Date.now() });
+  const poller = await openPoller({
+    submitter,
+    api,
+    paths,
+    config,
+    log,
+    now: () => env.clock.now(),
+  });
   t.after(async () => {
     await poller.close();
     await submitter.close();

@@ -3,6 +3,7 @@
  * until what is in the inbox has reached an end; with `--emulator`, against the built-in
  * emulator, in this process, on a free loopback port (nothing leaves the machine).
  */
+import { systemClock } from '../../clock.ts';
 import { join } from 'node:path';
 import { dataPaths } from '../../config/data-paths.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
@@ -103,7 +104,12 @@ export const runCommand: Command = {
         emulator: emulator !== undefined,
         version: VERSION,
         helpers: threadHelpers,
-        compile: createCompileStep({ paths, config, log: log.child({ component: 'compile' }) }),
+        compile: createCompileStep({
+          paths,
+          config,
+          log: log.child({ component: 'compile' }),
+          clock: systemClock,
+        }),
       });
     } catch (err) {
       await emulator?.close();

@@ -34,10 +34,12 @@ export async function listActive(
   paths: DataPaths,
 ): Promise<number> {
   const jobs = await readJobs(paths.batchOutput);
-  const since = Date.now() / 1000 - ACTIVE_HORIZON_S;
+  // The horizon is measured on the server's clock (its newest batch), never against ours.
+  let newest: number | undefined;
   const rows: string[][] = [];
   for await (const b of api.listBatches()) {
-    if (b.created_at < since) break;
+    newest = Math.max(newest ?? b.created_at, b.created_at);
+    if (b.created_at < newest - ACTIVE_HORIZON_S) break;
     if (isTerminal(b.status)) continue;
     rows.push([
       b.id,

@@ -4,6 +4,7 @@
  * file per batch and a `batch_submission_results_<ts>.json` per round; or one of the seed's
  * queries: --list-active, --check-status ID, --download-results ID.
  */
+import { systemClock } from '../../clock.ts';
 import { relative } from 'node:path';
 import { dataPaths } from '../../config/data-paths.ts';
 import { UsageError } from '../../errors.ts';
@@ -101,7 +102,7 @@ export const submitCommand: Command = {
       stateDir: paths.state,
       batchOutputDir: paths.batchOutput,
       config,
-      now: () => Date.now(),
+      clock: systemClock,
       log: log.child({ component: 'submit' }),
       crashpoint: crashHook(ctx.env),
     });
@@ -109,7 +110,7 @@ export const submitCommand: Command = {
       await submitter.refreshJobs();
       const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
       const round = await submitter.submitRound(files);
-      const now = new Date();
+      const now = new Date(systemClock.now());
       const report = submissionRoundReport(round, now);
       const { waiting, skipped } = report;
       const resultsPath = await writeSubmissionRound(paths.batchOutput, report, now);
