@@ -25,9 +25,12 @@ import { testEmulator } from '../support/emulator.ts';
 import { checkInvariant, testPipeline } from '../support/pipeline.ts';
 import type { GeneratedSlice } from '../support/slice-generator.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { RUN_START, later } from '../support/test-time.ts';
+import { fileTimestamp } from '../../src/convert/batch-file-plan.ts';
 
-const T1 = new Date(2026, 10, 25, 12, 0, 0);
-const T2 = new Date(2026, 10, 25, 13, 30, 0);
+const T1 = RUN_START;
+const T2 = later(90 * 60_000);
+const TS1 = fileTimestamp(T1);
 
 function compile(
   dataDir: string,
@@ -442,17 +445,17 @@ test('a realistic run compiles: every record checked field by field, statistics,
   // Nothing but the run's files, no temporary file left.
   const names = (await readdir(join(data, '5.final_output'), { recursive: true })).sort();
   assert.deepEqual(names, [
-    'dataset_statistics_20261125_120000.json',
-    'failures_20261125_120000.jsonl',
+    `dataset_statistics_${TS1}.json`,
+    `failures_${TS1}.jsonl`,
     'repo_a',
-    'repo_a/scenario1_processed_20261125_120000.jsonl',
-    'repo_a/scenario2_processed_20261125_120000.jsonl',
+    `repo_a/scenario1_processed_${TS1}.jsonl`,
+    `repo_a/scenario2_processed_${TS1}.jsonl`,
     'repo_b',
-    'repo_b/scenario1_processed_20261125_120000.jsonl',
-    'repo_b/scenario2_processed_20261125_120000.jsonl',
-    'review_summary_20261125_120000.md',
-    'train_dataset_20261125_120000.jsonl',
-    'val_dataset_20261125_120000.jsonl',
+    `repo_b/scenario1_processed_${TS1}.jsonl`,
+    `repo_b/scenario2_processed_${TS1}.jsonl`,
+    `review_summary_${TS1}.md`,
+    `train_dataset_${TS1}.jsonl`,
+    `val_dataset_${TS1}.jsonl`,
   ]);
 });
 

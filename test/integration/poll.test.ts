@@ -9,6 +9,8 @@ import { downloadLines, requestLine, testEmulator } from '../support/emulator.ts
 import { checkInvariant, testPipeline } from '../support/pipeline.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { RUN_START } from '../support/test-time.ts';
+import { batchInputName, fileTimestamp } from '../../src/convert/batch-file-plan.ts';
 
 const jobsOf = (p: Awaited<ReturnType<typeof testPipeline>>) => [...p.submitter.jobs.values()];
 
@@ -103,7 +105,7 @@ test('failed by validation: the API errors are recorded and surfaced, nothing re
   const dir = join(data, '3.batch_input', 'repo_t');
   await mkdir(dir, { recursive: true });
   await writeFile(
-    join(dir, 'scenario1_batch_input_20261125_120000.jsonl'),
+    join(dir, batchInputName('scenario1', fileTimestamp(RUN_START), 0)),
     `${requestLine('scenario1_a_func')}\n${requestLine('scenario1_b_func', { body: { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'x' }] } })}\n`,
   );
   const p = await testPipeline(t, env, data);

@@ -11,18 +11,38 @@ import { tempDir } from '../support/temp-dir.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
-function runProcess(dataDir: string, killAfterMs?: number): Promise<number | null> {
+/** Batch input files under their final names so far. */
+async function finalFiles(dataDir: string): Promise<number> {
+  const files = await listFiles(join(dataDir, '3.batch_input'), (rel) =>
+    /scenario[12]_batch_input_[^/]*\.jsonl$/.test(rel),
+  );
+  return files.length;
+}
+
+/**
+ * Runs `process`; with `killAfterFiles`, kills it with SIGKILL once that many more batch input
+ * files are in place (0: at once). Kill points follow the work, not the clock, so that a slow
+ * or loaded machine moves them along with it.
+ */
+async function runProcess(dataDir: string, killAfterFiles?: number): Promise<number | null> {
+  const before = killAfterFiles === undefined ? 0 : await finalFiles(dataDir);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'process', '--data-dir', dataDir, '--quiet'], {
       cwd: dataDir,
       stdio: 'ignore',
       env: { ...process.env, LOG_LEVEL: 'silent' },
     });
+    let exited = false;
     child.on('error', reject);
-    child.on('exit', (code) => resolve(code));
-    if (killAfterMs !== undefined) {
-      void sleep(killAfterMs).then(() => child.kill('SIGKILL'));
-    }
+    child.on('exit', (code) => {
+      exited = true;
+      resolve(code);
+    });
+    if (killAfterFiles === undefined) return;
+    void (async () => {
+      while (!exited && (await finalFiles(dataDir)) < before + killAfterFiles) await sleep(5);
+      child.kill('SIGKILL');
+    })();
   });
 }
 
@@ -59,15 +79,15 @@ test('SIGKILL at any moment never leaves a half file under a final name; a re-ru
     join(dir, 'config.json'),
     JSON.stringify({ limits: { max_requests_per_file: 400 } }),
   );
-  // Kill points from "before anything is written" to "most of the work done".
+  // Kill points from "before anything is written" to "much of the work done" (30 files in all).
   const progress: number[] = [];
-  for (const killAfterMs of [40, 300, 600, 900]) {
-    await runProcess(dir, killAfterMs);
+  for (const killAfterFiles of [0, 1, 4, 9]) {
+    await runProcess(dir, killAfterFiles);
     const ids = await checkFinalFiles(dir);
     assert.equal(
       new Set(ids).size,
       ids.length,
-      `a slice converted twice after a kill at ${killAfterMs} ms`,
+      `a slice converted twice after a kill after ${killAfterFiles} more files`,
     );
     progress.push(ids.length);
   }

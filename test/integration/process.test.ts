@@ -17,6 +17,8 @@ import { runCli } from '../support/cli.ts';
 import { createSliceGenerator, generateSlicesJsonl } from '../support/slice-generator.ts';
 import { classSlice, functionSlice, jsonl } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { RUN_START, later } from '../support/test-time.ts';
+import { batchInputName, fileTimestamp } from '../../src/convert/batch-file-plan.ts';
 
 interface OutputFile {
   rel: string;
@@ -179,7 +181,7 @@ const inline = inlineHelpers();
 async function convertWith(
   dir: string,
   rawConfig: unknown,
-  now = () => new Date(2026, 10, 25, 12, 0, 0),
+  now = () => RUN_START,
   helpers: ConvertHelpers = inline,
 ) {
   return convertReviewedSlices({
@@ -276,11 +278,7 @@ test('names stay unique when several files are written in the same second', asyn
   const summary = await convertWith(dir, { limits: { max_requests_per_file: 2 } });
   assert.deepEqual(
     summary.outputs.map((o) => o.manifest.file),
-    [
-      'scenario1_batch_input_20261125_120000.jsonl',
-      'scenario1_batch_input_20261125_120000_1.jsonl',
-      'scenario1_batch_input_20261125_120000_2.jsonl',
-    ],
+    [0, 1, 2].map((n) => batchInputName('scenario1', fileTimestamp(RUN_START), n)),
   );
 });
 
@@ -328,14 +326,14 @@ test('a second run converts only slices not converted before (an appended file)'
   await inbox(dir, 'r/s.jsonl', functions(4));
   const first = await convertWith(dir, {});
   assert.equal(first.totals.converted.scenario1, 4);
-  const again = await convertWith(dir, {}, () => new Date(2026, 10, 25, 12, 0, 1));
+  const again = await convertWith(dir, {}, () => later(1000));
   assert.equal(again.outputs.length, 0);
   assert.equal(again.totals.alreadyConverted, 4);
   await appendFile(
     join(dir, '2.reviewed_slices/r/s.jsonl'),
     jsonl([functionSlice({ id: 'new1' })]),
   );
-  const third = await convertWith(dir, {}, () => new Date(2026, 10, 25, 12, 0, 2));
+  const third = await convertWith(dir, {}, () => later(2000));
   assert.equal(third.totals.alreadyConverted, 4);
   assert.deepEqual(
     third.outputs.flatMap((o) => o.manifest.requests),

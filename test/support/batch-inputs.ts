@@ -4,11 +4,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { batchInputName, manifestNameFor } from '../../src/convert/batch-file-plan.ts';
+import {
+  batchInputName,
+  fileTimestamp,
+  manifestNameFor,
+} from '../../src/convert/batch-file-plan.ts';
 import { tokenCounters } from '../../src/convert/token-counter.ts';
 import { computeManifest, type BatchInputFile } from '../../src/submit/batch-input-files.ts';
 import { writeJsonAtomic } from '../../src/storage/atomic-file.ts';
 import { requestLine } from './emulator.ts';
+import { RUN_START } from './test-time.ts';
 
 const counters = tokenCounters();
 
@@ -24,7 +29,7 @@ export async function writeBatchInputs(
   await mkdir(dir, { recursive: true });
   const paths: string[] = [];
   for (let f = 0; f < count; f++) {
-    const name = batchInputName('scenario1', '20261125_120000', f);
+    const name = batchInputName('scenario1', fileTimestamp(RUN_START), f);
     const lines = Array.from({ length: requests }, (_, i) =>
       requestLine(`scenario1_${options.tag ?? 'x'}_${f}_${String(i).padStart(4, '0')}_func`),
     );

@@ -6,6 +6,7 @@
  * 2 % of slices have a character beyond Latin-1, which makes V8 store them as two-byte strings).
  */
 import { prng } from '../../src/emulator/ids.ts';
+import { SLICED_AT } from './test-time.ts';
 
 export interface GeneratedSlice {
   id: string;
@@ -185,7 +186,7 @@ export function createSliceGenerator(options: GeneratorOptions = {}) {
         code_snippet: code,
         complexity: 'medium',
         context: { docstring: doc, base_classes: bases, methods, decorators: [] },
-        metadata: { sliced_at: '2026-11-25T12:00:00', analyzer_version: '1.0' },
+        metadata: { sliced_at: SLICED_AT, analyzer_version: '1.0' },
       };
     }
     const name = funcName();
@@ -211,7 +212,7 @@ export function createSliceGenerator(options: GeneratorOptions = {}) {
       code_snippet: code,
       complexity,
       context: { docstring: doc, parameters: params, returns: null, decorators },
-      metadata: { sliced_at: '2026-11-25T12:00:00', analyzer_version: '1.0' },
+      metadata: { sliced_at: SLICED_AT, analyzer_version: '1.0' },
     };
   };
   return { next };

@@ -1,5 +1,7 @@
 /** Hand-made slices for tests: one valid function and one valid class, to vary per test. */
 
+import { SLICED_AT } from './test-time.ts';
+
 export function functionSlice(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     id: 'repo_demo_00001_func',
@@ -18,7 +20,7 @@ export function functionSlice(overrides: Record<string, unknown> = {}): Record<s
       returns: null,
       decorators: [],
     },
-    metadata: { sliced_at: '2026-11-25T12:00:00', analyzer_version: '1.0' },
+    metadata: { sliced_at: SLICED_AT, analyzer_version: '1.0' },
     ...overrides,
   };
 }
@@ -41,7 +43,7 @@ export function classSlice(overrides: Record<string, unknown> = {}): Record<stri
       methods: ['__init__', { name: 'record' }],
       decorators: ['dataclass'],
     },
-    metadata: { sliced_at: '2026-11-25T12:00:00', analyzer_version: '1.0' },
+    metadata: { sliced_at: SLICED_AT, analyzer_version: '1.0' },
     ...overrides,
   };
 }
