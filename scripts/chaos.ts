@@ -10,6 +10,9 @@
  *     recorded final reason, and is in the dataset when usable;
  *   - no batch input file was submitted twice (counted by the emulator);
  *   - every bad line is in the rejects report of its file, with its line number.
+ *
+ * The emulator's clock runs apart from ours (`--clock-offset`, default 2 h behind) and its
+ * lists lag (`--list-lag`, default 1 s), as the real API's may.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -38,6 +41,10 @@ export interface ChaosOptions {
   readonly seed?: number;
   /** Longest time a daemon runs before it is killed. */
   readonly maxLifeMs?: number;
+  /** Seconds the emulator's clock is ahead of ours (negative: behind). */
+  readonly clockOffsetS?: number;
+  /** Seconds before a new batch or file shows in the emulator's lists. */
+  readonly listLagS?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -74,7 +81,14 @@ export const CHAOS_FAULTS = {
 
 const CONFIG = {
   poll_schedule: '* * * * * *',
-  submit: { retry_base_ms: 5, requeue_base_ms: 1, requeue_cap_ms: 5, requests_per_minute: 60_000 },
+  submit: {
+    retry_base_ms: 5,
+    requeue_base_ms: 1,
+    requeue_cap_ms: 5,
+    requests_per_minute: 60_000,
+    // Longer than the emulator's list lag, as the default (2 min) is longer than real lags.
+    reconcile_settle_ms: 3000,
+  },
   daemon: {
     stop_timeout_ms: 5000,
     heartbeat_ms: 500,
@@ -83,6 +97,9 @@ const CONFIG = {
   },
   retry: { max_attempts: 3 },
 };
+
+export const DEFAULT_CLOCK_OFFSET_S = -2 * 3600;
+export const DEFAULT_LIST_LAG_S = 1;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -94,7 +111,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const batchesPerInput = new Map<string, number>();
   const emulator = await startEmulator({
     schedule: { validatingMs: 100, msPerRequest: 5, finalizingMs: 100, cancellingMs: 100 },
-    faults: FaultProfileSchema.parse({ ...CHAOS_FAULTS, seed: options.seed ?? 7 }),
+    faults: FaultProfileSchema.parse({
+      ...CHAOS_FAULTS,
+      seed: options.seed ?? 7,
+      clock_offset_s: options.clockOffsetS ?? DEFAULT_CLOCK_OFFSET_S,
+      list_lag_s: options.listLagS ?? DEFAULT_LIST_LAG_S,
+    }),
     tickMs: 50,
     onBatchCreated: ({ inputPath }) => {
       const sha = createHash('sha256').update(readFileSync(inputPath)).digest('hex');
@@ -297,13 +319,32 @@ async function countDataset(dir: string): Promise<number> {
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { trials: { type: 'string', default: '50' }, seed: { type: 'string', default: '7' } },
+    options: {
+      trials: { type: 'string', default: '50' },
+      seed: { type: 'string', default: '7' },
+      'clock-offset': { type: 'string', default: String(DEFAULT_CLOCK_OFFSET_S) },
+      'list-lag': { type: 'string', default: String(DEFAULT_LIST_LAG_S) },
+    },
   });
   const trials = Number(values.trials);
   const seed = Number(values.seed);
+  const clockOffsetS = Number(values['clock-offset']);
+  const listLagS = Number(values['list-lag']);
   if (!Number.isInteger(trials) || trials < 1)
     throw new Error(`--trials must be a whole number >= 1, got ${values.trials}`);
-  console.log(`chaos: ${trials} SIGKILLs of the daemon against a faulty emulator (seed ${seed})`);
-  const report = await runChaos({ trials, seed, log: (l) => console.log(l) });
+  if (!Number.isFinite(clockOffsetS))
+    throw new Error(`--clock-offset must be a number of seconds, got ${values['clock-offset']}`);
+  if (!Number.isFinite(listLagS) || listLagS < 0)
+    throw new Error(`--list-lag must be a number of seconds >= 0, got ${values['list-lag']}`);
+  console.log(
+    `chaos: ${trials} SIGKILLs of the daemon against a faulty emulator (seed ${seed}; its clock ${clockOffsetS} s off ours, lists ${listLagS} s behind)`,
+  );
+  const report = await runChaos({
+    trials,
+    seed,
+    clockOffsetS,
+    listLagS,
+    log: (l) => console.log(l),
+  });
   console.log(`chaos: passed\n${JSON.stringify(report, null, 2)}`);
 }
