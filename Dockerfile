@@ -6,10 +6,12 @@
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # ---- build: dev dependencies, TypeScript -> dist/ ----
+# --ignore-scripts: the dev dependency `node` (Node 24 for a checkout's npm scripts) is not
+# fetched; the image's own Node builds.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build

@@ -2,11 +2,12 @@
  * `npm run demo`, the newcomer's tour: a fresh data folder (demo/) seeded with the project's
  * sample slices (examples/reviewed_slices/), run through the whole pipeline by the daemon on
  * its built-in emulator (`slicebatch run --emulator --once`: nothing leaves the machine), and
- * the dataset it compiled. Uses the build (`npm run build` first).
+ * the dataset it compiled, then the commands to try next. Uses the build (`npm run build` first).
  */
 import { spawnSync } from 'node:child_process';
 import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { nextSteps, renderNextSteps } from './demo-next.ts';
 
 const root = join(import.meta.dirname, '..');
 const demo = join(root, 'demo');
@@ -41,3 +42,4 @@ if (train !== undefined) {
 console.log(
   `\nEvery stage is a folder of ${relative(root, demo)}/: 3.batch_input (requests), 4.batch_output (batches and results), 5.final_output (dataset).`,
 );
+console.log(`\n${renderNextSteps(nextSteps(relative(root, demo)))}`);

@@ -24,18 +24,19 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     },
     {
       name: 'process',
-      summary: 'Convert reviewed slices into Batch API input files (seed step 1).',
+      summary: 'Convert reviewed slices into Batch API input files (as scenario_processor.py).',
       load: async () => (await import('./commands/process.ts')).processCommand,
     },
     {
       name: 'submit',
-      summary: 'Upload batch input files and create their batches, exactly once (seed steps 2, 3).',
+      summary:
+        'Upload batch input files and create their batches, exactly once (as batch_submitter.py).',
       load: async () => (await import('./commands/submit.ts')).submitCommand,
     },
     {
       name: 'compile',
       summary:
-        'Compile the results into the dataset, with a report of what is missing (seed step 4).',
+        'Compile the results into the dataset, with a report of what is missing (as dataset_compiler.py).',
       load: async () => (await import('./commands/compile.ts')).compileCommand,
     },
     {

@@ -53,7 +53,7 @@ export interface ConvertOptions {
   /** Source paths in manifests and reports are written relative to this folder. */
   readonly dataDir: string;
   readonly config: Config;
-  /** The first N slices of each kind, in file order (the seed's --max-scenario1/2). */
+  /** The first N slices of each kind, in file order (scenario_processor.py's --max-scenario1/2). */
   readonly caps?: Partial<Record<Scenario, number | undefined>>;
   /** Token counting and output hashing (the helper thread, or inline). */
   readonly helpers: ConvertHelpers;

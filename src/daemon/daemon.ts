@@ -342,14 +342,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     cleanups.push(() => watcher?.close());
     inboxWaiting = () => (watcher?.waiting ?? 0) + intake.pending;
 
-    // The key, checked at once (one listing call) rather than at the first batch.
+    // The key (or the built-in emulator, which takes none), checked at once with one listing
+    // call rather than at the first batch.
     void (async () => {
       try {
         for await (const _ of api.listBatches()) break;
-        log.info('the API accepted the key');
+        log.info(options.emulator ? 'the built-in emulator answers' : 'the API accepted the key');
       } catch (err) {
         noteApiError(err);
-        log.error({ err }, `checking the API key failed: ${errorMessage(err)}`);
+        const what = options.emulator ? 'reaching the built-in emulator' : 'checking the API key';
+        log.error({ err }, `${what} failed: ${errorMessage(err)}`);
       }
       if (options.once) checkOnce();
     })();

@@ -172,6 +172,8 @@ test('--once --emulator: everything to a dataset, exit 0; a cost cap that stops 
   const ok = await runCli(['run', '--emulator', '--once'], { cwd: dir, env: {} });
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stderr, /nothing leaves this machine/i);
+  assert.doesNotMatch(ok.stderr, /accepted the key/, 'no key was used');
+  assert.match(ok.stderr, /the built-in emulator answers/);
   assert.match(ok.stdout, /every slice has a result or a final reason/);
   const report = await checkInvariant(join(dir, 'data'));
   assert.equal(report.usable, slices);

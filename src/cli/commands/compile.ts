@@ -1,5 +1,5 @@
 /**
- * `slicebatch compile`: seed step 4. The results of finished batches → the dataset in
+ * `slicebatch compile`: step 4 (the original dataset_compiler.py). The results of finished batches → the dataset in
  * 5.final_output: processed records per repo folder and scenario, a stable train/validation
  * split, statistics, a review summary, and a report of every slice without a usable result.
  */
@@ -54,9 +54,9 @@ function formatFlag(args: ParsedFlags): DatasetFormat | undefined {
 export const compileCommand: Command = {
   name: 'compile',
   summary:
-    'Compile the results of finished batches into the dataset (seed step 4): processed records per\n' +
-    'repo folder and scenario, a stable train/validation split, statistics, a review summary, and a\n' +
-    'report of every slice without a usable result and why.',
+    'Compile the results of finished batches into the dataset (as dataset_compiler.py): processed\n' +
+    'records per repo folder and scenario, a stable train/validation split, statistics, a review\n' +
+    'summary, and a report of every slice without a usable result and why.',
   flags: {
     'output-dir': {
       type: 'string',

@@ -1,5 +1,5 @@
 /**
- * `slicebatch process`: seed step 1, once. Reviewed slices → batch input files.
+ * `slicebatch process`: step 1 (the original scenario_processor.py), once. Reviewed slices → batch input files.
  */
 import { relative } from 'node:path';
 import { dataPaths } from '../../config/data-paths.ts';
@@ -27,7 +27,8 @@ export const processCommand: Command = {
   name: 'process',
   summary:
     'Convert reviewed slices into Batch API input files (functions → scenario 1, classes → scenario 2).\n' +
-    'Slices converted by an earlier run are skipped; bad lines go to a rejects report per input file.',
+    'Slices converted by an earlier run are skipped; bad lines go to a rejects report per input file.\n' +
+    'Replaces scenario_processor.py: its folders, file names and flags.',
   flags: {
     'reviewed-dir': {
       type: 'string',

@@ -1,5 +1,5 @@
 /**
- * The seed's queries of `slicebatch submit`: --list-active, --check-status ID,
+ * batch_submitter.py's queries, in `slicebatch submit`: --list-active, --check-status ID,
  * --download-results ID. They work for any batch of the account, ours or not; ours get their
  * job file updated.
  */

@@ -1,8 +1,9 @@
 /**
- * `slicebatch submit`: seed steps 2 and 3. Uploads the batch input files not yet submitted and
- * creates their batches (exactly once, within the token budget and the cost cap), writes a job
- * file per batch and a `batch_submission_results_<ts>.json` per round; or one of the seed's
- * queries: --list-active, --check-status ID, --download-results ID.
+ * `slicebatch submit`: steps 2 and 3 (the original batch_submitter.py). Uploads the batch input
+ * files not yet submitted and creates their batches (exactly once, within the token budget and
+ * the cost cap), writes a job file per batch and a `batch_submission_results_<ts>.json` per
+ * round; or one of batch_submitter.py's queries: --list-active, --check-status ID,
+ * --download-results ID.
  */
 import { systemClock } from '../../clock.ts';
 import { relative } from 'node:path';
@@ -37,7 +38,7 @@ function crashHook(
 export const submitCommand: Command = {
   name: 'submit',
   summary:
-    'Upload the batch input files not yet submitted and create their batches (seed steps 2 and 3),\n' +
+    'Upload the batch input files not yet submitted and create their batches (as batch_submitter.py),\n' +
     'exactly once, within the enqueued-token budget and limits.max_cost_usd; or query batches.',
   flags: {
     ...CONFIG_FLAGS,
