@@ -1,13 +1,15 @@
 /**
  * The port to the OpenAI Files and Batch API: the operations slicebatch uses, in its own
  * types, so that everything above it is written (and tested) without the SDK. The only
- * implementation talks through the official `openai` SDK, so a real key works unchanged.
+ * implementation talks through the official `openai` SDK, so a real key works unchanged; its
+ * answers are checked (answer-shapes.ts) before they leave it.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { toStreamingFile } from 'openai';
+import { checkedBatch, checkedFile } from './answer-shapes.ts';
 
 export interface RemoteFile {
   readonly id: string;
@@ -97,10 +99,12 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
         { file: toStreamingFile(createReadStream(path), filename), purpose: 'batch' },
         { maxRetries: 0 },
       );
-      return file;
+      return checkedFile('files.create', file);
     },
     async *listFiles(purpose) {
-      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) yield f;
+      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) {
+        yield checkedFile('files.list', f);
+      }
     },
     async deleteFile(id) {
       try {
@@ -111,7 +115,7 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
       }
     },
     async createBatch({ inputFileId, endpoint, metadata }) {
-      return client.batches.create(
+      const batch = await client.batches.create(
         {
           input_file_id: inputFileId,
           endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
@@ -120,12 +124,15 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
         },
         { maxRetries: 0 },
       );
+      return checkedBatch('batches.create', batch);
     },
-    retrieveBatch: (id) => client.batches.retrieve(id),
+    retrieveBatch: async (id) =>
+      checkedBatch('batches.retrieve', await client.batches.retrieve(id)),
     async *listBatches() {
-      for await (const b of client.batches.list({ limit: 100 })) yield b;
+      for await (const b of client.batches.list({ limit: 100 }))
+        yield checkedBatch('batches.list', b);
     },
-    cancelBatch: (id) => client.batches.cancel(id),
+    cancelBatch: async (id) => checkedBatch('batches.cancel', await client.batches.cancel(id)),
     async downloadFile(id, path, resumeFrom = 0) {
       const res = await client.files.content(
         id,
