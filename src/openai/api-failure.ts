@@ -5,6 +5,7 @@
 import OpenAI from 'openai';
 import { PermanentApiError, TransientApiError } from '../errors.ts';
 import { MalformedAnswerError } from './answer-shapes.ts';
+import { DownloadTimeoutError } from './http-client.ts';
 
 export const FAILURE_KINDS = ['auth', 'rate_limited', 'transient', 'permanent'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
@@ -39,6 +40,9 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
     // A 200 answer that says nothing usable: a failed call, to be tried again; the call may
     // have done its work (a batch created), so check before redoing it.
     return { kind: 'transient', message: err.message, code: err.code, maybeDone: true };
+  }
+  if (err instanceof DownloadTimeoutError) {
+    return { kind: 'transient', message: err.message, code: err.code, maybeDone: false };
   }
   if (!(err instanceof OpenAI.APIError)) return undefined;
   if (err instanceof OpenAI.APIUserAbortError) return undefined;
