@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, UsageError, errorMessage } from '../errors.ts';
 import { scrubSecrets } from '../log/scrub-secrets.ts';
+import { terminalText } from './format.ts';
 import { helpText, parseFlags, type Command, type CommandContext, type Io } from './command.ts';
 import { VERSION } from './version.ts';
 
@@ -111,10 +112,11 @@ function knownSecrets(options: MainOptions): Set<string> {
 export async function main(argv: readonly string[], options: MainOptions): Promise<number> {
   const [name, ...rest] = argv;
   const secrets = knownSecrets(options);
-  // Every error goes out through the scrubber: an error may quote the key (a rejected header,
-  // a server echoing it back).
+  // Every error goes out through the scrubber (an error may quote the key: a rejected header,
+  // a server echoing it back), its control characters escaped (it may quote a file name).
   const printError = (text: string): void => {
-    options.stderr.write(`${scrubSecrets(text, secrets)}\n`);
+    const lines = scrubSecrets(text, secrets).split('\n');
+    options.stderr.write(`${lines.map(terminalText).join('\n')}\n`);
   };
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
