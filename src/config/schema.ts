@@ -241,7 +241,9 @@ const ConfigObject = z.strictObject({
         .int()
         .min(1000)
         .default(600_000)
-        .describe('Time allowed for one API call (uploads of 200 MB included).'),
+        .describe(
+          'Time allowed for one API call, to its last byte (uploads and result downloads of 200 MB included; a download cut by it resumes on the next poll).',
+        ),
       retry_base_ms: z
         .number()
         .int()
