@@ -9,7 +9,7 @@
  * silence in its body (`bodyTimeout`), and, for a download (batch-api.ts), its whole body.
  */
 import type OpenAI from 'openai';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
 import { SlicebatchError } from '../errors.ts';
 
 type SdkFetch = NonNullable<ConstructorParameters<typeof OpenAI>[0]>['fetch'];
@@ -20,8 +20,16 @@ export interface HttpClient {
   close(): Promise<void>;
 }
 
-export function createHttpClient(timeoutMs: number): HttpClient {
-  const agent = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+/**
+ * `useEnvProxy`: go through HTTP_PROXY / HTTPS_PROXY (NO_PROXY honoured), as Node's own fetch
+ * does when NODE_USE_ENV_PROXY=1 is set; by default, exactly then.
+ */
+export function createHttpClient(
+  timeoutMs: number,
+  useEnvProxy = process.env['NODE_USE_ENV_PROXY'] === '1',
+): HttpClient {
+  const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+  const agent = useEnvProxy ? new EnvHttpProxyAgent(timeouts) : new Agent(timeouts);
   const fetch = ((input: Parameters<typeof undiciFetch>[0], init?: object) =>
     undiciFetch(input, { ...init, dispatcher: agent })) as unknown as NonNullable<SdkFetch>;
   return { fetch, close: () => agent.close() };
