@@ -16,6 +16,11 @@ export interface CommandContext extends Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); for long-running commands. */
   readonly signal: AbortSignal;
+  /**
+   * The secrets this run knows (the API key, once the configuration is read): every error
+   * printed by the CLI is scrubbed of them.
+   */
+  readonly secrets?: Set<string>;
 }
 
 export interface FlagSpec {

@@ -36,3 +36,23 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
     )
     .join('\n');
 }
+
+/** Control characters (C0, DEL, C1) and the bidirectional overrides that reorder a line. */
+const UNSAFE_FOR_TERMINAL = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * Text from outside (a file name, an id, an error message) made safe to print on a terminal:
+ * control characters are shown escaped (`\n`, `\x1b`, `\u202e`), so that a name cannot clear
+ * the screen, recolour it or break a table's row.
+ */
+export function terminalText(text: string): string {
+  return text.replace(UNSAFE_FOR_TERMINAL, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const code = c.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}

@@ -7,6 +7,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, UsageError, errorMessage } from '../errors.ts';
+import { scrubSecrets } from '../log/scrub-secrets.ts';
+import { terminalText } from './format.ts';
 import { helpText, parseFlags, type Command, type CommandContext, type Io } from './command.ts';
 import { VERSION } from './version.ts';
 
@@ -91,11 +93,32 @@ export interface MainOptions extends Io {
   readonly signal?: AbortSignal;
   /** Called before a long-running command starts (the entry point listens for signals then). */
   readonly onLongRunning?: () => void;
+  /** Filled with the secrets the command reads (the API key); errors are scrubbed of them. */
+  readonly secrets?: Set<string>;
+}
+
+/** The secrets known so far: the key from the environment, and whatever the command read. */
+function knownSecrets(options: MainOptions): Set<string> {
+  const secrets = options.secrets ?? new Set<string>();
+  const envKey = options.env['OPENAI_API_KEY'];
+  if (envKey !== undefined) {
+    secrets.add(envKey);
+    // Also each part of a key split by whitespace (a key pasted with a line break).
+    for (const part of envKey.split(/[\s\p{Cc}]+/u)) secrets.add(part);
+  }
+  return secrets;
 }
 
 /** Runs one command line; returns the exit status. Never throws. */
 export async function main(argv: readonly string[], options: MainOptions): Promise<number> {
   const [name, ...rest] = argv;
+  const secrets = knownSecrets(options);
+  // Every error goes out through the scrubber (an error may quote the key: a rejected header,
+  // a server echoing it back), its control characters escaped (it may quote a file name).
+  const printError = (text: string): void => {
+    const lines = scrubSecrets(text, secrets).split('\n');
+    options.stderr.write(`${lines.map(terminalText).join('\n')}\n`);
+  };
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       options.stdout.write(overview());
@@ -121,17 +144,18 @@ export async function main(argv: readonly string[], options: MainOptions): Promi
       ...options,
       argv: rest,
       signal: options.signal ?? new AbortController().signal,
+      secrets,
     };
     if (command.longRunning === true) options.onLongRunning?.();
     return await command.run(ctx, args);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
-      options.stderr.write(`${err.message}\n`);
+      printError(err.message);
       return 2;
     }
-    options.stderr.write(`slicebatch ${name ?? ''}: ${errorMessage(err)}\n`);
+    printError(`slicebatch ${name ?? ''}: ${errorMessage(err)}`);
     if (options.env['SLICEBATCH_DEBUG'] && err instanceof Error && err.stack) {
-      options.stderr.write(`${err.stack}\n`);
+      printError(err.stack);
     }
     return 1;
   }
@@ -153,6 +177,7 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const controller = new AbortController();
+  const secrets = new Set<string>();
   let signals = 0;
   // The first SIGINT/SIGTERM asks a long-running command to stop; a second one forces it.
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -170,15 +195,20 @@ if (isEntryPoint()) {
     cwd: process.cwd(),
     env: process.env,
     signal: controller.signal,
+    secrets,
     onLongRunning: () => {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       // A bug must not leave a half-working daemon: say it and exit non-zero, so that the
       // service manager restarts it (every step resumes from the files it left).
       const fatal = (err: unknown): void => {
-        process.stderr.write(
-          `${JSON.stringify({ level: 60, time: Date.now(), msg: `uncaught error, exiting: ${errorMessage(err)}`, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) })}\n`,
-        );
+        const line = JSON.stringify({
+          level: 60,
+          time: Date.now(),
+          msg: `uncaught error, exiting: ${errorMessage(err)}`,
+          err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err),
+        });
+        process.stderr.write(`${scrubSecrets(line, secrets)}\n`);
         process.exit(1);
       };
       process.on('uncaughtException', fatal);

@@ -10,21 +10,24 @@ export interface Setup extends LoadedConfig {
 }
 
 /** The configuration named by the command's `--config` and `--data-dir` (CONFIG_FLAGS). */
-export function loadSettings(ctx: CommandContext, args: ParsedFlags): Promise<LoadedConfig> {
+export async function loadSettings(ctx: CommandContext, args: ParsedFlags): Promise<LoadedConfig> {
   const dataDir = stringFlag(args, 'data-dir');
-  return loadConfig({
+  const loaded = await loadConfig({
     configPath: stringFlag(args, 'config'),
     cwd: ctx.cwd,
     env: ctx.env,
     overrides: dataDir === undefined ? {} : { data_dir: dataDir },
   });
+  // From here on, an error that quotes the key (a server echoing it back) is printed without it.
+  if (loaded.config.api_key !== undefined) ctx.secrets?.add(loaded.config.api_key);
+  return loaded;
 }
 
 /** The configuration (loadSettings) and the logger. */
 export async function setup(ctx: CommandContext, args: ParsedFlags): Promise<Setup> {
   const loaded = await loadSettings(ctx, args);
   const log = await createLogger({
-    level: ctx.env['LOG_LEVEL'] ?? loaded.config.log_level,
+    level: loaded.config.log_level,
     secrets: [loaded.config.api_key],
     // The real stderr is written synchronously by fd; any other stream (tests) as a stream.
     ...(ctx.stderr === process.stderr ? {} : { stream: ctx.stderr }),

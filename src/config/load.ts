@@ -11,7 +11,8 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
-import { ConfigSchema, type Config } from './schema.ts';
+import { logLevelFromEnv } from '../log/log-level.ts';
+import { ApiKeyText, ConfigSchema, HttpUrl, type Config } from './schema.ts';
 
 /** Connection settings that the environment overrides, with the variable that does it. */
 export const ENV_OVERRIDES = [
@@ -22,8 +23,8 @@ export const ENV_OVERRIDES = [
 ] as const;
 
 const envValueSchemas = {
-  api_key: z.string().min(1),
-  base_url: z.url(),
+  api_key: ApiKeyText,
+  base_url: HttpUrl,
   organization_id: z.string().min(1),
   project_id: z.string().min(1),
 } as const;
@@ -120,6 +121,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     }
     config = { ...config, [key]: checked.data };
   }
+  config = { ...config, log_level: logLevelFromEnv(options.env, config.log_level) };
   config = { ...config, api_key: await resolveApiKey(config, options, read?.file) };
   if (options.overrides?.data_dir !== undefined) {
     config = { ...config, data_dir: options.overrides.data_dir };

@@ -17,6 +17,8 @@ import {
 } from '../convert/default-prompts.ts';
 import { placeholdersOf } from '../convert/prompt-template.ts';
 import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../convert/slice-fields.ts';
+import { LOG_LEVELS } from '../log/log-level.ts';
+import { parseListenAddress } from './listen-address.ts';
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
 export const DEFAULT_PRICES = {
@@ -137,12 +139,30 @@ const Limits = z.strictObject({
   ),
 });
 
+/**
+ * An API key goes into an HTTP header: whitespace or a control character inside it (a pasted
+ * line break) would only fail later, in an error that quotes the header with the key in it.
+ */
+export const ApiKeyText = z
+  .string()
+  .min(1)
+  .refine(
+    (key) => !/[\s\p{Cc}]/u.test(key),
+    'holds whitespace or control characters (a line break?): expected the API key alone',
+  );
+
+/** Only HTTP(S): any other scheme (`ftp:`, `file:`, `javascript:`) is no API endpoint. */
+export const HttpUrl = z.url({
+  protocol: /^https?$/,
+  error: 'not an http:// or https:// URL',
+});
+
 const Connection = {
-  api_key: unset(z.string().min(1)).describe('OpenAI API key (or OPENAI_API_KEY).'),
+  api_key: unset(ApiKeyText).describe('OpenAI API key (or OPENAI_API_KEY).'),
   api_key_file: unset(z.string().min(1)).describe(
     'A file holding the API key (or OPENAI_API_KEY_FILE; a systemd credential or a Docker secret).',
   ),
-  base_url: unset(z.url()).describe(
+  base_url: unset(HttpUrl).describe(
     'API base URL, for Azure or any compatible server (or OPENAI_BASE_URL).',
   ),
   organization_id: unset(z.string().min(1)).describe('OpenAI organization (or OPENAI_ORG_ID).'),
@@ -152,8 +172,6 @@ const Connection = {
 const Nested = z
   .strictObject({ ...Connection, model: unset(z.string().min(1)) })
   .describe("The original scripts' form; its keys are the same as the top-level ones.");
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const ConfigObject = z.strictObject({
   $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors.'),
@@ -223,7 +241,9 @@ const ConfigObject = z.strictObject({
         .int()
         .min(1000)
         .default(600_000)
-        .describe('Time allowed for one API call (uploads of 200 MB included).'),
+        .describe(
+          'Time allowed for one API call, to its last byte (uploads and result downloads of 200 MB included; a download cut by it resumes on the next poll).',
+        ),
       retry_base_ms: z
         .number()
         .int()
@@ -328,7 +348,15 @@ const ConfigObject = z.strictObject({
     .prefault({}),
   http: z
     .strictObject({
-      listen: unset(z.string().min(1)).describe(
+      listen: unset(
+        z
+          .string()
+          .min(1)
+          .superRefine((listen, ctx) => {
+            const address = parseListenAddress(listen);
+            if (typeof address === 'string') ctx.addIssue({ code: 'custom', message: address });
+          }),
+      ).describe(
         'host:port of the health and metrics listener (GET /healthz, GET /metrics); off when unset. Keep it on loopback.',
       ),
     })

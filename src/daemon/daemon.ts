@@ -404,6 +404,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       cleanups.push(() => listener.close());
       httpUrl = listener.url;
       log.info({ url: listener.url }, `health and metrics at ${listener.url}/healthz and /metrics`);
+      if (!listener.loopback) {
+        log.warn(
+          { url: listener.url, listen: config.http.listen },
+          `"http.listen" ${JSON.stringify(config.http.listen)} is not loopback: /healthz and /metrics are open to every network this machine is on; use 127.0.0.1:<port> unless that is meant`,
+        );
+      }
     }
     started = true;
     if (options.once) checkOnce();

@@ -5,25 +5,33 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  isLoopbackHost,
+  parseListenAddress,
+  type ListenAddress,
+} from '../config/listen-address.ts';
 import { ConfigError } from '../errors.ts';
 import type { Health } from './heartbeat.ts';
 import type { Metrics } from './metrics.ts';
 
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:(.*):)?(\d{1,5})$/.exec(listen.trim());
-  const port = Number(m?.[2]);
-  if (m === null || port > 65535) {
-    throw new ConfigError(
-      `"http.listen": ${JSON.stringify(listen)} is not host:port (e.g. 127.0.0.1:9464)`,
-      'http.listen',
-    );
-  }
-  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
-  return { host: host === '' ? '127.0.0.1' : host, port };
+export function parseListen(listen: string): ListenAddress {
+  const address = parseListenAddress(listen);
+  if (typeof address === 'string')
+    throw new ConfigError(`"http.listen": ${address}`, 'http.listen');
+  return address;
 }
+
+const LISTEN_HINTS: Readonly<Record<string, string>> = {
+  EADDRINUSE: ' (another process has that port)',
+  EADDRNOTAVAIL: ' (no interface of this machine has that address)',
+  ENOTFOUND: ' (that host name does not resolve)',
+  EACCES: ' (ports below 1024 need privileges)',
+};
 
 export interface HttpListener {
   readonly url: string;
+  /** Bound to a loopback address only: nobody off this machine can reach it. */
+  readonly loopback: boolean;
   close(): Promise<void>;
 }
 
@@ -57,11 +65,20 @@ export async function startHttpListener(options: {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /healthz or /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError(
+          `"http.listen": cannot listen on ${JSON.stringify(options.listen)}: ${err.code ?? err.message}${LISTEN_HINTS[err.code ?? ''] ?? ''}`,
+          'http.listen',
+          { cause: err },
+        ),
+      ),
+    );
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {
+    loopback: isLoopbackHost(address.address),
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {

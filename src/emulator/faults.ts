@@ -6,7 +6,10 @@
  *
  * - HTTP: answer 429 (with retry-after), 500/502/503, or a permanent 400/401/403/404, drop the
  *   connection, answer slowly, do the work and lose the answer (the client sees a dropped
- *   connection; the batch exists), or cut a file download half-way (a connection reset).
+ *   connection; the batch exists), or cut a file download half-way (a connection reset);
+ *   answer 200 with a body of the wrong shape (`wrong_shape`: every field but `object` null, in a
+ *   list each item's), or send a file download in a trickle (`trickle`: `chunk_bytes`
+ *   every `delay_ms`).
  * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
  *   complete with no output file (every request fails).
  * - Requests: an error line with a 4xx body, an error line with an `error` object, or a
@@ -27,7 +30,7 @@ const Selection = {
 const HttpFault = z.strictObject({
   /** `METHOD /path` with `*` wildcards, e.g. `POST /v1/batches`, `GET /v1/batches/*`; all when absent. */
   route: z.string().optional(),
-  kind: z.enum(['status', 'drop', 'slow', 'lose_answer', 'cut_body']),
+  kind: z.enum(['status', 'drop', 'slow', 'lose_answer', 'cut_body', 'wrong_shape', 'trickle']),
   status: z
     .union([
       z.literal(400),
@@ -42,6 +45,8 @@ const HttpFault = z.strictObject({
     .optional(),
   retry_after_s: z.number().nonnegative().optional(),
   delay_ms: z.number().int().nonnegative().optional(),
+  /** For `trickle`: bytes per write (64 when absent). */
+  chunk_bytes: z.number().int().positive().optional(),
   ...Selection,
 });
 

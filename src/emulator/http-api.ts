@@ -86,6 +86,34 @@ function intParam(
  * empty page (an empty string then, as the API gives absent ids elsewhere); for batches they
  * may be null.
  */
+/** The answer with every field but `object` null (in a list page, each item's). */
+function wrongShape(json: unknown): unknown {
+  const nulled = (o: unknown): unknown =>
+    typeof o !== 'object' || o === null
+      ? o
+      : Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k === 'object' ? v : null]));
+  const page = json as { object?: unknown; data?: unknown };
+  return page.object === 'list' && Array.isArray(page.data)
+    ? { ...page, data: page.data.map(nulled) }
+    : nulled(json);
+}
+
+async function trickle(
+  content: AsyncIterable<Buffer>,
+  res: ServerResponse,
+  fault: { chunk_bytes?: number | undefined; delay_ms?: number | undefined },
+): Promise<void> {
+  const size = fault.chunk_bytes ?? 64;
+  for await (const chunk of content) {
+    for (let at = 0; at < chunk.length; at += size) {
+      if (res.destroyed) return;
+      res.write(chunk.subarray(at, at + size));
+      await new Promise((r) => setTimeout(r, fault.delay_ms ?? 100));
+    }
+  }
+  res.end();
+}
+
 function listPage<T extends { id: string }>(data: T[], hasMore: boolean, emptyId: '' | null) {
   return {
     object: 'list',
@@ -338,6 +366,11 @@ export function createHttpApi(deps: HttpApiDeps) {
           headers['content-range'] = `bytes ${start}-${total - 1}/${total}`;
         }
         res.writeHead(reply.range === undefined ? 200 : 206, headers);
+        if (fault?.kind === 'trickle') {
+          // The content, a few bytes at a time: a download that never stalls, never ends soon.
+          await trickle(reply.stream as AsyncIterable<Buffer>, res, fault);
+          return;
+        }
         if (fault?.kind === 'cut_body') {
           // Half of the content, then the connection goes.
           let sent = 0;
@@ -356,7 +389,11 @@ export function createHttpApi(deps: HttpApiDeps) {
         await pipeline(reply.stream, res);
         return;
       }
-      sendJson(res, reply.status ?? 200, reply.json);
+      sendJson(
+        res,
+        reply.status ?? 200,
+        fault?.kind === 'wrong_shape' ? wrongShape(reply.json) : reply.json,
+      );
     } catch (err) {
       if (res.headersSent) {
         res.destroy();

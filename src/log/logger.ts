@@ -8,10 +8,11 @@
  * OpenAI key before it is written, wherever it hides (a message, an error, a URL).
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { MIN_SECRET_LENGTH, REDACTED, scrubSecrets } from './scrub-secrets.ts';
+
+export { REDACTED, scrubSecrets };
 
 export type { Logger } from 'pino';
-
-export const REDACTED = '[redacted]';
 
 const SECRET_PATHS = [
   'api_key',
@@ -27,12 +28,6 @@ const SECRET_PATHS = [
   '*.headers.Authorization',
 ];
 
-/** Shorter values are not treated as secrets: scrubbing them would mangle every line. */
-const MIN_SECRET_LENGTH = 4;
-
-/** Anything that looks like an OpenAI API key (sk-..., sk-proj-...). */
-const KEY_SHAPE = /\bsk-[A-Za-z0-9_-]{8,}/g;
-
 export interface CreateLoggerOptions {
   readonly level?: string;
   /** Secret values to scrub from every line (the API key). Empty strings are ignored. */
@@ -44,18 +39,6 @@ export interface CreateLoggerOptions {
   /** A stream to write to instead of `fd` (tests). */
   readonly stream?: { write(line: string): unknown };
   readonly base?: Record<string, unknown>;
-}
-
-export function scrubSecrets(line: string, secrets: readonly string[]): string {
-  let out = line;
-  for (const s of secrets) {
-    if (s.length < MIN_SECRET_LENGTH) continue;
-    if (out.includes(s)) out = out.split(s).join(REDACTED);
-    // The same value JSON-escaped, as it appears inside a serialized string.
-    const escaped = JSON.stringify(s).slice(1, -1);
-    if (escaped !== s && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
-  }
-  return out.replace(KEY_SHAPE, REDACTED);
 }
 
 export async function createLogger(options: CreateLoggerOptions = {}): Promise<Logger> {

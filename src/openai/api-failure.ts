@@ -4,6 +4,8 @@
  */
 import OpenAI from 'openai';
 import { PermanentApiError, TransientApiError } from '../errors.ts';
+import { MalformedAnswerError } from './answer-shapes.ts';
+import { DownloadTimeoutError } from './http-client.ts';
 
 export const FAILURE_KINDS = ['auth', 'rate_limited', 'transient', 'permanent'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
@@ -34,6 +36,14 @@ function retryAfter(headers: Headers | undefined): number | undefined {
 
 /** Undefined for errors that are not API errors (bugs, local I/O): those are rethrown. */
 export function classifyApiError(err: unknown): ApiFailure | undefined {
+  if (err instanceof MalformedAnswerError) {
+    // A 200 answer that says nothing usable: a failed call, to be tried again; the call may
+    // have done its work (a batch created), so check before redoing it.
+    return { kind: 'transient', message: err.message, code: err.code, maybeDone: true };
+  }
+  if (err instanceof DownloadTimeoutError) {
+    return { kind: 'transient', message: err.message, code: err.code, maybeDone: false };
+  }
   if (!(err instanceof OpenAI.APIError)) return undefined;
   if (err instanceof OpenAI.APIUserAbortError) return undefined;
   // The SDK's error types are generic over these; read them as what they are.

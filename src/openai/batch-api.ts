@@ -1,13 +1,16 @@
 /**
  * The port to the OpenAI Files and Batch API: the operations slicebatch uses, in its own
  * types, so that everything above it is written (and tested) without the SDK. The only
- * implementation talks through the official `openai` SDK, so a real key works unchanged.
+ * implementation talks through the official `openai` SDK, so a real key works unchanged; its
+ * answers are checked (answer-shapes.ts) before they leave it.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { toStreamingFile } from 'openai';
+import { checkedBatch, checkedFile } from './answer-shapes.ts';
+import { createHttpClient, DownloadTimeoutError } from './http-client.ts';
 
 export interface RemoteFile {
   readonly id: string;
@@ -82,25 +85,37 @@ export interface ClientSettings {
   readonly maxRetries?: number | undefined;
 }
 
-export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
-  const client = new OpenAI({
+/** The SDK client the adapter talks through, on its own HTTP client (http-client.ts). */
+export function createSdkClient(settings: ClientSettings): OpenAI {
+  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new OpenAI({
     apiKey: settings.apiKey,
     ...(settings.baseURL !== undefined ? { baseURL: settings.baseURL } : {}),
     ...(settings.organization !== undefined ? { organization: settings.organization } : {}),
     ...(settings.project !== undefined ? { project: settings.project } : {}),
-    timeout: settings.timeoutMs ?? 600_000,
+    timeout: timeoutMs,
     maxRetries: settings.maxRetries ?? 2,
+    fetch: createHttpClient(timeoutMs).fetch,
   });
+}
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+
+export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
+  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const client = createSdkClient(settings);
   return {
     async uploadFile(path, filename) {
       const file = await client.files.create(
         { file: toStreamingFile(createReadStream(path), filename), purpose: 'batch' },
         { maxRetries: 0 },
       );
-      return file;
+      return checkedFile('files.create', file);
     },
     async *listFiles(purpose) {
-      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) yield f;
+      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) {
+        yield checkedFile('files.list', f);
+      }
     },
     async deleteFile(id) {
       try {
@@ -111,7 +126,7 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
       }
     },
     async createBatch({ inputFileId, endpoint, metadata }) {
-      return client.batches.create(
+      const batch = await client.batches.create(
         {
           input_file_id: inputFileId,
           endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
@@ -120,31 +135,50 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
         },
         { maxRetries: 0 },
       );
+      return checkedBatch('batches.create', batch);
     },
-    retrieveBatch: (id) => client.batches.retrieve(id),
+    retrieveBatch: async (id) =>
+      checkedBatch('batches.retrieve', await client.batches.retrieve(id)),
     async *listBatches() {
-      for await (const b of client.batches.list({ limit: 100 })) yield b;
+      for await (const b of client.batches.list({ limit: 100 }))
+        yield checkedBatch('batches.list', b);
     },
-    cancelBatch: (id) => client.batches.cancel(id),
+    cancelBatch: async (id) => checkedBatch('batches.cancel', await client.batches.cancel(id)),
     async downloadFile(id, path, resumeFrom = 0) {
-      const res = await client.files.content(
-        id,
-        resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : undefined,
+      // The SDK's timeout ends with the headers; this one runs until the last byte, so that a
+      // server trickling the body cannot hold the poll step (the next try resumes from here).
+      const deadline = new AbortController();
+      let bytes = resumeFrom;
+      const timer = setTimeout(
+        () => deadline.abort(new DownloadTimeoutError(id, timeoutMs, bytes)),
+        timeoutMs,
       );
-      if (res.body === null) throw new Error(`file ${id} has no content`);
-      const append = resumeFrom > 0 && res.status === 206;
-      let bytes = append ? resumeFrom : 0;
-      await pipeline(
-        Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            bytes += chunk.length;
-            yield chunk;
-          }
-        },
-        createWriteStream(path, { flags: append ? 'a' : 'w' }),
-      );
-      return bytes;
+      try {
+        const res = await client.files.content(id, {
+          signal: deadline.signal,
+          ...(resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : {}),
+        });
+        if (res.body === null) throw new Error(`file ${id} has no content`);
+        const append = resumeFrom > 0 && res.status === 206;
+        bytes = append ? resumeFrom : 0;
+        await pipeline(
+          Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+          async function* (source: AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
+              bytes += chunk.length;
+              yield chunk;
+            }
+          },
+          createWriteStream(path, { flags: append ? 'a' : 'w' }),
+          { signal: deadline.signal },
+        );
+        return bytes;
+      } catch (err) {
+        if (deadline.signal.aborted) throw deadline.signal.reason as Error;
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -1,9 +1,10 @@
 /**
  * The status report as one screen a person reads at a glance (pure): the daemon, what needs a
  * person, the totals and the cost, the active batches with a progress bar each, the input
- * files. Colour only on a terminal; lines cut to its width.
+ * files. Colour only on a terminal; lines cut to its width. Every string from the data (file
+ * names, ids, messages) is shown with its control characters escaped (terminalText).
  */
-import { formatCount, formatUsd, table } from '../cli/format.ts';
+import { formatCount, formatUsd, table, terminalText as safe } from '../cli/format.ts';
 import type { StatusReport } from './status-report.ts';
 
 export interface ScreenOptions {
@@ -46,14 +47,15 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
         ? paint('red', 'UNHEALTHY')
         : paint('yellow', d.state.replace('_', ' '));
   out.push(
-    `${paint('bold', 'slicebatch')} ${report.data_dir}  daemon: ${state}${d.emulator ? ' (emulator)' : ''}  ${paint('dim', report.generated_at)}`,
+    `${paint('bold', 'slicebatch')} ${safe(report.data_dir)}  daemon: ${state}${d.emulator ? ' (emulator)' : ''}  ${paint('dim', report.generated_at)}`,
   );
-  out.push(`  ${d.detail}`);
-  if (d.next_poll_at !== null && d.state === 'running') out.push(`  next poll ${d.next_poll_at}`);
+  out.push(`  ${safe(d.detail)}`);
+  if (d.next_poll_at !== null && d.state === 'running')
+    out.push(`  next poll ${safe(d.next_poll_at)}`);
 
   if (report.attention.length > 0) {
     out.push('', paint('red', `Needs a person (${report.attention.length}):`));
-    for (const a of report.attention.slice(0, maxRows)) out.push(`  ! ${a.message}`);
+    for (const a of report.attention.slice(0, maxRows)) out.push(`  ! ${safe(a.message)}`);
     if (report.attention.length > maxRows)
       out.push(`  ... ${report.attention.length - maxRows} more`);
   }
@@ -88,14 +90,14 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
     const rows = report.active_batches
       .slice(0, maxRows)
       .map((b) => [
-        b.batch_id,
-        b.status,
+        safe(b.batch_id),
+        safe(b.status),
         `${progressBar(b.completed, b.failed, b.total)} ${formatCount(b.completed + b.failed)}/${formatCount(b.total)}`,
         `age ${duration(b.age_s)}`,
         b.deadline_in_s < 3600
           ? paint('red', `deadline in ${duration(b.deadline_in_s)}`)
           : `deadline in ${duration(b.deadline_in_s)}`,
-        b.file,
+        safe(b.file),
       ]);
     out.push(table(rows));
     if (report.active_batches.length > maxRows)
@@ -112,7 +114,7 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
       table([
         ['file', 'slices', 'rejected', 'sent', 'results', 'failed', 'pending'],
         ...rows.map((i) => [
-          i.file,
+          safe(i.file),
           ...[i.slices, i.rejected, i.sent, i.results, i.failed, i.pending].map(formatCount),
         ]),
       ]),

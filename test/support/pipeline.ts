@@ -53,6 +53,7 @@ export async function testPipeline(
     apiKey: 'sk-test-pipeline',
     baseURL: env.emulator.url,
     maxRetries: 2,
+    timeoutMs: config.submit.request_timeout_ms,
   });
   const submitter = await openSubmitter({
     api,

@@ -75,7 +75,7 @@ test('wrong types and bad values are named with the key and the problem', () => 
       /"limits\.enqueued_tokens\.gpt-4o-mini": Too small/,
     ],
     [{ poll_schedule: 'every minute' }, /"poll_schedule": not a valid cron expression/],
-    [{ base_url: 'not a url' }, /"base_url": Invalid URL/],
+    [{ base_url: 'not a url' }, /"base_url": not an http:\/\/ or https:\/\/ URL/],
     [{ compile: { train_ratio: 1.5 } }, /"compile\.train_ratio": Too big/],
     [
       { scenarios: { scenario1: { prompt_template: 'Explain {{code}} of {{colour}}' } } },
@@ -140,7 +140,7 @@ test('loadConfig errors name the file or the variable', async (t) => {
   );
   await assert.rejects(
     loadConfig({ cwd: dir, env: { OPENAI_BASE_URL: 'nowhere' } }),
-    /environment variable OPENAI_BASE_URL: Invalid URL/,
+    /environment variable OPENAI_BASE_URL: not an http:\/\/ or https:\/\/ URL/,
   );
 });
 

@@ -9,6 +9,7 @@ import { REALISTIC_SCHEDULE, type Schedule } from '../../emulator/batch-lifecycl
 import { DEMO_SCHEDULE, startEmulator } from '../../emulator/emulator.ts';
 import { FaultProfileSchema, type FaultProfile } from '../../emulator/faults.ts';
 import { UsageError, errorMessage } from '../../errors.ts';
+import { logLevelFromEnv } from '../../log/log-level.ts';
 import { createLogger } from '../../log/logger.ts';
 import {
   booleanFlag,
@@ -229,7 +230,7 @@ export const emulatorCommand: Command = {
     const faults = await faultProfile(args, ctx.cwd);
     const upstreamUrl = stringFlag(args, 'upstream');
     const log = await createLogger({
-      level: ctx.env['LOG_LEVEL'] ?? 'info',
+      level: logLevelFromEnv(ctx.env, 'info'),
       ...(ctx.stderr === process.stderr ? {} : { stream: ctx.stderr }),
     });
     const stateDir = stringFlag(args, 'state-dir');

@@ -8,6 +8,7 @@ import { dataPaths } from '../../config/data-paths.ts';
 import { judgeHealth, readHeartbeat } from '../../daemon/heartbeat.ts';
 import { errorMessage } from '../../errors.ts';
 import { CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
+import { terminalText } from '../format.ts';
 import { loadSettings } from '../setup.ts';
 
 export const healthCommand: Command = {
@@ -23,13 +24,13 @@ export const healthCommand: Command = {
       const paths = dataPaths(ctx.cwd, config.data_dir);
       const health = judgeHealth(await readHeartbeat(paths.state), Date.now());
       if (health.ok) {
-        ctx.stdout.write(`healthy: ${health.summary}\n`);
+        ctx.stdout.write(`healthy: ${terminalText(health.summary)}\n`);
         return 0;
       }
-      ctx.stdout.write(`unhealthy: ${health.reason}\n`);
+      ctx.stdout.write(`unhealthy: ${terminalText(health.reason)}\n`);
       return 1;
     } catch (err) {
-      ctx.stdout.write(`unhealthy: ${errorMessage(err)}\n`);
+      ctx.stdout.write(`unhealthy: ${terminalText(errorMessage(err))}\n`);
       return 1;
     }
   },

@@ -13,6 +13,7 @@ import type { Emulator } from '../../emulator/emulator.ts';
 import { ConfigError } from '../../errors.ts';
 import { createOpenAIBatchApi, type BatchApi } from '../../openai/batch-api.ts';
 import { batchApiFromConfig } from '../../openai/client-from-config.ts';
+import { terminalText } from '../format.ts';
 import { VERSION } from '../version.ts';
 import { booleanFlag, CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
 import { setup } from '../setup.ts';
@@ -126,7 +127,7 @@ export const runCommand: Command = {
     if (outcome === 'signal') return 0;
     if (outcome.unfinished.length > 0) {
       ctx.stderr.write(
-        `slicebatch run --once: not finished:\n${outcome.unfinished.map((u) => `  ${u}`).join('\n')}\n`,
+        `slicebatch run --once: not finished:\n${outcome.unfinished.map((u) => `  ${terminalText(u)}`).join('\n')}\n`,
       );
     }
     ctx.stdout.write(
