@@ -17,7 +17,13 @@ import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
 import { unixSeconds } from './clock.ts';
 import { REQUEST_OUTCOMES, type Faults } from './faults.ts';
 import { derivedId } from './ids.ts';
-import { promptTokensOfBody, respond, type ChatBody, type ChatCompletion } from './responder.ts';
+import {
+  cachedTokensOf,
+  promptTokensOfBody,
+  respond,
+  type ChatBody,
+  type ChatCompletion,
+} from './responder.ts';
 
 export interface BatchUsage {
   input_tokens: number;
@@ -111,7 +117,11 @@ export function createBatchRunner(options: RunnerOptions) {
 
   const recordSuccess = async (customId: string, completion: ChatCompletion): Promise<void> => {
     usage.input_tokens += completion.usage.prompt_tokens;
+    usage.input_tokens_details.cached_tokens +=
+      completion.usage.prompt_tokens_details.cached_tokens;
     usage.output_tokens += completion.usage.completion_tokens;
+    usage.output_tokens_details.reasoning_tokens +=
+      completion.usage.completion_tokens_details.reasoning_tokens;
     usage.total_tokens += completion.usage.total_tokens;
     counts.completed++;
     counts.outputLines++;
@@ -175,11 +185,17 @@ export function createBatchRunner(options: RunnerOptions) {
           true,
         );
       default: {
+        const promptTokens = promptTokensOfBody(line.body, options.counterFor);
         const completion = respond(line.customId, line.body, options.counterFor, {
           seed: options.seed,
           createdSeconds: unixSeconds(options.now()),
           invalidJson: decision.outcome === REQUEST_OUTCOMES.invalid_json,
-          promptTokens: promptTokensOfBody(line.body, options.counterFor),
+          reasoningExhausted:
+            decision.outcome === REQUEST_OUTCOMES.reasoning_length &&
+            (decision.minBudget === undefined ||
+              (line.body.max_completion_tokens ?? 0) < decision.minBudget),
+          promptTokens,
+          cachedTokens: cachedTokensOf(line.body, promptTokens, options.counterFor),
         });
         return recordSuccess(line.customId, completion);
       }
@@ -256,9 +272,11 @@ export function createBatchRunner(options: RunnerOptions) {
      */
     async finish(
       unfinished?: keyof typeof UNFINISHED,
+      /** Fault: the unfinished requests get no line at all. */
+      withoutUnfinishedLines = false,
     ): Promise<{ outputLines: number; errorLines: number }> {
       stopped = true;
-      if (unfinished !== undefined) {
+      if (unfinished !== undefined && !withoutUnfinishedLines) {
         const { code, message } = UNFINISHED[unfinished];
         for (const line of inFlight.values())
           await recordError(line.customId, code, message, false);

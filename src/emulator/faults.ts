@@ -6,11 +6,15 @@
  *
  * - HTTP: answer 429 (with retry-after), 500/502/503, or a permanent 400/401/403/404, drop the
  *   connection, answer slowly, do the work and lose the answer (the client sees a dropped
- *   connection; the batch exists), or cut a file download half-way (a connection reset).
+ *   connection; the batch exists), cut a file download half-way (a connection reset), answer
+ *   429 insufficient_quota, or refuse a batch on a fresh upload (400 "Cannot find file").
  * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
  *   complete with no output file (every request fails).
- * - Requests: an error line with a 4xx body, an error line with an `error` object, or a
- *   completed response whose content is not valid JSON.
+ * - Batches also: end without error lines for their unfinished requests, or with
+ *   `output_file_id: null` although requests completed.
+ * - Requests: an error line with a 4xx body, an error line with an `error` object, a
+ *   completed response whose content is not valid JSON, or (reasoning models) an empty content
+ *   with `finish_reason: "length"` when the budget is below `min_budget`.
  */
 import { z } from 'zod';
 import { unitHash } from './ids.ts';
@@ -23,7 +27,19 @@ const Selection = {
 const HttpFault = z.strictObject({
   /** `METHOD /path` with `*` wildcards, e.g. `POST /v1/batches`, `GET /v1/batches/*`; all when absent. */
   route: z.string().optional(),
-  kind: z.enum(['status', 'drop', 'slow', 'lose_answer', 'cut_body']),
+  kind: z.enum([
+    'status',
+    'drop',
+    'slow',
+    'lose_answer',
+    'cut_body',
+    /** 429 with `code: "insufficient_quota"`: the account cannot pay. */
+    'insufficient_quota',
+    /** `POST /v1/batches` on a file uploaded less than `within_s` ago: 400 "Cannot find file". */
+    'file_not_ready',
+  ]),
+  /** For `file_not_ready`: how long a fresh upload stays invisible to batch creation (60 s). */
+  within_s: z.number().nonnegative().optional(),
   status: z
     .union([
       z.literal(400),
@@ -42,7 +58,16 @@ const HttpFault = z.strictObject({
 });
 
 const BatchFault = z.strictObject({
-  kind: z.enum(['validation_failure', 'token_limit_exceeded', 'expire', 'no_output']),
+  kind: z.enum([
+    'validation_failure',
+    'token_limit_exceeded',
+    'expire',
+    'no_output',
+    /** Expired or cancelled: the unfinished requests get no error line (undocumented). */
+    'no_unfinished_lines',
+    /** Ends with `output_file_id: null` although requests completed. */
+    'null_output_id',
+  ]),
   /** For `expire`: how many requests finish before the batch expires (or a fraction). */
   after_requests: z.number().int().nonnegative().optional(),
   after_fraction: z.number().min(0).max(1).optional(),
@@ -52,12 +77,14 @@ const BatchFault = z.strictObject({
 });
 
 const RequestFault = z.strictObject({
-  kind: z.enum(['error_4xx', 'error_object', 'invalid_json']),
+  kind: z.enum(['error_4xx', 'error_object', 'invalid_json', 'reasoning_length']),
   status: z.number().int().min(400).max(499).optional(),
   code: z.string().optional(),
   /** Only requests whose custom_id matches this regular expression. */
   custom_id: z.string().optional(),
   rate: z.number().min(0).max(1).optional(),
+  /** For `reasoning_length`: a request whose token budget is at least this is answered. */
+  min_budget: z.number().int().positive().optional(),
 });
 
 export const FaultProfileSchema = z.strictObject({
@@ -77,6 +104,8 @@ export const REQUEST_OUTCOMES = {
   error_4xx: 1,
   error_object: 2,
   invalid_json: 3,
+  /** Reasoning used the whole budget: empty content, finish_reason "length" (billed). */
+  reasoning_length: 4,
 } as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[keyof typeof REQUEST_OUTCOMES];
 
@@ -84,6 +113,7 @@ export interface RequestFaultDecision {
   readonly outcome: RequestOutcome;
   readonly status?: number;
   readonly code?: string;
+  readonly minBudget?: number;
 }
 
 function routeMatches(pattern: string | undefined, method: string, path: string): boolean {
@@ -150,6 +180,7 @@ export function createFaults(profile: FaultProfile) {
           outcome: REQUEST_OUTCOMES[fault.kind],
           ...(fault.status !== undefined ? { status: fault.status } : {}),
           ...(fault.code !== undefined ? { code: fault.code } : {}),
+          ...(fault.min_budget !== undefined ? { minBudget: fault.min_budget } : {}),
         };
       }
       return { outcome: REQUEST_OUTCOMES.ok };

@@ -477,7 +477,7 @@ test('a batch through its lifecycle: every status a valid Batch with the timesta
     previousCompleted = b.request_counts!.completed;
     if (b.status !== 'validating') {
       assert.equal(b.request_counts!.total, ids.length);
-      assert.equal(b.model, 'gpt-4o-mini');
+      assert.equal(b.model, 'gpt-4o-mini-2024-07-18', 'the snapshot of the alias requested');
     }
     if (b.status === 'finalizing') assertCounts(b, { completed: ids.length, failed: 0 });
     if (b.status !== 'completed') {
@@ -493,7 +493,7 @@ test('a batch through its lifecycle: every status a valid Batch with the timesta
   const out = await resultLines(env, b.output_file_id);
   out.forEach(assertSuccessLine);
   assert.deepEqual(out.map((l) => l.custom_id).sort(), ids);
-  for (const l of out) assert.equal(l.response.body.model, 'gpt-4o-mini');
+  for (const l of out) assert.equal(l.response.body.model, 'gpt-4o-mini-2024-07-18');
 
   assert.ok(b.usage, 'usage at completion');
   const sum = (f: (u: any) => number) => out.reduce((n, l) => n + f(l.response.body.usage), 0);
