@@ -182,6 +182,14 @@ const ConfigObject = z.strictObject({
         .max(20)
         .default(3)
         .describe('Per request, for expired, transiently failed and unparseable results.'),
+      missing_output_wait_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(60 * 60_000)
+        .describe(
+          'A batch that ended with completed requests but no output file is asked again this long before its requests are sent again.',
+        ),
     })
     .prefault({}),
   prices: z
@@ -244,6 +252,32 @@ const ConfigObject = z.strictObject({
         .min(1)
         .default(30 * 60_000)
         .describe('Longest delay before resubmitting after the enqueued-token limit.'),
+      file_ready_grace_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10 * 60_000)
+        .describe(
+          'For this long after an upload, a 400 "Cannot find file" on batch creation means the file is not visible yet: retried, not failed.',
+        ),
+      input_expires_after_s: z
+        .number()
+        .int()
+        .min(3600)
+        .max(2_592_000)
+        .default(7 * 86_400)
+        .describe(
+          'Sent with each upload (expires_after): the API deletes the batch input file this many seconds after it (3600 to 2592000).',
+        ),
+      output_expires_after_s: z
+        .number()
+        .int()
+        .min(3600)
+        .max(2_592_000)
+        .default(2_592_000)
+        .describe(
+          'Sent with each batch (output_expires_after): the API deletes its output and error files this many seconds after they are made (3600 to 2592000).',
+        ),
     })
     .prefault({}),
   estimate: z

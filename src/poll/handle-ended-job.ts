@@ -114,29 +114,66 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   const counts = job.request_counts ?? { total: sent.size, completed: 0, failed: 0 };
   let resultsPath = job.results_path === null ? undefined : join(deps.dataDir, job.results_path);
   let errorsPath = job.errors_path === null ? undefined : join(deps.dataDir, job.errors_path);
-  try {
-    if (job.output_file_id !== null && resultsPath === undefined) {
-      const path = resultPath(dir, 'results', job.batch_id);
-      await downloadVerified({
+  const notes: string[] = [...(job.result_notes ?? [])];
+  let outputFileId = job.output_file_id;
+  let awaitingOutputSince = job.awaiting_output_since ?? null;
+  if (outputFileId === null && counts.completed > 0 && resultsPath === undefined) {
+    // Requests completed but no output file is shown: it may appear later. Ask again for a
+    // while before sending the requests again (paid once already).
+    const b = await api.retrieveBatch(job.batch_id).catch(() => undefined);
+    if (b?.output_file_id) {
+      outputFileId = b.output_file_id;
+    } else {
+      awaitingOutputSince ??= now();
+      const waited = now() - awaitingOutputSince;
+      if (waited < config.retry.missing_output_wait_ms) {
+        const message = `${counts.completed} requests completed but the batch shows no output file yet; asked again each tick`;
+        log.warn({ batchId: job.batch_id }, `batch ${job.batch_id}: ${message}`);
+        return {
+          ...job,
+          awaiting_output_since: awaitingOutputSince,
+          download_error: message,
+          download_error_permanent: false,
+        };
+      }
+      notes.push(
+        `${counts.completed} requests completed but no output file was shown for ${Math.round(waited / 60_000)} min: their requests are sent again`,
+      );
+    }
+  }
+  const attempts = (job.download_attempts ?? 0) + 1;
+  const fetch = async (
+    fileId: string,
+    kind: 'results' | 'errors',
+    expectedLines: number,
+  ): Promise<string | undefined> => {
+    const path = resultPath(dir, kind, job.batch_id);
+    try {
+      const verified = await downloadVerified({
         api,
-        fileId: job.output_file_id,
+        fileId,
         path,
-        expectedLines: counts.completed,
+        expectedLines,
         sent,
+        // The same flawed file three times: take its good lines rather than fetch it forever.
+        acceptFlawed: attempts >= 3,
       });
-      resultsPath = path;
+      for (const n of verified.notes) notes.push(`${kind} file: ${n}`);
+      return path;
+    } catch (err) {
+      if (classifyApiError(err)?.status !== 404) throw err;
+      // Gone (expired after 30 days, or deleted): what it held is missing, and sent again.
+      notes.push(`${kind} file ${fileId} is gone from the API (404: expired or deleted)`);
+      return undefined;
+    }
+  };
+  try {
+    if (outputFileId !== null && resultsPath === undefined) {
+      resultsPath = await fetch(outputFileId, 'results', counts.completed);
     }
     if (job.error_file_id !== null && errorsPath === undefined) {
-      const path = resultPath(dir, 'errors', job.batch_id);
-      // Failed requests, and for an expired or cancelled batch the unfinished ones.
-      await downloadVerified({
-        api,
-        fileId: job.error_file_id,
-        path,
-        expectedLines: counts.total - counts.completed,
-        sent,
-      });
-      errorsPath = path;
+      // Failed requests, and for an expired or cancelled batch the unfinished ones (if listed).
+      errorsPath = await fetch(job.error_file_id, 'errors', counts.total - counts.completed);
     }
   } catch (err) {
     log.warn(
@@ -146,11 +183,20 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
     const kind = classifyApiError(err)?.kind;
     return {
       ...job,
+      output_file_id: outputFileId,
       results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),
       errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
       download_error: errorMessage(err),
       download_error_permanent: kind === 'permanent' || kind === 'auth',
+      download_attempts: attempts,
+      result_notes: notes.length > 0 ? notes : null,
     };
+  }
+  if (notes.length > 0) {
+    log.warn(
+      { batchId: job.batch_id, notes },
+      `batch ${job.batch_id}: its result files do not match its counts; taken as they are (${notes.join('; ')})`,
+    );
   }
 
   // Fates, streamed from the two files.
@@ -165,7 +211,15 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       const records: LedgerRecord[] = [];
       for (const raw of batch) {
         if (raw.kind !== 'text') continue;
-        const line = JSON.parse(raw.text) as ResultLine;
+        let line: ResultLine;
+        try {
+          line = JSON.parse(raw.text) as ResultLine;
+        } catch {
+          continue; // noted by the verification
+        }
+        // Only a custom_id we sent, once, decides a fate (the first line of it).
+        if (typeof line.custom_id !== 'string' || !sent.has(line.custom_id)) continue;
+        if (seen.has(line.custom_id)) continue;
         seen.add(line.custom_id);
         const fate = withinAttempts(
           lineFate(line, { cancelledByUs: job.cancelled_by_us }),
@@ -194,6 +248,13 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
     missing.push(record(id, fate));
   }
   await deps.ledger.appendMany(missing);
+  if (missing.length > 0) {
+    notes.push(`${missing.length} requests in neither the output nor the error file`);
+    log.warn(
+      { batchId: job.batch_id, missing: missing.length },
+      `batch ${job.batch_id}: ${missing.length} requests have no line in its result files; treated as unfinished`,
+    );
+  }
 
   let retryFile: string | null = job.retry_file;
   if (retry.size > 0 && retryFile === null) {
@@ -211,7 +272,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   }
 
   if (config.remote_cleanup) {
-    await deleteRemote([job.output_file_id, job.error_file_id, job.file_id], deps);
+    await deleteRemote([outputFileId, job.error_file_id, job.file_id], deps);
   }
   log.info(
     { batchId: job.batch_id, status: job.status, ...outcome, retryFile },
@@ -219,9 +280,13 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   );
   return {
     ...job,
+    output_file_id: outputFileId,
     results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),
     errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
     download_error: null,
+    download_attempts: attempts,
+    result_notes: notes.length > 0 ? notes : null,
+    awaiting_output_since: awaitingOutputSince,
     outcome,
     retry_file: retryFile,
     done: true,

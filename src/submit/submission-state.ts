@@ -65,6 +65,8 @@ export interface Submission {
   readonly attempt: number;
   /** The uploaded input file, reusable by later attempts. */
   readonly fileId: string | undefined;
+  /** When `fileId` was uploaded (our clock): a 400 "Cannot find file" soon after is transient. */
+  readonly uploadedAt?: number | undefined;
   readonly batchIds: readonly string[];
   /** Time of the last intent: the window in which to look for work a crash may hide. */
   readonly intentAt: number | undefined;
@@ -92,7 +94,7 @@ export function applyRecord(s: Submission | undefined, r: SubmissionRecord): Sub
     case 'upload_intent':
       return { ...base, file: r.file, phase: 'uploading', attempt: r.attempt, intentAt: r.at };
     case 'uploaded':
-      return { ...base, phase: 'uploaded', fileId: r.file_id };
+      return { ...base, phase: 'uploaded', fileId: r.file_id, uploadedAt: r.at };
     case 'create_intent':
       return { ...base, phase: 'creating', fileId: r.file_id, attempt: r.attempt, intentAt: r.at };
     case 'created':
@@ -116,7 +118,9 @@ export function applyRecord(s: Submission | undefined, r: SubmissionRecord): Sub
         failure: undefined,
       };
     case 'file_deleted':
-      return base.fileId === r.file_id ? { ...base, fileId: undefined } : base;
+      return base.fileId === r.file_id
+        ? { ...base, fileId: undefined, uploadedAt: undefined }
+        : base;
   }
 }
 

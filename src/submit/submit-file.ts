@@ -13,6 +13,7 @@
 import type { JobRecord } from '../jobs/job-record.ts';
 import { localIsoTime, withRemote } from '../jobs/job-record.ts';
 import type { BatchApi, RemoteBatch } from '../openai/batch-api.ts';
+import { isFileNotReady } from '../openai/api-failure.ts';
 import { ApiCallFailed, callWithRetries, type RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
 import { batchMetadata, findCreatedBatch, findUploads } from './reconcile.ts';
@@ -40,6 +41,12 @@ export interface SubmitFileDeps {
   readonly record: (r: SubmissionRecord) => Promise<Submission>;
   readonly writeJob: (job: JobRecord) => Promise<void>;
   readonly endpoint: string;
+  /** How long after its upload a 400 "Cannot find file" is taken as "not ready yet". */
+  readonly fileReadyGraceMs: number;
+  /** Sent with the upload: how long the API keeps the input file (seconds). */
+  readonly inputExpiresAfterS?: number | undefined;
+  /** Sent with the create: how long the output and error files are kept (seconds). */
+  readonly outputExpiresAfterS?: number | undefined;
   readonly crashpoint?: ((at: CrashPoint) => void) | undefined;
 }
 
@@ -131,7 +138,7 @@ export async function submitFile(
       crash('after_upload_intent');
       fileId = await callWithRetries(
         `uploading ${file.display}`,
-        async () => (await api.uploadFile(file.path, name)).id,
+        async () => (await api.uploadFile(file.path, name, deps.inputExpiresAfterS)).id,
         policy,
         () => adoptUpload(at),
       );
@@ -172,9 +179,19 @@ export async function submitFile(
             inputFileId: uploadedId,
             endpoint: deps.endpoint,
             metadata: batchMetadata(sha256, attempt, file.display),
+            ...(deps.outputExpiresAfterS === undefined
+              ? {}
+              : { outputExpiresAfterS: deps.outputExpiresAfterS }),
           }),
         policy,
         () => findCreatedBatch(api, sha256, attempt, at),
+        // The API can say a fresh upload does not exist yet: wait for it, do not fail the file.
+        (f) =>
+          isFileNotReady(f) &&
+          s.uploadedAt !== undefined &&
+          now() - s.uploadedAt < deps.fileReadyGraceMs
+            ? { ...f, kind: 'transient' }
+            : f,
       );
       crash('after_create_request');
     } catch (err) {

@@ -23,7 +23,7 @@ import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
 import { ApiCallFailed, type RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
 import { costUsd, priceFor } from './cost.ts';
-import { backoffMs, limitFromMessage } from './enqueued-token-budget.ts';
+import { backoffMs, budgetModel, limitFromMessage } from './enqueued-token-budget.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from './submission-plan.ts';
 import {
   applyRecord,
@@ -50,6 +50,8 @@ export interface RoundResult {
   readonly failed: { file: string; error: string; permanent: boolean }[];
   /** A 401: the key was refused and submission stopped. */
   readonly authError: string | undefined;
+  /** A 429 insufficient_quota: the account cannot pay; submission stopped. */
+  readonly quotaError: string | undefined;
 }
 
 export const ENDPOINT = '/v1/chat/completions';
@@ -123,6 +125,18 @@ export async function openSubmitter(options: SubmitterOptions) {
   const limits = (): Map<string, number> => {
     const m = new Map<string, number>(Object.entries(learned));
     for (const [model, n] of Object.entries(config.limits.enqueued_tokens ?? {})) m.set(model, n);
+    // A limit learned under a snapshot name (before job files kept the alias) counts for its alias.
+    for (const [model, n] of [...m]) {
+      const alias = budgetModel(model, [
+        config.model,
+        ...Object.keys(config.prices),
+        ...Object.keys(config.limits.enqueued_tokens ?? {}),
+      ]);
+      if (alias !== model) {
+        m.delete(model);
+        if (!m.has(alias)) m.set(alias, n);
+      }
+    }
     return m;
   };
 
@@ -235,12 +249,13 @@ export async function openSubmitter(options: SubmitterOptions) {
     const submitted: JobRecord[] = [];
     const failed: RoundResult['failed'] = [];
     let authError: string | undefined;
+    let quotaError: string | undefined;
     for (const d of decisions) {
       if (d.kind !== 'submit') continue;
       const sha = d.file.manifest.sha256;
       inFlight.add(sha);
       void tasks.add(async () => {
-        if (authError !== undefined) return;
+        if (authError !== undefined || quotaError !== undefined) return;
         try {
           const job = await submitFile(d.file, submissions.get(sha), d.estimatedCostUsd, {
             api: limitedApi,
@@ -249,6 +264,9 @@ export async function openSubmitter(options: SubmitterOptions) {
             record,
             writeJob: saveJob,
             endpoint: ENDPOINT,
+            fileReadyGraceMs: config.submit.file_ready_grace_ms,
+            inputExpiresAfterS: config.submit.input_expires_after_s,
+            outputExpiresAfterS: config.submit.output_expires_after_s,
             crashpoint: options.crashpoint,
           });
           submitted.push(job);
@@ -265,6 +283,15 @@ export async function openSubmitter(options: SubmitterOptions) {
           const failure = err instanceof ApiCallFailed ? err.failure : undefined;
           if (failure?.kind === 'auth') {
             authError ??= errorMessage(err);
+            tasks.clear();
+            return;
+          }
+          if (failure?.kind === 'quota') {
+            quotaError ??= errorMessage(err);
+            log.error(
+              { err, file: d.file.display },
+              `the API says the account's quota is exhausted (429 insufficient_quota): submission stopped until billing changes`,
+            );
             tasks.clear();
             return;
           }
@@ -296,7 +323,7 @@ export async function openSubmitter(options: SubmitterOptions) {
       });
     }
     await tasks.onIdle();
-    return { decisions, submitted, failed, authError };
+    return { decisions, submitted, failed, authError, quotaError };
   };
 
   return {
