@@ -20,9 +20,9 @@ import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../convert/slice
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
 export const DEFAULT_PRICES = {
-  'gpt-4o-mini': { input: 0.075, output: 0.3 },
-  'gpt-4.1-mini': { input: 0.2, output: 0.8 },
-  'gpt-5-mini': { input: 0.125, output: 1.0 },
+  'gpt-4o-mini': { input: 0.075, cached_input: 0.0375, output: 0.3 },
+  'gpt-4.1-mini': { input: 0.2, cached_input: 0.05, output: 0.8 },
+  'gpt-5-mini': { input: 0.125, cached_input: 0.0125, output: 1.0 },
 } as const;
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -65,6 +65,9 @@ const scenarioCommon = {
   temperature: unset(z.number().min(0).max(2)).describe(
     'Omitted from requests when absent (the model default); reasoning models accept only 1.',
   ),
+  reasoning_effort: unset(z.enum(['minimal', 'low', 'medium', 'high'])).describe(
+    'Reasoning models (gpt-5 family, o-series): how much they reason before answering; omitted when unset (the model default).',
+  ),
 };
 
 const Scenario1 = z.strictObject({
@@ -102,6 +105,13 @@ const Scenario2 = z.strictObject({
 
 const Price = z.strictObject({
   input: z.number().nonnegative().describe('USD per 1M prompt tokens, batch price'),
+  cached_input: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe(
+      'USD per 1M prompt tokens served from the cache (usage cached_tokens), batch price; the input price when unset',
+    ),
   output: z.number().nonnegative().describe('USD per 1M completion tokens, batch price'),
 });
 
@@ -182,6 +192,22 @@ const ConfigObject = z.strictObject({
         .max(20)
         .default(3)
         .describe('Per request, for expired, transiently failed and unparseable results.'),
+      length_budget_factor: z
+        .number()
+        .min(1.1)
+        .max(16)
+        .default(2)
+        .describe(
+          'A response with empty content and finish_reason "length" (reasoning used the whole max_completion_tokens) is retried with its budget multiplied by this.',
+        ),
+      max_completion_tokens_cap: z
+        .number()
+        .int()
+        .positive()
+        .default(32_768)
+        .describe(
+          'The largest max_completion_tokens such a retry asks for; at the cap the request is not retried again.',
+        ),
       missing_output_wait_ms: z
         .number()
         .int()
@@ -194,7 +220,12 @@ const ConfigObject = z.strictObject({
     .prefault({}),
   prices: z
     .record(z.string().min(1), Price)
-    .default(structuredClone(DEFAULT_PRICES) as Record<string, { input: number; output: number }>)
+    .default(
+      structuredClone(DEFAULT_PRICES) as Record<
+        string,
+        { input: number; cached_input?: number; output: number }
+      >,
+    )
     .describe('USD per 1M tokens, batch prices, by model; merged over the built-in table.'),
   compile: z
     .strictObject({

@@ -43,6 +43,7 @@ export interface ScenarioRequestSpec {
   readonly responseFormat: 'json_schema' | 'json_object' | 'text';
   readonly maxCompletionTokens: number;
   readonly temperature?: number | undefined;
+  readonly reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high' | undefined;
 }
 
 export function scenarioSpec(
@@ -58,6 +59,7 @@ export function scenarioSpec(
     responseFormat: cfg.response_format,
     maxCompletionTokens: cfg.max_completion_tokens,
     temperature: cfg.temperature,
+    reasoningEffort: cfg.reasoning_effort,
   };
 }
 
@@ -125,6 +127,8 @@ export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder 
   );
   let tailText = `"}],"max_completion_tokens":${spec.maxCompletionTokens}`;
   if (spec.temperature !== undefined) tailText += `,"temperature":${spec.temperature}`;
+  if (spec.reasoningEffort !== undefined)
+    tailText += `,"reasoning_effort":${JSON.stringify(spec.reasoningEffort)}`;
   if (responseFormat !== undefined)
     tailText += `,"response_format":${JSON.stringify(responseFormat)}`;
   const tail = Buffer.from(`${tailText}}}\n`);

@@ -3,7 +3,7 @@
  * scripts' six fields (batch_file, file_id, batch_id, status, created_at as local ISO time,
  * completion_window) and everything else we know, kept current. Pure.
  */
-import type { RemoteBatch, RemoteBatchError } from '../openai/batch-api.ts';
+import type { BatchUsage, RemoteBatch, RemoteBatchError } from '../openai/batch-api.ts';
 
 export interface JobRecord {
   // The original six.
@@ -36,7 +36,8 @@ export interface JobRecord {
   results_path: string | null;
   errors_path: string | null;
   errors: RemoteBatchError[] | null;
-  usage: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
+  /** As the API reported it (cached and reasoning token details included when given). */
+  usage: BatchUsage | null;
   timestamps: {
     created_at: number;
     in_progress_at: number | null;

@@ -202,6 +202,8 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   // Fates, streamed from the two files.
   const seen = new Set<string>();
   const retry = new Set<string>();
+  /** Retries that need a larger max_completion_tokens. */
+  const budgets = new Map<string, number>();
   const outcome = { usable: 0, retry: 0, final: 0 };
   const maxAttempts = config.retry.max_attempts;
   const decide = async (path: string | undefined): Promise<void> => {
@@ -222,12 +224,20 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
         if (seen.has(line.custom_id)) continue;
         seen.add(line.custom_id);
         const fate = withinAttempts(
-          lineFate(line, { cancelledByUs: job.cancelled_by_us }),
+          lineFate(line, {
+            cancelledByUs: job.cancelled_by_us,
+            length: {
+              factor: config.retry.length_budget_factor,
+              cap: config.retry.max_completion_tokens_cap,
+            },
+          }),
           parseCustomId(line.custom_id).attempt,
           maxAttempts,
         );
         outcome[fate.kind]++;
         if (fate.kind === 'retry') retry.add(line.custom_id);
+        if (fate.kind === 'retry' && fate.maxCompletionTokens !== undefined)
+          budgets.set(line.custom_id, fate.maxCompletionTokens);
         records.push(record(line.custom_id, fate, fate.kind === 'usable' ? rel : undefined));
       }
       await deps.ledger.appendMany(records);
@@ -262,6 +272,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       inputPath,
       dir: join(deps.batchInputDir, ...job.repo.split('/').filter(Boolean)),
       retry,
+      budgets,
       scenario: (job.scenario ?? 'scenario1') as Scenario,
       model: job.model ?? config.model,
       now: () => new Date(now()),

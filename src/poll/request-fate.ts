@@ -13,8 +13,19 @@ import { ANSWER_SCHEMAS, type Scenario } from '../convert/response-schemas.ts';
 
 export type Fate =
   | { readonly kind: 'usable' }
-  | { readonly kind: 'retry'; readonly reason: string }
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      /** Send it again with this `max_completion_tokens` (reasoning used up the last one). */
+      readonly maxCompletionTokens?: number;
+    }
   | { readonly kind: 'final'; readonly reason: string };
+
+/** How a request whose reasoning used the whole budget is sent again. */
+export interface LengthRetry {
+  readonly factor: number;
+  readonly cap: number;
+}
 
 export interface ResultLine {
   readonly custom_id: string;
@@ -87,10 +98,44 @@ export function answerOf(body: unknown, scenario: Scenario | undefined): AnswerO
   };
 }
 
-export function lineFate(line: ResultLine, options: { readonly cancelledByUs: boolean }): Fate {
+/**
+ * A response whose content is empty with `finish_reason: "length"`: the model (a reasoning
+ * model) spent the whole `max_completion_tokens` before answering. The same budget would fail
+ * the same way: it is retried with a larger one, up to the cap; at the cap it is final.
+ */
+export function lengthFate(body: unknown, length: LengthRetry): Fate | undefined {
+  const b = body as {
+    choices?: { message?: { content?: unknown }; finish_reason?: string }[];
+    usage?: { completion_tokens?: number };
+  } | null;
+  const choice = b?.choices?.[0];
+  const content = choice?.message?.content;
+  if (choice?.finish_reason !== 'length') return undefined;
+  if (typeof content === 'string' && content.trim() !== '') return undefined;
+  const spent = b?.usage?.completion_tokens ?? 0;
+  const next = Math.min(length.cap, Math.ceil(spent * length.factor));
+  if (spent <= 0 || next <= spent) {
+    return {
+      kind: 'final',
+      reason: `reasoning used the whole budget of ${spent} tokens (empty content, finish_reason length), at retry.max_completion_tokens_cap`,
+    };
+  }
+  return {
+    kind: 'retry',
+    reason: `reasoning used the whole budget of ${spent} tokens (empty content, finish_reason length): retried with ${next}`,
+    maxCompletionTokens: next,
+  };
+}
+
+export function lineFate(
+  line: ResultLine,
+  options: { readonly cancelledByUs: boolean; readonly length?: LengthRetry | undefined },
+): Fate {
   const { scenario } = parseCustomId(line.custom_id);
-  if (line.response !== null && line.response.status_code === 200)
-    return contentFate(line.response.body, scenario);
+  if (line.response !== null && line.response.status_code === 200) {
+    const length = lengthFate(line.response.body, options.length ?? { factor: 2, cap: 32_768 });
+    return length ?? contentFate(line.response.body, scenario);
+  }
   if (line.response !== null) {
     const status = line.response.status_code;
     const message =

@@ -25,6 +25,8 @@ export interface RetryFileOptions {
   readonly dir: string;
   /** custom_ids (as sent) of the requests to send again. */
   readonly retry: ReadonlySet<string>;
+  /** A larger `max_completion_tokens` for some of them (reasoning used up the last one). */
+  readonly budgets?: ReadonlyMap<string, number> | undefined;
   readonly scenario: Scenario;
   readonly model: string;
   readonly now: () => Date;
@@ -59,12 +61,15 @@ export async function writeRetryFile(
         };
         if (!options.retry.has(request.custom_id)) continue;
         const sliceId = parseCustomId(request.custom_id).base.replace(/^scenario[12]_/, '');
-        const line = `${JSON.stringify({ ...request, custom_id: customIdFor(options.scenario, sliceId, attempt) })}\n`;
+        const budget = options.budgets?.get(request.custom_id);
+        const body =
+          budget === undefined ? request.body : { ...request.body, max_completion_tokens: budget };
+        const line = `${JSON.stringify({ ...request, body, custom_id: customIdFor(options.scenario, sliceId, attempt) })}\n`;
         await writer.append(
           {
             line: Buffer.from(line),
             promptTokens: promptTokensOfBody(request.body, () => counter),
-            maxCompletionTokens: request.body.max_completion_tokens ?? 0,
+            maxCompletionTokens: body.max_completion_tokens ?? 0,
           },
           origins.get(request.custom_id) ?? options.source,
         );

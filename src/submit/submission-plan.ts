@@ -80,9 +80,11 @@ export function spentUsd(jobs: ReadonlyMap<string, JobRecord>): number {
 export function planSubmissions(input: PlanInput): PlanDecision[] {
   const inUse = new Map<string, number>();
   // One key per model: the requests' alias (job files written before kept the API's snapshot).
-  const aliases = new Set([...input.limits.keys(), ...input.files.map((f) => f.manifest.model)]);
+  const aliases = new Set(
+    [...input.limits.keys(), ...input.files.map((f) => f.manifest.model)].filter(Boolean),
+  );
   for (const job of input.jobs.values()) {
-    if (job.model !== null && holdsTokens(job.status)) {
+    if (typeof job.model === 'string' && holdsTokens(job.status)) {
       const key = budgetModel(job.model, aliases);
       inUse.set(key, (inUse.get(key) ?? 0) + job.prompt_tokens);
     }

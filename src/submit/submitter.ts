@@ -198,6 +198,7 @@ export async function openSubmitter(options: SubmitterOptions) {
             price,
             updated.usage.input_tokens,
             updated.usage.output_tokens,
+            updated.usage.input_tokens_details?.cached_tokens ?? 0,
           );
       }
       changed.push(updated);

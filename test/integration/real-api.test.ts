@@ -5,23 +5,27 @@
  * default behaviour, or a fault kind), on the emulator's clock.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { dataPaths } from '../../src/config/data-paths.ts';
+import { DEFAULT_PRICES } from '../../src/config/schema.ts';
+import { batchInputName, manifestNameFor } from '../../src/convert/batch-file-plan.ts';
+import { tokenCounters } from '../../src/convert/token-counter.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { readHeartbeat } from '../../src/daemon/heartbeat.ts';
 import { readJobs } from '../../src/jobs/job-store.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
 import { openPoller } from '../../src/poll/poller.ts';
-import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
+import { computeManifest, listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
+import { writeJsonAtomic } from '../../src/storage/atomic-file.ts';
 import type { StatusReport } from '../../src/status/status-report.ts';
 import { openSubmitter } from '../../src/submit/submitter.ts';
 import { writeBatchInputs } from '../support/batch-inputs.ts';
 import { runCli } from '../support/cli.ts';
 import { daemonTestConfig, quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
-import { testEmulator, type TestEmulator } from '../support/emulator.ts';
+import { requestLine, testEmulator, type TestEmulator } from '../support/emulator.ts';
 import { checkInvariant } from '../support/pipeline.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -252,4 +256,94 @@ test('the daemon on an exhausted quota: stopped submitting, and status, health a
     JSON.stringify(report.attention),
   );
   assert.equal((await readJobs(d.paths.batchOutput)).size, 0, 'nothing submitted');
+});
+
+test('reasoning used the whole budget: retried with a larger one, up to the cap, then final', async (t) => {
+  const env = await testEmulator(t, {
+    faults: {
+      requests: [{ kind: 'reasoning_length', custom_id: '_000[01]_func', min_budget: 300 }],
+    },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 4); // max_completion_tokens 200
+  const p = await open(t, env, data, {
+    retry: { length_budget_factor: 2, max_completion_tokens_cap: 1000 },
+  });
+  for (let i = 0; i < 6; i++) {
+    await p.submitter.submitRound(await p.files());
+    await env.advance(60_000);
+    await p.poller.tick();
+  }
+  const report = await checkInvariant(data);
+  assert.equal(report.usable, 4, 'answered once the budget was 400');
+  assert.equal(report.retries, 2, 'one retry each, not max_attempts at the same budget');
+  const retryFile = (await p.files()).find((f) => f.manifest.attempt === 2)!;
+  const lines = (await readFile(retryFile.path, 'utf8')).split('\n').filter(Boolean);
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l).body.max_completion_tokens),
+    [400, 400],
+  );
+});
+
+test('reasoning used the whole budget at the cap: final, not paid for again', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { requests: [{ kind: 'reasoning_length', custom_id: '_0000_func', min_budget: 300 }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 2);
+  const p = await open(t, env, data, { retry: { max_completion_tokens_cap: 250 } });
+  for (let i = 0; i < 6; i++) {
+    await p.submitter.submitRound(await p.files());
+    await env.advance(60_000);
+    await p.poller.tick();
+  }
+  const report = await checkInvariant(data);
+  assert.equal(report.usable, 1);
+  assert.equal(report.retries, 1, 'once with 250, then no more');
+  assert.match([...report.final.values()][0]!, /whole budget of 250 tokens.*cap/);
+});
+
+test('cost counts cached prompt tokens at their price and reasoning tokens as output', async (t) => {
+  const env = await testEmulator(t);
+  const data = await tempDir(t);
+  const dir = join(data, '3.batch_input', 'repo_t');
+  await mkdir(dir, { recursive: true });
+  const system = 'You explain code with care and precision. '.repeat(160); // over 1,024 tokens
+  const lines = Array.from({ length: 3 }, (_, i) =>
+    requestLine(`scenario1_c_${i}_func`, {
+      body: {
+        model: 'gpt-5-mini',
+        reasoning_effort: 'low',
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: `Explain function ${i}.` },
+        ],
+        max_completion_tokens: 2000,
+      },
+    }),
+  );
+  const name = batchInputName('scenario1', '20261125_120000', 0);
+  await writeFile(join(dir, name), lines.map((l) => `${l}\n`).join(''));
+  await writeJsonAtomic(
+    join(dir, manifestNameFor(name)),
+    await computeManifest(join(dir, name), name, tokenCounters()),
+  );
+  const p = await open(t, env, data);
+  await p.submitter.submitRound(await p.files());
+  await env.advance(60_000);
+  await p.submitter.refreshJobs();
+  const [job] = [...p.submitter.jobs.values()];
+  const usage = job!.usage!;
+  const cached = usage.input_tokens_details?.cached_tokens ?? 0;
+  const reasoning = usage.output_tokens_details?.reasoning_tokens ?? 0;
+  assert.ok(cached > 0 && cached < usage.input_tokens, `cached ${cached}`);
+  assert.equal(reasoning, 3 * 64, 'low effort: 64 reasoning tokens a request');
+  const price = DEFAULT_PRICES['gpt-5-mini'];
+  const expected =
+    ((usage.input_tokens - cached) * price.input +
+      cached * price.cached_input +
+      usage.output_tokens * price.output) /
+    1_000_000;
+  assert.ok(Math.abs(job!.cost_usd! - expected) < 1e-12, `${job!.cost_usd} vs ${expected}`);
+  assert.ok(usage.output_tokens > reasoning, 'reasoning is part of the output tokens');
 });
