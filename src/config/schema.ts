@@ -65,6 +65,15 @@ const scenarioCommon = {
   temperature: unset(z.number().min(0).max(2)).describe(
     'Omitted from requests when absent (the model default); reasoning models accept only 1.',
   ),
+  endpoint: z
+    .enum(['chat', 'responses'])
+    .default('chat')
+    .describe(
+      'The batch endpoint of this scenario: chat (/v1/chat/completions) or responses (/v1/responses).',
+    ),
+  reasoning_summary: unset(z.enum(['auto', 'concise', 'detailed'])).describe(
+    'responses endpoint, reasoning models: ask for a summary of the reasoning; the compiler keeps it in the record metadata (reasoning_summary).',
+  ),
   reasoning_effort: unset(z.enum(['minimal', 'low', 'medium', 'high'])).describe(
     'Reasoning models (gpt-5 family, o-series): how much they reason before answering; omitted when unset (the model default).',
   ),

@@ -17,6 +17,7 @@ import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
 import { unixSeconds } from './clock.ts';
 import { REQUEST_OUTCOMES, type Faults } from './faults.ts';
 import { derivedId } from './ids.ts';
+import { chatBodyOfResponses, responsesObject } from './responses-object.ts';
 import {
   cachedTokensOf,
   promptTokensOfBody,
@@ -53,6 +54,8 @@ export interface RunnerOptions {
   readonly counterFor: (e: EncodingName) => TokenCounter;
   readonly now: () => number;
   readonly upstream?: { call: UpstreamCall; concurrency: number } | undefined;
+  /** The batch's endpoint: `/v1/responses` lines are answered with Response objects. */
+  readonly endpoint?: string | undefined;
 }
 
 interface ParsedLine {
@@ -115,7 +118,11 @@ export function createBatchRunner(options: RunnerOptions) {
   const requestId = (customId: string): string => derivedId('req_', options.batchId, customId);
   const lineId = (customId: string): string => derivedId('batch_req_', options.batchId, customId);
 
-  const recordSuccess = async (customId: string, completion: ChatCompletion): Promise<void> => {
+  const recordSuccess = async (
+    customId: string,
+    completion: ChatCompletion,
+    body: unknown = completion,
+  ): Promise<void> => {
     usage.input_tokens += completion.usage.prompt_tokens;
     usage.input_tokens_details.cached_tokens +=
       completion.usage.prompt_tokens_details.cached_tokens;
@@ -128,7 +135,7 @@ export function createBatchRunner(options: RunnerOptions) {
     await write(out, {
       id: lineId(customId),
       custom_id: customId,
-      response: { status_code: 200, request_id: requestId(customId), body: completion },
+      response: { status_code: 200, request_id: requestId(customId), body },
       error: null,
     });
   };
@@ -185,18 +192,25 @@ export function createBatchRunner(options: RunnerOptions) {
           true,
         );
       default: {
+        const responses = options.endpoint === '/v1/responses';
+        const body = responses ? chatBodyOfResponses(line.body) : line.body;
+        // Counted on the body as sent (a Responses body's schema is `text.format`).
         const promptTokens = promptTokensOfBody(line.body, options.counterFor);
-        const completion = respond(line.customId, line.body, options.counterFor, {
+        const completion = respond(line.customId, body, options.counterFor, {
           seed: options.seed,
           createdSeconds: unixSeconds(options.now()),
           invalidJson: decision.outcome === REQUEST_OUTCOMES.invalid_json,
           reasoningExhausted:
             decision.outcome === REQUEST_OUTCOMES.reasoning_length &&
             (decision.minBudget === undefined ||
-              (line.body.max_completion_tokens ?? 0) < decision.minBudget),
+              (body.max_completion_tokens ?? 0) < decision.minBudget),
           promptTokens,
-          cachedTokens: cachedTokensOf(line.body, promptTokens, options.counterFor),
+          cachedTokens: cachedTokensOf(body, promptTokens, options.counterFor),
         });
+        if (responses) {
+          const answer = responsesObject(line.customId, line.body, completion);
+          return recordSuccess(line.customId, completion, answer);
+        }
         return recordSuccess(line.customId, completion);
       }
     }

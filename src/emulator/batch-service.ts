@@ -98,7 +98,7 @@ export interface BatchCreated {
   readonly inputPath: string;
 }
 
-export const SUPPORTED_ENDPOINTS = ['/v1/chat/completions'] as const;
+export const SUPPORTED_ENDPOINTS = ['/v1/chat/completions', '/v1/responses'] as const;
 
 export async function openBatchService(options: BatchServiceOptions) {
   const { clock, schedule, files, faults } = options;
@@ -156,6 +156,7 @@ export async function openBatchService(options: BatchServiceOptions) {
         counterFor: (e) => options.tokenizers.counterFor(e),
         now: () => clock.now(),
         upstream: options.upstream,
+        endpoint: b.endpoint,
       });
       runners.set(b.id, r);
     }

@@ -21,7 +21,7 @@ import type { BatchApi } from '../openai/batch-api.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
 import { ApiCallFailed, type RetryPolicy } from './api-retry.ts';
-import type { BatchInputFile } from './batch-input-files.ts';
+import { endpointOfFile, type BatchInputFile } from './batch-input-files.ts';
 import { costUsd, priceFor } from './cost.ts';
 import { backoffMs, budgetModel, limitFromMessage } from './enqueued-token-budget.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from './submission-plan.ts';
@@ -53,8 +53,6 @@ export interface RoundResult {
   /** A 429 insufficient_quota: the account cannot pay; submission stopped. */
   readonly quotaError: string | undefined;
 }
-
-export const ENDPOINT = '/v1/chat/completions';
 
 /**
  * The rate limiter for `requestsPerMinute` API calls: at most a sixth of them in any 10 s (a
@@ -264,7 +262,7 @@ export async function openSubmitter(options: SubmitterOptions) {
             now,
             record,
             writeJob: saveJob,
-            endpoint: ENDPOINT,
+            endpoint: await endpointOfFile(d.file.path),
             fileReadyGraceMs: config.submit.file_ready_grace_ms,
             inputExpiresAfterS: config.submit.input_expires_after_s,
             outputExpiresAfterS: config.submit.output_expires_after_s,

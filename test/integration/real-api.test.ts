@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { compileDataset } from '../../src/compile/compile-dataset.ts';
 import { dataPaths } from '../../src/config/data-paths.ts';
 import { DEFAULT_PRICES } from '../../src/config/schema.ts';
 import { batchInputName, manifestNameFor } from '../../src/convert/batch-file-plan.ts';
@@ -346,4 +347,67 @@ test('cost counts cached prompt tokens at their price and reasoning tokens as ou
     1_000_000;
   assert.ok(Math.abs(job!.cost_usd! - expected) < 1e-12, `${job!.cost_usd} vs ${expected}`);
   assert.ok(usage.output_tokens > reasoning, 'reasoning is part of the output tokens');
+});
+
+test('scenarios.*.endpoint responses: built, counted, answered, judged and compiled, with the reasoning summary', async (t) => {
+  const env = await testEmulator(t);
+  const data = await tempDir(t);
+  const gen = createSliceGenerator({ repository: 'repo_r', seed: 11, classRatio: 0.4 });
+  const slices = Array.from({ length: 6 }, () => gen.next());
+  await mkdir(join(data, '2.reviewed_slices', 'repo_r'), { recursive: true });
+  await writeFile(
+    join(data, '2.reviewed_slices', 'repo_r', 'r.jsonl'),
+    slices.map((s) => `${JSON.stringify(s)}\n`).join(''),
+  );
+  const raw = {
+    data_dir: '.',
+    scenarios: {
+      scenario1: {
+        model: 'gpt-5-mini',
+        endpoint: 'responses',
+        reasoning_effort: 'low',
+        reasoning_summary: 'auto',
+      },
+      scenario2: { model: 'gpt-5-mini', endpoint: 'responses' },
+    },
+  };
+  await writeFile(join(data, 'config.json'), JSON.stringify(raw));
+  assert.equal((await runCli(['process', '--data-dir', data, '-q'], { cwd: data })).code, 0);
+  const p = await open(t, env, data, raw);
+  const files = await p.files();
+  const first = JSON.parse((await readFile(files[0]!.path, 'utf8')).split('\n')[0]!);
+  assert.equal(first.url, '/v1/responses');
+  assert.equal(typeof first.body.input, 'string');
+  assert.equal(first.body.text.format.type, 'json_schema');
+  assert.ok(first.body.max_output_tokens > 0);
+  await p.submitter.submitRound(files);
+  await env.advance(60_000);
+  await p.poller.tick();
+  for (const job of p.submitter.jobs.values()) {
+    const b = await env.client.batches.retrieve(job.batch_id);
+    assert.equal(b.endpoint, '/v1/responses');
+    const f = files.find((x) => x.display === job.batch_file)!;
+    // The prompt tokens we counted are the ones the emulator reports using.
+    assert.equal(job.usage?.input_tokens, f.manifest.prompt_tokens);
+    assert.ok((job.usage?.output_tokens_details?.reasoning_tokens ?? 0) > 0);
+  }
+  const report = await checkInvariant(data);
+  assert.equal(report.usable, 6);
+  const summary = await compileDataset({
+    paths: p.paths,
+    config: p.config,
+    now: () => new Date(env.clock.now()),
+    log: quiet,
+  });
+  const records = [];
+  for (const f of summary.processed) {
+    for (const l of (await readFile(f.path, 'utf8')).split('\n').filter(Boolean))
+      records.push(JSON.parse(l));
+  }
+  assert.equal(records.length, 6);
+  for (const r of records) {
+    if (r.metadata.scenario === 'scenario1') assert.match(r.metadata.reasoning_summary, /summary/);
+    else assert.equal(r.metadata.reasoning_summary, undefined, 'not asked for');
+    assert.ok(r.output.length > 0);
+  }
 });
