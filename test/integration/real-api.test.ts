@@ -411,3 +411,27 @@ test('scenarios.*.endpoint responses: built, counted, answered, judged and compi
     assert.ok(r.output.length > 0);
   }
 });
+
+test('an upload that expired before its file was sent again (after the token limit) is uploaded again', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { batches: [{ kind: 'token_limit_exceeded', nth: [1] }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 2);
+  const p = await open(t, env, data, {
+    submit: { input_expires_after_s: 3600, retry_base_ms: 1, requeue_base_ms: 1 },
+  });
+  await p.submitter.submitRound(await p.files());
+  await env.advance(1100);
+  await p.submitter.refreshJobs(); // failed on the token limit: back in line
+  await env.advance(2 * 3600_000); // its upload expired meanwhile
+  const round = await p.submitter.submitRound(await p.files());
+  assert.deepEqual(round.failed, []);
+  assert.equal(round.submitted.length, 1);
+  const uploads = (await env.client.files.list({ purpose: 'batch' })).data;
+  assert.equal(uploads.length, 1, 'one live upload: the new one');
+  assert.notEqual(round.submitted[0]!.file_id, [...p.submitter.jobs.values()][0]!.file_id);
+  await env.advance(60_000);
+  await p.poller.tick();
+  assert.equal((await checkInvariant(data)).usable, 2);
+});
