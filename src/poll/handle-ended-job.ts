@@ -2,7 +2,7 @@
  * What to do with a batch that has ended, once:
  *
  *   completed, expired, cancelled: download the output and error files (each when present,
- *     verified), decide each request's fate (request-fate.ts), write the requests worth sending
+ *     verified, taken as they are: fetch-results.ts), decide each request's fate (request-fate.ts), write the requests worth sending
  *     again into a retry batch input file, append every fate to the ledger, and delete the
  *     remote files when `remote_cleanup` is on;
  *   failed by validation (our bug, or a bad model name): every request of its input gets a final
@@ -12,7 +12,7 @@
  * Each step can run again after a crash with the same result: downloads resume, the retry file
  * has the same content (submitted once), ledger records repeat the same facts.
  */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { readCustomIdSources } from '../convert/converted-slices.ts';
 import type { Scenario } from '../convert/response-schemas.ts';
@@ -20,9 +20,7 @@ import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
 import { errorMessage } from '../errors.ts';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
-import { jobPath } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
-import { classifyApiError } from '../openai/api-failure.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import type { Ledger, LedgerRecord } from './ledger.ts';
 import {
@@ -32,7 +30,7 @@ import {
   type Fate,
   type ResultLine,
 } from './request-fate.ts';
-import { downloadVerified, resultPath } from './result-download.ts';
+import { fetchResults, relativeToData } from './fetch-results.ts';
 import { writeRetryFile } from './retry-requests.ts';
 
 export interface EndedJobDeps {
@@ -45,10 +43,6 @@ export interface EndedJobDeps {
   readonly now: () => number;
   readonly log: Logger;
   readonly counterFor: (encoding: EncodingName) => Promise<TokenCounter>;
-}
-
-function relativeToData(dataDir: string, path: string): string {
-  return path.startsWith(`${dataDir}/`) ? path.slice(dataDir.length + 1) : path;
 }
 
 /** The batch input file of a job (its path is kept relative to the data folder). */
@@ -69,7 +63,7 @@ async function deleteRemote(ids: readonly (string | null)[], deps: EndedJobDeps)
 }
 
 export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promise<JobRecord> {
-  const { api, config, log, now } = deps;
+  const { config, log, now } = deps;
   const inputPath = inputPathOf(job, deps.dataDir);
   const sources = await readCustomIdSources(inputPath);
   const sent: ReadonlySet<string> = new Set(sources.keys());
@@ -110,94 +104,9 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   }
 
   // completed, expired, cancelled: results first.
-  const dir = dirname(jobPath(deps.batchOutputDir, job.repo, job.batch_id));
-  const counts = job.request_counts ?? { total: sent.size, completed: 0, failed: 0 };
-  let resultsPath = job.results_path === null ? undefined : join(deps.dataDir, job.results_path);
-  let errorsPath = job.errors_path === null ? undefined : join(deps.dataDir, job.errors_path);
-  const notes: string[] = [...(job.result_notes ?? [])];
-  let outputFileId = job.output_file_id;
-  let awaitingOutputSince = job.awaiting_output_since ?? null;
-  if (outputFileId === null && counts.completed > 0 && resultsPath === undefined) {
-    // Requests completed but no output file is shown: it may appear later. Ask again for a
-    // while before sending the requests again (paid once already).
-    const b = await api.retrieveBatch(job.batch_id).catch(() => undefined);
-    if (b?.output_file_id) {
-      outputFileId = b.output_file_id;
-    } else {
-      awaitingOutputSince ??= now();
-      const waited = now() - awaitingOutputSince;
-      if (waited < config.retry.missing_output_wait_ms) {
-        const message = `${counts.completed} requests completed but the batch shows no output file yet; asked again each tick`;
-        log.warn({ batchId: job.batch_id }, `batch ${job.batch_id}: ${message}`);
-        return {
-          ...job,
-          awaiting_output_since: awaitingOutputSince,
-          download_error: message,
-          download_error_permanent: false,
-        };
-      }
-      notes.push(
-        `${counts.completed} requests completed but no output file was shown for ${Math.round(waited / 60_000)} min: their requests are sent again`,
-      );
-    }
-  }
-  const attempts = (job.download_attempts ?? 0) + 1;
-  const fetch = async (
-    fileId: string,
-    kind: 'results' | 'errors',
-    expectedLines: number,
-  ): Promise<string | undefined> => {
-    const path = resultPath(dir, kind, job.batch_id);
-    try {
-      const verified = await downloadVerified({
-        api,
-        fileId,
-        path,
-        expectedLines,
-        sent,
-        // The same flawed file three times: take its good lines rather than fetch it forever.
-        acceptFlawed: attempts >= 3,
-      });
-      for (const n of verified.notes) notes.push(`${kind} file: ${n}`);
-      return path;
-    } catch (err) {
-      if (classifyApiError(err)?.status !== 404) throw err;
-      // Gone (expired after 30 days, or deleted): what it held is missing, and sent again.
-      notes.push(`${kind} file ${fileId} is gone from the API (404: expired or deleted)`);
-      return undefined;
-    }
-  };
-  try {
-    if (outputFileId !== null && resultsPath === undefined) {
-      resultsPath = await fetch(outputFileId, 'results', counts.completed);
-    }
-    if (job.error_file_id !== null && errorsPath === undefined) {
-      // Failed requests, and for an expired or cancelled batch the unfinished ones (if listed).
-      errorsPath = await fetch(job.error_file_id, 'errors', counts.total - counts.completed);
-    }
-  } catch (err) {
-    log.warn(
-      { err, batchId: job.batch_id },
-      `results of ${job.batch_id} not downloaded yet: ${errorMessage(err)}`,
-    );
-    const kind = classifyApiError(err)?.kind;
-    return {
-      ...job,
-      output_file_id: outputFileId,
-      results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),
-      errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
-      download_error: errorMessage(err),
-      download_error_permanent: kind === 'permanent' || kind === 'auth',
-      download_attempts: attempts,
-      result_notes: notes.length > 0 ? notes : null,
-    };
-  }
-  if (notes.length > 0) {
-    log.warn(
-      { batchId: job.batch_id, notes },
-      `batch ${job.batch_id}: its result files do not match its counts; taken as they are (${notes.join('; ')})`,
-    );
-  }
+  const fetched = await fetchResults(job, sent, deps);
+  if (fetched.kind === 'pending') return fetched.job;
+  const { resultsPath, errorsPath, outputFileId, notes, attempts, awaitingOutputSince } = fetched;
 
   // Fates, streamed from the two files.
   const seen = new Set<string>();
@@ -296,7 +205,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
     errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
     download_error: null,
     download_attempts: attempts,
-    result_notes: notes.length > 0 ? notes : null,
+    result_notes: notes.length > 0 ? [...new Set(notes)] : null,
     awaiting_output_since: awaitingOutputSince,
     outcome,
     retry_file: retryFile,
