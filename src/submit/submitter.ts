@@ -249,10 +249,12 @@ export async function openSubmitter(options: SubmitterOptions) {
     const failed: RoundResult['failed'] = [];
     let authError: string | undefined;
     let quotaError: string | undefined;
+    const started: string[] = [];
     for (const d of decisions) {
       if (d.kind !== 'submit') continue;
       const sha = d.file.manifest.sha256;
       inFlight.add(sha);
+      started.push(sha);
       void tasks.add(async () => {
         if (authError !== undefined || quotaError !== undefined) return;
         try {
@@ -322,6 +324,8 @@ export async function openSubmitter(options: SubmitterOptions) {
       });
     }
     await tasks.onIdle();
+    // Tasks dropped by a stop (401, insufficient_quota) never ran: their files are free again.
+    for (const sha of started) inFlight.delete(sha);
     return { decisions, submitted, failed, authError, quotaError };
   };
 

@@ -435,3 +435,17 @@ test('an upload that expired before its file was sent again (after the token lim
   await p.poller.tick();
   assert.equal((await checkInvariant(data)).usable, 2);
 });
+
+test('after the quota stop, the next round submits every file (none left marked in flight)', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { http: [{ route: 'POST /v1/files', kind: 'insufficient_quota', nth: [1] }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 3, 2);
+  const p = await open(t, env, data, { submit: { concurrency: 1, requests_per_minute: 60_000 } });
+  const stopped = await p.submitter.submitRound(await p.files());
+  assert.match(stopped.quotaError ?? '', /quota/);
+  const next = await p.submitter.submitRound(await p.files());
+  assert.equal(next.quotaError, undefined);
+  assert.equal(next.submitted.length, 3, next.decisions.map((d) => d.kind).join(', '));
+});
