@@ -85,7 +85,12 @@ type IndexedFile =
   | { readonly kind: 'input'; readonly standing: InputFileStanding };
 
 type ReadResult =
-  | { readonly kind: 'usable'; readonly answer: unknown; readonly attempt: number }
+  | {
+      readonly kind: 'usable';
+      readonly answer: unknown;
+      readonly attempt: number;
+      readonly reasoningSummary?: string | undefined;
+    }
   | { readonly kind: 'unusable'; readonly reason: string }
   /** Not the line of this slice (a fingerprint collision): as if there were none. */
   | { readonly kind: 'other' };
@@ -150,7 +155,12 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
     if (lineBase !== base) return { kind: 'other' };
     const outcome = answerOf(line.response?.body, scenario);
     return outcome.kind === 'usable'
-      ? { kind: 'usable', answer: outcome.answer, attempt }
+      ? {
+          kind: 'usable',
+          answer: outcome.answer,
+          attempt,
+          reasoningSummary: outcome.reasoningSummary,
+        }
       : { kind: 'unusable', reason: outcome.reason };
   };
 
@@ -158,7 +168,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
     slice: Slice,
     scenario: Scenario,
     answer: unknown,
-    meta: { attempt: number; batchId: string },
+    meta: { attempt: number; batchId: string; reasoningSummary?: string | undefined },
   ): Promise<void> => {
     const requirement =
       slice.type === 'class' ? chooseRequirement(slice.id, input.requirements) : undefined;
@@ -177,6 +187,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
       attempt: meta.attempt,
       batch_id: meta.batchId,
       ...(requirement === undefined ? {} : { requirement: requirement.title }),
+      ...(meta.reasoningSummary === undefined ? {} : { reasoning_summary: meta.reasoningSummary }),
     };
     const record = formatRecord(input.format, text, metadata);
     const processed = await out.processed(scenario);
@@ -230,6 +241,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
           await writeRecord(slice, scenario, result.answer, {
             attempt: result.attempt,
             batchId: file.batchId,
+            reasoningSummary: result.reasoningSummary,
           });
           return;
         }

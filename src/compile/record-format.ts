@@ -32,6 +32,8 @@ export interface RecordMetadata {
   readonly batch_id: string;
   /** Scenario 2: the title of the requirement the request was built with. */
   readonly requirement?: string;
+  /** The model's reasoning summary, when the request asked for one (responses endpoint). */
+  readonly reasoning_summary?: string;
 }
 
 /** A line is written as `head` then `tail`; the split files take `head` + SPLIT_SUFFIX[format]. */

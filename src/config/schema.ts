@@ -22,9 +22,9 @@ import { parseListenAddress } from './listen-address.ts';
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
 export const DEFAULT_PRICES = {
-  'gpt-4o-mini': { input: 0.075, output: 0.3 },
-  'gpt-4.1-mini': { input: 0.2, output: 0.8 },
-  'gpt-5-mini': { input: 0.125, output: 1.0 },
+  'gpt-4o-mini': { input: 0.075, cached_input: 0.0375, output: 0.3 },
+  'gpt-4.1-mini': { input: 0.2, cached_input: 0.05, output: 0.8 },
+  'gpt-5-mini': { input: 0.125, cached_input: 0.0125, output: 1.0 },
 } as const;
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -67,6 +67,18 @@ const scenarioCommon = {
   temperature: unset(z.number().min(0).max(2)).describe(
     'Omitted from requests when absent (the model default); reasoning models accept only 1.',
   ),
+  endpoint: z
+    .enum(['chat', 'responses'])
+    .default('chat')
+    .describe(
+      'The batch endpoint of this scenario: chat (/v1/chat/completions) or responses (/v1/responses).',
+    ),
+  reasoning_summary: unset(z.enum(['auto', 'concise', 'detailed'])).describe(
+    'responses endpoint, reasoning models: ask for a summary of the reasoning; the compiler keeps it in the record metadata (reasoning_summary).',
+  ),
+  reasoning_effort: unset(z.enum(['minimal', 'low', 'medium', 'high'])).describe(
+    'Reasoning models (gpt-5 family, o-series): how much they reason before answering; omitted when unset (the model default).',
+  ),
 };
 
 const Scenario1 = z.strictObject({
@@ -104,6 +116,13 @@ const Scenario2 = z.strictObject({
 
 const Price = z.strictObject({
   input: z.number().nonnegative().describe('USD per 1M prompt tokens, batch price'),
+  cached_input: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe(
+      'USD per 1M prompt tokens served from the cache (usage cached_tokens), batch price; the input price when unset',
+    ),
   output: z.number().nonnegative().describe('USD per 1M completion tokens, batch price'),
 });
 
@@ -200,11 +219,40 @@ const ConfigObject = z.strictObject({
         .max(20)
         .default(3)
         .describe('Per request, for expired, transiently failed and unparseable results.'),
+      length_budget_factor: z
+        .number()
+        .min(1.1)
+        .max(16)
+        .default(2)
+        .describe(
+          'A response with empty content and finish_reason "length" (reasoning used the whole max_completion_tokens) is retried with its budget multiplied by this.',
+        ),
+      max_completion_tokens_cap: z
+        .number()
+        .int()
+        .positive()
+        .default(32_768)
+        .describe(
+          'The largest max_completion_tokens such a retry asks for; at the cap the request is not retried again.',
+        ),
+      missing_output_wait_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(60 * 60_000)
+        .describe(
+          'A batch that ended with completed requests but no output file is asked again this long before its requests are sent again.',
+        ),
     })
     .prefault({}),
   prices: z
     .record(z.string().min(1), Price)
-    .default(structuredClone(DEFAULT_PRICES) as Record<string, { input: number; output: number }>)
+    .default(
+      structuredClone(DEFAULT_PRICES) as Record<
+        string,
+        { input: number; cached_input?: number; output: number }
+      >,
+    )
     .describe('USD per 1M tokens, batch prices, by model; merged over the built-in table.'),
   compile: z
     .strictObject({
@@ -271,6 +319,32 @@ const ConfigObject = z.strictObject({
         .default(120_000)
         .describe(
           'After an upload or batch creation whose answer was lost (or a crash), how long to keep looking for it in the lists, which may lag, before doing it again.',
+        ),
+      file_ready_grace_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10 * 60_000)
+        .describe(
+          'For this long after an upload, a 400 "Cannot find file" on batch creation means the file is not visible yet: retried, not failed.',
+        ),
+      input_expires_after_s: z
+        .number()
+        .int()
+        .min(3600)
+        .max(2_592_000)
+        .default(7 * 86_400)
+        .describe(
+          'Sent with each upload (expires_after): the API deletes the batch input file this many seconds after it (3600 to 2592000).',
+        ),
+      output_expires_after_s: z
+        .number()
+        .int()
+        .min(3600)
+        .max(2_592_000)
+        .default(2_592_000)
+        .describe(
+          'Sent with each batch (output_expires_after): the API deletes its output and error files this many seconds after they are made (3600 to 2592000).',
         ),
     })
     .prefault({}),

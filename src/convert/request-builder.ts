@@ -16,6 +16,12 @@ import type { TextTokenCounter } from './helper-thread-client.ts';
 import { encodingForModel, type TokenCounter } from './token-counter.ts';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
+export const RESPONSES_ENDPOINT = '/v1/responses';
+
+/** The batch endpoint (the request lines' `url`) of a scenario's `endpoint` setting. */
+export function endpointUrl(endpoint: 'chat' | 'responses'): string {
+  return endpoint === 'responses' ? RESPONSES_ENDPOINT : BATCH_ENDPOINT;
+}
 
 /** A request line, with what its prompt tokens depend on besides the fixed part. */
 export interface RenderedRequest {
@@ -43,6 +49,11 @@ export interface ScenarioRequestSpec {
   readonly responseFormat: 'json_schema' | 'json_object' | 'text';
   readonly maxCompletionTokens: number;
   readonly temperature?: number | undefined;
+  readonly reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high' | undefined;
+  /** chat (default): /v1/chat/completions; responses: /v1/responses. */
+  readonly endpoint?: 'chat' | 'responses' | undefined;
+  /** responses: ask for a reasoning summary. */
+  readonly reasoningSummary?: 'auto' | 'concise' | 'detailed' | undefined;
 }
 
 export function scenarioSpec(
@@ -58,6 +69,9 @@ export function scenarioSpec(
     responseFormat: cfg.response_format,
     maxCompletionTokens: cfg.max_completion_tokens,
     temperature: cfg.temperature,
+    reasoningEffort: cfg.reasoning_effort,
+    endpoint: cfg.endpoint,
+    reasoningSummary: cfg.reasoning_summary,
   };
 }
 
@@ -84,6 +98,47 @@ export function responseFormatOf(spec: ScenarioRequestSpec): Record<string, unkn
   }
 }
 
+/** The Responses API's `text.format` of a scenario (absent for plain text). */
+export function textFormatOf(spec: ScenarioRequestSpec): Record<string, unknown> | undefined {
+  switch (spec.responseFormat) {
+    case 'json_schema':
+      return {
+        type: 'json_schema',
+        name: `${spec.scenario}_answer`,
+        strict: true,
+        schema: answerJsonSchema(spec.scenario),
+      };
+    case 'json_object':
+      return { type: 'json_object' };
+    case 'text':
+      return undefined;
+  }
+}
+
+/** The JSON text after the user prompt, up to the end of the line. */
+function bodyTail(spec: ScenarioRequestSpec): string {
+  if (spec.endpoint === 'responses') {
+    let tail = `","max_output_tokens":${spec.maxCompletionTokens}`;
+    if (spec.temperature !== undefined) tail += `,"temperature":${spec.temperature}`;
+    if (spec.reasoningEffort !== undefined || spec.reasoningSummary !== undefined) {
+      tail += `,"reasoning":${JSON.stringify({
+        ...(spec.reasoningEffort === undefined ? {} : { effort: spec.reasoningEffort }),
+        ...(spec.reasoningSummary === undefined ? {} : { summary: spec.reasoningSummary }),
+      })}`;
+    }
+    const format = textFormatOf(spec);
+    if (format !== undefined) tail += `,"text":${JSON.stringify({ format })}`;
+    return `${tail}}}\n`;
+  }
+  let tail = `"}],"max_completion_tokens":${spec.maxCompletionTokens}`;
+  if (spec.temperature !== undefined) tail += `,"temperature":${spec.temperature}`;
+  if (spec.reasoningEffort !== undefined)
+    tail += `,"reasoning_effort":${JSON.stringify(spec.reasoningEffort)}`;
+  const responseFormat = responseFormatOf(spec);
+  if (responseFormat !== undefined) tail += `,"response_format":${JSON.stringify(responseFormat)}`;
+  return `${tail}}}\n`;
+}
+
 export interface RequestBuilder {
   readonly spec: ScenarioRequestSpec;
   /** Texts every request of this scenario has, whatever the slice: counted once. */
@@ -107,27 +162,26 @@ function escaped(text: string): string {
 
 export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder {
   const segments = segmentTemplate(parseTemplate(spec.promptTemplate));
-  const responseFormat = responseFormatOf(spec);
+  const responses = spec.endpoint === 'responses';
   const fixedTexts = [spec.systemPrompt];
   for (const s of segments) if (s.kind === 'fixed') fixedTexts.push(s.text);
   // The API turns a response schema into prompt text in a way it does not publish; we count the
   // schema's JSON, a stable estimate of the same order, the same for every request.
-  if (responseFormat !== undefined && spec.responseFormat === 'json_schema') {
-    fixedTexts.push(JSON.stringify(responseFormat));
+  if (spec.responseFormat === 'json_schema') {
+    fixedTexts.push(JSON.stringify(responses ? textFormatOf(spec) : responseFormatOf(spec)));
   }
 
   // Everything constant is encoded once; per request only the custom_id and the variable
   // segments are escaped and encoded, the rest is copied.
   const head = Buffer.from('{"custom_id":');
   const mid = Buffer.from(
-    `,"method":"POST","url":${JSON.stringify(BATCH_ENDPOINT)},"body":{"model":${JSON.stringify(spec.model)},` +
-      `"messages":[{"role":"system","content":${JSON.stringify(spec.systemPrompt)}},{"role":"user","content":"`,
+    responses
+      ? `,"method":"POST","url":${JSON.stringify(RESPONSES_ENDPOINT)},"body":{"model":${JSON.stringify(spec.model)},` +
+          `"instructions":${JSON.stringify(spec.systemPrompt)},"input":"`
+      : `,"method":"POST","url":${JSON.stringify(BATCH_ENDPOINT)},"body":{"model":${JSON.stringify(spec.model)},` +
+          `"messages":[{"role":"system","content":${JSON.stringify(spec.systemPrompt)}},{"role":"user","content":"`,
   );
-  let tailText = `"}],"max_completion_tokens":${spec.maxCompletionTokens}`;
-  if (spec.temperature !== undefined) tailText += `,"temperature":${spec.temperature}`;
-  if (responseFormat !== undefined)
-    tailText += `,"response_format":${JSON.stringify(responseFormat)}`;
-  const tail = Buffer.from(`${tailText}}}\n`);
+  const tail = Buffer.from(bodyTail(spec));
   const pieces = segments.map((s) =>
     s.kind === 'fixed' ? { fixed: Buffer.from(escaped(s.text)) } : { parts: s.parts },
   );

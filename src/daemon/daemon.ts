@@ -63,6 +63,9 @@ export interface DaemonEvents {
   readonly lastPoll: TickSummary | undefined;
 }
 
+const QUOTA_PROBLEM =
+  "the API says the account's quota is exhausted (429 insufficient_quota): submission stopped; check the plan and billing";
+
 export interface Daemon {
   /** `--once`: resolves with the outcome once everything has ended and been compiled. */
   readonly finished: Promise<Extract<OnceOutcome, { ended: true }>>;
@@ -88,6 +91,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let watcher: InboxWatcher | undefined;
   let lastDecisions: readonly PlanDecision[] | undefined;
   let authError: string | undefined;
+  let quotaError: string | undefined;
   const problems = new Map<string, string>();
   const submitFailures = new Map<string, number>();
   const downloadFailures = new Map<string, number>();
@@ -135,6 +139,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       limits: () => limits(),
       queueDepth: () => queueDepth(),
       inboxWaiting: () => inboxWaiting(),
+      problems: () => problems,
     });
     const api = observedApi(options.api, (kind) => metrics.apiErrors.inc({ kind }));
 
@@ -218,6 +223,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           `the API refused the key (${failure.status ?? 401}): check OPENAI_API_KEY / api_key`,
         );
       }
+      if (failure?.kind === 'quota') {
+        quotaError = failure.message;
+        problems.set('quota', QUOTA_PROBLEM);
+      }
     };
 
     const submitStep = async (): Promise<void> => {
@@ -234,6 +243,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         problems.set('auth', `the API refused the key (401): check OPENAI_API_KEY / api_key`);
       } else {
         problems.delete('auth');
+      }
+      if (round.quotaError !== undefined) {
+        quotaError = round.quotaError;
+        problems.set('quota', QUOTA_PROBLEM);
+      } else if (round.submitted.length > 0) {
+        quotaError = undefined;
+        problems.delete('quota');
       }
       const capped = round.decisions.flatMap((d) =>
         d.kind === 'cost_cap' || d.kind === 'too_large'
@@ -314,6 +330,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         downloadFailures,
         maxFailures: config.retry.max_attempts,
         authError,
+        quotaError,
       });
       if (!outcome.ended) {
         log.debug({ waitingFor: outcome.waitingFor }, `--once: waiting for ${outcome.waitingFor}`);

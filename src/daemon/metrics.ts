@@ -13,6 +13,8 @@ export interface MetricsSources {
   readonly limits: () => ReadonlyMap<string, number>;
   readonly queueDepth: () => number;
   readonly inboxWaiting: () => number;
+  /** What needs a person, by reason (`auth`, `quota`, `submit`, ...). */
+  readonly problems?: () => ReadonlyMap<string, string>;
 }
 
 export function createMetrics(sources: MetricsSources) {
@@ -123,6 +125,17 @@ export function createMetrics(sources: MetricsSources) {
     registers: [registry],
     collect() {
       this.set(sources.inboxWaiting());
+    },
+  });
+  new Gauge({
+    name: 'slicebatch_needs_person',
+    help: 'What stops the daemon until a person acts, by reason (auth: the key was refused; quota: 429 insufficient_quota; submit: the cost cap or a file over the token limit), 1 while it lasts',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const reason of ['auth', 'quota']) this.set({ reason }, 0);
+      for (const reason of sources.problems?.().keys() ?? []) this.set({ reason }, 1);
     },
   });
   return { registry, files, slices, apiErrors, submitted, pollDuration };

@@ -30,6 +30,8 @@ export interface OnceState {
   readonly maxFailures: number;
   /** The key was refused. */
   readonly authError: string | undefined;
+  /** The API said the account's quota is exhausted (429 insufficient_quota). */
+  readonly quotaError?: string | undefined;
 }
 
 export type OnceOutcome =
@@ -39,6 +41,13 @@ export type OnceOutcome =
 export function onceOutcome(s: OnceState): OnceOutcome {
   if (s.authError !== undefined) {
     return { ended: true, exitCode: 1, unfinished: [`the API refused the key: ${s.authError}`] };
+  }
+  if (s.quotaError !== undefined) {
+    return {
+      ended: true,
+      exitCode: 1,
+      unfinished: [`the account's quota is exhausted (insufficient_quota): ${s.quotaError}`],
+    };
   }
   if (s.busy) return { ended: false, waitingFor: 'a step in progress' };
   if (s.inboxWaiting > 0) return { ended: false, waitingFor: 'inbox files' };

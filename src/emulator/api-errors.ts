@@ -79,6 +79,18 @@ export const apiErrors = {
       code: 'rate_limit_exceeded',
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
+  insufficientQuota: () =>
+    new ApiError(
+      429,
+      'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+      { type: 'insufficient_quota', code: 'insufficient_quota' },
+    ),
+  fileNotReady: (fileId: string) =>
+    new ApiError(
+      400,
+      `Cannot find file ${fileId}, or project proj_emulator does not have access to it.`,
+      { param: 'file_id', code: null },
+    ),
   server: (status: number) =>
     new ApiError(
       status,

@@ -17,7 +17,14 @@ import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
 import { unixSeconds } from './clock.ts';
 import { REQUEST_OUTCOMES, type Faults } from './faults.ts';
 import { derivedId } from './ids.ts';
-import { promptTokensOfBody, respond, type ChatBody, type ChatCompletion } from './responder.ts';
+import { chatBodyOfResponses, responsesObject } from './responses-object.ts';
+import {
+  cachedTokensOf,
+  promptTokensOfBody,
+  respond,
+  type ChatBody,
+  type ChatCompletion,
+} from './responder.ts';
 
 export interface BatchUsage {
   input_tokens: number;
@@ -47,6 +54,8 @@ export interface RunnerOptions {
   readonly counterFor: (e: EncodingName) => TokenCounter;
   readonly now: () => number;
   readonly upstream?: { call: UpstreamCall; concurrency: number } | undefined;
+  /** The batch's endpoint: `/v1/responses` lines are answered with Response objects. */
+  readonly endpoint?: string | undefined;
 }
 
 interface ParsedLine {
@@ -109,16 +118,24 @@ export function createBatchRunner(options: RunnerOptions) {
   const requestId = (customId: string): string => derivedId('req_', options.batchId, customId);
   const lineId = (customId: string): string => derivedId('batch_req_', options.batchId, customId);
 
-  const recordSuccess = async (customId: string, completion: ChatCompletion): Promise<void> => {
+  const recordSuccess = async (
+    customId: string,
+    completion: ChatCompletion,
+    body: unknown = completion,
+  ): Promise<void> => {
     usage.input_tokens += completion.usage.prompt_tokens;
+    usage.input_tokens_details.cached_tokens +=
+      completion.usage.prompt_tokens_details.cached_tokens;
     usage.output_tokens += completion.usage.completion_tokens;
+    usage.output_tokens_details.reasoning_tokens +=
+      completion.usage.completion_tokens_details.reasoning_tokens;
     usage.total_tokens += completion.usage.total_tokens;
     counts.completed++;
     counts.outputLines++;
     await write(out, {
       id: lineId(customId),
       custom_id: customId,
-      response: { status_code: 200, request_id: requestId(customId), body: completion },
+      response: { status_code: 200, request_id: requestId(customId), body },
       error: null,
     });
   };
@@ -175,12 +192,25 @@ export function createBatchRunner(options: RunnerOptions) {
           true,
         );
       default: {
-        const completion = respond(line.customId, line.body, options.counterFor, {
+        const responses = options.endpoint === '/v1/responses';
+        const body = responses ? chatBodyOfResponses(line.body) : line.body;
+        // Counted on the body as sent (a Responses body's schema is `text.format`).
+        const promptTokens = promptTokensOfBody(line.body, options.counterFor);
+        const completion = respond(line.customId, body, options.counterFor, {
           seed: options.seed,
           createdSeconds: unixSeconds(options.now()),
           invalidJson: decision.outcome === REQUEST_OUTCOMES.invalid_json,
-          promptTokens: promptTokensOfBody(line.body, options.counterFor),
+          reasoningExhausted:
+            decision.outcome === REQUEST_OUTCOMES.reasoning_length &&
+            (decision.minBudget === undefined ||
+              (body.max_completion_tokens ?? 0) < decision.minBudget),
+          promptTokens,
+          cachedTokens: cachedTokensOf(body, promptTokens, options.counterFor),
         });
+        if (responses) {
+          const answer = responsesObject(line.customId, line.body, completion);
+          return recordSuccess(line.customId, completion, answer);
+        }
         return recordSuccess(line.customId, completion);
       }
     }
@@ -256,9 +286,11 @@ export function createBatchRunner(options: RunnerOptions) {
      */
     async finish(
       unfinished?: keyof typeof UNFINISHED,
+      /** Fault: the unfinished requests get no line at all. */
+      withoutUnfinishedLines = false,
     ): Promise<{ outputLines: number; errorLines: number }> {
       stopped = true;
-      if (unfinished !== undefined) {
+      if (unfinished !== undefined && !withoutUnfinishedLines) {
         const { code, message } = UNFINISHED[unfinished];
         for (const line of inFlight.values())
           await recordError(line.customId, code, message, false);

@@ -23,6 +23,7 @@ import {
   type UpstreamCall,
 } from './batch-runner.ts';
 import type { FileStore } from './file-store.ts';
+import { snapshotOf } from './model-snapshots.ts';
 import type { Faults } from './faults.ts';
 import type { Tokenizers } from './tokenizers.ts';
 import { validateBatchInput, type BatchErrorData } from './validate-batch-input.ts';
@@ -34,6 +35,8 @@ export interface BatchRecord {
   input_filename: string;
   completion_window: string;
   metadata: Record<string, string> | null;
+  /** `output_expires_after.seconds` of the create: the life of its output and error files. */
+  output_expires_after_s?: number | null;
   model: string | null;
   status: BatchStatus;
   created_at: number;
@@ -63,6 +66,10 @@ export interface BatchRecord {
     fail_all: boolean;
     validation: boolean;
     token_limit: boolean;
+    /** Expired or cancelled without lines for the unfinished requests. */
+    no_unfinished_lines?: boolean;
+    /** Ended with `output_file_id: null` whatever completed. */
+    null_output_id?: boolean;
   };
 }
 
@@ -91,7 +98,7 @@ export interface BatchCreated {
   readonly inputPath: string;
 }
 
-export const SUPPORTED_ENDPOINTS = ['/v1/chat/completions'] as const;
+export const SUPPORTED_ENDPOINTS = ['/v1/chat/completions', '/v1/responses'] as const;
 
 export async function openBatchService(options: BatchServiceOptions) {
   const { clock, schedule, files, faults } = options;
@@ -155,6 +162,7 @@ export async function openBatchService(options: BatchServiceOptions) {
         counterFor: (e) => options.tokenizers.counterFor(e),
         now: () => clock.now(),
         upstream: options.upstream,
+        endpoint: b.endpoint,
       });
       runners.set(b.id, r);
     }
@@ -210,7 +218,10 @@ export async function openBatchService(options: BatchServiceOptions) {
       await runner.advance(b.total);
       await runner.drain();
     }
-    const { outputLines, errorLines } = await runner.finish(unfinished);
+    const { outputLines, errorLines } = await runner.finish(
+      unfinished,
+      b.fault.no_unfinished_lines === true,
+    );
     runners.delete(b.id);
     b.completed = runner.completed;
     b.failed = runner.failed;
@@ -219,14 +230,26 @@ export async function openBatchService(options: BatchServiceOptions) {
     const now = clock.now();
     if (outputLines > 0) {
       b.output_file_id = (
-        await files.register(paths.output, `batch_${b.id}_output.jsonl`, 'batch_output', now)
+        await files.register(
+          paths.output,
+          `batch_${b.id}_output.jsonl`,
+          'batch_output',
+          now,
+          b.output_expires_after_s ?? undefined,
+        )
       ).id;
     } else {
       await rm(paths.output, { force: true });
     }
     if (errorLines > 0) {
       b.error_file_id = (
-        await files.register(paths.error, `batch_${b.id}_error.jsonl`, 'batch_output', now)
+        await files.register(
+          paths.error,
+          `batch_${b.id}_error.jsonl`,
+          'batch_output',
+          now,
+          b.output_expires_after_s ?? undefined,
+        )
       ).id;
     } else {
       await rm(paths.error, { force: true });
@@ -365,6 +388,7 @@ export async function openBatchService(options: BatchServiceOptions) {
       endpoint: string;
       completion_window: string;
       metadata: Record<string, string> | null;
+      output_expires_after_s?: number | undefined;
     }): Promise<BatchRecord> {
       const file = files.get(params.input_file_id);
       if (file === undefined) throw apiErrors.notFound('file', params.input_file_id);
@@ -384,6 +408,7 @@ export async function openBatchService(options: BatchServiceOptions) {
         input_filename: file.filename,
         completion_window: params.completion_window,
         metadata: params.metadata,
+        output_expires_after_s: params.output_expires_after_s ?? null,
         model: null,
         status: 'validating',
         created_at: now,
@@ -415,6 +440,8 @@ export async function openBatchService(options: BatchServiceOptions) {
           fail_all: injected.some((f) => f.kind === 'no_output'),
           validation: injected.some((f) => f.kind === 'validation_failure'),
           token_limit: injected.some((f) => f.kind === 'token_limit_exceeded'),
+          no_unfinished_lines: injected.some((f) => f.kind === 'no_unfinished_lines'),
+          null_output_id: injected.some((f) => f.kind === 'null_output_id'),
         },
       };
       batches.set(b.id, b);
@@ -484,12 +511,12 @@ export function batchObject(b: BatchRecord): Record<string, unknown> {
     id: b.id,
     object: 'batch',
     endpoint: b.endpoint,
-    model: b.model,
+    model: b.model === null ? null : snapshotOf(b.model),
     errors: b.errors === null ? null : { object: 'list', data: b.errors },
     input_file_id: b.input_file_id,
     completion_window: b.completion_window,
     status: b.status,
-    output_file_id: ended ? b.output_file_id : null,
+    output_file_id: ended && b.fault.null_output_id !== true ? b.output_file_id : null,
     error_file_id: ended ? b.error_file_id : null,
     created_at: unixSeconds(b.created_at),
     in_progress_at: s(b.in_progress_at),

@@ -92,6 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     newId: () => ids.file(),
     maxBatchFileBytes: options.maxBatchFileBytes ?? 200 * 1024 * 1024,
     persist,
+    now: () => clock.now(),
   });
   const batches = await openBatchService({
     root,

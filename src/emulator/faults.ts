@@ -6,14 +6,18 @@
  *
  * - HTTP: answer 429 (with retry-after), 500/502/503, or a permanent 400/401/403/404, drop the
  *   connection, answer slowly, do the work and lose the answer (the client sees a dropped
- *   connection; the batch exists), or cut a file download half-way (a connection reset);
+ *   connection; the batch exists), cut a file download half-way (a connection reset), answer
+ *   429 insufficient_quota, or refuse a batch on a fresh upload (400 "Cannot find file");
  *   answer 200 with a body of the wrong shape (`wrong_shape`: every field but `object` null, in a
  *   list each item's), or send a file download in a trickle (`trickle`: `chunk_bytes`
  *   every `delay_ms`).
  * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
  *   complete with no output file (every request fails).
- * - Requests: an error line with a 4xx body, an error line with an `error` object, or a
- *   completed response whose content is not valid JSON.
+ * - Batches also: end without error lines for their unfinished requests, or with
+ *   `output_file_id: null` although requests completed.
+ * - Requests: an error line with a 4xx body, an error line with an `error` object, a
+ *   completed response whose content is not valid JSON, or (reasoning models) an empty content
+ *   with `finish_reason: "length"` when the budget is below `min_budget`.
  * - The server as a whole: `clock_offset_s` (its clock, and so every timestamp it reports, runs
  *   ahead of ours, or behind when negative) and `list_lag_s` (a batch or file just created is
  *   missing from the list endpoints for that long; retrieving it by id works at once), as the
@@ -30,7 +34,21 @@ const Selection = {
 const HttpFault = z.strictObject({
   /** `METHOD /path` with `*` wildcards, e.g. `POST /v1/batches`, `GET /v1/batches/*`; all when absent. */
   route: z.string().optional(),
-  kind: z.enum(['status', 'drop', 'slow', 'lose_answer', 'cut_body', 'wrong_shape', 'trickle']),
+  kind: z.enum([
+    'status',
+    'drop',
+    'slow',
+    'lose_answer',
+    'cut_body',
+    'wrong_shape',
+    'trickle',
+    /** 429 with `code: "insufficient_quota"`: the account cannot pay. */
+    'insufficient_quota',
+    /** `POST /v1/batches` on a file uploaded less than `within_s` ago: 400 "Cannot find file". */
+    'file_not_ready',
+  ]),
+  /** For `file_not_ready`: how long a fresh upload stays invisible to batch creation (60 s). */
+  within_s: z.number().nonnegative().optional(),
   status: z
     .union([
       z.literal(400),
@@ -51,7 +69,16 @@ const HttpFault = z.strictObject({
 });
 
 const BatchFault = z.strictObject({
-  kind: z.enum(['validation_failure', 'token_limit_exceeded', 'expire', 'no_output']),
+  kind: z.enum([
+    'validation_failure',
+    'token_limit_exceeded',
+    'expire',
+    'no_output',
+    /** Expired or cancelled: the unfinished requests get no error line (undocumented). */
+    'no_unfinished_lines',
+    /** Ends with `output_file_id: null` although requests completed. */
+    'null_output_id',
+  ]),
   /** For `expire`: how many requests finish before the batch expires (or a fraction). */
   after_requests: z.number().int().nonnegative().optional(),
   after_fraction: z.number().min(0).max(1).optional(),
@@ -61,12 +88,14 @@ const BatchFault = z.strictObject({
 });
 
 const RequestFault = z.strictObject({
-  kind: z.enum(['error_4xx', 'error_object', 'invalid_json']),
+  kind: z.enum(['error_4xx', 'error_object', 'invalid_json', 'reasoning_length']),
   status: z.number().int().min(400).max(499).optional(),
   code: z.string().optional(),
   /** Only requests whose custom_id matches this regular expression. */
   custom_id: z.string().optional(),
   rate: z.number().min(0).max(1).optional(),
+  /** For `reasoning_length`: a request whose token budget is at least this is answered. */
+  min_budget: z.number().int().positive().optional(),
 });
 
 export const FaultProfileSchema = z.strictObject({
@@ -90,6 +119,8 @@ export const REQUEST_OUTCOMES = {
   error_4xx: 1,
   error_object: 2,
   invalid_json: 3,
+  /** Reasoning used the whole budget: empty content, finish_reason "length" (billed). */
+  reasoning_length: 4,
 } as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[keyof typeof REQUEST_OUTCOMES];
 
@@ -97,6 +128,7 @@ export interface RequestFaultDecision {
   readonly outcome: RequestOutcome;
   readonly status?: number;
   readonly code?: string;
+  readonly minBudget?: number;
 }
 
 function routeMatches(pattern: string | undefined, method: string, path: string): boolean {
@@ -163,6 +195,7 @@ export function createFaults(profile: FaultProfile) {
           outcome: REQUEST_OUTCOMES[fault.kind],
           ...(fault.status !== undefined ? { status: fault.status } : {}),
           ...(fault.code !== undefined ? { code: fault.code } : {}),
+          ...(fault.min_budget !== undefined ? { minBudget: fault.min_budget } : {}),
         };
       }
       return { outcome: REQUEST_OUTCOMES.ok };

@@ -41,7 +41,12 @@ export interface FileStoreOptions {
   /** Largest upload accepted for purpose "batch". */
   readonly maxBatchFileBytes: number;
   readonly persist: boolean;
+  /** The emulator's clock: files past their `expires_at` are gone (404), as on the real API. */
+  readonly now?: () => number;
 }
+
+/** Batch input and output files expire 30 days after creation unless told otherwise. */
+export const DEFAULT_BATCH_FILE_EXPIRY_S = 30 * 86_400;
 
 export interface ListFilesQuery {
   readonly purpose?: string | undefined;
@@ -77,6 +82,13 @@ export async function openFileStore(options: FileStoreOptions) {
   const pathOf = (id: string): string => join(dataDir, id);
   /** Creation times to the millisecond (files made before a restart: their created_at). */
   const createdMs = new Map<string, number>();
+  const live = (f: FileObject | undefined): FileObject | undefined =>
+    f === undefined ||
+    f.expires_at === null ||
+    options.now === undefined ||
+    unixSeconds(options.now()) < f.expires_at
+      ? f
+      : undefined;
 
   const add = async (
     tmp: string,
@@ -89,12 +101,15 @@ export async function openFileStore(options: FileStoreOptions) {
     const id = options.newId();
     await rename(tmp, pathOf(id));
     const created = unixSeconds(nowMs);
+    const expiry =
+      expiresAfterS ??
+      (purpose === 'batch' || purpose === 'batch_output' ? DEFAULT_BATCH_FILE_EXPIRY_S : undefined);
     const file: FileObject = {
       id,
       object: 'file',
       bytes,
       created_at: created,
-      expires_at: expiresAfterS === undefined ? null : created + expiresAfterS,
+      expires_at: expiry === undefined ? null : created + expiry,
       filename,
       purpose,
       status: 'processed',
@@ -121,9 +136,10 @@ export async function openFileStore(options: FileStoreOptions) {
       filename: string,
       purpose: string,
       nowMs: number,
+      expiresAfterS?: number,
     ): Promise<FileObject> {
       const { size } = await stat(tmp);
-      return add(tmp, filename, purpose, size, nowMs);
+      return add(tmp, filename, purpose, size, nowMs, expiresAfterS);
     },
 
     /** POST /v1/files: multipart with `file`, `purpose`, optional `expires_after[...]`. */
@@ -220,8 +236,9 @@ export async function openFileStore(options: FileStoreOptions) {
       return add(tmp, filename, purpose, bytes, nowMs, expiresAfter);
     },
 
+    /** A file that exists and has not expired. */
     get(id: string): FileObject | undefined {
-      return files.get(id);
+      return live(files.get(id));
     },
 
     pathOf,
@@ -235,6 +252,7 @@ export async function openFileStore(options: FileStoreOptions) {
       const upTo = query.createdUpTo;
       let all = [...files.values()].filter(
         (f) =>
+          live(f) !== undefined &&
           (query.purpose === undefined || f.purpose === query.purpose) &&
           (upTo === undefined || (createdMs.get(f.id) ?? f.created_at * 1000) <= upTo),
       );
@@ -248,10 +266,12 @@ export async function openFileStore(options: FileStoreOptions) {
     },
 
     async delete(id: string): Promise<boolean> {
-      if (!files.delete(id)) return false;
+      const f = files.get(id);
+      if (f === undefined) return false;
+      files.delete(id);
       await rm(pathOf(id), { force: true });
       await save();
-      return true;
+      return live(f) !== undefined; // an expired file was gone already: 404
     },
 
     flush: () => saving,

@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { ApiError, apiErrors } from './api-errors.ts';
 import { batchObject, SUPPORTED_ENDPOINTS, type BatchService } from './batch-service.ts';
 import type { FileStore } from './file-store.ts';
-import type { Faults } from './faults.ts';
+import { unixSeconds } from './clock.ts';
+import type { Faults, HttpFaultT } from './faults.ts';
 import type { ChatBody, ChatCompletion } from './responder.ts';
 
 export interface HttpApiDeps {
@@ -32,6 +33,7 @@ type Handler = (
   req: IncomingMessage,
   params: string[],
   query: URLSearchParams,
+  fault: HttpFaultT | undefined,
 ) => Reply | Promise<Reply>;
 type Reply =
   | { readonly json: unknown; readonly status?: number }
@@ -152,6 +154,25 @@ function checkMetadata(metadata: unknown): Record<string, string> | null {
   return metadata as Record<string, string>;
 }
 
+/** `output_expires_after: {anchor: "created_at", seconds: 3600..2592000}`. */
+function checkExpiresAfter(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const v = value as { anchor?: unknown; seconds?: unknown };
+  if (
+    typeof value !== 'object' ||
+    v.anchor !== 'created_at' ||
+    !Number.isInteger(v.seconds) ||
+    (v.seconds as number) < 3600 ||
+    (v.seconds as number) > 2_592_000
+  ) {
+    throw apiErrors.badRequest(
+      "Invalid 'output_expires_after': {anchor: 'created_at', seconds: 3600 to 2592000} expected.",
+      'output_expires_after',
+    );
+  }
+  return v.seconds as number;
+}
+
 export function createHttpApi(deps: HttpApiDeps) {
   const { files, batches } = deps;
   const lagMs = deps.listLagMs ?? 0;
@@ -222,13 +243,18 @@ export function createHttpApi(deps: HttpApiDeps) {
     {
       method: 'POST',
       pattern: /^\/v1\/batches$/,
-      handler: async (req) => {
+      handler: async (req, _p, _q, fault) => {
         const body = (await readJson(req)) as Record<string, unknown>;
         if (typeof body.input_file_id !== 'string') {
           throw apiErrors.badRequest(
             "Missing required parameter: 'input_file_id'.",
             'input_file_id',
           );
+        }
+        if (fault?.kind === 'file_not_ready') {
+          const f = files.get(body.input_file_id);
+          if (f !== undefined && unixSeconds(deps.now()) - f.created_at < (fault.within_s ?? 60))
+            throw apiErrors.fileNotReady(f.id);
         }
         if (!(SUPPORTED_ENDPOINTS as readonly unknown[]).includes(body.endpoint)) {
           throw apiErrors.badRequest(
@@ -247,6 +273,7 @@ export function createHttpApi(deps: HttpApiDeps) {
           endpoint: body.endpoint as string,
           completion_window: '24h',
           metadata: checkMetadata(body.metadata),
+          output_expires_after_s: checkExpiresAfter(body.output_expires_after),
         });
         return { json: batchObject(b) };
       },
@@ -335,6 +362,10 @@ export function createHttpApi(deps: HttpApiDeps) {
         return;
       }
       if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delay_ms ?? 5000));
+      if (fault?.kind === 'insufficient_quota') {
+        req.resume();
+        throw apiErrors.insufficientQuota();
+      }
       if (fault?.kind === 'status') {
         req.resume();
         const status = fault.status ?? 500;
@@ -349,7 +380,7 @@ export function createHttpApi(deps: HttpApiDeps) {
       if (route === undefined) throw apiErrors.unknownRoute(method, path);
       deps.tick();
       const params = route.pattern.exec(path)!.slice(1);
-      const reply = await route.handler(req, params, url.searchParams);
+      const reply = await route.handler(req, params, url.searchParams, fault);
       if (fault?.kind === 'lose_answer') {
         // The work is done (the batch exists, the file is stored), the answer never arrives.
         drop(req);

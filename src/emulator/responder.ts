@@ -13,6 +13,7 @@ import {
 } from '../convert/token-counter.ts';
 import { derivedId, unitHash } from './ids.ts';
 import { valueFromSchema } from './json-from-schema.ts';
+import { isReasoningModel, snapshotOf } from './model-snapshots.ts';
 
 export interface ChatMessageIn {
   readonly role: string;
@@ -24,6 +25,7 @@ export interface ChatBody {
   readonly messages: readonly ChatMessageIn[];
   readonly response_format?: { type?: string; json_schema?: { schema?: unknown } };
   readonly max_completion_tokens?: number;
+  readonly reasoning_effort?: string;
 }
 
 export interface ChatCompletion {
@@ -55,13 +57,44 @@ export interface ChatCompletion {
 
 export { promptTokensOfBody } from '../convert/request-tokens.ts';
 
+/**
+ * The prompt tokens a cache would serve: prompts of 1,024 tokens or more have their shared
+ * prefix (here the system message) cached in steps of 128 tokens, as the real API reports.
+ */
+export function cachedTokensOf(
+  body: ChatBody,
+  promptTokens: number,
+  counterFor: (e: EncodingName) => TokenCounter,
+): number {
+  if (promptTokens < 1024) return 0;
+  const system = body.messages.find((m) => m.role === 'system' || m.role === 'developer');
+  if (system === undefined || typeof system.content !== 'string') return 0;
+  const prefix = counterFor(encodingForModel(body.model)).count(system.content);
+  return Math.min(promptTokens, Math.floor(prefix / 128) * 128);
+}
+
 export interface RespondOptions {
   readonly seed: number;
   readonly createdSeconds: number;
   /** A completion whose content is cut short and is not valid JSON (fault). */
   readonly invalidJson?: boolean;
   readonly promptTokens: number;
+  /**
+   * Reasoning used the whole budget (fault): empty content, `finish_reason: "length"`, every
+   * completion token a reasoning token (billed).
+   */
+  readonly reasoningExhausted?: boolean;
+  /** Prompt tokens the cache served (the system prompt's share, in steps of 128 from 1,024). */
+  readonly cachedTokens?: number;
 }
+
+/** Reasoning tokens a reasoning model spends before answering, by effort (deterministic). */
+const REASONING_TOKENS: Readonly<Record<string, number>> = {
+  minimal: 0,
+  low: 64,
+  medium: 256,
+  high: 1024,
+};
 
 export function respond(
   customId: string,
@@ -88,12 +121,23 @@ export function respond(
     content = content.slice(0, Math.max(1, Math.floor(content.length * 0.6)));
     finish = 'length';
   }
-  const completion = counterFor(encodingForModel(body.model)).count(content);
+  const budget = body.max_completion_tokens ?? 4096;
+  let reasoning = isReasoningModel(body.model)
+    ? Math.min(REASONING_TOKENS[body.reasoning_effort ?? 'medium'] ?? 256, budget)
+    : 0;
+  let completion = reasoning + counterFor(encodingForModel(body.model)).count(content);
+  if (options.reasoningExhausted) {
+    content = '';
+    finish = 'length';
+    reasoning = budget;
+    completion = budget;
+  }
+  const cached = Math.min(options.cachedTokens ?? 0, options.promptTokens);
   return {
     id: derivedId('chatcmpl-', String(options.seed), customId),
     object: 'chat.completion',
     created: options.createdSeconds,
-    model: body.model,
+    model: snapshotOf(body.model),
     choices: [
       {
         index: 0,
@@ -106,9 +150,9 @@ export function respond(
       prompt_tokens: options.promptTokens,
       completion_tokens: completion,
       total_tokens: options.promptTokens + completion,
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
       completion_tokens_details: {
-        reasoning_tokens: 0,
+        reasoning_tokens: reasoning,
         audio_tokens: 0,
         accepted_prediction_tokens: 0,
         rejected_prediction_tokens: 0,

@@ -107,16 +107,21 @@ export async function validateBatchInput(
         );
         continue;
       }
-      const body = line.body as Partial<ChatBody> | undefined;
+      const body = line.body as (Partial<ChatBody> & { input?: unknown }) | undefined;
+      const responses = options.endpoint === '/v1/responses';
       if (
         body === null ||
         typeof body !== 'object' ||
         typeof body.model !== 'string' ||
-        !Array.isArray(body.messages)
+        (responses
+          ? typeof body.input !== 'string' && !Array.isArray(body.input)
+          : !Array.isArray(body.messages))
       ) {
         add(
           'invalid_request',
-          "The request body must have 'model' and 'messages'.",
+          responses
+            ? "The request body must have 'model' and 'input'."
+            : "The request body must have 'model' and 'messages'.",
           raw.lineNo,
           'body',
         );

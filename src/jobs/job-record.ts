@@ -3,7 +3,7 @@
  * scripts' six fields (batch_file, file_id, batch_id, status, created_at as local ISO time,
  * completion_window) and everything else we know, kept current. Pure.
  */
-import type { RemoteBatch, RemoteBatchError } from '../openai/batch-api.ts';
+import type { BatchUsage, RemoteBatch, RemoteBatchError } from '../openai/batch-api.ts';
 
 export interface JobRecord {
   // The original six.
@@ -17,7 +17,10 @@ export interface JobRecord {
   repo: string;
   input_sha256: string;
   scenario: string | null;
+  /** The model the requests named (the alias, `gpt-4o-mini`): budgets and prices use this. */
   model: string | null;
+  /** The model the API reports for the batch (often a dated snapshot, `gpt-4o-mini-2024-07-18`). */
+  api_model?: string | null;
   requests: number;
   prompt_tokens: number;
   max_completion_tokens: number;
@@ -33,7 +36,8 @@ export interface JobRecord {
   results_path: string | null;
   errors_path: string | null;
   errors: RemoteBatchError[] | null;
-  usage: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
+  /** As the API reported it (cached and reasoning token details included when given). */
+  usage: BatchUsage | null;
   timestamps: {
     created_at: number;
     in_progress_at: number | null;
@@ -59,6 +63,12 @@ export interface JobRecord {
   download_error: string | null;
   /** The API answered the download with a permanent error (a 4xx: the file is gone). */
   download_error_permanent?: boolean;
+  /** Downloads tried (a file with lines that are not JSON is taken as it is after three). */
+  download_attempts?: number;
+  /** Where the result files did not match the counts (taken as they are): shown in status. */
+  result_notes?: string[] | null;
+  /** Our clock when the batch was first seen ended with completions but no output file. */
+  awaiting_output_since?: number | null;
   /** We asked for the cancellation: unfinished requests are sent again. */
   cancelled_by_us: boolean;
 }
@@ -92,7 +102,9 @@ export function withRemote(job: JobRecord, b: RemoteBatch, nowMs: number): JobRe
     error_file_id: emptyIfEmpty(b.error_file_id) ?? job.error_file_id,
     errors: b.errors?.data ?? job.errors,
     usage: b.usage ?? job.usage,
-    model: b.model ?? job.model,
+    // The API answers the snapshot of the alias the requests named: keep both, budget by one.
+    model: job.model ?? b.model ?? null,
+    api_model: b.model ?? job.api_model ?? null,
     timestamps: {
       created_at: b.created_at,
       in_progress_at: b.in_progress_at ?? null,

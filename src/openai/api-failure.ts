@@ -7,7 +7,11 @@ import { PermanentApiError, TransientApiError } from '../errors.ts';
 import { MalformedAnswerError } from './answer-shapes.ts';
 import { DownloadTimeoutError } from './http-client.ts';
 
-export const FAILURE_KINDS = ['auth', 'rate_limited', 'transient', 'permanent'] as const;
+/**
+ * `quota`: a 429 with `code: "insufficient_quota"`; not a rate limit: nothing succeeds until the
+ * account's billing changes, so it stops submission like a refused key (`auth`).
+ */
+export const FAILURE_KINDS = ['auth', 'quota', 'rate_limited', 'transient', 'permanent'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export interface ApiFailure {
@@ -15,6 +19,8 @@ export interface ApiFailure {
   readonly message: string;
   readonly status?: number | undefined;
   readonly code?: string | undefined;
+  /** The request parameter the error names (`file_id`, `input_file_id`, ...). */
+  readonly param?: string | undefined;
   readonly requestId?: string | undefined;
   /** From retry-after-ms / retry-after. */
   readonly retryAfterMs?: number | undefined;
@@ -53,6 +59,7 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
     message: err.message,
     status,
     code: typeof err.code === 'string' ? err.code : undefined,
+    param: typeof err.param === 'string' ? err.param : undefined,
     requestId: err.requestID ?? undefined,
   };
   if (err instanceof OpenAI.APIConnectionError) {
@@ -61,6 +68,9 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
   }
   const code = status ?? 0;
   if (code === 401) return { ...base, kind: 'auth', maybeDone: false };
+  if (code === 429 && base.code === 'insufficient_quota') {
+    return { ...base, kind: 'quota', maybeDone: false };
+  }
   if (code === 429) {
     return { ...base, kind: 'rate_limited', retryAfterMs: retryAfter(headers), maybeDone: false };
   }
@@ -70,10 +80,22 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
   return { ...base, kind: 'permanent', maybeDone: false };
 }
 
+/**
+ * The API's answer to a batch created moments after its input file was uploaded, although the
+ * file exists: `400 Cannot find file file-…, or project proj_… does not have access to it`
+ * (param `file_id`). Transient while the upload is fresh.
+ */
+export function isFileNotReady(f: ApiFailure): boolean {
+  return (
+    f.status === 400 &&
+    (f.param === 'file_id' || f.param === 'input_file_id' || /cannot find file/i.test(f.message))
+  );
+}
+
 export function failureError(f: ApiFailure, what: string): TransientApiError | PermanentApiError {
   const where = f.requestId ? ` (request ${f.requestId})` : '';
   const message = `${what}: ${f.message}${where}`;
-  return f.kind === 'permanent' || f.kind === 'auth'
+  return f.kind === 'permanent' || f.kind === 'auth' || f.kind === 'quota'
     ? new PermanentApiError(message, {
         ...(f.status !== undefined ? { status: f.status } : {}),
         ...(f.requestId !== undefined ? { requestId: f.requestId } : {}),

@@ -18,6 +18,8 @@ export interface RemoteFile {
   readonly created_at: number;
   readonly filename: string;
   readonly purpose: string;
+  /** Unix seconds after which the API deletes the file (30 days for batch files by default). */
+  readonly expires_at?: number | null | undefined;
 }
 
 export interface RemoteBatchError {
@@ -47,13 +49,23 @@ export interface RemoteBatch {
   readonly request_counts?: { total: number; completed: number; failed: number } | null | undefined;
   readonly errors?: { data?: RemoteBatchError[] | null | undefined } | null | undefined;
   readonly metadata?: Record<string, string> | null | undefined;
-  readonly usage?:
-    { input_tokens: number; output_tokens: number; total_tokens: number } | null | undefined;
+  readonly usage?: BatchUsage | null | undefined;
+}
+
+export interface BatchUsage {
+  readonly input_tokens: number;
+  readonly output_tokens: number;
+  readonly total_tokens: number;
+  readonly input_tokens_details?: { readonly cached_tokens?: number | undefined } | undefined;
+  readonly output_tokens_details?: { readonly reasoning_tokens?: number | undefined } | undefined;
 }
 
 export interface BatchApi {
-  /** Streams the file up. Not retried by the SDK (a streamed body cannot be resent). */
-  uploadFile(path: string, filename: string): Promise<RemoteFile>;
+  /**
+   * Streams the file up. Not retried by the SDK (a streamed body cannot be resent). With
+   * `expiresAfterS`, the API deletes it that long after its upload.
+   */
+  uploadFile(path: string, filename: string, expiresAfterS?: number): Promise<RemoteFile>;
   listFiles(purpose?: string): AsyncIterable<RemoteFile>;
   /** Deleting a file that does not exist is not an error. */
   deleteFile(id: string): Promise<void>;
@@ -62,6 +74,8 @@ export interface BatchApi {
     inputFileId: string;
     endpoint: string;
     metadata: Record<string, string>;
+    /** How long the API keeps the batch's output and error files (seconds from their creation). */
+    outputExpiresAfterS?: number;
   }): Promise<RemoteBatch>;
   retrieveBatch(id: string): Promise<RemoteBatch>;
   /** Newest first, page by page. */
@@ -105,9 +119,15 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const client = createSdkClient(settings);
   return {
-    async uploadFile(path, filename) {
+    async uploadFile(path, filename, expiresAfterS) {
       const file = await client.files.create(
-        { file: toStreamingFile(createReadStream(path), filename), purpose: 'batch' },
+        {
+          file: toStreamingFile(createReadStream(path), filename),
+          purpose: 'batch',
+          ...(expiresAfterS === undefined
+            ? {}
+            : { expires_after: { anchor: 'created_at', seconds: expiresAfterS } }),
+        },
         { maxRetries: 0 },
       );
       return checkedFile('files.create', file);
@@ -125,13 +145,16 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
         throw err;
       }
     },
-    async createBatch({ inputFileId, endpoint, metadata }) {
+    async createBatch({ inputFileId, endpoint, metadata, outputExpiresAfterS }) {
       const batch = await client.batches.create(
         {
           input_file_id: inputFileId,
           endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
           completion_window: '24h',
           metadata,
+          ...(outputExpiresAfterS === undefined
+            ? {}
+            : { output_expires_after: { anchor: 'created_at', seconds: outputExpiresAfterS } }),
         },
         { maxRetries: 0 },
       );

@@ -2,7 +2,7 @@
  * What to do with a batch that has ended, once:
  *
  *   completed, expired, cancelled: download the output and error files (each when present,
- *     verified), decide each request's fate (request-fate.ts), write the requests worth sending
+ *     verified, taken as they are: fetch-results.ts), decide each request's fate (request-fate.ts), write the requests worth sending
  *     again into a retry batch input file, append every fate to the ledger, and delete the
  *     remote files when `remote_cleanup` is on;
  *   failed by validation (our bug, or a bad model name): every request of its input gets a final
@@ -12,7 +12,7 @@
  * Each step can run again after a crash with the same result: downloads resume, the retry file
  * has the same content (submitted once), ledger records repeat the same facts.
  */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { readCustomIdSources } from '../convert/converted-slices.ts';
 import type { Scenario } from '../convert/response-schemas.ts';
@@ -20,9 +20,7 @@ import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
 import { errorMessage } from '../errors.ts';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
-import { jobPath } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
-import { classifyApiError } from '../openai/api-failure.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import type { Ledger, LedgerRecord } from './ledger.ts';
 import {
@@ -32,7 +30,7 @@ import {
   type Fate,
   type ResultLine,
 } from './request-fate.ts';
-import { downloadVerified, resultPath } from './result-download.ts';
+import { fetchResults, relativeToData } from './fetch-results.ts';
 import { writeRetryFile } from './retry-requests.ts';
 
 export interface EndedJobDeps {
@@ -45,10 +43,6 @@ export interface EndedJobDeps {
   readonly now: () => number;
   readonly log: Logger;
   readonly counterFor: (encoding: EncodingName) => Promise<TokenCounter>;
-}
-
-function relativeToData(dataDir: string, path: string): string {
-  return path.startsWith(`${dataDir}/`) ? path.slice(dataDir.length + 1) : path;
 }
 
 /** The batch input file of a job (its path is kept relative to the data folder). */
@@ -69,7 +63,7 @@ async function deleteRemote(ids: readonly (string | null)[], deps: EndedJobDeps)
 }
 
 export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promise<JobRecord> {
-  const { api, config, log, now } = deps;
+  const { config, log, now } = deps;
   const inputPath = inputPathOf(job, deps.dataDir);
   const sources = await readCustomIdSources(inputPath);
   const sent: ReadonlySet<string> = new Set(sources.keys());
@@ -110,52 +104,15 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   }
 
   // completed, expired, cancelled: results first.
-  const dir = dirname(jobPath(deps.batchOutputDir, job.repo, job.batch_id));
-  const counts = job.request_counts ?? { total: sent.size, completed: 0, failed: 0 };
-  let resultsPath = job.results_path === null ? undefined : join(deps.dataDir, job.results_path);
-  let errorsPath = job.errors_path === null ? undefined : join(deps.dataDir, job.errors_path);
-  try {
-    if (job.output_file_id !== null && resultsPath === undefined) {
-      const path = resultPath(dir, 'results', job.batch_id);
-      await downloadVerified({
-        api,
-        fileId: job.output_file_id,
-        path,
-        expectedLines: counts.completed,
-        sent,
-      });
-      resultsPath = path;
-    }
-    if (job.error_file_id !== null && errorsPath === undefined) {
-      const path = resultPath(dir, 'errors', job.batch_id);
-      // Failed requests, and for an expired or cancelled batch the unfinished ones.
-      await downloadVerified({
-        api,
-        fileId: job.error_file_id,
-        path,
-        expectedLines: counts.total - counts.completed,
-        sent,
-      });
-      errorsPath = path;
-    }
-  } catch (err) {
-    log.warn(
-      { err, batchId: job.batch_id },
-      `results of ${job.batch_id} not downloaded yet: ${errorMessage(err)}`,
-    );
-    const kind = classifyApiError(err)?.kind;
-    return {
-      ...job,
-      results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),
-      errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
-      download_error: errorMessage(err),
-      download_error_permanent: kind === 'permanent' || kind === 'auth',
-    };
-  }
+  const fetched = await fetchResults(job, sent, deps);
+  if (fetched.kind === 'pending') return fetched.job;
+  const { resultsPath, errorsPath, outputFileId, notes, attempts, awaitingOutputSince } = fetched;
 
   // Fates, streamed from the two files.
   const seen = new Set<string>();
   const retry = new Set<string>();
+  /** Retries that need a larger max_completion_tokens. */
+  const budgets = new Map<string, number>();
   const outcome = { usable: 0, retry: 0, final: 0 };
   const maxAttempts = config.retry.max_attempts;
   const decide = async (path: string | undefined): Promise<void> => {
@@ -165,15 +122,31 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       const records: LedgerRecord[] = [];
       for (const raw of batch) {
         if (raw.kind !== 'text') continue;
-        const line = JSON.parse(raw.text) as ResultLine;
+        let line: ResultLine;
+        try {
+          line = JSON.parse(raw.text) as ResultLine;
+        } catch {
+          continue; // noted by the verification
+        }
+        // Only a custom_id we sent, once, decides a fate (the first line of it).
+        if (typeof line.custom_id !== 'string' || !sent.has(line.custom_id)) continue;
+        if (seen.has(line.custom_id)) continue;
         seen.add(line.custom_id);
         const fate = withinAttempts(
-          lineFate(line, { cancelledByUs: job.cancelled_by_us }),
+          lineFate(line, {
+            cancelledByUs: job.cancelled_by_us,
+            length: {
+              factor: config.retry.length_budget_factor,
+              cap: config.retry.max_completion_tokens_cap,
+            },
+          }),
           parseCustomId(line.custom_id).attempt,
           maxAttempts,
         );
         outcome[fate.kind]++;
         if (fate.kind === 'retry') retry.add(line.custom_id);
+        if (fate.kind === 'retry' && fate.maxCompletionTokens !== undefined)
+          budgets.set(line.custom_id, fate.maxCompletionTokens);
         records.push(record(line.custom_id, fate, fate.kind === 'usable' ? rel : undefined));
       }
       await deps.ledger.appendMany(records);
@@ -194,6 +167,13 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
     missing.push(record(id, fate));
   }
   await deps.ledger.appendMany(missing);
+  if (missing.length > 0) {
+    notes.push(`${missing.length} requests in neither the output nor the error file`);
+    log.warn(
+      { batchId: job.batch_id, missing: missing.length },
+      `batch ${job.batch_id}: ${missing.length} requests have no line in its result files; treated as unfinished`,
+    );
+  }
 
   let retryFile: string | null = job.retry_file;
   if (retry.size > 0 && retryFile === null) {
@@ -201,6 +181,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       inputPath,
       dir: join(deps.batchInputDir, ...job.repo.split('/').filter(Boolean)),
       retry,
+      budgets,
       scenario: (job.scenario ?? 'scenario1') as Scenario,
       model: job.model ?? config.model,
       now: () => new Date(now()),
@@ -211,7 +192,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   }
 
   if (config.remote_cleanup) {
-    await deleteRemote([job.output_file_id, job.error_file_id, job.file_id], deps);
+    await deleteRemote([outputFileId, job.error_file_id, job.file_id], deps);
   }
   log.info(
     { batchId: job.batch_id, status: job.status, ...outcome, retryFile },
@@ -219,9 +200,13 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   );
   return {
     ...job,
+    output_file_id: outputFileId,
     results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),
     errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
     download_error: null,
+    download_attempts: attempts,
+    result_notes: notes.length > 0 ? [...new Set(notes)] : null,
+    awaiting_output_since: awaitingOutputSince,
     outcome,
     retry_file: retryFile,
     done: true,

@@ -13,8 +13,19 @@ import { ANSWER_SCHEMAS, type Scenario } from '../convert/response-schemas.ts';
 
 export type Fate =
   | { readonly kind: 'usable' }
-  | { readonly kind: 'retry'; readonly reason: string }
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      /** Send it again with this `max_completion_tokens` (reasoning used up the last one). */
+      readonly maxCompletionTokens?: number;
+    }
   | { readonly kind: 'final'; readonly reason: string };
+
+/** How a request whose reasoning used the whole budget is sent again. */
+export interface LengthRetry {
+  readonly factor: number;
+  readonly cap: number;
+}
 
 export interface ResultLine {
   readonly custom_id: string;
@@ -49,8 +60,62 @@ function truncate(text: string, max = 200): string {
 
 /** A successful response's answer, parsed (and validated when the scenario is known). */
 export type AnswerOutcome =
-  | { readonly kind: 'usable'; readonly answer: unknown }
+  | { readonly kind: 'usable'; readonly answer: unknown; readonly reasoningSummary?: string }
   | { readonly kind: 'retry'; readonly reason: string };
+
+interface ResponsesBody {
+  readonly object?: string;
+  readonly status?: string;
+  readonly incomplete_details?: { reason?: string } | null;
+  readonly output?: readonly {
+    type?: string;
+    content?: readonly { type?: string; text?: unknown }[];
+    summary?: readonly { type?: string; text?: unknown }[];
+  }[];
+  readonly usage?: { output_tokens?: number };
+}
+
+/**
+ * What a response says, from a chat completion (`choices[0]`) or a Responses object
+ * (`output[]`: the `output_text` of its message, the summary of its reasoning item).
+ */
+export function responseText(body: unknown): {
+  content: unknown;
+  cutShort: boolean;
+  spent: number;
+  reasoningSummary: string | undefined;
+} {
+  const r = body as ResponsesBody | null;
+  if (r?.object === 'response' || Array.isArray(r?.output)) {
+    const texts: string[] = [];
+    const summaries: string[] = [];
+    for (const item of r?.output ?? []) {
+      if (item.type === 'message') {
+        for (const c of item.content ?? [])
+          if (c.type === 'output_text' && typeof c.text === 'string') texts.push(c.text);
+      } else if (item.type === 'reasoning') {
+        for (const s of item.summary ?? []) if (typeof s.text === 'string') summaries.push(s.text);
+      }
+    }
+    return {
+      content: texts.length > 0 ? texts.join('') : undefined,
+      cutShort: r?.status === 'incomplete' && r.incomplete_details?.reason === 'max_output_tokens',
+      spent: r?.usage?.output_tokens ?? 0,
+      reasoningSummary: summaries.length > 0 ? summaries.join('\n\n') : undefined,
+    };
+  }
+  const b = body as {
+    choices?: { message?: { content?: unknown }; finish_reason?: string }[];
+    usage?: { completion_tokens?: number };
+  } | null;
+  const choice = b?.choices?.[0];
+  return {
+    content: choice?.message?.content,
+    cutShort: choice?.finish_reason === 'length',
+    spent: b?.usage?.completion_tokens ?? 0,
+    reasoningSummary: undefined,
+  };
+}
 
 /** The fate of a successful response's content. */
 export function contentFate(body: unknown, scenario: Scenario | undefined): Fate {
@@ -63,10 +128,7 @@ export function contentFate(body: unknown, scenario: Scenario | undefined): Fate
  * scenario's answer structure (the value is the schema's output), or why it is not usable.
  */
 export function answerOf(body: unknown, scenario: Scenario | undefined): AnswerOutcome {
-  const choice = (
-    body as { choices?: { message?: { content?: unknown }; finish_reason?: string }[] } | null
-  )?.choices?.[0];
-  const content = choice?.message?.content;
+  const { content, cutShort, reasoningSummary } = responseText(body);
   if (typeof content !== 'string' || content.trim() === '') {
     return { kind: 'retry', reason: 'the response has no content' };
   }
@@ -74,12 +136,13 @@ export function answerOf(body: unknown, scenario: Scenario | undefined): AnswerO
   try {
     value = JSON.parse(content);
   } catch (err) {
-    const cut = choice?.finish_reason === 'length' ? ' (cut short: finish_reason length)' : '';
+    const cut = cutShort ? ' (cut short: finish_reason length)' : '';
     return { kind: 'retry', reason: `content is not valid JSON${cut}: ${(err as Error).message}` };
   }
-  if (scenario === undefined) return { kind: 'usable', answer: value };
+  const summary = reasoningSummary === undefined ? {} : { reasoningSummary };
+  if (scenario === undefined) return { kind: 'usable', answer: value, ...summary };
   const parsed = ANSWER_SCHEMAS[scenario].safeParse(value);
-  if (parsed.success) return { kind: 'usable', answer: parsed.data };
+  if (parsed.success) return { kind: 'usable', answer: parsed.data, ...summary };
   const issue = parsed.error.issues[0];
   return {
     kind: 'retry',
@@ -87,10 +150,38 @@ export function answerOf(body: unknown, scenario: Scenario | undefined): AnswerO
   };
 }
 
-export function lineFate(line: ResultLine, options: { readonly cancelledByUs: boolean }): Fate {
+/**
+ * A response whose content is empty with `finish_reason: "length"`: the model (a reasoning
+ * model) spent the whole `max_completion_tokens` before answering. The same budget would fail
+ * the same way: it is retried with a larger one, up to the cap; at the cap it is final.
+ */
+export function lengthFate(body: unknown, length: LengthRetry): Fate | undefined {
+  const { content, cutShort, spent } = responseText(body);
+  if (!cutShort) return undefined;
+  if (typeof content === 'string' && content.trim() !== '') return undefined;
+  const next = Math.min(length.cap, Math.ceil(spent * length.factor));
+  if (spent <= 0 || next <= spent) {
+    return {
+      kind: 'final',
+      reason: `reasoning used the whole budget of ${spent} tokens (empty content, finish_reason length), at retry.max_completion_tokens_cap`,
+    };
+  }
+  return {
+    kind: 'retry',
+    reason: `reasoning used the whole budget of ${spent} tokens (empty content, finish_reason length): retried with ${next}`,
+    maxCompletionTokens: next,
+  };
+}
+
+export function lineFate(
+  line: ResultLine,
+  options: { readonly cancelledByUs: boolean; readonly length?: LengthRetry | undefined },
+): Fate {
   const { scenario } = parseCustomId(line.custom_id);
-  if (line.response !== null && line.response.status_code === 200)
-    return contentFate(line.response.body, scenario);
+  if (line.response !== null && line.response.status_code === 200) {
+    const length = lengthFate(line.response.body, options.length ?? { factor: 2, cap: 32_768 });
+    return length ?? contentFate(line.response.body, scenario);
+  }
   if (line.response !== null) {
     const status = line.response.status_code;
     const message =

@@ -1,8 +1,9 @@
 /**
  * Downloading a batch's output or error file to `batch_results_<id>.jsonl` /
  * `batch_errors_<id>.jsonl`, beside its job file: streamed to a `.part` file that a restart
- * resumes (an HTTP Range for the rest), verified (as many lines as `request_counts` says, each
- * a custom_id that was sent, none twice), then renamed into place.
+ * resumes (an HTTP Range for the rest), verified (each line JSON with a custom_id that was sent,
+ * none twice; a count other than `request_counts` says is noted, not refused), then renamed
+ * into place.
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -27,47 +28,75 @@ export class ResultVerificationError extends Error {
   }
 }
 
+export interface Verified {
+  /** Lines that passed (a custom_id sent in this batch, seen once): each decides a fate. */
+  readonly lines: number;
+  /** What did not match: lines skipped, and a count other than request_counts says. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Checks a result file line by line. A line that is not JSON (a cut download?) or not UTF-8
+ * throws unless `acceptFlawed`; a custom_id not sent or seen twice is skipped and noted; a
+ * line count other than `expectedLines` is noted, not an error: the files are taken as they are.
+ */
 async function verify(
   path: string,
-  expectedLines: number,
+  expectedLines: number | undefined,
   sent: ReadonlySet<string> | undefined,
-): Promise<number> {
+  acceptFlawed: boolean,
+): Promise<Verified> {
   const seen = new Set<string>();
+  const notes: string[] = [];
+  const note = (text: string): void => {
+    if (notes.length < 20) notes.push(text);
+  };
   let lines = 0;
   for await (const batch of readLineBatches(path)) {
     for (const line of batch) {
-      if (line.kind !== 'text')
-        throw new ResultVerificationError(`line ${line.lineNo} is not valid UTF-8`);
+      if (line.kind !== 'text') {
+        if (!acceptFlawed)
+          throw new ResultVerificationError(`line ${line.lineNo} is not valid UTF-8`);
+        note(`line ${line.lineNo} skipped: not valid UTF-8`);
+        continue;
+      }
       let customId: unknown;
       try {
         customId = (JSON.parse(line.text) as { custom_id?: unknown }).custom_id;
       } catch {
-        throw new ResultVerificationError(`line ${line.lineNo} is not JSON (a cut download?)`);
+        if (!acceptFlawed)
+          throw new ResultVerificationError(`line ${line.lineNo} is not JSON (a cut download?)`);
+        note(`line ${line.lineNo} skipped: not JSON`);
+        continue;
       }
       if (typeof customId !== 'string' || (sent !== undefined && !sent.has(customId))) {
-        throw new ResultVerificationError(
-          `line ${line.lineNo}: custom_id ${JSON.stringify(customId)} was not sent in this batch`,
-        );
+        note(`line ${line.lineNo} skipped: custom_id ${JSON.stringify(customId)} was not sent`);
+        continue;
       }
-      if (seen.has(customId))
-        throw new ResultVerificationError(`line ${line.lineNo}: custom_id ${customId} twice`);
+      if (seen.has(customId)) {
+        note(`line ${line.lineNo} skipped: custom_id ${customId} twice`);
+        continue;
+      }
       seen.add(customId);
       lines++;
     }
   }
-  if (lines !== expectedLines) {
-    throw new ResultVerificationError(`${lines} lines where request_counts says ${expectedLines}`);
+  if (expectedLines !== undefined && lines !== expectedLines) {
+    note(`${lines} usable lines where request_counts says ${expectedLines}`);
   }
-  return lines;
+  return { lines, notes };
 }
 
 export interface DownloadOptions {
   readonly api: BatchApi;
   readonly fileId: string;
   readonly path: string;
-  readonly expectedLines: number;
+  /** What request_counts says the file should hold (a mismatch is noted, not refused). */
+  readonly expectedLines?: number | undefined;
   /** The custom_ids sent in the batch; unknown for a batch that is not ours. */
   readonly sent: ReadonlySet<string> | undefined;
+  /** Take a file with lines that are not JSON (after repeated downloads gave the same). */
+  readonly acceptFlawed?: boolean | undefined;
 }
 
 /**
@@ -75,7 +104,7 @@ export interface DownloadOptions {
  * already in place (downloaded before a crash, whose remote copy may be deleted since) is
  * verified and kept.
  */
-export async function downloadVerified(options: DownloadOptions): Promise<number> {
+export async function downloadVerified(options: DownloadOptions): Promise<Verified> {
   const { api, fileId, path } = options;
   const part = partPath(path);
   await mkdir(dirname(path), { recursive: true });
@@ -86,16 +115,21 @@ export async function downloadVerified(options: DownloadOptions): Promise<number
     )
   ) {
     try {
-      return await verify(path, options.expectedLines, options.sent);
+      return await verify(path, options.expectedLines, options.sent, options.acceptFlawed ?? false);
     } catch {
       await rm(path, { force: true }); // not what this batch returned: fetch it again
     }
   }
   const have = (await stat(part).catch(() => undefined))?.size ?? 0;
   await api.downloadFile(fileId, part, have);
-  let lines: number;
+  let verified: Verified;
   try {
-    lines = await verify(part, options.expectedLines, options.sent);
+    verified = await verify(
+      part,
+      options.expectedLines,
+      options.sent,
+      options.acceptFlawed ?? false,
+    );
   } catch (err) {
     // Start over next time: whatever is in the part file is not to be trusted.
     await rm(part, { force: true });
@@ -103,5 +137,5 @@ export async function downloadVerified(options: DownloadOptions): Promise<number
   }
   await rename(part, path);
   await fsyncDir(dirname(path));
-  return lines;
+  return verified;
 }

@@ -9,7 +9,11 @@ import { readLineBatches } from '../intake/jsonl-lines.ts';
 import { readCustomIdSources } from '../convert/converted-slices.ts';
 import { customIdFor } from '../convert/request-builder.ts';
 import { openBatchInputFile, type SealedBatchInput } from '../convert/batch-input-writer.ts';
-import { promptTokensOfBody, type ChatBodyLike } from '../convert/request-tokens.ts';
+import {
+  maxOutputTokensOf,
+  promptTokensOfBody,
+  type ChatBodyLike,
+} from '../convert/request-tokens.ts';
 import type { Scenario } from '../convert/response-schemas.ts';
 import {
   encodingForModel,
@@ -25,6 +29,8 @@ export interface RetryFileOptions {
   readonly dir: string;
   /** custom_ids (as sent) of the requests to send again. */
   readonly retry: ReadonlySet<string>;
+  /** A larger `max_completion_tokens` for some of them (reasoning used up the last one). */
+  readonly budgets?: ReadonlyMap<string, number> | undefined;
   readonly scenario: Scenario;
   readonly model: string;
   readonly now: () => Date;
@@ -55,16 +61,22 @@ export async function writeRetryFile(
         if (raw.kind !== 'text') continue;
         const request = JSON.parse(raw.text) as {
           custom_id: string;
-          body: ChatBodyLike & { max_completion_tokens?: number };
+          body: ChatBodyLike & { max_completion_tokens?: number; max_output_tokens?: number };
         };
         if (!options.retry.has(request.custom_id)) continue;
         const sliceId = parseCustomId(request.custom_id).base.replace(/^scenario[12]_/, '');
-        const line = `${JSON.stringify({ ...request, custom_id: customIdFor(options.scenario, sliceId, attempt) })}\n`;
+        const budget = options.budgets?.get(request.custom_id);
+        const budgetKey =
+          request.body.max_output_tokens !== undefined
+            ? 'max_output_tokens'
+            : 'max_completion_tokens';
+        const body = budget === undefined ? request.body : { ...request.body, [budgetKey]: budget };
+        const line = `${JSON.stringify({ ...request, body, custom_id: customIdFor(options.scenario, sliceId, attempt) })}\n`;
         await writer.append(
           {
             line: Buffer.from(line),
             promptTokens: promptTokensOfBody(request.body, () => counter),
-            maxCompletionTokens: request.body.max_completion_tokens ?? 0,
+            maxCompletionTokens: maxOutputTokensOf(body),
           },
           origins.get(request.custom_id) ?? options.source,
         );

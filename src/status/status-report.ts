@@ -234,6 +234,12 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
         message: `batch ${job.batch_id} (${job.batch_file}) failed validation: ${why}`,
       });
     }
+    if (job.done && job.result_notes != null && job.result_notes.length > 0) {
+      attention.push({
+        kind: 'result_mismatch',
+        message: `results of ${job.batch_id} did not match its counts (taken as they are; requests without a line sent again): ${job.result_notes.slice(0, 3).join('; ')}`,
+      });
+    }
     if (!job.done && job.download_error !== null) {
       attention.push({
         kind: 'download',

@@ -1,7 +1,7 @@
 /**
  * Calling the API with retries: 429 after the delay it asks for, 5xx and connection errors
- * with exponential backoff; permanent errors (400, 403, 404, ...) and a rejected key (401) are
- * not retried. When a failure may hide work done (`maybeDone`), `check` is asked first whether
+ * with exponential backoff; permanent errors (400, 403, 404, ...), a rejected key (401) and an
+ * exhausted quota (429 insufficient_quota) are not retried. When a failure may hide work done (`maybeDone`), `check` is asked first whether
  * it was done, before anything is tried again.
  */
 import { errorMessage } from '../errors.ts';
@@ -27,19 +27,24 @@ export interface RetryPolicy {
   readonly onRetry?: (what: string, failure: ApiFailure, delayMs: number) => void;
 }
 
+/** What the caller knows better than the status code (an early 400 on a fresh upload, say). */
+export type Reclassify = (failure: ApiFailure) => ApiFailure;
+
 export async function callWithRetries<T>(
   what: string,
   call: () => Promise<T>,
   policy: RetryPolicy,
   check?: () => Promise<T | undefined>,
+  reclassify: Reclassify = (f) => f,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (err) {
-      const failure = classifyApiError(err);
-      if (failure === undefined) throw err;
-      if (failure.kind === 'auth' || failure.kind === 'permanent')
+      const classified = classifyApiError(err);
+      if (classified === undefined) throw err;
+      const failure = reclassify(classified);
+      if (failure.kind === 'auth' || failure.kind === 'quota' || failure.kind === 'permanent')
         throw new ApiCallFailed(what, failure);
       if (failure.maybeDone && check !== undefined) {
         const done = await check().catch((e: unknown) => {

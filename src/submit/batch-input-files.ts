@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { isBatchInputName, manifestNameFor } from '../convert/batch-file-plan.ts';
 import type { BatchInputManifest } from '../convert/batch-input-writer.ts';
-import { promptTokensOfBody, type ChatBodyLike } from '../convert/request-tokens.ts';
+import { isRequestBody, maxOutputTokensOf, promptTokensOfBody } from '../convert/request-tokens.ts';
 import type { Scenario } from '../convert/response-schemas.ts';
 import {
   encodingForModel,
@@ -65,16 +65,13 @@ export async function computeManifest(
       if (line.kind !== 'text') continue;
       requests++;
       try {
-        const body = (
-          JSON.parse(line.text) as { body?: ChatBodyLike & { max_completion_tokens?: number } }
-        ).body;
-        if (body === undefined || typeof body.model !== 'string' || !Array.isArray(body.messages))
-          continue;
+        const body = (JSON.parse(line.text) as { body?: unknown }).body;
+        if (!isRequestBody(body)) continue;
         model ||= body.model;
         const encoding = encodingForModel(body.model);
         if (!loaded.has(encoding)) loaded.set(encoding, await counters(encoding));
         promptTokens += promptTokensOfBody(body, (e) => loaded.get(e)!);
-        maxCompletion += body.max_completion_tokens ?? 0;
+        maxCompletion += maxOutputTokensOf(body);
       } catch {
         // Not a request line: the API's validation will say so; it counts for nothing here.
       }
@@ -128,4 +125,21 @@ export async function listBatchInputFiles(
     });
   }
   return out;
+}
+
+/** The batch endpoint of a batch input file: the `url` of its first request (chat if unknown). */
+export async function endpointOfFile(path: string): Promise<string> {
+  for await (const batch of readLineBatches(path)) {
+    for (const line of batch) {
+      if (line.kind !== 'text') continue;
+      try {
+        const url = (JSON.parse(line.text) as { url?: unknown }).url;
+        if (typeof url === 'string' && url !== '') return url;
+      } catch {
+        // not a request: the API's validation will say so
+      }
+      return '/v1/chat/completions';
+    }
+  }
+  return '/v1/chat/completions';
 }

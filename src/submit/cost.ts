@@ -7,6 +7,8 @@
 export interface Price {
   readonly input: number;
   readonly output: number;
+  /** Prompt tokens served from the cache (`usage.input_tokens_details.cached_tokens`). */
+  readonly cached_input?: number | undefined;
 }
 
 export function priceFor(
@@ -23,6 +25,21 @@ export function priceFor(
   return best === undefined ? undefined : prices[best];
 }
 
-export function costUsd(price: Price, inputTokens: number, outputTokens: number): number {
-  return (inputTokens * price.input + outputTokens * price.output) / 1_000_000;
+/**
+ * Output tokens include reasoning tokens (billed as output); `cachedTokens` of the input tokens
+ * are billed at the cached price (the input price when none is set).
+ */
+export function costUsd(
+  price: Price,
+  inputTokens: number,
+  outputTokens: number,
+  cachedTokens = 0,
+): number {
+  const cached = Math.min(Math.max(0, cachedTokens), inputTokens);
+  return (
+    ((inputTokens - cached) * price.input +
+      cached * (price.cached_input ?? price.input) +
+      outputTokens * price.output) /
+    1_000_000
+  );
 }

@@ -27,6 +27,21 @@ export function admit(view: BudgetView, model: string, tokens: number): Admissio
   return (view.inUse.get(model) ?? 0) + tokens <= limit ? 'fits' : 'wait';
 }
 
+/**
+ * The budget key of a model name: a dated snapshot (`gpt-4o-mini-2024-07-18`), as the API
+ * reports batches, is counted under the alias it belongs to (`gpt-4o-mini`) when that alias is
+ * among `aliases` (the longest that fits); any other name is its own key.
+ */
+export function budgetModel(model: string, aliases: Iterable<string>): string {
+  let best: string | undefined;
+  for (const alias of aliases) {
+    if (alias === model) return model;
+    if (model.startsWith(`${alias}-`) && (best === undefined || alias.length > best.length))
+      best = alias;
+  }
+  return best ?? model;
+}
+
 /** "... Limit: 2,000,000 enqueued tokens ..." → 2000000. */
 export function limitFromMessage(message: string | undefined): number | undefined {
   const m = /Limit:\s*([\d,._ ]+)\s*enqueued tokens/i.exec(message ?? '');

@@ -11,7 +11,7 @@
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
 import { costUsd, priceFor, type Price } from './cost.ts';
-import { admit, holdsTokens } from './enqueued-token-budget.ts';
+import { admit, budgetModel, holdsTokens } from './enqueued-token-budget.ts';
 import { currentBatchId, type Submission } from './submission-state.ts';
 
 export type PlanDecision =
@@ -79,9 +79,14 @@ export function spentUsd(jobs: ReadonlyMap<string, JobRecord>): number {
 
 export function planSubmissions(input: PlanInput): PlanDecision[] {
   const inUse = new Map<string, number>();
+  // One key per model: the requests' alias (job files written before kept the API's snapshot).
+  const aliases = new Set(
+    [...input.limits.keys(), ...input.files.map((f) => f.manifest.model)].filter(Boolean),
+  );
   for (const job of input.jobs.values()) {
-    if (job.model !== null && holdsTokens(job.status)) {
-      inUse.set(job.model, (inUse.get(job.model) ?? 0) + job.prompt_tokens);
+    if (typeof job.model === 'string' && holdsTokens(job.status)) {
+      const key = budgetModel(job.model, aliases);
+      inUse.set(key, (inUse.get(key) ?? 0) + job.prompt_tokens);
     }
   }
   let spent = spentUsd(input.jobs);

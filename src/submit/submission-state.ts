@@ -73,6 +73,8 @@ export interface Submission {
   readonly attempt: number;
   /** The uploaded input file, reusable by later attempts. */
   readonly fileId: string | undefined;
+  /** When `fileId` was uploaded (our clock): a 400 "Cannot find file" soon after is transient. */
+  readonly uploadedAt?: number | undefined;
   readonly batchIds: readonly string[];
   /** The upload's creation time on the server's clock: no batch of it can be older. */
   readonly fileCreatedAt: number | undefined;
@@ -111,6 +113,7 @@ export function applyRecord(s: Submission | undefined, r: SubmissionRecord): Sub
         phase: 'uploaded',
         fileId: r.file_id,
         fileCreatedAt: r.file_created_at,
+        uploadedAt: r.at,
       };
     case 'create_intent':
       return {
@@ -144,7 +147,13 @@ export function applyRecord(s: Submission | undefined, r: SubmissionRecord): Sub
     case 'file_deleted': {
       const deletedFileIds = [...base.deletedFileIds, r.file_id];
       return base.fileId === r.file_id
-        ? { ...base, fileId: undefined, fileCreatedAt: undefined, deletedFileIds }
+        ? {
+            ...base,
+            fileId: undefined,
+            fileCreatedAt: undefined,
+            uploadedAt: undefined,
+            deletedFileIds,
+          }
         : { ...base, deletedFileIds };
     }
   }

@@ -18,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { localIsoTime, withRemote } from '../jobs/job-record.ts';
 import type { BatchApi, RemoteBatch, RemoteFile } from '../openai/batch-api.ts';
+import { isFileNotReady } from '../openai/api-failure.ts';
 import { ApiCallFailed, callWithRetries, type RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
 import {
@@ -53,6 +54,12 @@ export interface SubmitFileDeps {
   readonly record: (r: SubmissionRecord) => Promise<Submission>;
   readonly writeJob: (job: JobRecord) => Promise<void>;
   readonly endpoint: string;
+  /** How long after its upload a 400 "Cannot find file" is taken as "not ready yet". */
+  readonly fileReadyGraceMs: number;
+  /** Sent with the upload: how long the API keeps the input file (seconds). */
+  readonly inputExpiresAfterS?: number | undefined;
+  /** Sent with the create: how long the output and error files are kept (seconds). */
+  readonly outputExpiresAfterS?: number | undefined;
   readonly crashpoint?: ((at: CrashPoint) => void) | undefined;
 }
 
@@ -147,7 +154,7 @@ export async function submitFile(
       crash('after_upload_intent');
       upload = await callWithRetries(
         `uploading ${file.display}`,
-        () => api.uploadFile(file.path, name),
+        () => api.uploadFile(file.path, name, deps.inputExpiresAfterS),
         policy,
         () => lookOverWindow(findUpload, settle),
       );
@@ -189,9 +196,19 @@ export async function submitFile(
             inputFileId: uploadedId,
             endpoint: deps.endpoint,
             metadata: batchMetadata(sha256, attempt, file.display),
+            ...(deps.outputExpiresAfterS === undefined
+              ? {}
+              : { outputExpiresAfterS: deps.outputExpiresAfterS }),
           }),
         policy,
         () => lookOverWindow(findBatch, settle),
+        // The API can say a fresh upload does not exist yet: wait for it, do not fail the file.
+        (f) =>
+          isFileNotReady(f) &&
+          s.uploadedAt !== undefined &&
+          now() - s.uploadedAt < deps.fileReadyGraceMs
+            ? { ...f, kind: 'transient' }
+            : f,
       );
       crash('after_create_request');
     } catch (err) {

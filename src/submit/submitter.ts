@@ -22,10 +22,10 @@ import type { BatchApi } from '../openai/batch-api.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
 import { ApiCallFailed, type RetryPolicy } from './api-retry.ts';
-import type { BatchInputFile } from './batch-input-files.ts';
+import { endpointOfFile, type BatchInputFile } from './batch-input-files.ts';
 import { createCallRateLimit } from './call-rate-limit.ts';
 import { costUsd, priceFor } from './cost.ts';
-import { backoffMs, limitFromMessage } from './enqueued-token-budget.ts';
+import { backoffMs, budgetModel, limitFromMessage } from './enqueued-token-budget.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from './submission-plan.ts';
 import {
   applyRecord,
@@ -52,9 +52,9 @@ export interface RoundResult {
   readonly failed: { file: string; error: string; permanent: boolean }[];
   /** A 401: the key was refused and submission stopped. */
   readonly authError: string | undefined;
+  /** A 429 insufficient_quota: the account cannot pay; submission stopped. */
+  readonly quotaError: string | undefined;
 }
-
-export const ENDPOINT = '/v1/chat/completions';
 
 export async function openSubmitter(options: SubmitterOptions) {
   const { api, config, log, clock } = options;
@@ -108,6 +108,18 @@ export async function openSubmitter(options: SubmitterOptions) {
   const limits = (): Map<string, number> => {
     const m = new Map<string, number>(Object.entries(learned));
     for (const [model, n] of Object.entries(config.limits.enqueued_tokens ?? {})) m.set(model, n);
+    // A limit learned under a snapshot name (before job files kept the alias) counts for its alias.
+    for (const [model, n] of [...m]) {
+      const alias = budgetModel(model, [
+        config.model,
+        ...Object.keys(config.prices),
+        ...Object.keys(config.limits.enqueued_tokens ?? {}),
+      ]);
+      if (alias !== model) {
+        m.delete(model);
+        if (!m.has(alias)) m.set(alias, n);
+      }
+    }
     return m;
   };
 
@@ -169,6 +181,7 @@ export async function openSubmitter(options: SubmitterOptions) {
             price,
             updated.usage.input_tokens,
             updated.usage.output_tokens,
+            updated.usage.input_tokens_details?.cached_tokens ?? 0,
           );
       }
       changed.push(updated);
@@ -220,12 +233,15 @@ export async function openSubmitter(options: SubmitterOptions) {
     const submitted: JobRecord[] = [];
     const failed: RoundResult['failed'] = [];
     let authError: string | undefined;
+    let quotaError: string | undefined;
+    const started: string[] = [];
     for (const d of decisions) {
       if (d.kind !== 'submit') continue;
       const sha = d.file.manifest.sha256;
       inFlight.add(sha);
+      started.push(sha);
       void tasks.add(async () => {
-        if (authError !== undefined) return;
+        if (authError !== undefined || quotaError !== undefined) return;
         try {
           const job = await submitFile(d.file, submissions.get(sha), d.estimatedCostUsd, {
             api: limitedApi,
@@ -234,7 +250,10 @@ export async function openSubmitter(options: SubmitterOptions) {
             settleMs: config.submit.reconcile_settle_ms,
             record,
             writeJob: saveJob,
-            endpoint: ENDPOINT,
+            endpoint: await endpointOfFile(d.file.path),
+            fileReadyGraceMs: config.submit.file_ready_grace_ms,
+            inputExpiresAfterS: config.submit.input_expires_after_s,
+            outputExpiresAfterS: config.submit.output_expires_after_s,
             crashpoint: options.crashpoint,
           });
           submitted.push(job);
@@ -251,6 +270,15 @@ export async function openSubmitter(options: SubmitterOptions) {
           const failure = err instanceof ApiCallFailed ? err.failure : undefined;
           if (failure?.kind === 'auth') {
             authError ??= errorMessage(err);
+            tasks.clear();
+            return;
+          }
+          if (failure?.kind === 'quota') {
+            quotaError ??= errorMessage(err);
+            log.error(
+              { err, file: d.file.display },
+              `the API says the account's quota is exhausted (429 insufficient_quota): submission stopped until billing changes`,
+            );
             tasks.clear();
             return;
           }
@@ -282,7 +310,9 @@ export async function openSubmitter(options: SubmitterOptions) {
       });
     }
     await tasks.onIdle();
-    return { decisions, submitted, failed, authError };
+    // Tasks dropped by a stop (401, insufficient_quota) never ran: their files are free again.
+    for (const sha of started) inFlight.delete(sha);
+    return { decisions, submitted, failed, authError, quotaError };
   };
 
   return {

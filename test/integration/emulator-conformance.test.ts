@@ -477,7 +477,7 @@ test('a batch through its lifecycle: every status a valid Batch with the timesta
     previousCompleted = b.request_counts!.completed;
     if (b.status !== 'validating') {
       assert.equal(b.request_counts!.total, ids.length);
-      assert.equal(b.model, 'gpt-4o-mini');
+      assert.equal(b.model, 'gpt-4o-mini-2024-07-18', 'the snapshot of the alias requested');
     }
     if (b.status === 'finalizing') assertCounts(b, { completed: ids.length, failed: 0 });
     if (b.status !== 'completed') {
@@ -493,7 +493,7 @@ test('a batch through its lifecycle: every status a valid Batch with the timesta
   const out = await resultLines(env, b.output_file_id);
   out.forEach(assertSuccessLine);
   assert.deepEqual(out.map((l) => l.custom_id).sort(), ids);
-  for (const l of out) assert.equal(l.response.body.model, 'gpt-4o-mini');
+  for (const l of out) assert.equal(l.response.body.model, 'gpt-4o-mini-2024-07-18');
 
   assert.ok(b.usage, 'usage at completion');
   const sum = (f: (u: any) => number) => out.reduce((n, l) => n + f(l.response.body.usage), 0);
@@ -813,6 +813,56 @@ test('per-request errors: 4xx lines and error-object lines in the error file, va
     }
   }
   assertCoverEachOnce(ids, out, err);
+});
+
+test('a /v1/responses batch: valid Batch and BatchRequestOutput lines holding Response objects', async (t) => {
+  const env = await conformanceEnv(t);
+  const dir = await tempDir(t);
+  const line = (id: string) =>
+    JSON.stringify({
+      custom_id: id,
+      method: 'POST',
+      url: '/v1/responses',
+      body: {
+        model: 'gpt-5-mini',
+        instructions: 'You explain code.',
+        input: `Explain ${id}.`,
+        max_output_tokens: 500,
+        reasoning: { effort: 'low', summary: 'auto' },
+        text: { format: { type: 'json_object' } },
+      },
+    });
+  const file = await uploadRequests(env, dir, 0, { lines: ['r_0', 'r_1'].map(line) });
+  const batch = await env.client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/responses',
+    completion_window: '24h',
+    output_expires_after: { anchor: 'created_at', seconds: 7200 },
+  });
+  assertValid('Batch', batch, 'batches.create /v1/responses');
+  await env.advance(10_000);
+  const b = await retrieve(env, batch.id);
+  assert.equal(b.status, 'completed');
+  assert.equal(b.endpoint, '/v1/responses');
+  assert.equal(b.model, 'gpt-5-mini-2025-08-07');
+  assert.ok(b.usage!.output_tokens_details.reasoning_tokens > 0);
+  const out = await resultLines(env, b.output_file_id);
+  for (const l of out) {
+    const body = l.response.body;
+    assert.equal(body.object, 'response');
+    assert.equal(body.status, 'completed');
+    const message = body.output.find((o: any) => o.type === 'message');
+    assert.equal(message.content[0].type, 'output_text');
+    assert.doesNotThrow(() => JSON.parse(message.content[0].text));
+    const reasoning = body.output.find((o: any) => o.type === 'reasoning');
+    assert.equal(reasoning.summary[0].type, 'summary_text');
+    assert.ok(body.usage.output_tokens_details.reasoning_tokens > 0);
+  }
+  const output = await env.client.files.retrieve(b.output_file_id!);
+  assert.equal(output.expires_at, output.created_at + 7200, 'output_expires_after');
+  await env.advance(7200_000);
+  await expectApiError(env.client.files.retrieve(output.id), OpenAI.NotFoundError, 404);
+  await expectApiError(env.client.files.content(output.id), OpenAI.NotFoundError, 404);
 });
 
 // ---------------------------------------------------------------------------------------------

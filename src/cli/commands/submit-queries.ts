@@ -112,7 +112,8 @@ export async function downloadResults(
   const job = (await readJobs(paths.batchOutput)).get(batchId);
   const dir =
     job === undefined ? paths.batchOutput : dirname(jobPath(paths.batchOutput, job.repo, batchId));
-  // Ours: every line must be a request we sent. Any batch: as many lines as its counts say.
+  // Ours: every line must be a request we sent (others are skipped and noted). Any batch: a
+  // count other than request_counts says is noted.
   const sent =
     job === undefined ? undefined : await readCustomIds(join(paths.dataDir, job.batch_file));
   const counts = b.request_counts ?? { total: 0, completed: 0, failed: 0 };
@@ -126,7 +127,8 @@ export async function downloadResults(
       expectedLines: counts.completed,
       sent,
     });
-    out.push(`results: ${relative(ctx.cwd, path)} (${formatCount(lines)} lines)`);
+    out.push(`results: ${relative(ctx.cwd, path)} (${formatCount(lines.lines)} lines)`);
+    for (const n of lines.notes) out.push(`  note: ${n}`);
   }
   if (b.error_file_id) {
     const path = resultPath(dir, 'errors', batchId);
@@ -137,7 +139,8 @@ export async function downloadResults(
       expectedLines: counts.total - counts.completed,
       sent,
     });
-    out.push(`errors: ${relative(ctx.cwd, path)} (${formatCount(lines)} lines)`);
+    out.push(`errors: ${relative(ctx.cwd, path)} (${formatCount(lines.lines)} lines)`);
+    for (const n of lines.notes) out.push(`  note: ${n}`);
   }
   if (out.length === 0) {
     ctx.stdout.write(`Batch ${batchId} is ${b.status}: no result file to download yet.\n`);

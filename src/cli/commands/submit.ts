@@ -155,9 +155,18 @@ export const submitCommand: Command = {
           `Stopped: the API refused the key (401). Check OPENAI_API_KEY / api_key. ${round.authError}`,
         );
       }
+      if (round.quotaError !== undefined) {
+        out.push(
+          `Stopped: the account's quota is exhausted (429 insufficient_quota); nothing will be accepted until billing changes. ${round.quotaError}`,
+        );
+      }
       out.push(`Round written to ${relative(ctx.cwd, resultsPath)}.`);
       ctx.stdout.write(`${out.join('\n')}\n`);
-      return round.authError !== undefined || round.failed.length > 0 ? 1 : 0;
+      return round.authError !== undefined ||
+        round.quotaError !== undefined ||
+        round.failed.length > 0
+        ? 1
+        : 0;
     } finally {
       await submitter.close();
       await lock.release();
