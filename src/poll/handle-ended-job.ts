@@ -25,14 +25,9 @@ import type { Logger } from '../log/logger.ts';
 import { classifyApiError } from '../openai/api-failure.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import type { Ledger, LedgerRecord } from './ledger.ts';
-import {
-  lineFate,
-  parseCustomId,
-  withinAttempts,
-  type Fate,
-  type ResultLine,
-} from './request-fate.ts';
+import { lineFate, withinAttempts, type Fate, type ResultLine } from './request-fate.ts';
 import { downloadVerified, resultPath } from './result-download.ts';
+import { parseCustomId } from '../domain/custom-id.ts';
 import { writeRetryFile } from './retry-requests.ts';
 
 export interface EndedJobDeps {
@@ -74,7 +69,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   const sources = await readCustomIdSources(inputPath);
   const sent: ReadonlySet<string> = new Set(sources.keys());
   const record = (customId: string, fate: Fate, results?: string): LedgerRecord => {
-    const { base, attempt } = parseCustomId(customId);
+    const { base, attempt } = parseCustomId(customId, job.request_attempt);
     const source = sources.get(customId);
     return {
       t: 'fate',
@@ -169,7 +164,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
         seen.add(line.custom_id);
         const fate = withinAttempts(
           lineFate(line, { cancelledByUs: job.cancelled_by_us }),
-          parseCustomId(line.custom_id).attempt,
+          parseCustomId(line.custom_id, job.request_attempt).attempt,
           maxAttempts,
         );
         outcome[fate.kind]++;
@@ -186,7 +181,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
     if (seen.has(id)) continue;
     const fate = withinAttempts(
       { kind: 'retry', reason: 'in neither the output nor the error file' },
-      parseCustomId(id).attempt,
+      parseCustomId(id, job.request_attempt).attempt,
       maxAttempts,
     );
     outcome[fate.kind]++;
@@ -201,6 +196,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       inputPath,
       dir: join(deps.batchInputDir, ...job.repo.split('/').filter(Boolean)),
       retry,
+      requestAttempt: job.request_attempt,
       scenario: (job.scenario ?? 'scenario1') as Scenario,
       model: job.model ?? config.model,
       now: () => new Date(now()),
