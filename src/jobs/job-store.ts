@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileTimestamp } from '../convert/batch-file-plan.ts';
+import { plainApiId } from '../openai/api-ids.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { listFiles } from '../storage/list-files.ts';
 import type { JobRecord } from './job-record.ts';
@@ -13,7 +14,8 @@ import type { JobRecord } from './job-record.ts';
 const JOB_NAME = /^batch_job_(.+)\.json$/;
 
 export function jobPath(batchOutputDir: string, repo: string, batchId: string): string {
-  return join(batchOutputDir, ...repo.split('/').filter(Boolean), `batch_job_${batchId}.json`);
+  const id = plainApiId('batch id', batchId, 'the name of a job file');
+  return join(batchOutputDir, ...repo.split('/').filter(Boolean), `batch_job_${id}.json`);
 }
 
 export async function writeJob(batchOutputDir: string, job: JobRecord): Promise<void> {

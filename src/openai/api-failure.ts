@@ -4,6 +4,7 @@
  */
 import OpenAI from 'openai';
 import { PermanentApiError, TransientApiError } from '../errors.ts';
+import { UnsafeApiIdError } from './api-ids.ts';
 
 export const FAILURE_KINDS = ['auth', 'rate_limited', 'transient', 'permanent'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
@@ -34,6 +35,10 @@ function retryAfter(headers: Headers | undefined): number | undefined {
 
 /** Undefined for errors that are not API errors (bugs, local I/O): those are rethrown. */
 export function classifyApiError(err: unknown): ApiFailure | undefined {
+  // An answer that named something we cannot use: the call failed, and would again.
+  if (err instanceof UnsafeApiIdError) {
+    return { kind: 'permanent', message: err.message, maybeDone: false };
+  }
   if (!(err instanceof OpenAI.APIError)) return undefined;
   if (err instanceof OpenAI.APIUserAbortError) return undefined;
   // The SDK's error types are generic over these; read them as what they are.

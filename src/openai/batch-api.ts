@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { toStreamingFile } from 'openai';
+import { plainApiId, plainOptionalApiId } from './api-ids.ts';
 
 export interface RemoteFile {
   readonly id: string;
@@ -82,6 +83,22 @@ export interface ClientSettings {
   readonly maxRetries?: number | undefined;
 }
 
+/** A file as the API described it, once its id is known to be a plain name (api-ids.ts). */
+function checkedFile<F extends RemoteFile>(f: F, call: string): F {
+  plainApiId('file id', f.id, `the answer to ${call}`);
+  return f;
+}
+
+/** A batch as the API described it, once every id in it is known to be a plain name. */
+function checkedBatch<B extends RemoteBatch>(b: B, call: string): B {
+  const where = `the answer to ${call}`;
+  plainApiId('batch id', b.id, where);
+  plainApiId('file id', b.input_file_id, `${where}, input_file_id`);
+  plainOptionalApiId('file id', b.output_file_id, `${where}, output_file_id`);
+  plainOptionalApiId('file id', b.error_file_id, `${where}, error_file_id`);
+  return b;
+}
+
 export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
   const client = new OpenAI({
     apiKey: settings.apiKey,
@@ -97,12 +114,15 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
         { file: toStreamingFile(createReadStream(path), filename), purpose: 'batch' },
         { maxRetries: 0 },
       );
-      return file;
+      return checkedFile(file, 'uploading a file');
     },
     async *listFiles(purpose) {
-      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) yield f;
+      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) {
+        yield checkedFile(f, 'listing files');
+      }
     },
     async deleteFile(id) {
+      plainApiId('file id', id, 'deleting a file');
       try {
         await client.files.delete(id);
       } catch (err) {
@@ -111,7 +131,7 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
       }
     },
     async createBatch({ inputFileId, endpoint, metadata }) {
-      return client.batches.create(
+      const batch = await client.batches.create(
         {
           input_file_id: inputFileId,
           endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
@@ -120,13 +140,23 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
         },
         { maxRetries: 0 },
       );
+      return checkedBatch(batch, 'creating a batch');
     },
-    retrieveBatch: (id) => client.batches.retrieve(id),
+    async retrieveBatch(id) {
+      plainApiId('batch id', id, 'retrieving a batch');
+      return checkedBatch(await client.batches.retrieve(id), `retrieving batch ${id}`);
+    },
     async *listBatches() {
-      for await (const b of client.batches.list({ limit: 100 })) yield b;
+      for await (const b of client.batches.list({ limit: 100 })) {
+        yield checkedBatch(b, 'listing batches');
+      }
     },
-    cancelBatch: (id) => client.batches.cancel(id),
+    async cancelBatch(id) {
+      plainApiId('batch id', id, 'cancelling a batch');
+      return checkedBatch(await client.batches.cancel(id), `cancelling batch ${id}`);
+    },
     async downloadFile(id, path, resumeFrom = 0) {
+      plainApiId('file id', id, 'downloading a file');
       const res = await client.files.content(
         id,
         resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : undefined,
