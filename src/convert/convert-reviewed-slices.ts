@@ -19,7 +19,7 @@ import type { Logger } from '../log/logger.ts';
 import { isReviewedSliceFile } from '../intake/inbox-names.ts';
 import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
-import { listFiles, type ListedFile } from '../storage/list-files.ts';
+import { describeListingProblem, listFiles, type ListedFile } from '../storage/list-files.ts';
 import { rejectsReportName } from './batch-file-plan.ts';
 import {
   createBatchInputPlacer,
@@ -187,7 +187,10 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   const { config, log, now, helpers } = options;
   // Folder by folder (slice ids are unique within a repo folder), in a stable order.
   const files: InputToConvert[] = [
-    ...(options.files ?? (await listFiles(options.reviewedDir, (rel) => isReviewedSliceFile(rel)))),
+    ...(options.files ??
+      (await listFiles(options.reviewedDir, (rel) => isReviewedSliceFile(rel), {
+        onProblem: (p) => log.warn({ folder: p.rel }, `inbox: ${describeListingProblem(p)}`),
+      }))),
   ].sort((a, b) =>
     a.relDir === b.relDir ? (a.rel < b.rel ? -1 : 1) : a.relDir < b.relDir ? -1 : 1,
   );

@@ -17,6 +17,7 @@ import type { DataPaths } from '../config/data-paths.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
 import { errorMessage } from '../errors.ts';
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
+import { describeListingProblem } from '../storage/list-files.ts';
 import { openIntakeLog } from '../intake/intake-log.ts';
 import { writeSubmissionRound } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
@@ -306,7 +307,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         busy: work.running !== undefined || work.depth > 0,
         decisions: lastDecisions,
         jobs: submitter.jobs.values(),
-        unreadable: intake.unreadable,
+        unreadable: new Map([
+          ...intake.unreadable,
+          ...(watcher?.problems ?? [])
+            .filter((p) => p.kind === 'unreadable')
+            .map((p) => [`inbox folder ${p.rel}`, { reason: describeListingProblem(p) }] as const),
+        ]),
         submitFailures,
         downloadFailures,
         maxFailures: config.retry.max_attempts,
@@ -384,7 +390,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       next_poll_at: task?.getNextRun()?.getTime() ?? null,
       queue_depth: work.depth,
       inbox_waiting: (watcher?.waiting ?? 0) + intake.pending,
-      problems: [...problems.values()],
+      problems: [
+        ...problems.values(),
+        ...(watcher?.problems ?? [])
+          .filter((p) => p.kind === 'unreadable')
+          .map((p) => `inbox folder ${describeListingProblem(p)}`),
+      ],
     });
     phase = 'running';
     await writeBeat();
