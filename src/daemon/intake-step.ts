@@ -73,22 +73,26 @@ export function createIntakeStep(options: IntakeStepOptions) {
   const takenRecord = (
     t: ToConvert,
     summary: ConvertSummary['inputs'][number] | undefined,
-  ): TakenRecord => ({
-    t: 'taken',
-    file: t.input.rel,
-    repo: t.input.relDir,
-    size: t.fp.size,
-    mtime_ms: t.input.mtimeMs,
-    ino: t.input.ino,
-    sha256: t.fp.sha256,
-    newlines: t.fp.newlines,
-    ends_with_newline: t.fp.endsWithNewline,
-    converted:
-      summary === undefined ? 0 : summary.converted.scenario1 + summary.converted.scenario2,
-    rejected: summary?.rejected ?? 0,
-    already_converted: summary?.alreadyConverted ?? 0,
-    at: options.now(),
-  });
+  ): TakenRecord => {
+    // What the conversion read, in its own pass; the first look's fingerprint when skipped.
+    const fp = summary?.read ?? t.fp;
+    return {
+      t: 'taken',
+      file: t.input.rel,
+      repo: t.input.relDir,
+      size: fp.size,
+      mtime_ms: t.input.mtimeMs,
+      ino: t.input.ino,
+      sha256: fp.sha256,
+      newlines: fp.newlines,
+      ends_with_newline: fp.endsWithNewline,
+      converted:
+        summary === undefined ? 0 : summary.converted.scenario1 + summary.converted.scenario2,
+      rejected: summary?.rejected ?? 0,
+      already_converted: summary?.alreadyConverted ?? 0,
+      at: options.now(),
+    };
+  };
 
   const convert = (inputs: readonly InputToConvert[]): Promise<ConvertSummary> =>
     convertReviewedSlices({
@@ -161,7 +165,7 @@ export function createIntakeStep(options: IntakeStepOptions) {
             { file: name, fromLine: decision.from.lineNo + 1 },
             `${name} grew: reading from line ${decision.from.lineNo + 1}`,
           );
-          todo.push({ input: { ...f, from: decision.from, end: fp.size }, fp });
+          todo.push({ input: { ...f, from: decision.from, end: fp.size, prefix: fp.prefix }, fp });
         } else {
           todo.push({ input: { ...f, end: fp.size }, fp });
         }
@@ -198,7 +202,15 @@ export function createIntakeStep(options: IntakeStepOptions) {
         outputs += summary.outputs.length;
         for (const input of summary.inputs) {
           const t = byName.get(input.file);
-          if (t !== undefined) taken.push(takenRecord(t, input));
+          if (t !== undefined) {
+            taken.push(takenRecord(t, input));
+            if (input.read.sha256 !== t.fp.sha256) {
+              log.warn(
+                { file: input.file, size: input.read.size, sizeBefore: t.fp.size },
+                `${input.file} changed while it was read (${t.fp.size} bytes when looked at, ${input.read.size} read): what was read is recorded, the rest is taken when the file is seen again`,
+              );
+            }
+          }
           slices += input.converted.scenario1 + input.converted.scenario2;
           rejected += input.rejected;
           alreadySent += input.alreadyConverted;
