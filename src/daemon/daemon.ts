@@ -18,6 +18,7 @@ import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
 import { errorMessage } from '../errors.ts';
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
 import { describeListingProblem } from '../storage/list-files.ts';
+import { writeTroubleOf } from './heartbeat.ts';
 import { openIntakeLog } from '../intake/intake-log.ts';
 import { writeSubmissionRound } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
@@ -268,6 +269,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     };
 
     let unsubmittedOutputs = false;
+    let writeRetry: NodeJS.Timeout | undefined;
+    cleanups.push(() => clearTimeout(writeRetry));
     const intakeStep = async (): Promise<void> => {
       const result = await intake.run();
       metrics.files.inc(result.files);
@@ -276,7 +279,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       metrics.slices.inc({ result: 'already_sent' }, result.alreadySent);
       // More than one run's worth came: convert it all first, then submit what was written.
       unsubmittedOutputs ||= result.outputs > 0;
-      if (intake.pending > 0) {
+      const trouble = intake.writeTrouble;
+      if (trouble !== undefined && intake.pending > 0) {
+        // Writing fails (disk full, I/O errors): the files wait, tried again after a backoff.
+        clearTimeout(writeRetry);
+        writeRetry = setTimeout(() => void work.request('intake'), trouble.retryAt - now());
+      } else if (intake.pending > 0) {
         void work.request('intake');
       } else if (unsubmittedOutputs) {
         unsubmittedOutputs = false;
@@ -390,6 +398,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       next_poll_at: task?.getNextRun()?.getTime() ?? null,
       queue_depth: work.depth,
       inbox_waiting: (watcher?.waiting ?? 0) + intake.pending,
+      write_trouble: writeTroubleOf(intake.writeTrouble),
       problems: [
         ...problems.values(),
         ...(watcher?.problems ?? [])
