@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
-import { jobPath } from '../../src/jobs/job-store.ts';
+import { jobPath, readJobs } from '../../src/jobs/job-store.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { classifyApiError } from '../../src/openai/api-failure.ts';
 import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
@@ -123,10 +123,15 @@ test('ids from the API that could leave their folder are a failed call; nothing 
   }
 });
 
-test('the paths named after ids refuse an id that is not a plain name', () => {
+test('the paths named after ids refuse an id that is not a plain name', async (t) => {
   for (const bad of ['../x', 'a/b', 'a\\b', '..', '', 'x\u0000', 'a:b', '.hidden']) {
     assert.throws(() => jobPath('/d', 'repo', bad), /unsafe id/, JSON.stringify(bad));
     assert.throws(() => resultPath('/d', 'results', bad), /unsafe id/, JSON.stringify(bad));
   }
   assert.equal(jobPath('/d', 'r', 'batch_abc-1.2'), '/d/r/batch_job_batch_abc-1.2.json');
+  // A job file an older version wrote from such an id is left alone, not used.
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'batch_job_x.json'), JSON.stringify({ batch_id: 'x/../../y' }));
+  await writeFile(join(dir, 'batch_job_ok.json'), JSON.stringify({ batch_id: 'batch_ok' }));
+  assert.deepEqual([...(await readJobs(dir)).keys()], ['batch_ok']);
 });
