@@ -6,7 +6,7 @@
  * disappearance next to a new file tells that the file was renamed into place.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { errorMessage } from '../errors.ts';
@@ -91,6 +91,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
 
   /** What the walk skipped: said once per path (links, loops, unreadable folders). */
   const reported = new Set<string>();
+  let realInbox: string | undefined;
   const problems = new Map<string, ListingProblem>();
   const onProblem = (p: ListingProblem): void => {
     problems.set(p.rel, p);
@@ -132,7 +133,8 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   const evaluate = async (path: string, renamed = false, checked = false): Promise<void> => {
     if (!checked) {
       // From an event: not through a link out of the inbox or back into it.
-      const problem = await inboxPathProblem(inbox, relOf(path));
+      realInbox ??= await realpath(inbox).catch(() => undefined);
+      const problem = await inboxPathProblem(inbox, relOf(path), realInbox);
       if (problem !== undefined) {
         candidates.delete(path);
         onProblem(problem);

@@ -145,10 +145,14 @@ export async function listFiles(
 export async function inboxPathProblem(
   root: string,
   rel: string,
+  knownRealRoot?: string,
 ): Promise<ListingProblem | undefined> {
-  const realRoot = await realpath(root).catch(() => undefined);
+  const realRoot = knownRealRoot ?? (await realpath(root).catch(() => undefined));
   if (realRoot === undefined) return undefined;
   const parts = rel.split('/');
+  // The common case in one call: no link anywhere on the way.
+  const real = await realpath(join(root, ...parts)).catch(() => undefined);
+  if (real === undefined || real === join(realRoot, ...parts)) return undefined;
   for (let i = 1; i < parts.length; i++) {
     const relDir = parts.slice(0, i).join('/');
     const real = await realpath(join(root, ...parts.slice(0, i))).catch(() => undefined);
