@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { inboxPathProblem, listFiles, type ListingProblem } from '../../src/storage/list-files.ts';
 import { daemonUser, handTo, MAIN, NODE_FLAGS } from '../support/daemon-process.ts';
+import { quickEmulator, sentCustomIds, startTestDaemon, waitFor } from '../support/daemon.ts';
 import { functionSlice, jsonl } from '../support/slices.ts';
 import { deferCleanup, tempDir } from '../support/temp-dir.ts';
 
@@ -126,4 +127,28 @@ test('one unreadable inbox folder stays its own problem: run, status and compile
   assert.equal(compile.status, 0, compile.stderr);
   assert.match(compile.stdout, /Compiled 3 records/);
   assert.match(compile.stdout, /Not compiled: inbox folder r2 cannot be read \(EACCES\)/);
+});
+
+test('the daemon takes no file through a link out of the inbox or round a loop, and says so once', async (t) => {
+  const root = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const d = await startTestDaemon(t, { dataDir: join(root, 'data'), emulator });
+  const outside = join(root, 'elsewhere.jsonl');
+  await writeFile(outside, jsonl([functionSlice({ id: 'leaked' })]));
+  const repo = join(d.paths.reviewed, 'r');
+  await mkdir(repo, { recursive: true });
+  await symlink(outside, join(repo, 'leak.jsonl'));
+  await symlink('..', join(repo, 'up'));
+  await writeFile(join(repo, 'a.jsonl'), jsonl([functionSlice({ id: 'inside' })]));
+  await waitFor('the inbox file sent', async () =>
+    (await sentCustomIds(d.paths.batchInput)).has('scenario1_inside'),
+  );
+  assert.deepEqual([...(await sentCustomIds(d.paths.batchInput)).keys()], ['scenario1_inside']);
+  const said = (rel: string) =>
+    d.log.logRecords<{ msg: string }>().filter((l) => l.msg.startsWith(`inbox: ${rel}:`));
+  await waitFor('the skips said', () => said('r/leak.jsonl').length > 0 && said('r/up').length > 0);
+  assert.match(said('r/leak.jsonl')[0]!.msg, /a link leading outside the folder/);
+  assert.match(said('r/up')[0]!.msg, /a link to a folder that is listed anyway/);
+  assert.equal(said('r/leak.jsonl').length, 1, 'said once');
+  assert.equal(said('r/up').length, 1, 'said once');
 });
