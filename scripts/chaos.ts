@@ -30,6 +30,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseCustomId } from '../src/domain/custom-id.ts';
 import { startEmulator } from '../src/emulator/emulator.ts';
 import { FaultProfileSchema } from '../src/emulator/faults.ts';
 import { spawnDaemon } from '../test/support/daemon-process.ts';
@@ -232,7 +233,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const sent = new Set<string>();
     for (const f of await listInputs(join(data, '3.batch_input'))) {
       for (const line of (await readFile(f.path, 'utf8')).split('\n').filter(Boolean)) {
-        const id = (JSON.parse(line) as { custom_id: string }).custom_id.replace(/__a\d+$/, '');
+        const id = parseCustomId((JSON.parse(line) as { custom_id: string }).custom_id).base;
         sent.add(`${f.repo}\u0000${id}`);
       }
     }

@@ -40,7 +40,8 @@ import { SPLIT_SUFFIX, type DatasetFormat } from './record-format.ts';
 import { ResultIndex } from './result-index.ts';
 import { reviewSummary } from './review-summary.ts';
 import { copySplit } from './split-files.ts';
-import { readStages } from './stage-snapshot.ts';
+import { readStages, unreadableFolderOf } from './stage-snapshot.ts';
+import { describeListingProblem } from '../storage/list-files.ts';
 
 /** Temporary files of an interrupted run older than this are removed. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
@@ -82,6 +83,8 @@ export interface CompileSummary {
   readonly records: number;
   readonly statistics: DatasetStatistics;
   readonly durationMs: number;
+  /** Inbox folders that could not be read (their slices are left out of this set), and why. */
+  readonly notCompiled: readonly { readonly folder: string; readonly reason: string }[];
 }
 
 function displayPath(dataDir: string, path: string): string {
@@ -120,7 +123,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
   const display = (p: string): string => displayPath(paths.dataDir, p);
   await removeLeftovers(outDir, now);
 
-  const { ledgerOpen, reviewed, finishedJobs, openInputs, repos } = await readStages(
+  const { ledgerOpen, reviewed, finishedJobs, openInputs, repos, inboxProblems } = await readStages(
     paths,
     config,
     now,
@@ -147,8 +150,22 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
   const at = (name: string): string => join(outDir, name);
   try {
     const failures = await create(at(`failures_${ts}.jsonl`));
+    for (const p of inboxProblems)
+      log.warn({ folder: p.rel }, `inbox: ${describeListingProblem(p)}`);
+    const notCompiled = inboxProblems.flatMap((p) =>
+      p.kind === 'unreadable' ? [{ folder: p.rel, reason: p.error.code ?? p.error.message }] : [],
+    );
     for (const repo of repos) {
       options.signal?.throwIfAborted();
+      const unreadable = unreadableFolderOf(repo, inboxProblems);
+      if (unreadable !== undefined) {
+        // Its slices cannot be read: left out of this set (not reported missing), said instead.
+        log.warn(
+          { repo, folder: unreadable.rel },
+          `not compiled: ${repo}: its inbox folder ${unreadable.rel} cannot be read`,
+        );
+        continue;
+      }
       stats.repo(repo);
       const mine = new Map<Scenario, Promise<ProcessedOutput>>();
       const input: RepoInput = {
@@ -285,6 +302,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
       records: statistics.total_records,
       statistics,
       durationMs: options.now().getTime() - now.getTime(),
+      notCompiled,
     };
     log.info(
       {

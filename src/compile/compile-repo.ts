@@ -17,15 +17,16 @@ import type { Requirement } from '../convert/slice-fields.ts';
 import { chooseRequirement } from '../convert/slice-fields.ts';
 import { rejectsReportName } from '../convert/batch-file-plan.ts';
 import { customIdOfLine } from '../convert/converted-slices.ts';
-import { customIdFor, scenarioOf } from '../convert/request-builder.ts';
+import { scenarioOf } from '../convert/request-builder.ts';
 import type { Scenario, Scenario1AnswerT, Scenario2AnswerT } from '../convert/response-schemas.ts';
+import { buildCustomId, parseCustomId } from '../domain/custom-id.ts';
 import { InputFileError } from '../errors.ts';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
 import { parseSliceLine } from '../intake/parse-slice.ts';
 import type { Slice } from '../intake/slice-schema.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { ledgerKey, type OpenFate } from '../poll/ledger.ts';
-import { answerOf, parseCustomId } from '../poll/request-fate.ts';
+import { answerOf } from '../poll/request-fate.ts';
 import type { AtomicStreamFile } from '../storage/atomic-stream-file.ts';
 import type { ListedFile } from '../storage/list-files.ts';
 import type { BatchInputFile } from '../submit/batch-input-files.ts';
@@ -81,7 +82,13 @@ export interface RepoOutputs {
 }
 
 type IndexedFile =
-  | { readonly kind: 'results'; readonly path: string; readonly batchId: string }
+  | {
+      readonly kind: 'results';
+      readonly path: string;
+      readonly batchId: string;
+      /** The attempt of the requests of its batch (to read ids of older versions). */
+      readonly requestAttempt: number;
+    }
   | { readonly kind: 'input'; readonly standing: InputFileStanding };
 
 type ReadResult =
@@ -111,7 +118,8 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
     const path = isAbsolute(job.results_path!)
       ? job.results_path!
       : join(input.dataDir, job.results_path!);
-    const number = files.push({ kind: 'results', path, batchId: job.batch_id }) - 1;
+    const requestAttempt = job.request_attempt;
+    const number = files.push({ kind: 'results', path, batchId: job.batch_id, requestAttempt }) - 1;
     const exists = await stat(path).catch(() => undefined);
     if (exists === undefined) {
       throw new InputFileError(
@@ -123,7 +131,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
       for (const ref of refs) {
         if (ref.status !== 200 || ref.customId === undefined) continue;
         stats.received();
-        const { base, attempt } = parseCustomId(ref.customId);
+        const { base, attempt } = parseCustomId(ref.customId, requestAttempt);
         index.put(base, number, attempt, ref.offset, ref.length);
       }
     }
@@ -134,7 +142,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
       for (const raw of raws) {
         const customId = raw.kind === 'text' ? customIdOfLine(raw.text) : undefined;
         if (customId === undefined) continue;
-        const { base, attempt } = parseCustomId(customId);
+        const { base, attempt } = parseCustomId(customId, file.manifest.attempt);
         index.put(base, number, attempt);
       }
     }
@@ -151,7 +159,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
       return { kind: 'unusable', reason: `its result line is not JSON: ${(err as Error).message}` };
     }
     if (typeof line.custom_id !== 'string') return { kind: 'other' };
-    const { base: lineBase, attempt } = parseCustomId(line.custom_id);
+    const { base: lineBase, attempt } = parseCustomId(line.custom_id, file.requestAttempt);
     if (lineBase !== base) return { kind: 'other' };
     const outcome = answerOf(line.response?.body, scenario);
     return outcome.kind === 'usable'
@@ -177,7 +185,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
         ? scenario1Text(slice, answer as Scenario1AnswerT)
         : scenario2Text(slice, requirement!, answer as Scenario2AnswerT);
     const metadata: RecordMetadata = {
-      custom_id: customIdFor(scenario, slice.id),
+      custom_id: buildCustomId(scenario, slice.id),
       scenario,
       repo,
       slice_id: slice.id,
@@ -209,7 +217,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
 
   const compileSlice = async (slice: Slice, where: { file: string; line: number }) => {
     const scenario = scenarioOf(slice);
-    const base = customIdFor(scenario, slice.id);
+    const base = buildCustomId(scenario, slice.id);
     const ids = { repo, ...where, slice_id: slice.id, custom_id: base };
     const slot = index.find(base);
     let resultReason: string | undefined;
@@ -319,7 +327,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
       continue;
     }
     if (typeof line.custom_id !== 'string') continue;
-    const { scenario } = parseCustomId(line.custom_id);
+    const { scenario } = parseCustomId(line.custom_id, file.requestAttempt);
     if (answerOf(line.response?.body, scenario).kind === 'usable') {
       stats.usable();
       stats.orphan();

@@ -15,7 +15,7 @@ import { readJobs } from '../jobs/job-store.ts';
 import { foldLedger, type OpenFate } from '../poll/ledger.ts';
 import { LEDGER_FILE } from '../poll/poller.ts';
 import { readJournal } from '../storage/journal.ts';
-import { listFiles, type ListedFile } from '../storage/list-files.ts';
+import { listFiles, type ListedFile, type ListingProblem } from '../storage/list-files.ts';
 import type { BatchInputFile } from '../submit/batch-input-files.ts';
 import { foldRecords, type SubmissionRecord } from '../submit/submission-state.ts';
 import type { InputFileStanding } from './failure-categories.ts';
@@ -33,6 +33,18 @@ export interface StageSnapshot {
   readonly openInputs: readonly { file: BatchInputFile; standing: InputFileStanding }[];
   /** Every repo folder any of them mentions, sorted. */
   readonly repos: readonly string[];
+  /** What the inbox walk skipped (links, loops, unreadable folders). */
+  readonly inboxProblems: readonly ListingProblem[];
+}
+
+/** The inbox folder that cannot be read and holds `repo`'s slices, if any. */
+export function unreadableFolderOf(
+  repo: string,
+  problems: readonly ListingProblem[],
+): ListingProblem | undefined {
+  return problems.find(
+    (p) => p.kind === 'unreadable' && (repo === p.rel || repo.startsWith(`${p.rel}/`)),
+  );
 }
 
 function groupByFolder(files: readonly ListedFile[]): Map<string, ListedFile[]> {
@@ -65,7 +77,12 @@ export async function readStages(
     config,
     now: now.getTime(),
   });
-  const reviewed = groupByFolder(await listFiles(paths.reviewed, isReviewedSliceFile));
+  const inboxProblems: ListingProblem[] = [];
+  const reviewed = groupByFolder(
+    await listFiles(paths.reviewed, isReviewedSliceFile, {
+      onProblem: (p) => inboxProblems.push(p),
+    }),
+  );
   const finishedJobs = [...jobs.values()]
     .filter((j) => j.done && j.results_path !== null)
     .sort((a, b) => (a.batch_id < b.batch_id ? -1 : 1));
@@ -79,5 +96,5 @@ export async function readStages(
       ...openInputs.map((s) => s.file.repo),
     ]),
   ].sort();
-  return { ledgerOpen, reviewed, finishedJobs, openInputs, repos };
+  return { ledgerOpen, reviewed, finishedJobs, openInputs, repos, inboxProblems };
 }

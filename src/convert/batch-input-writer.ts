@@ -11,6 +11,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { fsyncDir, publishNoClobber, tempPathFor } from '../storage/atomic-file.ts';
 import {
   BATCH_INPUT_NAME,
@@ -138,6 +139,13 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
     flush: true,
     highWaterMark: WRITE_QUEUE_BYTES,
   });
+  // A write error (the disk full, failing) is kept and thrown by the next call: an 'error'
+  // event nobody listens to would end the process.
+  let failed: Error | undefined;
+  stream.on('error', (err) => (failed ??= err));
+  const throwIfFailed = (): void => {
+    if (failed !== undefined) throw failed;
+  };
   await once(stream, 'open');
   const pool = options.chunks ?? createChunkPool(2);
   const hash = options.contentHash?.() ?? localContentHash(pool);
@@ -152,6 +160,7 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
   // Each chunk is handed to the hash once written and never touched again here, so that
   // hashing can take it to another thread without a copy.
   const writeChunk = async (buffer: Buffer, length: number): Promise<void> => {
+    throwIfFailed();
     const ok = stream.write(buffer.subarray(0, length), (err) => {
       if (!err) hash.update(buffer, length);
     });
@@ -167,8 +176,10 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
   };
 
   const close = async (): Promise<void> => {
+    throwIfFailed();
     stream.end();
-    await once(stream, 'close');
+    await finished(stream);
+    throwIfFailed();
   };
 
   return {
@@ -197,49 +208,16 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
     async seal() {
       if (done) throw new Error('batch input file already sealed');
       done = true;
-      await flush();
-      pool.give(chunk);
-      await close();
-      const digest = await hash.digest();
-      const timestamp = fileTimestamp(options.now());
-      for (let n = 0; ; n++) {
-        const name = batchInputName(scenario, timestamp, n);
-        const manifestPath = join(dir, manifestNameFor(name));
-        let reserved;
-        try {
-          reserved = await open(manifestPath, 'wx');
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-          throw err;
-        }
-        const manifest: BatchInputManifest = {
-          version: 1,
-          file: name,
-          scenario,
-          model,
-          requests: fill.requests,
-          bytes: fill.bytes,
-          prompt_tokens: fill.tokens,
-          max_completion_tokens: maxCompletion,
-          sha256: digest,
-          created_at: options.now().toISOString(),
-          sources: [...sources].sort(),
-          attempt: options.attempt ?? 1,
-          source_lines: runs,
-        };
-        try {
-          await reserved.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
-          await reserved.sync();
-        } finally {
-          await reserved.close();
-        }
-        const path = join(dir, name);
-        if (await publishNoClobber(tmp, path)) {
-          return { path, manifestPath, manifest };
-        }
-        // A file of that name without our manifest: leave it alone, try the next name.
-        await unlink(manifestPath);
-        await fsyncDir(dir);
+      // A manifest reserved and not published yet: removed with the temporary file on failure
+      // (a full disk must not leave either behind).
+      let unpublished: string | undefined;
+      try {
+        return await sealAs((path) => (unpublished = path));
+      } catch (err) {
+        stream.destroy();
+        await unlink(tmp).catch(() => undefined);
+        if (unpublished !== undefined) await unlink(unpublished).catch(() => undefined);
+        throw err;
       }
     },
     async abort() {
@@ -249,6 +227,58 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
       await unlink(tmp).catch(() => undefined);
     },
   };
+
+  async function sealAs(
+    reserving: (manifestPath: string | undefined) => void,
+  ): Promise<SealedBatchInput> {
+    await flush();
+    pool.give(chunk);
+    await close();
+    const digest = await hash.digest();
+    const timestamp = fileTimestamp(options.now());
+    for (let n = 0; ; n++) {
+      const name = batchInputName(scenario, timestamp, n);
+      const manifestPath = join(dir, manifestNameFor(name));
+      let reserved;
+      try {
+        reserved = await open(manifestPath, 'wx');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      reserving(manifestPath);
+      const manifest: BatchInputManifest = {
+        version: 1,
+        file: name,
+        scenario,
+        model,
+        requests: fill.requests,
+        bytes: fill.bytes,
+        prompt_tokens: fill.tokens,
+        max_completion_tokens: maxCompletion,
+        sha256: digest,
+        created_at: options.now().toISOString(),
+        sources: [...sources].sort(),
+        attempt: options.attempt ?? 1,
+        source_lines: runs,
+      };
+      try {
+        await reserved.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
+        await reserved.sync();
+      } finally {
+        await reserved.close();
+      }
+      const path = join(dir, name);
+      // From here the manifest stays (a leftover without its file is cleared later).
+      reserving(undefined);
+      if (await publishNoClobber(tmp, path)) {
+        return { path, manifestPath, manifest };
+      }
+      // A file of that name without our manifest: leave it alone, try the next name.
+      await unlink(manifestPath);
+      await fsyncDir(dir);
+    }
+  }
 }
 
 /**

@@ -17,9 +17,15 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
 import { isReviewedSliceFile } from '../intake/inbox-names.ts';
+import {
+  createContentHasher,
+  prefixState,
+  type ContentFingerprint,
+  type PrefixState,
+} from '../intake/content-fingerprint.ts';
 import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
-import { listFiles, type ListedFile } from '../storage/list-files.ts';
+import { describeListingProblem, listFiles, type ListedFile } from '../storage/list-files.ts';
 import { rejectsReportName } from './batch-file-plan.ts';
 import {
   createBatchInputPlacer,
@@ -72,6 +78,8 @@ export interface InputToConvert extends ListedFile {
   readonly from?: { readonly offset: number; readonly lineNo: number };
   /** Read up to here (the size when the file was found complete). */
   readonly end?: number;
+  /** With `from`: the fingerprint state of the bytes before it (read by an earlier pass). */
+  readonly prefix?: PrefixState | undefined;
 }
 
 export interface ConvertProgress {
@@ -88,6 +96,11 @@ export interface InputFileSummary {
   readonly alreadyConverted: number;
   readonly overCap: number;
   readonly rejectsReport: string | undefined;
+  /**
+   * The fingerprint of the file as this conversion read it, in the same pass (the bytes
+   * before `from` included): what was converted, even when the file changed meanwhile.
+   */
+  readonly read: Omit<ContentFingerprint, 'prefixSha256'>;
 }
 
 export interface ConvertSummary {
@@ -152,6 +165,7 @@ interface InputFile {
     alreadyConverted: number;
     overCap: number;
   };
+  read?: Omit<ContentFingerprint, 'prefixSha256'>;
 }
 
 type Item =
@@ -187,7 +201,10 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   const { config, log, now, helpers } = options;
   // Folder by folder (slice ids are unique within a repo folder), in a stable order.
   const files: InputToConvert[] = [
-    ...(options.files ?? (await listFiles(options.reviewedDir, (rel) => isReviewedSliceFile(rel)))),
+    ...(options.files ??
+      (await listFiles(options.reviewedDir, (rel) => isReviewedSliceFile(rel), {
+        onProblem: (p) => log.warn({ folder: p.rel }, `inbox: ${describeListingProblem(p)}`),
+      }))),
   ].sort((a, b) =>
     a.relDir === b.relDir ? (a.rel < b.rel ? -1 : 1) : a.relDir < b.relDir ? -1 : 1,
   );
@@ -308,7 +325,8 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     }
     const s = file.summary;
     const rejected = file.report.count;
-    inputs.push({ file: file.sourceName, ...s, rejected, rejectsReport: published });
+    const read = file.read!;
+    inputs.push({ file: file.sourceName, ...s, rejected, rejectsReport: published, read });
     const { scenario1, scenario2 } = s.converted;
     log.info(
       {
@@ -406,8 +424,14 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       openFiles.add(file);
       let readSoFar = 0;
       let chunkBytes = 0;
+      const hasher = createContentHasher(
+        listed.from === undefined
+          ? undefined
+          : (listed.prefix ?? (await prefixState(listed.path, listed.from.offset))),
+      );
       for await (const raws of readLineBatches(listed.path, {
         chunkBytes: READ_CHUNK_BYTES,
+        onChunk: (bytes) => hasher.update(bytes),
         ...(listed.from !== undefined ? { from: listed.from } : {}),
         ...(listed.end !== undefined ? { end: listed.end } : {}),
         onBytes: (n) => {
@@ -419,6 +443,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         queue.push(encodeChunk(raws, chunkBytes, file));
         while (queue.length > IN_FLIGHT) await place(queue.shift()!);
       }
+      file.read = hasher.digest();
       // A file without any line still gets its summary (and clears a stale report).
       if (queue.length === 0 || queue[queue.length - 1]!.file !== file) {
         queue.push(encodeChunk([], 0, file));

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
 import { SeenSliceIds } from '../intake/seen-slice-ids.ts';
+import { parseCustomId } from '../domain/custom-id.ts';
 import { isBatchInputName, manifestNameFor } from './batch-file-plan.ts';
 import type { BatchInputManifest, SourceRun } from './batch-input-writer.ts';
 
@@ -16,10 +17,16 @@ export const CONVERTED_EARLIER = 0xffffffff;
 
 const CUSTOM_ID_PREFIX = '{"custom_id":';
 
-/** The slice id inside a custom_id: `scenario1_<id>` or `scenario2_<id>__a<attempt>`. */
-export function sliceIdOfCustomId(customId: string): string | undefined {
-  const m = /^scenario[12]_(.+?)(?:__a\d+)?$/s.exec(customId);
-  return m?.[1];
+/** The attempt of the requests of a batch input file, from its manifest (1 without one). */
+async function requestAttemptOf(path: string): Promise<number> {
+  try {
+    const manifest = JSON.parse(
+      await readFile(join(dirname(path), manifestNameFor(basename(path))), 'utf8'),
+    ) as Partial<BatchInputManifest>;
+    return typeof manifest.attempt === 'number' ? manifest.attempt : 1;
+  } catch {
+    return 1;
+  }
 }
 
 export function customIdOfLine(text: string): string | undefined {
@@ -58,11 +65,14 @@ export async function loadConvertedSlices(
     throw err;
   }
   for (const name of names.filter(isBatchInputName).sort()) {
-    for await (const batch of readLineBatches(join(folder, name))) {
+    const path = join(folder, name);
+    const requestAttempt = await requestAttemptOf(path);
+    for await (const batch of readLineBatches(path)) {
       for (const line of batch) {
         if (line.kind !== 'text') continue;
         const customId = customIdOfLine(line.text);
-        const sliceId = customId === undefined ? undefined : sliceIdOfCustomId(customId);
+        const sliceId =
+          customId === undefined ? undefined : parseCustomId(customId, requestAttempt).sliceId;
         if (sliceId !== undefined) seen.add(sliceId, { source: CONVERTED_EARLIER, lineNo: 0 });
       }
     }

@@ -8,6 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { fsyncDir, tempPathFor } from '../storage/atomic-file.ts';
 import type { RejectCode } from '../intake/parse-slice.ts';
 
@@ -36,6 +37,10 @@ export function openRejectsReport(path: string, keepExisting = false): RejectsRe
   let stream: WriteStream | undefined;
   let tmp = '';
   let count = 0;
+  let failed: Error | undefined;
+  const throwIfFailed = (): void => {
+    if (failed !== undefined) throw failed;
+  };
   return {
     get count() {
       return count;
@@ -54,15 +59,27 @@ export function openRejectsReport(path: string, keepExisting = false): RejectsRe
           }
         }
         stream = createWriteStream(tmp, { flush: true, flags });
+        // Kept and thrown by the next call (an unheard 'error' event would end the process).
+        stream.on('error', (err) => (failed ??= err));
       }
+      throwIfFailed();
       count++;
       if (!stream.write(`${JSON.stringify(entry)}\n`)) await once(stream, 'drain');
     },
     async close() {
       if (stream === undefined) return undefined;
-      stream.end();
-      await once(stream, 'close');
-      await rename(tmp, path);
+      try {
+        throwIfFailed();
+        stream.end();
+        await finished(stream);
+        throwIfFailed();
+        await rename(tmp, path);
+      } catch (err) {
+        // Not left behind (a full disk would keep it forever).
+        stream.destroy();
+        await unlink(tmp).catch(() => undefined);
+        throw err;
+      }
       await fsyncDir(dirname(path));
       return path;
     },

@@ -8,6 +8,7 @@
  */
 import type { ScenarioConfig } from '../config/schema.ts';
 import type { ClassSlice, FunctionSlice } from '../intake/slice-schema.ts';
+import { buildCustomId } from '../domain/custom-id.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
 import { parseTemplate, renderParts, segmentTemplate } from './prompt-template.ts';
 import { answerJsonSchema, type Scenario } from './response-schemas.ts';
@@ -73,11 +74,6 @@ export function scenarioSpec(
     endpoint: cfg.endpoint,
     reasoningSummary: cfg.reasoning_summary,
   };
-}
-
-/** `scenario1_<id>`; a retry of the same slice adds `__a<attempt>`. */
-export function customIdFor(scenario: Scenario, sliceId: string, attempt = 1): string {
-  return attempt <= 1 ? `${scenario}_${sliceId}` : `${scenario}_${sliceId}__a${attempt}`;
 }
 
 export function responseFormatOf(spec: ScenarioRequestSpec): Record<string, unknown> | undefined {
@@ -267,8 +263,12 @@ export function encodeSliceRequest(
 ): EncodedRequestInfo {
   if (slice.type === 'function') {
     const values = scenario1Values(slice, repo, builders.focus);
-    return builders.scenario1.encodeInto(sink, customIdFor('scenario1', slice.id, attempt), values);
+    return builders.scenario1.encodeInto(
+      sink,
+      buildCustomId('scenario1', slice.id, attempt),
+      values,
+    );
   }
   const values = scenario2Values(slice, repo, builders.requirements);
-  return builders.scenario2.encodeInto(sink, customIdFor('scenario2', slice.id, attempt), values);
+  return builders.scenario2.encodeInto(sink, buildCustomId('scenario2', slice.id, attempt), values);
 }

@@ -18,6 +18,8 @@ import type { DataPaths } from '../config/data-paths.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
 import { errorMessage } from '../errors.ts';
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
+import { describeListingProblem } from '../storage/list-files.ts';
+import { writeTroubleOf } from './heartbeat.ts';
 import { openIntakeLog } from '../intake/intake-log.ts';
 import { writeSubmissionRound } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
@@ -286,6 +288,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     };
 
     let unsubmittedOutputs = false;
+    let writeRetry: NodeJS.Timeout | undefined;
+    cleanups.push(() => clearTimeout(writeRetry));
     const intakeStep = async (): Promise<void> => {
       const result = await intake.run();
       metrics.files.inc(result.files);
@@ -294,7 +298,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       metrics.slices.inc({ result: 'already_sent' }, result.alreadySent);
       // More than one run's worth came: convert it all first, then submit what was written.
       unsubmittedOutputs ||= result.outputs > 0;
-      if (intake.pending > 0) {
+      const trouble = intake.writeTrouble;
+      if (trouble !== undefined && intake.pending > 0) {
+        // Writing fails (disk full, I/O errors): the files wait, tried again after a backoff.
+        clearTimeout(writeRetry);
+        writeRetry = setTimeout(() => void work.request('intake'), trouble.retryAt - now());
+      } else if (intake.pending > 0) {
         void work.request('intake');
       } else if (unsubmittedOutputs) {
         unsubmittedOutputs = false;
@@ -325,7 +334,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         busy: work.running !== undefined || work.depth > 0,
         decisions: lastDecisions,
         jobs: submitter.jobs.values(),
-        unreadable: intake.unreadable,
+        unreadable: new Map([
+          ...intake.unreadable,
+          ...(watcher?.problems ?? [])
+            .filter((p) => p.kind === 'unreadable')
+            .map((p) => [`inbox folder ${p.rel}`, { reason: describeListingProblem(p) }] as const),
+        ]),
         submitFailures,
         downloadFailures,
         maxFailures: config.retry.max_attempts,
@@ -406,7 +420,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       next_poll_at: task?.getNextRun()?.getTime() ?? null,
       queue_depth: work.depth,
       inbox_waiting: (watcher?.waiting ?? 0) + intake.pending,
-      problems: [...problems.values()],
+      write_trouble: writeTroubleOf(intake.writeTrouble),
+      problems: [
+        ...problems.values(),
+        ...(watcher?.problems ?? [])
+          .filter((p) => p.kind === 'unreadable')
+          .map((p) => `inbox folder ${describeListingProblem(p)}`),
+      ],
     });
     phase = 'running';
     await writeBeat();

@@ -38,6 +38,29 @@ export interface Heartbeat {
   readonly inbox_waiting: number;
   /** What needs a person (a refused key, the cost cap reached, ...). */
   readonly problems: readonly string[];
+  /** Writes failing (disk full, I/O errors) and retried: the daemon is not healthy. */
+  readonly write_trouble?: {
+    readonly code: string;
+    readonly message: string;
+    readonly since: number;
+    readonly failures: number;
+    readonly retry_at: number;
+  } | null;
+}
+
+/** The heartbeat's account of failing writes (intake-step.ts's WriteTrouble). */
+export function writeTroubleOf(
+  t:
+    { code: string; message: string; since: number; failures: number; retryAt: number } | undefined,
+): NonNullable<Heartbeat['write_trouble']> | null {
+  if (t === undefined) return null;
+  return {
+    code: t.code,
+    message: t.message,
+    since: t.since,
+    failures: t.failures,
+    retry_at: t.retryAt,
+  };
 }
 
 export function heartbeatPath(stateDir: string): string {
@@ -91,6 +114,13 @@ export function judgeHealth(beat: Heartbeat | undefined, now: number): Health {
     return {
       ok: false,
       reason: `the poll tick due at ${new Date(beat.next_poll_at).toISOString()} has not run: the loop is stuck`,
+    };
+  }
+  const w = beat.write_trouble;
+  if (w !== undefined && w !== null) {
+    return {
+      ok: false,
+      reason: `writing to the data folder fails since ${new Date(w.since).toISOString()} (${w.message}; ${w.failures} attempts): free space or fix the disk; tried again at ${new Date(w.retry_at).toISOString()}`,
     };
   }
   const problems = beat.problems.length > 0 ? `; needs a person: ${beat.problems.join('; ')}` : '';

@@ -11,6 +11,7 @@ import {
   type TokenCounter,
   type EncodingName,
 } from '../convert/token-counter.ts';
+import { parseCustomId } from '../domain/custom-id.ts';
 import { derivedId, unitHash } from './ids.ts';
 import { valueFromSchema } from './json-from-schema.ts';
 import { isReasoningModel, snapshotOf } from './model-snapshots.ts';
@@ -103,7 +104,7 @@ export function respond(
   options: RespondOptions,
 ): ChatCompletion {
   const seed = Math.floor(unitHash(options.seed, 'respond', customId) * 2 ** 31);
-  const scenario = /^(scenario[12])_/.exec(customId)?.[1] as 'scenario1' | 'scenario2' | undefined;
+  const { scenario } = parseCustomId(customId);
   const format = body.response_format?.type;
   let content: string;
   if (format === 'json_schema' && body.response_format?.json_schema?.schema !== undefined) {

@@ -14,6 +14,8 @@ export interface ContentFingerprint {
   readonly endsWithNewline: boolean;
   /** SHA-256 of the first `prefixBytes` bytes, when asked for and the file is that long. */
   readonly prefixSha256: string | undefined;
+  /** The hash state after those bytes, for the reader of the rest to continue from. */
+  readonly prefix?: PrefixState | undefined;
 }
 
 const CHUNK = 1024 * 1024;
@@ -25,6 +27,71 @@ function countNewlines(buf: Buffer): number {
   return n;
 }
 
+/** The fingerprint of bytes as they are read, piece by piece (the reader's own pass). */
+export interface ContentHasher {
+  update(bytes: Buffer): void;
+  /** Size, SHA-256, line ends of everything given so far; the hasher cannot be used after. */
+  digest(): Omit<ContentFingerprint, 'prefixSha256'>;
+}
+
+/**
+ * A hasher, empty or continuing from a prefix already hashed (`from`: its hash state, copied,
+ * and what it held).
+ */
+export function createContentHasher(from?: {
+  readonly hash: Hash;
+  readonly size: number;
+  readonly newlines: number;
+  readonly last: number;
+}): ContentHasher {
+  const hash = from?.hash.copy() ?? createHash('sha256');
+  let size = from?.size ?? 0;
+  let newlines = from?.newlines ?? 0;
+  let last = from?.last ?? -1;
+  return {
+    update(bytes) {
+      if (bytes.length === 0) return;
+      hash.update(bytes);
+      size += bytes.length;
+      newlines += countNewlines(bytes);
+      last = bytes[bytes.length - 1]!;
+    },
+    digest() {
+      return { size, sha256: hash.digest('hex'), newlines, endsWithNewline: last === NEWLINE };
+    },
+  };
+}
+
+/** The state of a fingerprint after its first `size` bytes, to continue from. */
+export interface PrefixState {
+  readonly hash: Hash;
+  readonly size: number;
+  readonly newlines: number;
+  readonly last: number;
+}
+
+/** Hashes the first `bytes` bytes of `path` (fewer if it is shorter now) into a prefix state. */
+export async function prefixState(path: string, bytes: number): Promise<PrefixState> {
+  const hasher = { hash: createHash('sha256'), size: 0, newlines: 0, last: -1 };
+  const handle = await open(path, 'r');
+  const buf = Buffer.allocUnsafe(CHUNK);
+  try {
+    while (hasher.size < bytes) {
+      const want = Math.min(CHUNK, bytes - hasher.size);
+      const { bytesRead } = await handle.read(buf, 0, want, hasher.size);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      hasher.hash.update(chunk);
+      hasher.newlines += countNewlines(chunk);
+      hasher.size += bytesRead;
+      hasher.last = chunk[bytesRead - 1]!;
+    }
+  } finally {
+    await handle.close();
+  }
+  return hasher;
+}
+
 /** Reads the first `size` bytes of `path` (fewer if the file is shorter now). */
 export async function fingerprintFile(
   path: string,
@@ -33,7 +100,11 @@ export async function fingerprintFile(
 ): Promise<ContentFingerprint> {
   const hash: Hash = createHash('sha256');
   let prefixSha256: string | undefined;
-  if (prefixBytes === 0) prefixSha256 = createHash('sha256').digest('hex');
+  let prefix: PrefixState | undefined;
+  if (prefixBytes === 0) {
+    prefixSha256 = createHash('sha256').digest('hex');
+    prefix = { hash: createHash('sha256'), size: 0, newlines: 0, last: -1 };
+  }
   const handle = await open(path, 'r');
   const buf = Buffer.allocUnsafe(CHUNK);
   let position = 0;
@@ -53,6 +124,8 @@ export async function fingerprintFile(
         hash.update(head);
         newlines += countNewlines(head);
         prefixSha256 = hash.copy().digest('hex');
+        const lastOfPrefix = head.length > 0 ? head[head.length - 1]! : last;
+        prefix = { hash: hash.copy(), size: prefixBytes, newlines, last: lastOfPrefix };
         chunk = chunk.subarray(head.length);
       }
       hash.update(chunk);
@@ -69,5 +142,6 @@ export async function fingerprintFile(
     newlines,
     endsWithNewline: last === NEWLINE,
     prefixSha256,
+    prefix,
   };
 }

@@ -6,12 +6,18 @@
  * disappearance next to a new file tells that the file was renamed into place.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { listFiles, type ListedFile } from '../storage/list-files.ts';
+import {
+  describeListingProblem,
+  inboxPathProblem,
+  listFiles,
+  type ListedFile,
+  type ListingProblem,
+} from '../storage/list-files.ts';
 import {
   isTemporaryNameOf,
   observe,
@@ -45,6 +51,8 @@ export interface InboxWatcher {
   start(): Promise<void>;
   /** A full scan now (also run every `rescanMs`). */
   rescan(): Promise<void>;
+  /** What the last scan skipped (links, loops, unreadable folders). */
+  readonly problems: readonly ListingProblem[];
   /** Files seen and not complete yet, or complete and not handed over yet. */
   readonly waiting: number;
   close(): Promise<void>;
@@ -81,6 +89,21 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
 
   const relOf = (path: string): string => relative(inbox, path).split(sep).join('/');
 
+  /** What the walk skipped: said once per path (links, loops, unreadable folders). */
+  const reported = new Set<string>();
+  let realInbox: string | undefined;
+  const problems = new Map<string, ListingProblem>();
+  const onProblem = (p: ListingProblem): void => {
+    problems.set(p.rel, p);
+    const key = `${p.kind}:${p.rel}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    log.warn(
+      { folder: p.rel, problem: p.kind, ...(p.kind === 'unreadable' ? { err: p.error } : {}) },
+      `inbox: ${describeListingProblem(p)}`,
+    );
+  };
+
   const renamedIn = (path: string, at: number): boolean => {
     const left = leftRecently.get(dirname(path));
     if (left === undefined) return false;
@@ -107,7 +130,17 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   };
 
   /** Re-reads the stat of a candidate and decides; true when it became ready. */
-  const evaluate = async (path: string, renamed = false): Promise<void> => {
+  const evaluate = async (path: string, renamed = false, checked = false): Promise<void> => {
+    if (!checked) {
+      // From an event: not through a link out of the inbox or back into it.
+      realInbox ??= await realpath(inbox).catch(() => undefined);
+      const problem = await inboxPathProblem(inbox, relOf(path), realInbox);
+      if (problem !== undefined) {
+        candidates.delete(path);
+        onProblem(problem);
+        return;
+      }
+    }
     let s;
     try {
       s = await stat(path);
@@ -223,12 +256,13 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
 
   const rescan = async (): Promise<void> => {
     forgetOldTemporaries();
-    const files = await listFiles(inbox, isReviewedSliceFile);
+    problems.clear();
+    const files = await listFiles(inbox, isReviewedSliceFile, { onProblem });
     await Promise.all(
       files
         .filter((f) => !candidates.has(f.path) && !ready.has(f.path))
         .filter((f) => options.unchanged?.(f) !== true)
-        .map((f) => evaluate(f.path)),
+        .map((f) => evaluate(f.path, false, true)),
     );
   };
 
@@ -248,6 +282,8 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         pollingInterval: options.pollingIntervalMs,
         atomic: false,
         persistent: true,
+        // Links are not followed (list-files.ts): a loop or a link out of the inbox is skipped.
+        followSymlinks: false,
       });
       watcher.on('all', (event, path) => onEvent(event, path));
       watcher.on('raw', (event, rel, details) => {
@@ -269,6 +305,9 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
       }, options.rescanMs);
     },
     rescan,
+    get problems() {
+      return [...problems.values()];
+    },
     get waiting() {
       return candidates.size + ready.size;
     },

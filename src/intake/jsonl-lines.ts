@@ -35,6 +35,11 @@ export interface ReadLinesOptions {
   readonly from?: { readonly offset: number; readonly lineNo: number };
   /** Stop at this byte offset (a snapshot of a file that may still grow). */
   readonly end?: number;
+  /**
+   * Given every byte read, as read (byte-order mark and line ends included), before its lines
+   * are handed out: to fingerprint exactly what was read (content-fingerprint.ts).
+   */
+  readonly onChunk?: (bytes: Buffer) => void;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -102,6 +107,7 @@ export async function* readLineBatches(
       const { bytesRead } = await reading;
       if (bytesRead === 0) break;
       let buf = buffers[current]!.subarray(0, bytesRead);
+      options.onChunk?.(buf);
       position += bytesRead;
       // Read the next chunk into the other buffer while this one is split.
       current = 1 - current;

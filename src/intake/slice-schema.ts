@@ -5,6 +5,7 @@
  * out of the way (ignored), so that slicers that add fields still work.
  */
 import { z } from 'zod';
+import { reservedSliceIdProblem } from '../domain/custom-id.ts';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
@@ -29,7 +30,10 @@ export const SLICE_TYPES = ['function', 'class'] as const;
 export const COMPLEXITIES = ['simple', 'medium', 'complex'] as const;
 
 const common = {
-  id: nonEmpty.max(256, 'must be at most 256 characters'),
+  id: nonEmpty.max(256, 'must be at most 256 characters').superRefine((id, ctx) => {
+    const problem = reservedSliceIdProblem(id);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   repository: z.string().nullish(),
   file_path: nonEmpty,
   name: nonEmpty,

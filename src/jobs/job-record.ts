@@ -26,7 +26,7 @@ export interface JobRecord {
   max_completion_tokens: number;
   /** Submission attempt of the input file (a token-limit failure makes another). */
   attempt: number;
-  /** Attempt of its requests: 1, or n for a file of retried requests (`__a<n>`). */
+  /** Attempt of its requests: 1, or n for a file of retried requests (`~attempt<n>`, custom-id.ts). */
   request_attempt: number;
   submitted_at: string;
   updated_at: string;

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileTimestamp } from '../convert/batch-file-plan.ts';
+import { isPlainApiId, plainApiId } from '../openai/api-ids.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { listFiles } from '../storage/list-files.ts';
 import type { JobRecord } from './job-record.ts';
@@ -13,7 +14,8 @@ import type { JobRecord } from './job-record.ts';
 const JOB_NAME = /^batch_job_(.+)\.json$/;
 
 export function jobPath(batchOutputDir: string, repo: string, batchId: string): string {
-  return join(batchOutputDir, ...repo.split('/').filter(Boolean), `batch_job_${batchId}.json`);
+  const id = plainApiId('batch id', batchId, 'the name of a job file');
+  return join(batchOutputDir, ...repo.split('/').filter(Boolean), `batch_job_${id}.json`);
 }
 
 export async function writeJob(batchOutputDir: string, job: JobRecord): Promise<void> {
@@ -27,7 +29,9 @@ export async function readJobs(batchOutputDir: string): Promise<Map<string, JobR
   for (const f of files) {
     try {
       const job = JSON.parse(await readFile(f.path, 'utf8')) as JobRecord;
-      if (typeof job.batch_id === 'string') jobs.set(job.batch_id, job);
+      // An id that is not a plain name (an older version wrote what a bad answer gave it):
+      // it cannot name its results, so it is left alone rather than failing every tick.
+      if (isPlainApiId(job.batch_id)) jobs.set(job.batch_id, job);
     } catch {
       // A job file edited by hand into invalid JSON: it is not ours to guess.
     }

@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { PermanentApiError, TransientApiError } from '../errors.ts';
 import { MalformedAnswerError } from './answer-shapes.ts';
 import { DownloadTimeoutError } from './http-client.ts';
+import { UnsafeApiIdError } from './api-ids.ts';
 
 /**
  * `quota`: a 429 with `code: "insufficient_quota"`; not a rate limit: nothing succeeds until the
@@ -49,6 +50,10 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
   }
   if (err instanceof DownloadTimeoutError) {
     return { kind: 'transient', message: err.message, code: err.code, maybeDone: false };
+  }
+  // An answer that named something we cannot use: the call failed, and would again.
+  if (err instanceof UnsafeApiIdError) {
+    return { kind: 'permanent', message: err.message, maybeDone: false };
   }
   if (!(err instanceof OpenAI.APIError)) return undefined;
   if (err instanceof OpenAI.APIUserAbortError) return undefined;

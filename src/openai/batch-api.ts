@@ -11,6 +11,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { toStreamingFile } from 'openai';
 import { checkedBatch, checkedFile } from './answer-shapes.ts';
 import { createHttpClient, DownloadTimeoutError } from './http-client.ts';
+import { plainApiId, plainOptionalApiId } from './api-ids.ts';
 
 export interface RemoteFile {
   readonly id: string;
@@ -99,6 +100,24 @@ export interface ClientSettings {
   readonly maxRetries?: number | undefined;
 }
 
+/** A file the API described: the shape checked (answer-shapes.ts), then its id a plain name (api-ids.ts). */
+function safeFile(call: string, f: unknown): RemoteFile {
+  const checked = checkedFile(call, f);
+  plainApiId('file id', checked.id, `the answer to ${call}`);
+  return checked;
+}
+
+/** A batch the API described: the shape checked, then every id in it a plain name. */
+function safeBatch(call: string, b: unknown): RemoteBatch {
+  const checked = checkedBatch(call, b);
+  const where = `the answer to ${call}`;
+  plainApiId('batch id', checked.id, where);
+  plainApiId('file id', checked.input_file_id, `${where}, input_file_id`);
+  plainOptionalApiId('file id', checked.output_file_id, `${where}, output_file_id`);
+  plainOptionalApiId('file id', checked.error_file_id, `${where}, error_file_id`);
+  return checked;
+}
+
 /** The SDK client the adapter talks through, on its own HTTP client (http-client.ts). */
 export function createSdkClient(settings: ClientSettings): OpenAI {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -130,14 +149,15 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
         },
         { maxRetries: 0 },
       );
-      return checkedFile('files.create', file);
+      return safeFile('files.create', file);
     },
     async *listFiles(purpose) {
       for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) {
-        yield checkedFile('files.list', f);
+        yield safeFile('files.list', f);
       }
     },
     async deleteFile(id) {
+      plainApiId('file id', id, 'deleting a file');
       try {
         await client.files.delete(id);
       } catch (err) {
@@ -158,16 +178,21 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
         },
         { maxRetries: 0 },
       );
-      return checkedBatch('batches.create', batch);
+      return safeBatch('batches.create', batch);
     },
-    retrieveBatch: async (id) =>
-      checkedBatch('batches.retrieve', await client.batches.retrieve(id)),
+    async retrieveBatch(id) {
+      plainApiId('batch id', id, 'retrieving a batch');
+      return safeBatch('batches.retrieve', await client.batches.retrieve(id));
+    },
     async *listBatches() {
-      for await (const b of client.batches.list({ limit: 100 }))
-        yield checkedBatch('batches.list', b);
+      for await (const b of client.batches.list({ limit: 100 })) yield safeBatch('batches.list', b);
     },
-    cancelBatch: async (id) => checkedBatch('batches.cancel', await client.batches.cancel(id)),
+    async cancelBatch(id) {
+      plainApiId('batch id', id, 'cancelling a batch');
+      return safeBatch('batches.cancel', await client.batches.cancel(id));
+    },
     async downloadFile(id, path, resumeFrom = 0) {
+      plainApiId('file id', id, 'downloading a file');
       // The SDK's timeout ends with the headers; this one runs until the last byte, so that a
       // server trickling the body cannot hold the poll step (the next try resumes from here).
       const deadline = new AbortController();

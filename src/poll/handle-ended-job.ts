@@ -23,14 +23,9 @@ import type { JobRecord } from '../jobs/job-record.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import type { Ledger, LedgerRecord } from './ledger.ts';
-import {
-  lineFate,
-  parseCustomId,
-  withinAttempts,
-  type Fate,
-  type ResultLine,
-} from './request-fate.ts';
+import { lineFate, withinAttempts, type Fate, type ResultLine } from './request-fate.ts';
 import { fetchResults, relativeToData } from './fetch-results.ts';
+import { parseCustomId } from '../domain/custom-id.ts';
 import { writeRetryFile } from './retry-requests.ts';
 
 export interface EndedJobDeps {
@@ -68,7 +63,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   const sources = await readCustomIdSources(inputPath);
   const sent: ReadonlySet<string> = new Set(sources.keys());
   const record = (customId: string, fate: Fate, results?: string): LedgerRecord => {
-    const { base, attempt } = parseCustomId(customId);
+    const { base, attempt } = parseCustomId(customId, job.request_attempt);
     const source = sources.get(customId);
     return {
       t: 'fate',
@@ -140,7 +135,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
               cap: config.retry.max_completion_tokens_cap,
             },
           }),
-          parseCustomId(line.custom_id).attempt,
+          parseCustomId(line.custom_id, job.request_attempt).attempt,
           maxAttempts,
         );
         outcome[fate.kind]++;
@@ -159,7 +154,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
     if (seen.has(id)) continue;
     const fate = withinAttempts(
       { kind: 'retry', reason: 'in neither the output nor the error file' },
-      parseCustomId(id).attempt,
+      parseCustomId(id, job.request_attempt).attempt,
       maxAttempts,
     );
     outcome[fate.kind]++;
@@ -182,6 +177,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       dir: join(deps.batchInputDir, ...job.repo.split('/').filter(Boolean)),
       retry,
       budgets,
+      requestAttempt: job.request_attempt,
       scenario: (job.scenario ?? 'scenario1') as Scenario,
       model: job.model ?? config.model,
       now: () => new Date(now()),

@@ -10,6 +10,7 @@
  *           or no attempts left (retry.max_attempts)
  */
 import { ANSWER_SCHEMAS, type Scenario } from '../convert/response-schemas.ts';
+import { parseCustomId } from '../domain/custom-id.ts';
 
 export type Fate =
   | { readonly kind: 'usable' }
@@ -31,18 +32,6 @@ export interface ResultLine {
   readonly custom_id: string;
   readonly response: { status_code: number; body: unknown } | null;
   readonly error: { code?: string | null; message?: string | null } | null;
-}
-
-/** `scenario1_<slice id>__a3` → base `scenario1_<slice id>`, attempt 3. */
-export function parseCustomId(customId: string): {
-  base: string;
-  attempt: number;
-  scenario: Scenario | undefined;
-} {
-  const m = /^(.*?)(?:__a(\d+))?$/s.exec(customId)!;
-  const base = m[1]!;
-  const scenario = /^(scenario[12])_/.exec(base)?.[1] as Scenario | undefined;
-  return { base, attempt: m[2] === undefined ? 1 : Number(m[2]), scenario };
 }
 
 const TRANSIENT_ERROR_CODES = new Set([

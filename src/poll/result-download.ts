@@ -8,13 +8,15 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { plainApiId } from '../openai/api-ids.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { fsyncDir } from '../storage/atomic-file.ts';
 
 export type ResultKind = 'results' | 'errors';
 
 export function resultPath(dir: string, kind: ResultKind, batchId: string): string {
-  return join(dir, `batch_${kind}_${batchId}.jsonl`);
+  const id = plainApiId('batch id', batchId, `the name of a ${kind} file`);
+  return join(dir, `batch_${kind}_${id}.jsonl`);
 }
 
 export function partPath(final: string): string {

@@ -1,13 +1,12 @@
 /**
  * A new batch input file with the requests of a finished batch that are worth sending again:
  * the original request lines, each custom_id suffixed with its next attempt
- * (`scenario1_<id>__a2`), in the same repo folder of the batch input stage. Its content depends
+ * (`scenario1_<id>~attempt2`, custom-id.ts), in the same repo folder of the batch input stage. Its content depends
  * only on the batch and the requests retried, so writing it twice (a crash in between) makes
  * two files of the same content, which the submitter submits once.
  */
 import { readLineBatches } from '../intake/jsonl-lines.ts';
 import { readCustomIdSources } from '../convert/converted-slices.ts';
-import { customIdFor } from '../convert/request-builder.ts';
 import { openBatchInputFile, type SealedBatchInput } from '../convert/batch-input-writer.ts';
 import {
   maxOutputTokensOf,
@@ -20,7 +19,7 @@ import {
   type EncodingName,
   type TokenCounter,
 } from '../convert/token-counter.ts';
-import { parseCustomId } from './request-fate.ts';
+import { buildCustomId, parseCustomId } from '../domain/custom-id.ts';
 
 export interface RetryFileOptions {
   /** The batch input file the requests were sent in. */
@@ -31,6 +30,8 @@ export interface RetryFileOptions {
   readonly retry: ReadonlySet<string>;
   /** A larger `max_completion_tokens` for some of them (reasoning used up the last one). */
   readonly budgets?: ReadonlyMap<string, number> | undefined;
+  /** The attempt of the requests in `inputPath` (its manifest's, its job's). */
+  readonly requestAttempt: number;
   readonly scenario: Scenario;
   readonly model: string;
   readonly now: () => Date;
@@ -45,7 +46,9 @@ export async function writeRetryFile(
   if (options.retry.size === 0) return undefined;
   const counter = await options.counterFor(encodingForModel(options.model));
   // The requests of one batch were sent at the same attempt; the retry is the next one.
-  const attempt = Math.max(...[...options.retry].map((id) => parseCustomId(id).attempt)) + 1;
+  const attempt =
+    Math.max(...[...options.retry].map((id) => parseCustomId(id, options.requestAttempt).attempt)) +
+    1;
   const writer = await openBatchInputFile({
     dir: options.dir,
     scenario: options.scenario,
@@ -64,14 +67,16 @@ export async function writeRetryFile(
           body: ChatBodyLike & { max_completion_tokens?: number; max_output_tokens?: number };
         };
         if (!options.retry.has(request.custom_id)) continue;
-        const sliceId = parseCustomId(request.custom_id).base.replace(/^scenario[12]_/, '');
+        const { sliceId } = parseCustomId(request.custom_id, options.requestAttempt);
+        if (sliceId === undefined) continue;
         const budget = options.budgets?.get(request.custom_id);
         const budgetKey =
           request.body.max_output_tokens !== undefined
             ? 'max_output_tokens'
             : 'max_completion_tokens';
         const body = budget === undefined ? request.body : { ...request.body, [budgetKey]: budget };
-        const line = `${JSON.stringify({ ...request, body, custom_id: customIdFor(options.scenario, sliceId, attempt) })}\n`;
+        const customId = buildCustomId(options.scenario, sliceId, attempt);
+        const line = `${JSON.stringify({ ...request, body, custom_id: customId })}\n`;
         await writer.append(
           {
             line: Buffer.from(line),

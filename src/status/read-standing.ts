@@ -18,7 +18,7 @@ import { readJobs } from '../jobs/job-store.ts';
 import { readLedger } from '../poll/ledger.ts';
 import { LEDGER_FILE } from '../poll/poller.ts';
 import { readJournal } from '../storage/journal.ts';
-import { listFiles } from '../storage/list-files.ts';
+import { describeListingProblem, listFiles, type ListingProblem } from '../storage/list-files.ts';
 import { describeWaiting } from '../submit/round-report.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from '../submit/submission-plan.ts';
 import { foldRecords, type SubmissionRecord } from '../submit/submission-state.ts';
@@ -103,10 +103,11 @@ export async function readStatusFacts(
   now: number,
 ): Promise<StatusFacts> {
   const display = (path: string) => displayName(paths.dataDir, path);
-  const inbox = (await listFiles(paths.reviewed, isReviewedSliceFile)).map((f) => ({
-    file: display(f.path),
-    repo: f.relDir,
-  }));
+  const inboxProblems: ListingProblem[] = [];
+  const listed = await listFiles(paths.reviewed, isReviewedSliceFile, {
+    onProblem: (p) => inboxProblems.push(p),
+  });
+  const inbox = listed.map((f) => ({ file: display(f.path), repo: f.relDir }));
   const files = await readBatchInputFiles(paths.batchInput, display);
   const jobs = await readJobs(paths.batchOutput);
   const submissions = foldRecords(
@@ -132,6 +133,11 @@ export async function readStatusFacts(
   return {
     dataDir: paths.dataDir,
     inbox,
+    inboxProblems: inboxProblems.map((p) => ({
+      kind: p.kind,
+      folder: p.rel,
+      message: describeListingProblem(p),
+    })),
     batchInputs: decisions.map((d) => {
       let state = fileState(d);
       if (state.kind === 'in_batch' && jobs.get(state.batchId)?.done === true) {

@@ -85,6 +85,12 @@ export interface StatusFacts {
   readonly dataDir: string;
   /** Reviewed-slice files in the inbox (display names), with their repo folder. */
   readonly inbox: readonly { readonly file: string; readonly repo: string }[];
+  /** What the inbox walk skipped: loops, links leading outside, folders it cannot read. */
+  readonly inboxProblems?: readonly {
+    readonly kind: string;
+    readonly folder: string;
+    readonly message: string;
+  }[];
   readonly batchInputs: readonly {
     readonly file: BatchInputFile;
     readonly state: FileState;
@@ -248,6 +254,9 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
     }
   }
   active.sort((a, b) => a.deadline_in_s - b.deadline_in_s);
+  for (const p of facts.inboxProblems ?? []) {
+    attention.push({ kind: `inbox_${p.kind}`, message: `inbox folder ${p.message}` });
+  }
   const daemon = daemonState(facts.heartbeat, now);
   for (const problem of facts.heartbeat?.phase === 'stopped'
     ? []

@@ -237,7 +237,7 @@ async function realisticRun(t: TestContext): Promise<Run> {
     faults: {
       requests: [
         { kind: 'error_4xx', custom_id: `^scenario1_${error4xx.id}$` },
-        { kind: 'invalid_json', custom_id: `^scenario1_${invalidJson.id}(__a\\d+)?$` },
+        { kind: 'invalid_json', custom_id: `^scenario1_${invalidJson.id}(~attempt\\d+)?$` },
       ],
     },
   });

@@ -419,3 +419,39 @@ test('flags and configuration errors exit 2 with a message naming them', async (
   assert.equal(empty.code, 2, 'the bad config.json in the cwd is still read');
   assert.deepEqual(await readdir(dir), ['config.json']);
 });
+
+test('a slice id ending like an old retry marker (foo and foo__a2) is its own slice: a rewrite sends neither again', async (t) => {
+  const dir = await tempDir(t);
+  const base = Date.now();
+  const at = (s: number) => () => new Date(base + s * 1000);
+  const two = [
+    functionSlice({ id: 'foo', code_snippet: 'def foo():\n    return 1' }),
+    functionSlice({ id: 'foo__a2', code_snippet: 'def foo_two():\n    return 2' }),
+  ];
+  await inbox(dir, 'r/s.jsonl', jsonl(two));
+  const first = await convertWith(dir, {}, at(0));
+  assert.equal(first.totals.converted.scenario1, 2);
+  await inbox(dir, 'r/s.jsonl', jsonl([...two, functionSlice({ id: 'bar' })]));
+  const second = await convertWith(dir, {}, at(1));
+  assert.equal(second.totals.alreadyConverted, 2);
+  const sent = (await outputs(dir)).flatMap((o) => o.lines.map((l) => l.custom_id)).sort();
+  assert.deepEqual(sent, ['scenario1_bar', 'scenario1_foo', 'scenario1_foo__a2']);
+});
+
+test('a slice id ending in the attempt marker (~attempt<n>) is rejected with the reason', async (t) => {
+  const dir = await tempDir(t);
+  await inbox(
+    dir,
+    'r/s.jsonl',
+    jsonl([functionSlice({ id: 'ok' }), functionSlice({ id: 'foo~attempt2' })]),
+  );
+  const summary = await convertWith(dir, {}, () => new Date());
+  assert.equal(summary.totals.converted.scenario1, 1);
+  const reports = await listFiles(join(dir, '3.batch_input'), (rel) =>
+    rel.endsWith('.rejects.jsonl'),
+  );
+  const rejects = (await Promise.all(reports.map((r) => readReport(r.path)))).flat();
+  assert.equal(rejects.length, 1);
+  assert.equal(rejects[0]!.line, 2);
+  assert.match(rejects[0]!.reason, /id.*~attempt<digits>.*retried request/);
+});

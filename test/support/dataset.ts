@@ -11,7 +11,8 @@ import { inlineHelpers } from '../../src/convert/helper-thread-client.ts';
 import { isReviewedSliceFile } from '../../src/intake/inbox-names.ts';
 import { readJobs } from '../../src/jobs/job-store.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { contentFate, parseCustomId } from '../../src/poll/request-fate.ts';
+import { parseCustomId } from '../../src/domain/custom-id.ts';
+import { contentFate } from '../../src/poll/request-fate.ts';
 import { listFiles } from '../../src/storage/list-files.ts';
 import { createSliceGenerator, type GeneratedSlice } from './slice-generator.ts';
 

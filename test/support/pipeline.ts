@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
-import { parseCustomId } from '../../src/poll/request-fate.ts';
+import { parseCustomId } from '../../src/domain/custom-id.ts';
 import { LEDGER_FILE, openPoller, type Poller } from '../../src/poll/poller.ts';
 import type { LedgerRecord } from '../../src/poll/ledger.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';

@@ -148,5 +148,10 @@ export function describeCompile(summary: CompileSummary, cwd: string): string {
       `${plural(f.records, 'slice')} without a usable result (${parts.join(', ')}): ${show(f.path)}.`,
     );
   }
+  for (const n of summary.notCompiled) {
+    out.push(
+      `Not compiled: inbox folder ${n.folder} cannot be read (${n.reason}); its slices are left out of this set.`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }
