@@ -52,6 +52,13 @@ export function inlineHelpers(
   };
 }
 
+/**
+ * Counting requests waiting in the helper thread beyond which this thread counts the next texts
+ * itself: whichever thread is free counts, so both cores stay busy whether reading and encoding
+ * or counting is the heavier side.
+ */
+const SHARE_AT = 2;
+
 /** Counting and hashing in a helper thread; answers come in the order requests were sent. */
 export function threadHelpers(): ConvertHelpers {
   // The helper is a sibling module: .ts when running from source, .js when built.
@@ -97,11 +104,20 @@ export function threadHelpers(): ConvertHelpers {
     });
   };
   const countsOf = (reply: HelperReply): Int32Array => (reply as { counts: Int32Array }).counts;
+  // Loaded only if this thread ever has to count.
+  const inThisThread = inlineHelpers();
+  let countsWaiting = 0;
 
   return {
     chunks,
     async countTexts(encoding, texts) {
-      return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
+      if (countsWaiting >= SHARE_AT) return inThisThread.countTexts(encoding, texts);
+      countsWaiting++;
+      try {
+        return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
+      } finally {
+        countsWaiting--;
+      }
     },
     async framingTokens(encoding, messages) {
       return countsOf(await ask({ kind: 'framing', id: nextId++, encoding, messages }))[0]!;
@@ -110,7 +126,10 @@ export function threadHelpers(): ConvertHelpers {
       const stream = nextStream++;
       return {
         update(chunk, length) {
-          if (failure !== undefined) return;
+          if (failure !== undefined) {
+            chunks.give(chunk);
+            return;
+          }
           // Transferred, not copied, when the chunk owns its memory (pool chunks do); the
           // thread gives it back once hashed.
           const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
