@@ -3,7 +3,7 @@
  * measured here, never asserted in tests.
  *
  *   npm run bench -- [--size-mb 512] [--real-mb 271] [--real-repos 4] [--runs 3]
- *                    [--only convert|emulator|submit|poll|compile|daemon]
+ *                    [--only convert|split|emulator|submit|poll|compile|daemon]
  *
  * Step 1 runs on two corpora side by side: generated slices (test/support/slice-generator.ts)
  * and real code (bench/slice-python.py over this machine's Python standard library), the real
@@ -16,6 +16,7 @@ import { ensureCorpus } from './corpus.ts';
 import { benchConvert, type ConvertBench } from './convert.ts';
 import { ensureRealCorpus } from './real-corpus.ts';
 import { benchCountLinearity } from './count-linearity.ts';
+import { benchSplit } from './split-compare.ts';
 import { benchEmulator } from './emulator.ts';
 import { benchSubmit } from './submit.ts';
 import { benchPoll } from './poll.ts';
@@ -79,6 +80,26 @@ if (only === undefined || only === 'convert') {
   console.log('|---:|---:|---:|');
   for (const l of lin) {
     console.log(`| ${l.kb} KB | ${f0(l.runMs)} ms | ${f0(l.codeMs)} ms |`);
+  }
+}
+
+if (only === undefined || only === 'split') {
+  const real = await ensureRealCorpus(join(root, 'bench', '.corpus'), Number(values['real-mb']), 1);
+  const rows = await benchSplit(
+    join(real.dir, '2.reviewed_slices', 'repo_stdlib_0', 'code_slices.jsonl'),
+    60_000_000,
+  );
+  console.log(
+    '\nThe pre-split of counting on real code (code and docstrings of the first 60 MB of slices), CPU time, best of 3:',
+  );
+  console.log(
+    '| encoding | text | texts with a different chunk | split expression (V8) | hand-written ASCII splitter |',
+  );
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.encoding} | ${f1(r.mb)} MB | ${r.mismatches} of ${f0(r.texts)} | ${f1(r.expressionMbPerS)} MB/s | ${f1(r.handMbPerS)} MB/s |`,
+    );
   }
 }
 
