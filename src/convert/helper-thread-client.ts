@@ -53,11 +53,11 @@ export function inlineHelpers(
 }
 
 /**
- * Counting requests waiting in the helper thread beyond which this thread counts the next texts
+ * Counting requests waiting in the helper thread from which this thread counts the next texts
  * itself: whichever thread is free counts, so both cores stay busy whether reading and encoding
  * or counting is the heavier side.
  */
-const SHARE_AT = 2;
+const SHARE_AT = 3;
 
 /** Counting and hashing in a helper thread; answers come in the order requests were sent. */
 export function threadHelpers(): ConvertHelpers {
