@@ -114,7 +114,7 @@ export interface ConvertSummary {
  * Read chunks encoded ahead of the one being placed: enough to keep both cores busy, few enough
  * that what is in flight dies young (cheap garbage collection).
  */
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 3;
 const READ_CHUNK_BYTES = 256 * 1024;
 /** Leftovers of an interrupted run older than this are removed. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;

@@ -52,13 +52,6 @@ export function inlineHelpers(
   };
 }
 
-/**
- * Counting requests waiting in the helper thread from which this thread counts the next texts
- * itself: whichever thread is free counts, so both cores stay busy whether reading and encoding
- * or counting is the heavier side.
- */
-const SHARE_AT = 3;
-
 /** Counting and hashing in a helper thread; answers come in the order requests were sent. */
 export function threadHelpers(): ConvertHelpers {
   // The helper is a sibling module: .ts when running from source, .js when built.
@@ -104,20 +97,11 @@ export function threadHelpers(): ConvertHelpers {
     });
   };
   const countsOf = (reply: HelperReply): Int32Array => (reply as { counts: Int32Array }).counts;
-  // Loaded only if this thread ever has to count.
-  const inThisThread = inlineHelpers();
-  let countsWaiting = 0;
 
   return {
     chunks,
     async countTexts(encoding, texts) {
-      if (countsWaiting >= SHARE_AT) return inThisThread.countTexts(encoding, texts);
-      countsWaiting++;
-      try {
-        return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
-      } finally {
-        countsWaiting--;
-      }
+      return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
     },
     async framingTokens(encoding, messages) {
       return countsOf(await ask({ kind: 'framing', id: nextId++, encoding, messages }))[0]!;
