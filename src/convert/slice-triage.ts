@@ -108,9 +108,8 @@ export function createSliceTriage(
       const context = contexts?.[scenario];
       const chars = sliceChars(slice);
       if (context !== undefined && chars > context.maxChars) {
-        // Remembered (a second line with this id is still a duplicate), not counted (its tokens
-        // would take time in proportion to it, for a request the model cannot take).
-        seen.add(slice.id, { source: source.index, lineNo: raw.lineNo });
+        // Not counted: counting takes time in proportion to it, for a request the model cannot
+        // take. Not remembered either, as other rejected lines.
         return {
           kind: 'reject',
           entry: {
