@@ -2,14 +2,21 @@
  * `npm run bench`: the benchmarks, on this machine, printed as a table. Speed and memory are
  * measured here, never asserted in tests.
  *
- *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator|submit|poll|compile|daemon]
+ *   npm run bench -- [--size-mb 512] [--real-mb 271] [--real-repos 4] [--runs 3]
+ *                    [--only convert|split|emulator|submit|poll|compile|daemon]
  *
- * The generated corpus is kept in bench/.corpus/ (git-ignored) and reused.
+ * Step 1 runs on two corpora side by side: generated slices (test/support/slice-generator.ts)
+ * and real code (bench/slice-python.py over this machine's Python standard library), the real
+ * one also linked under --real-repos repo folders for the memory check at about 1 GB. Both are
+ * kept in bench/.corpus/ (git-ignored) and reused.
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { ensureCorpus } from './corpus.ts';
-import { benchConvert } from './convert.ts';
+import { benchConvert, type ConvertBench } from './convert.ts';
+import { ensureRealCorpus } from './real-corpus.ts';
+import { benchCountLinearity } from './count-linearity.ts';
+import { benchSplit } from './split-compare.ts';
 import { benchEmulator } from './emulator.ts';
 import { benchSubmit } from './submit.ts';
 import { benchPoll } from './poll.ts';
@@ -19,6 +26,8 @@ import { benchDaemon } from './daemon.ts';
 const { values } = parseArgs({
   options: {
     'size-mb': { type: 'string', default: '512' },
+    'real-mb': { type: 'string', default: '271' },
+    'real-repos': { type: 'string', default: '4' },
     runs: { type: 'string', default: '3' },
     only: { type: 'string' },
   },
@@ -31,29 +40,67 @@ const f1 = (n: number): string => n.toFixed(1);
 const f0 = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 if (only === undefined || only === 'convert') {
-  console.log(`Generating or reusing a corpus of ${sizeMb} MB of reviewed slices...`);
-  const corpus = await ensureCorpus(join(root, 'bench', '.corpus'), sizeMb);
+  console.log(`Generating or reusing a corpus of ${sizeMb} MB of generated slices...`);
+  const generated = await ensureCorpus(join(root, 'bench', '.corpus'), sizeMb);
+  const realMb = Number(values['real-mb']);
+  const realRepos = Number(values['real-repos']);
+  const real = await ensureRealCorpus(join(root, 'bench', '.corpus'), realMb, 1);
+  const realBig = await ensureRealCorpus(join(root, 'bench', '.corpus'), realMb, realRepos);
+  const rows: [string, ConvertBench, number][] = [];
+  for (const [name, corpus, n] of [
+    ['generated slices', generated, runs],
+    ['real code (Python stdlib)', real, runs],
+    [`real code, the same file in ${realRepos} repo folders`, realBig, 1],
+  ] as const) {
+    console.log(
+      `${name}: ${f1(corpus.bytes / 1e6)} MB, ${f0(corpus.slices)} slices in ${corpus.files} files...`,
+    );
+    rows.push([name, await benchConvert(corpus, root, n), n]);
+  }
   console.log(
-    `Corpus: ${f1(corpus.bytes / 1e6)} MB, ${f0(corpus.slices)} slices in ${corpus.files} files.`,
-  );
-  const r = await benchConvert(corpus, root, runs);
-  console.log(
-    `\nStep 1, reviewed slices → batch input files (slicebatch process, built CLI), median of ${runs} runs, peak RSS the highest:`,
-  );
-  console.log('| | MB/s | slices/s | peak RSS |');
-  console.log('|---|---:|---:|---:|');
-  console.log(
-    `| bare loop (read, JSON.parse, JSON.stringify, write) | ${f1(r.bare.mbPerS)} | ${f0(r.bare.slicesPerS)} | ${f0(r.bare.maxRssMb)} MB |`,
+    '\nStep 1, reviewed slices → batch input files (slicebatch process, built CLI, exact token counts), bare loop and conversion alternately in the same run, medians, peak RSS (VmHWM) the highest:',
   );
   console.log(
-    `| slicebatch process, exact token counts | ${f1(r.convert.mbPerS)} | ${f0(r.convert.slicesPerS)} | ${f0(r.convert.maxRssMb)} MB |`,
+    '| corpus | input | runs | bare loop | slicebatch process | ratio to the bare loop | process CPU time | process peak RSS |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [name, r, n] of rows) {
+    console.log(
+      `| ${name} | ${f1(r.corpusMb)} MB | ${n} | ${f1(r.bare.mbPerS)} MB/s | ${f1(r.convert.mbPerS)} MB/s (${f1(r.convert.seconds)} s) | ${r.ratio.toFixed(2)} | ${f1(r.convert.cpuSeconds)} s | ${f0(r.convert.maxRssMb)} MB |`,
+    );
+  }
+  console.log(
+    '\ntargets: ratio >= 0.6 on real code (goal 0.8); under 7.5 s for 271 MB of real code (the original Python processor on the same input, measured in the issue); peak RSS <= 256 MB at 250 MB and at 1 GB',
+  );
+  const lin = await benchCountLinearity([25, 50, 100, 200, 400]);
+  console.log(
+    '\nCounting one text (this process): a single run of letters, and ordinary code lines',
+  );
+  console.log('| text | one run of letters | code lines |');
+  console.log('|---:|---:|---:|');
+  for (const l of lin) {
+    console.log(`| ${l.kb} KB | ${f0(l.runMs)} ms | ${f0(l.codeMs)} ms |`);
+  }
+}
+
+if (only === undefined || only === 'split') {
+  const real = await ensureRealCorpus(join(root, 'bench', '.corpus'), Number(values['real-mb']), 1);
+  const rows = await benchSplit(
+    join(real.dir, '2.reviewed_slices', 'repo_stdlib_0', 'code_slices.jsonl'),
+    60_000_000,
   );
   console.log(
-    `\nthroughput ratio to the bare loop: ${r.ratio.toFixed(2)} (target >= 0.5); peak RSS target < 256 MB`,
+    '\nThe pre-split of counting on real code (code and docstrings of the first 60 MB of slices), CPU time, best of 3:',
   );
   console.log(
-    `conversion CPU time ${f1(r.convert.cpuSeconds)} s over ${f1(r.convert.seconds)} s wall (both cores)`,
+    '| encoding | text | texts with a different chunk | split expression (V8) | hand-written ASCII splitter |',
   );
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.encoding} | ${f1(r.mb)} MB | ${r.mismatches} of ${f0(r.texts)} | ${f1(r.expressionMbPerS)} MB/s | ${f1(r.handMbPerS)} MB/s |`,
+    );
+  }
 }
 
 if (only === undefined || only === 'emulator') {

@@ -78,19 +78,41 @@ export interface BatchInputFile {
 /** Requests are encoded once, into chunks of this size, which are hashed and written as is. */
 export const CHUNK_BYTES = 1024 * 1024;
 
-/** Output chunks of CHUNK_BYTES, reused: writing a file makes no garbage buffers. */
+/**
+ * Output chunks of CHUNK_BYTES, reused: writing a file makes no garbage buffers. At most `max`
+ * are out at a time (being filled, queued for the disk, or queued for hashing in the helper
+ * thread): when all are out, `acquire` waits for one to come back. This is the backpressure from
+ * the disk and the hashing back to placing requests, and from there to reading (which waits for
+ * placing): memory stays the same whichever stage is slowest.
+ */
 export interface ChunkPool {
-  take(): Buffer;
-  /** Returns a chunk to the pool (buffers of another size are dropped). */
+  acquire(): Promise<Buffer>;
+  /** Returns a chunk taken with `acquire` (buffers of another size are ignored). */
   give(chunk: Buffer): void;
 }
 
 export function createChunkPool(max = 8): ChunkPool {
   const free: Buffer[] = [];
+  const waiting: ((chunk: Buffer) => void)[] = [];
+  let out = 0;
   return {
-    take: () => free.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES),
+    acquire() {
+      const chunk = free.pop();
+      if (chunk !== undefined || out < max) {
+        out++;
+        return Promise.resolve(chunk ?? Buffer.allocUnsafe(CHUNK_BYTES));
+      }
+      return new Promise((resolve) => waiting.push(resolve));
+    },
     give(chunk) {
-      if (chunk.length === CHUNK_BYTES && free.length < max) free.push(chunk);
+      if (chunk.length !== CHUNK_BYTES) return;
+      const next = waiting.shift();
+      if (next !== undefined) {
+        next(chunk);
+        return;
+      }
+      out--;
+      free.push(chunk);
     },
   };
 }
@@ -127,6 +149,8 @@ export interface OpenBatchInputOptions {
   readonly contentHash?: () => ContentHash;
 }
 
+const NO_CHUNK = Buffer.alloc(0);
+
 /** Chunks queued for the disk before appending waits: writing overlaps converting. */
 const WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
 
@@ -147,13 +171,13 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
     if (failed !== undefined) throw failed;
   };
   await once(stream, 'open');
-  const pool = options.chunks ?? createChunkPool(2);
+  const pool = options.chunks ?? createChunkPool(4);
   const hash = options.contentHash?.() ?? localContentHash(pool);
   let fill = EMPTY_FILL;
   let maxCompletion = 0;
   const sources = new Set<string>();
   const runs: { source: string; first_line: number; lines: number }[] = [];
-  let chunk = pool.take();
+  let chunk = await pool.acquire();
   let used = 0;
   let done = false;
 
@@ -162,7 +186,8 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
   const writeChunk = async (buffer: Buffer, length: number): Promise<void> => {
     throwIfFailed();
     const ok = stream.write(buffer.subarray(0, length), (err) => {
-      if (!err) hash.update(buffer, length);
+      if (err) pool.give(buffer);
+      else hash.update(buffer, length);
     });
     if (!ok) await once(stream, 'drain');
   };
@@ -170,9 +195,11 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
     if (used === 0) return;
     const full = chunk;
     const length = used;
-    chunk = pool.take();
+    // Not ours any more (the hash gives it back): nothing may touch it while we wait.
+    chunk = NO_CHUNK;
     used = 0;
     await writeChunk(full, length);
+    chunk = await pool.acquire();
   };
 
   const close = async (): Promise<void> => {
@@ -223,6 +250,7 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
     async abort() {
       if (done) return;
       done = true;
+      pool.give(chunk);
       stream.destroy();
       await unlink(tmp).catch(() => undefined);
     },

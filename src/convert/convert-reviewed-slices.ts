@@ -50,7 +50,8 @@ import {
   type ScenarioBuilders,
 } from './request-builder.ts';
 import type { Scenario } from './response-schemas.ts';
-import { createSliceTriage } from './slice-triage.ts';
+import { contextTokensOf, maxSliceChars } from './model-context.ts';
+import { createSliceTriage, type ScenarioContext } from './slice-triage.ts';
 import { encodingForModel, type EncodingName } from './token-counter.ts';
 
 export interface ConvertOptions {
@@ -225,12 +226,22 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     scenario2: await fixedPromptTokens(builders.scenario2, helpers),
   };
   const sourceNames: string[] = [];
+  const contextOf = (model: string): ScenarioContext => ({
+    model,
+    contextTokens: contextTokensOf(model),
+    maxChars: maxSliceChars(model),
+  });
+  const contexts: Record<Scenario, ScenarioContext> = {
+    scenario1: contextOf(models.scenario1),
+    scenario2: contextOf(models.scenario2),
+  };
   const triage = createSliceTriage(
     {
       scenario1: options.caps?.scenario1 ?? config.limits.max_scenario1 ?? Infinity,
       scenario2: options.caps?.scenario2 ?? config.limits.max_scenario2 ?? Infinity,
     },
     (index) => sourceNames[index],
+    contexts,
   );
   const outputs: SealedBatchInput[] = [];
   const limits = {
@@ -359,6 +370,20 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       const textCounts = counts.get(item.encoding)!;
       let promptTokens = fixedTokens[item.scenario];
       for (let i = 0; i < item.texts; i++) promptTokens += textCounts[item.offset + i]!;
+      const context = contexts[item.scenario];
+      if (promptTokens + item.maxCompletionTokens > context.contextTokens) {
+        const n = (x: number): string => x.toLocaleString('en-US');
+        await file.report.add({
+          file: file.sourceName,
+          line: item.lineNo,
+          code: 'slice_too_large',
+          reason:
+            `${n(promptTokens)} prompt tokens + ${n(item.maxCompletionTokens)} completion tokens: ` +
+            `more than the ${n(context.contextTokens)}-token context of ${context.model}; not sent`,
+          id: item.sliceId,
+        });
+        continue;
+      }
       const placed = await placer.place(
         item.scenario,
         {

@@ -110,7 +110,10 @@ export function threadHelpers(): ConvertHelpers {
       const stream = nextStream++;
       return {
         update(chunk, length) {
-          if (failure !== undefined) return;
+          if (failure !== undefined) {
+            chunks.give(chunk);
+            return;
+          }
           // Transferred, not copied, when the chunk owns its memory (pool chunks do); the
           // thread gives it back once hashed.
           const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;

@@ -25,9 +25,25 @@ export interface TriageSource {
   readonly index: number;
 }
 
+/** The model a scenario's requests go to, with its context and the slice size it allows. */
+export interface ScenarioContext {
+  readonly model: string;
+  readonly contextTokens: number;
+  /** Slices with more characters (code and docstring) are rejected before counting. */
+  readonly maxChars: number;
+}
+
+/** Characters of the texts of a slice that grow without bound: its code and docstring. */
+export function sliceChars(slice: Slice): number {
+  return slice.code_snippet.length + (slice.context?.docstring?.length ?? 0);
+}
+
+const thousands = (n: number): string => n.toLocaleString('en-US');
+
 export function createSliceTriage(
   caps: Readonly<Record<Scenario, number>>,
   sourceName: (index: number) => string | undefined,
+  contexts?: Readonly<Record<Scenario, ScenarioContext>>,
 ) {
   const taken: Record<Scenario, number> = { scenario1: 0, scenario2: 0 };
   let seen: SeenSliceIds | undefined;
@@ -89,6 +105,24 @@ export function createSliceTriage(
         };
       }
       const scenario = scenarioOf(slice);
+      const context = contexts?.[scenario];
+      const chars = sliceChars(slice);
+      if (context !== undefined && chars > context.maxChars) {
+        // Not counted: counting takes time in proportion to it, for a request the model cannot
+        // take. Not remembered either, as other rejected lines.
+        return {
+          kind: 'reject',
+          entry: {
+            code: 'slice_too_large',
+            reason:
+              `code_snippet and docstring of ${thousands(chars)} characters: more than the ` +
+              `${thousands(context.contextTokens)}-token context of ${context.model} at any ` +
+              `likely count (over ${thousands(context.maxChars)} characters); not sent`,
+            field: 'code_snippet',
+            id: slice.id,
+          },
+        };
+      }
       // Not converted, so not remembered: a later run with a larger cap converts it.
       if (taken[scenario] >= caps[scenario]) return { kind: 'over_cap' };
       taken[scenario]++;

@@ -23,6 +23,7 @@ export const REJECT_CODES = {
   invalid_utf8: 'invalid_utf8',
   line_too_long: 'line_too_long',
   request_too_large: 'request_too_large',
+  slice_too_large: 'slice_too_large',
 } as const;
 export type RejectCode = (typeof REJECT_CODES)[keyof typeof REJECT_CODES];
 

@@ -1,0 +1,88 @@
+/**
+ * Token count of one pre-split chunk: byte-pair merging, as the tokenizer does it, in time that
+ * stays linear in the text.
+ *
+ * The tokenizer library merges with a byte array and decodes every candidate pair back to a
+ * string to look its rank up; on real code (one chunk in a hundred is not in the cache, most of
+ * them identifiers of two or three tokens) that decoding was most of the counting time. An ASCII
+ * chunk's bytes are its characters, so here the candidate pairs are looked up as slices of the
+ * chunk itself; chunks with other characters go to the library.
+ *
+ * The merge is quadratic in the chunk's length (each step looks for the lowest-ranked pair),
+ * which is nothing for real chunks (a few characters) and hours for one 15 MB run of letters or
+ * spaces. Chunks longer than LONG_CHUNK characters are therefore counted in pieces of that size:
+ * a merge across a cut is lost, so such a chunk may count up to a token more per piece (or, when
+ * the cut changes the merge order, a token fewer over the whole run: well under 0.5 %, see
+ * test/unit/byte-pair-count.test.ts); real code has almost no such chunks.
+ *
+ * Pure: the rank look-ups are given.
+ */
+
+export interface ByteRanks {
+  /** The rank of a token given as text, undefined when it is not a token. */
+  rankOf(text: string): number | undefined;
+  /** Tokens of a chunk that is not all ASCII (the library's own merge). */
+  countOther(chunk: string): number;
+}
+
+/** Longest chunk merged whole; longer ones are merged in pieces of this many characters. */
+export const LONG_CHUNK = 256;
+
+const NONE = Number.POSITIVE_INFINITY;
+
+export function createByteRankCounter(ranks: ByteRanks): (chunk: string) => number {
+  // Reused between calls: a piece has at most LONG_CHUNK characters.
+  const starts = new Int32Array(LONG_CHUNK + 1);
+  const pairRanks = new Float64Array(LONG_CHUNK + 1);
+
+  const rankAt = (piece: string, parts: number, i: number): number =>
+    i + 2 < parts + 1 ? (ranks.rankOf(piece.slice(starts[i], starts[i + 2])) ?? NONE) : NONE;
+
+  /** Tokens of an ASCII piece of at most LONG_CHUNK characters. */
+  const mergeAscii = (piece: string): number => {
+    if (ranks.rankOf(piece) !== undefined) return 1;
+    const n = piece.length;
+    let parts = n;
+    for (let i = 0; i <= n; i++) starts[i] = i;
+    for (let i = 0; i < n; i++) pairRanks[i] = rankAt(piece, parts, i);
+    while (parts > 1) {
+      let lowest = NONE;
+      let at = -1;
+      for (let i = 0; i < parts - 1; i++) {
+        if (pairRanks[i]! < lowest) {
+          lowest = pairRanks[i]!;
+          at = i;
+        }
+      }
+      if (at < 0) break;
+      // Merge parts `at` and `at + 1`.
+      starts.copyWithin(at + 1, at + 2, parts + 1);
+      pairRanks.copyWithin(at, at + 1, parts);
+      parts--;
+      pairRanks[at] = rankAt(piece, parts, at);
+      if (at > 0) pairRanks[at - 1] = rankAt(piece, parts, at - 1);
+    }
+    return parts;
+  };
+
+  const countPiece = (piece: string): number => {
+    for (let i = 0; i < piece.length; i++) {
+      if (piece.charCodeAt(i) > 127) return ranks.countOther(piece);
+    }
+    return mergeAscii(piece);
+  };
+
+  return (chunk) => {
+    if (chunk.length <= LONG_CHUNK) return countPiece(chunk);
+    let n = 0;
+    for (let from = 0; from < chunk.length;) {
+      let to = Math.min(chunk.length, from + LONG_CHUNK);
+      // Never cut between the two halves of a surrogate pair.
+      const last = chunk.charCodeAt(to - 1);
+      if (to < chunk.length && last >= 0xd800 && last <= 0xdbff) to--;
+      n += countPiece(chunk.slice(from, to));
+      from = to;
+    }
+    return n;
+  };
+}
