@@ -79,41 +79,50 @@ export interface BatchInputFile {
 export const CHUNK_BYTES = 1024 * 1024;
 
 /**
- * Output chunks of CHUNK_BYTES, reused: writing a file makes no garbage buffers. At most `max`
- * are out at a time (being filled, queued for the disk, or queued for hashing in the helper
- * thread): when all are out, `acquire` waits for one to come back. This is the backpressure from
- * the disk and the hashing back to placing requests, and from there to reading (which waits for
- * placing): memory stays the same whichever stage is slowest.
+ * Output chunks of CHUNK_BYTES, reused: writing a file makes no garbage buffers. A file fills
+ * one chunk at a time (`take`, never waits: every open file can always fill its own); a full
+ * chunk is lent to the disk and then to the hash, and at most `max` are lent at a time: before
+ * lending one more, a file waits for `room`. This is the backpressure from the disk and the
+ * hashing back to placing requests, and from there to reading (which waits for placing): memory
+ * stays the same whichever stage is slowest, and no number of open files can use up the pool
+ * (files each holding a chunk while waiting for one more waited forever).
  */
 export interface ChunkPool {
-  acquire(): Promise<Buffer>;
-  /** Returns a chunk taken with `acquire` (buffers of another size are ignored). */
+  /** A chunk to fill. */
+  take(): Buffer;
+  /** Resolves when one more chunk may be lent (fewer than `max` are out). */
+  room(): Promise<void>;
+  /** A full chunk handed to the disk and the hash; `returned` brings it back. */
+  lend(chunk: Buffer): void;
+  /** A lent chunk, back from the hash (buffers of another size are ignored). */
+  returned(chunk: Buffer): void;
+  /** A chunk taken and never lent (a file sealed or aborted). */
   give(chunk: Buffer): void;
 }
 
 export function createChunkPool(max = 8): ChunkPool {
   const free: Buffer[] = [];
-  const waiting: ((chunk: Buffer) => void)[] = [];
-  let out = 0;
+  const waiting: (() => void)[] = [];
+  let lent = 0;
+  const keep = (chunk: Buffer): void => {
+    if (chunk.length === CHUNK_BYTES && free.length < max) free.push(chunk);
+  };
   return {
-    acquire() {
-      const chunk = free.pop();
-      if (chunk !== undefined || out < max) {
-        out++;
-        return Promise.resolve(chunk ?? Buffer.allocUnsafe(CHUNK_BYTES));
-      }
+    take: () => free.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES),
+    room() {
+      if (lent < max) return Promise.resolve();
       return new Promise((resolve) => waiting.push(resolve));
     },
-    give(chunk) {
-      if (chunk.length !== CHUNK_BYTES) return;
-      const next = waiting.shift();
-      if (next !== undefined) {
-        next(chunk);
-        return;
-      }
-      out--;
-      free.push(chunk);
+    lend(chunk) {
+      if (chunk.length === CHUNK_BYTES) lent++;
     },
+    returned(chunk) {
+      if (chunk.length !== CHUNK_BYTES) return;
+      lent--;
+      keep(chunk);
+      if (lent < max) waiting.shift()?.();
+    },
+    give: keep,
   };
 }
 
@@ -131,7 +140,7 @@ export function localContentHash(pool: ChunkPool): ContentHash {
   return {
     update(chunk, length) {
       hash.update(chunk.subarray(0, length));
-      pool.give(chunk);
+      pool.returned(chunk);
     },
     digest: () => Promise.resolve(hash.digest('hex')),
   };
@@ -177,7 +186,7 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
   let maxCompletion = 0;
   const sources = new Set<string>();
   const runs: { source: string; first_line: number; lines: number }[] = [];
-  let chunk = await pool.acquire();
+  let chunk = pool.take();
   let used = 0;
   let done = false;
 
@@ -185,8 +194,10 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
   // hashing can take it to another thread without a copy.
   const writeChunk = async (buffer: Buffer, length: number): Promise<void> => {
     throwIfFailed();
+    await pool.room();
+    pool.lend(buffer);
     const ok = stream.write(buffer.subarray(0, length), (err) => {
-      if (err) pool.give(buffer);
+      if (err) pool.returned(buffer);
       else hash.update(buffer, length);
     });
     if (!ok) await once(stream, 'drain');
@@ -199,7 +210,7 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
     chunk = NO_CHUNK;
     used = 0;
     await writeChunk(full, length);
-    chunk = await pool.acquire();
+    chunk = pool.take();
   };
 
   const close = async (): Promise<void> => {
@@ -261,6 +272,7 @@ export async function openBatchInputFile(options: OpenBatchInputOptions): Promis
   ): Promise<SealedBatchInput> {
     await flush();
     pool.give(chunk);
+    chunk = NO_CHUNK;
     await close();
     const digest = await hash.digest();
     const timestamp = fileTimestamp(options.now());

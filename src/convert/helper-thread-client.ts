@@ -71,16 +71,27 @@ export function threadHelpers(): ConvertHelpers {
     pending.clear();
   };
   const chunks = createChunkPool();
+  /** Chunks sent to be hashed and not back yet: a writer may be waiting for one of them. */
+  let hashing = 0;
+  // The thread keeps the process alive only while an answer or a chunk is awaited (when it
+  // did not for chunks, a writer waiting for one had no handle left and the process exited).
+  const keepAlive = (): void => {
+    if (pending.size === 0 && hashing === 0) worker.unref();
+    else worker.ref();
+  };
   worker.on('message', (reply: HelperReply) => {
     if ('chunk' in reply) {
-      chunks.give(Buffer.from(reply.chunk.buffer, reply.chunk.byteOffset, reply.chunk.byteLength));
+      hashing--;
+      keepAlive();
+      chunks.returned(
+        Buffer.from(reply.chunk.buffer, reply.chunk.byteOffset, reply.chunk.byteLength),
+      );
       return;
     }
     const p = pending.get(reply.id);
     if (p === undefined) return;
     pending.delete(reply.id);
-    // The thread keeps the process alive only while an answer is awaited.
-    if (pending.size === 0) worker.unref();
+    keepAlive();
     if ('error' in reply) p.reject(new Error(`helper thread: ${reply.error}`));
     else p.resolve(reply);
   });
@@ -91,8 +102,8 @@ export function threadHelpers(): ConvertHelpers {
   const ask = (request: HelperRequest & { id: number }): Promise<HelperReply> => {
     if (failure !== undefined) return Promise.reject(failure);
     return new Promise<HelperReply>((resolve, reject) => {
-      if (pending.size === 0) worker.ref();
       pending.set(request.id, { resolve, reject });
+      keepAlive();
       worker.postMessage(request);
     });
   };
@@ -111,7 +122,7 @@ export function threadHelpers(): ConvertHelpers {
       return {
         update(chunk, length) {
           if (failure !== undefined) {
-            chunks.give(chunk);
+            chunks.returned(chunk);
             return;
           }
           // Transferred, not copied, when the chunk owns its memory (pool chunks do); the
@@ -119,6 +130,9 @@ export function threadHelpers(): ConvertHelpers {
           const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
           const message: HelperRequest = { kind: 'hash', stream, chunk, length };
           worker.postMessage(message, own ? [chunk.buffer as ArrayBuffer] : []);
+          // Every chunk comes back from the thread once hashed.
+          hashing++;
+          keepAlive();
         },
         async digest() {
           return ((await ask({ kind: 'digest', id: nextId++, stream })) as { digest: string })

@@ -12,7 +12,7 @@ import { prng } from '../support/slice-generator.ts';
 const noSpecial = { disallowedSpecial: new Set<string>() };
 const root = join(import.meta.dirname, '..', '..');
 
-test('on real text (this repository: code, docs, non-ASCII) every file counts exactly as the tokenizer', async () => {
+test('on real text (this repository: code, docs, non-ASCII) every file counts exactly as the tokenizer, or within the long-chunk bound', async () => {
   const files = [
     ...(await listFiles(join(root, 'src'), (rel) => rel.endsWith('.ts'))),
     ...(await listFiles(join(root, 'docs'), (rel) => rel.endsWith('.md'))),
@@ -27,8 +27,17 @@ test('on real text (this repository: code, docs, non-ASCII) every file counts ex
   for (const f of files) {
     const text = await readFile(f.path, 'utf8');
     if (/[^\t\n\r -~]/.test(text)) beyondAscii++;
+    // A pre-split chunk over LONG_CHUNK characters (a long run of dashes in a Markdown table,
+    // say) is merged in pieces: within the bound of the next test, not exact.
+    const longRun = new RegExp(`\\S{${LONG_CHUNK + 1},}|\\s{${LONG_CHUNK + 1},}`).test(text);
     for (const [counter, api] of counters) {
-      assert.equal(counter.count(text), api.encode(text, noSpecial).length, f.rel);
+      const ours = counter.count(text);
+      const exact = api.encode(text, noSpecial).length;
+      if (!longRun) assert.equal(ours, exact, f.rel);
+      else {
+        assert.ok(ours >= exact * 0.995, `${f.rel}: ${ours} is more than 0.5 % under ${exact}`);
+        assert.ok(ours <= exact + Math.ceil(text.length / LONG_CHUNK), `${f.rel}: ${ours}`);
+      }
     }
   }
   assert.ok(beyondAscii > 5, 'some files have characters beyond ASCII');
