@@ -120,7 +120,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
   const display = (p: string): string => displayPath(paths.dataDir, p);
   await removeLeftovers(outDir, now);
 
-  const { ledgerOpen, reviewed, finishedJobs, openInputs, repos } = await readStages(
+  const { ledgerOpen, excluded, reviewed, finishedJobs, openInputs, repos } = await readStages(
     paths,
     config,
     now,
@@ -159,6 +159,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
         jobs: finishedJobs.filter((j) => j.repo === repo),
         openInputs: openInputs.filter((s) => s.file.repo === repo),
         ledgerOpen,
+        excluded,
         format,
         trainRatio,
         seed,

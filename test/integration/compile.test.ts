@@ -25,6 +25,7 @@ import { testEmulator } from '../support/emulator.ts';
 import { checkInvariant, testPipeline } from '../support/pipeline.ts';
 import type { GeneratedSlice } from '../support/slice-generator.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { openReviewJournal } from '../../src/review/review-journal.ts';
 
 const T1 = new Date(2026, 10, 25, 12, 0, 0);
 const T2 = new Date(2026, 10, 25, 13, 30, 0);
@@ -731,4 +732,55 @@ test('duplicates, answers without a slice, blank answers; a damaged stage publis
     /asked to stop/,
   );
   assert.deepEqual(await readdir(stopped).catch(() => []), []);
+});
+
+test('an answer excluded by a reviewer is left out and reported as excluded_by_reviewer; include undoes it', async (t) => {
+  const data = await tempDir(t);
+  const config = parseConfig({}, 'test');
+  const slices = sliceSource('repo_a', 47, 0)(4);
+  await writeInbox(data, 'repo_a/s.jsonl', slices);
+  await convert(data, config);
+  const env = await testEmulator(t);
+  const p = await testPipeline(t, env, data);
+  await p.settle();
+  const excludedId = `scenario1_${slices[2]!.id}`;
+  const journal = await openReviewJournal(join(data, '.slicebatch'));
+  const at = new Date().toISOString();
+  await journal.append({
+    t: 'exclude',
+    repo: 'repo_a',
+    custom_id: excludedId,
+    attempt: 1,
+    reason: 'the answer invents a business rule',
+    at,
+  });
+  const summary = await compile(data, config);
+  const records = await processedRecords(summary);
+  assert.deepEqual(
+    [...records.keys()].map((k) => k.split('\u0000')[1]).sort(),
+    [0, 1, 3].map((i) => `scenario1_${slices[i]!.id}`).sort(),
+  );
+  const failures = await readJsonl(summary.failures.path);
+  assert.deepEqual(
+    failures.map((f) => [f.category, f.custom_id, f.line, f.attempt]),
+    [['excluded_by_reviewer', excludedId, 3, 1]],
+  );
+  assert.equal(
+    failures[0].reason,
+    `excluded by a reviewer at ${at}: the answer invents a business rule`,
+  );
+  assert.equal(summary.statistics.failures.by_category.excluded_by_reviewer, 1);
+  // Undone: compiled again.
+  await journal.append({
+    t: 'include',
+    repo: 'repo_a',
+    custom_id: excludedId,
+    attempt: 1,
+    reason: 'fine after all',
+    at,
+  });
+  await journal.close();
+  const again = await compile(data, config, { outputDir: join(data, 'again') });
+  assert.equal(again.records, 4);
+  assert.deepEqual(await readJsonl(again.failures.path), []);
 });
