@@ -30,7 +30,9 @@ import { describeWaiting, submissionRoundReport } from '../submit/round-report.t
 import type { PlanDecision } from '../submit/submission-plan.ts';
 import { openSubmitter } from '../submit/submitter.ts';
 import { judgeHealth, writeHeartbeat, type Heartbeat } from './heartbeat.ts';
-import { startHttpListener } from './http-listener.ts';
+import { startReviewListener } from '../review/review-listener.ts';
+import { applyResends } from '../review/resend.ts';
+import { tokenCounters } from '../convert/token-counter.ts';
 import { createMetrics } from './metrics.ts';
 import { observedApi } from '../openai/observed-api.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
@@ -150,6 +152,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     cleanups.push(() => submitter.close());
     jobs = () => submitter.jobs.values();
     limits = () => submitter.limits();
+    const counterFor = tokenCounters();
     const poller = await openPoller({
       submitter,
       api,
@@ -157,6 +160,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       config,
       log: log.child({ component: 'poll' }),
       now,
+      counterFor,
     });
     cleanups.push(() => poller.close());
     const intake = createIntakeStep({
@@ -256,6 +260,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           else downloadFailures.set(job.batch_id, (downloadFailures.get(job.batch_id) ?? 0) + 1);
         }
         if (tick.handled > 0) compileSoon();
+        // Resends asked by a reviewer (the review page, or `slicebatch ui`), to the queue.
+        await applyResends({ paths, now, log, counterFor });
       } catch (err) {
         lastPoll = { ended_at: now(), ok: false, duration_ms: now() - started };
         noteApiError(err);
@@ -391,14 +397,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const heartbeatTimer = setInterval(() => void writeBeat(), config.daemon.heartbeat_ms);
     cleanups.push(() => clearInterval(heartbeatTimer));
     if (config.http.listen !== undefined) {
-      const listener = await startHttpListener({
+      const listener = await startReviewListener({
         listen: config.http.listen,
+        config,
+        paths,
+        log: log.child({ component: 'review' }),
+        now,
         health: () => judgeHealth(beat(), now()),
         metrics,
+        // A resend is carried out by the next poll step: ask for one now.
+        onDecision: (d) => {
+          if (d.t === 'resend') void work.request('poll');
+        },
       });
       cleanups.push(() => listener.close());
       httpUrl = listener.url;
-      log.info({ url: listener.url }, `health and metrics at ${listener.url}/healthz and /metrics`);
+      log.info(
+        { url: listener.url },
+        `review page at ${listener.url}/, health and metrics at /healthz and /metrics`,
+      );
     }
     started = true;
     if (options.once) checkOnce();

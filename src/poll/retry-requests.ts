@@ -31,6 +31,8 @@ export interface RetryFileOptions {
   readonly counterFor: (encoding: EncodingName) => Promise<TokenCounter>;
   /** The source of a request whose reviewed-slice file is not known (an older input file). */
   readonly source: string;
+  /** The attempt to write (a reviewer's resend); by default the one after those retried. */
+  readonly attempt?: number;
 }
 
 export async function writeRetryFile(
@@ -39,7 +41,8 @@ export async function writeRetryFile(
   if (options.retry.size === 0) return undefined;
   const counter = await options.counterFor(encodingForModel(options.model));
   // The requests of one batch were sent at the same attempt; the retry is the next one.
-  const attempt = Math.max(...[...options.retry].map((id) => parseCustomId(id).attempt)) + 1;
+  const attempt =
+    options.attempt ?? Math.max(...[...options.retry].map((id) => parseCustomId(id).attempt)) + 1;
   const writer = await openBatchInputFile({
     dir: options.dir,
     scenario: options.scenario,
