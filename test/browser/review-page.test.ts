@@ -161,10 +161,12 @@ test('the review page: live overview, search, a slice and its answer, exclude, r
   assert.equal(again.records, 25);
 
   // <script> in code, name and answer: shown as text, never run.
-  const hostileJob = jobs.find((j) =>
-    lines.some((l) => l.custom_id === 'scenario1_repo_web_hostile'),
-  )!;
-  const path = join(data, hostileJob.results_path!);
+  let path = '';
+  for (const j of jobs) {
+    const p = join(data, j.results_path!);
+    if ((await readJsonl(p)).some((l) => l.custom_id === 'scenario1_repo_web_hostile')) path = p;
+  }
+  assert.notEqual(path, '', 'the hostile slice was answered');
   const rewritten = (await readJsonl(path)).map((l) => {
     if (l.custom_id !== 'scenario1_repo_web_hostile') return l;
     const content = JSON.parse(l.response.body.choices[0].message.content);
