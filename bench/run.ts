@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks, on this machine, printed as a table. Speed and memory are
  * measured here, never asserted in tests.
  *
- *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator|submit|poll|compile|daemon]
+ *   npm run bench -- [--size-mb 512] [--runs 3] [--only convert|emulator|submit|poll|compile|daemon|review]
  *
  * The generated corpus is kept in bench/.corpus/ (git-ignored) and reused.
  */
@@ -15,6 +15,7 @@ import { benchSubmit } from './submit.ts';
 import { benchPoll } from './poll.ts';
 import { benchCompile, ensureCompileCorpus } from './compile.ts';
 import { benchDaemon } from './daemon.ts';
+import { benchReview } from './review.ts';
 
 const { values } = parseArgs({
   options: {
@@ -131,4 +132,24 @@ if (only === undefined || only === 'daemon') {
   console.log(
     `| restart with those ${f0(d.startupFiles)} files already taken: running | ${f1(d.restartRunningMs / 1000)} s |`,
   );
+}
+
+if (only === undefined || only === 'review') {
+  console.log('\nGenerating or reusing a data set of 1,000,000 results (as for compile)...');
+  const corpus = await ensureCompileCorpus(join(root, 'bench', '.corpus'));
+  const r = await benchReview(root, corpus);
+  console.log(
+    `\nThe review page at ${f0(r.slices)} slices (slicebatch ui, built CLI, a child process):`,
+  );
+  console.log(
+    `index build (slicebatch ui --build-index): ${f1(r.build.seconds)} s, peak RSS ${f0(r.build.maxRssMb)} MB (${r.build.line})`,
+  );
+  console.log('| request (over HTTP, one at a time) | requests | median | p95 | slowest |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const l of r.latency) {
+    console.log(
+      `| ${l.what} | ${l.requests} | ${f0(l.medianMs)} ms | ${f0(l.p95Ms)} ms | ${f0(l.maxMs)} ms |`,
+    );
+  }
+  console.log(`page server peak RSS: ${f0(r.serverMaxRssMb)} MB (target: every request < 200 ms)`);
 }

@@ -15,6 +15,7 @@ table.grid { border-collapse: collapse; width: 100%; margin: .4em 0; }
 table.grid td, table.grid th { border-bottom: 1px solid var(--line); padding: .25em .5em; text-align: left; vertical-align: top; }
 .num { text-align: right !important; font-variant-numeric: tabular-nums; }
 pre { background: #8881; padding: .6em; overflow: auto; white-space: pre-wrap; word-break: break-word; max-height: 40em; }
+pre.code { max-height: 24em; }
 .cat, .state { padding: 0 .4em; border-radius: 3px; background: #8882; }
 .cat-record, .state-running { background: #2a72; } .cat-final, .cat-rejected, .cat-excluded_by_reviewer, .state-unhealthy { background: #d442; }
 .cat-pending { background: #db32; }
@@ -25,7 +26,8 @@ form { margin: .3em 0; } form input[name=reason] { width: 28em; max-width: 60%; 
 svg.chart { width: 100%; max-width: 600px; height: auto; }
 svg.chart .line { fill: none; stroke: #36c; stroke-width: 2; } svg.chart .axis { stroke: var(--muted); }
 svg.chart text { font-size: 11px; fill: currentColor; }
-dl { margin: 0 0 0 .5em; } dt { font-weight: 600; margin-top: .3em; } dd { margin-left: 1em; white-space: pre-wrap; }
+dl { margin: 0 0 0 .5em; } dt { font-weight: 600; margin-top: .3em; } dd { margin-left: 1em; }
+.text { white-space: pre-wrap; }
 article.answer { border-left: 3px solid var(--line); padding-left: .8em; margin: .8em 0; }
 `;
 

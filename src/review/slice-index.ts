@@ -9,8 +9,8 @@
  * always reads a complete index.
  */
 import { createHash } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { DataPaths } from '../config/data-paths.ts';
 import { displayName } from '../convert/convert-reviewed-slices.ts';
 import { customIdOfLine } from '../convert/converted-slices.ts';
@@ -52,6 +52,7 @@ const SCHEMA = `
 
 const INDEXES = `
   CREATE INDEX slices_key ON slices (repo, slice_id);
+  CREATE INDEX slices_id ON slices (slice_id);
   CREATE INDEX slices_custom ON slices (repo, custom_id);
   CREATE INDEX slices_category ON slices (category, id);
   CREATE INDEX slices_scenario ON slices (scenario, id);
@@ -96,6 +97,7 @@ export async function buildIndex(
   const fingerprint = await sourcesFingerprint(paths);
   const { DatabaseSync } = await loadSqlite();
   const temp = `${target}.${process.pid}.building`;
+  await mkdir(dirname(target), { recursive: true });
   await rm(temp, { force: true });
   const db = new DatabaseSync(temp);
   const display = (p: string): string => displayName(paths.dataDir, p);

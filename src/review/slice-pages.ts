@@ -201,14 +201,6 @@ export function sliceBody(v: SliceView): Html {
             }
           </section>`
     }
-    <section id="code">
-      <h2>Code</h2>
-      ${s === undefined ? html`<pre>${v.slice as string}</pre>` : html`<pre class="code">${typeof s['code_snippet'] === 'string' ? s['code_snippet'] : JSON.stringify(s, null, 2)}</pre>`}
-    </section>
-    <section id="requests">
-      <h2>Requests as sent</h2>
-      ${v.requests.length === 0 ? html`<p class="muted">Not converted yet.</p>` : v.requests.map((q) => html`<details${new Html(q.attempt === v.requests.at(-1)!.attempt ? ' open' : '')}><summary>attempt ${q.attempt} · ${q.file}</summary>${messagesOf(q.request)}</details>`)}
-    </section>
     <section id="answers">
       <h2>Answers</h2>
       ${
@@ -227,6 +219,14 @@ export function sliceBody(v: SliceView): Html {
                 </article>`,
             )
       }
+    </section>
+    <section id="code">
+      <h2>Code</h2>
+      ${s === undefined ? html`<pre>${v.slice as string}</pre>` : html`<pre class="code">${typeof s['code_snippet'] === 'string' ? s['code_snippet'] : JSON.stringify(s, null, 2)}</pre>`}
+    </section>
+    <section id="requests">
+      <h2>Requests as sent</h2>
+      ${v.requests.length === 0 ? html`<p class="muted">Not converted yet.</p>` : v.requests.map((q) => html`<details${new Html(q.attempt === v.requests.at(-1)!.attempt ? ' open' : '')}><summary>attempt ${q.attempt} · ${q.file}</summary>${messagesOf(q.request)}</details>`)}
     </section>
     <section id="record">
       <h2>Compiled record</h2>

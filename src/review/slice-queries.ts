@@ -165,7 +165,14 @@ export async function openSliceIndex(options: {
       const where: string[] = [];
       const args: (string | number)[] = [];
       const q = query.q?.trim() ?? '';
-      if (q.length >= 3) {
+      // A whole slice id is looked up by its index; anything else in the trigram index.
+      const exact =
+        q !== '' &&
+        d.prepare('SELECT 1 FROM slices WHERE slice_id = ? LIMIT 1').get(q) !== undefined;
+      if (exact) {
+        where.push('slice_id = ?');
+        args.push(q);
+      } else if (q.length >= 3) {
         where.push('id IN (SELECT rowid FROM slices_fts WHERE slices_fts MATCH ?)');
         args.push(`"${q.replaceAll('"', '""')}"`);
       } else if (q !== '') {

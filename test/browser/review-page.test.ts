@@ -69,7 +69,7 @@ test('the review page: live overview, search, a slice and its answer, exclude, r
       seen.add(await results());
       if ((await page.locator('#batches progress').count()) > 0) {
         sawBatch = true;
-        await screenshot(page, 'overview');
+        await screenshot(page, 'overview', true);
       }
       return (await results()) === 25;
     },
@@ -88,7 +88,7 @@ test('the review page: live overview, search, a slice and its answer, exclude, r
   await page.goto(`${base}/slices`);
   await page.fill('input[name=q]', target.name.slice(0, 12));
   await Promise.all([page.waitForURL(/\/slices\?q=/), page.press('input[name=q]', 'Enter')]);
-  await screenshot(page, 'slices');
+  await screenshot(page, 'slices', true);
   const link = page.locator(`#results a[href="/slices/repo_web/${target.id}"]`);
   assert.equal(await link.count(), 1, 'the slice is among the results');
   await Promise.all([page.waitForURL(new RegExp(`/slices/repo_web/${target.id}$`)), link.click()]);

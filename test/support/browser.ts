@@ -31,8 +31,8 @@ export async function launchBrowser(t: TestContext): Promise<Browser> {
   return browser;
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   const dir = process.env['SCREENSHOTS_DIR'];
   if (dir === undefined || dir === '') return;
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage });
 }

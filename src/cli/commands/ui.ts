@@ -6,7 +6,9 @@
  */
 import { dataPaths } from '../../config/data-paths.ts';
 import { startReviewListener } from '../../review/review-listener.ts';
-import { CONFIG_FLAGS, noPositionals, stringFlag, type Command } from '../command.ts';
+import { join } from 'node:path';
+import { buildIndex, INDEX_FILE } from '../../review/slice-index.ts';
+import { booleanFlag, CONFIG_FLAGS, noPositionals, stringFlag, type Command } from '../command.ts';
 import { setup } from '../setup.ts';
 
 export const DEFAULT_UI_LISTEN = '127.0.0.1:9465';
@@ -19,6 +21,11 @@ export const uiCommand: Command = {
   longRunning: true,
   flags: {
     ...CONFIG_FLAGS,
+    'build-index': {
+      type: 'boolean',
+      description:
+        'build the search index (.slicebatch/review-index.sqlite) now, print its size, and exit',
+    },
     listen: {
       type: 'string',
       value: 'HOST:PORT',
@@ -29,6 +36,13 @@ export const uiCommand: Command = {
     noPositionals(args, 'ui');
     const { config, log } = await setup(ctx, args);
     const paths = dataPaths(ctx.cwd, config.data_dir);
+    if (booleanFlag(args, 'build-index')) {
+      const built = await buildIndex(paths, join(paths.state, INDEX_FILE));
+      ctx.stdout.write(
+        `review index of ${paths.dataDir}: ${built.slices} reviewed lines, ${built.requests} requests, ${built.answers} answers, built in ${(built.ms / 1000).toFixed(1)} s\n`,
+      );
+      return 0;
+    }
     const listener = await startReviewListener({
       listen: stringFlag(args, 'listen') ?? DEFAULT_UI_LISTEN,
       config,
