@@ -25,7 +25,7 @@ export interface LatencyRow {
 
 export interface ReviewBench {
   readonly slices: number;
-  readonly build: { seconds: number; maxRssMb: number; line: string };
+  readonly build: { seconds: number; cpuSeconds: number; maxRssMb: number; line: string };
   readonly latency: readonly LatencyRow[];
   readonly serverMaxRssMb: number;
 }
@@ -128,7 +128,12 @@ export async function benchReview(root: string, corpus: CompileCorpus): Promise<
     const usage = JSON.parse(await readFile(usageFile, 'utf8')) as { maxRssKb: number };
     return {
       slices: corpus.results,
-      build: { seconds: build.seconds, maxRssMb: build.maxRssMb, line: build.stdout.trim() },
+      build: {
+        seconds: build.seconds,
+        cpuSeconds: build.cpuSeconds,
+        maxRssMb: build.maxRssMb,
+        line: build.stdout.trim(),
+      },
       latency: rows,
       serverMaxRssMb: usage.maxRssKb / 1024,
     };

@@ -142,7 +142,7 @@ if (only === undefined || only === 'review') {
     `\nThe review page at ${f0(r.slices)} slices (slicebatch ui, built CLI, a child process):`,
   );
   console.log(
-    `index build (slicebatch ui --build-index): ${f1(r.build.seconds)} s, peak RSS ${f0(r.build.maxRssMb)} MB (${r.build.line})`,
+    `index build (slicebatch ui --build-index): ${f1(r.build.seconds)} s wall, ${f1(r.build.cpuSeconds)} s CPU, peak RSS ${f0(r.build.maxRssMb)} MB (${r.build.line})`,
   );
   console.log('| request (over HTTP, one at a time) | requests | median | p95 | slowest |');
   console.log('|---|---:|---:|---:|---:|');
