@@ -28,7 +28,7 @@ import { readExclusions, REVIEW_FILE, RESENDS_FILE } from './review-journal.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
 
 export const INDEX_FILE = 'review-index.sqlite';
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 const BATCH_ROWS = 5000;
 
 const SCHEMA = `
@@ -53,6 +53,10 @@ const SCHEMA = `
 const INDEXES = `
   CREATE INDEX slices_key ON slices (repo, slice_id);
   CREATE INDEX slices_id ON slices (slice_id);
+  CREATE INDEX slices_name ON slices (name, id);
+  CREATE INDEX slices_path ON slices (file_path, id);
+  CREATE INDEX slices_repo_scenario ON slices (repo, scenario, id);
+  CREATE TABLE repos AS SELECT DISTINCT repo FROM slices ORDER BY repo;
   CREATE INDEX slices_custom ON slices (repo, custom_id);
   CREATE INDEX slices_category ON slices (category, id);
   CREATE INDEX slices_scenario ON slices (scenario, id);

@@ -165,12 +165,15 @@ export async function openSliceIndex(options: {
       const where: string[] = [];
       const args: (string | number)[] = [];
       const q = query.q?.trim() ?? '';
-      // A whole slice id is looked up by its index; anything else in the trigram index.
-      const exact =
-        q !== '' &&
-        d.prepare('SELECT 1 FROM slices WHERE slice_id = ? LIMIT 1').get(q) !== undefined;
-      if (exact) {
-        where.push('slice_id = ?');
+      // A whole slice id, name or file path is looked up by its index; a part of one in the
+      // trigram index.
+      const whole = (['slice_id', 'name', 'file_path'] as const).find(
+        (column) =>
+          q !== '' &&
+          d.prepare(`SELECT 1 FROM slices WHERE ${column} = ? LIMIT 1`).get(q) !== undefined,
+      );
+      if (whole !== undefined) {
+        where.push(`${whole} = ?`);
         args.push(q);
       } else if (q.length >= 3) {
         where.push('id IN (SELECT rowid FROM slices_fts WHERE slices_fts MATCH ?)');
@@ -219,9 +222,7 @@ export async function openSliceIndex(options: {
     },
     async repos() {
       const d = await ready();
-      return (
-        d.prepare('SELECT DISTINCT repo FROM slices ORDER BY repo').all() as { repo: string }[]
-      ).map((r) => r.repo);
+      return (d.prepare('SELECT repo FROM repos').all() as { repo: string }[]).map((r) => r.repo);
     },
     refresh: check,
     close() {
