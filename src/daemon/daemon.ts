@@ -405,6 +405,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         now,
         health: () => judgeHealth(beat(), now()),
         metrics,
+        // The search index is built when the slices are first looked at, not at every start.
+        eagerIndex: false,
         // A resend is carried out by the next poll step: ask for one now.
         onDecision: (d) => {
           if (d.t === 'resend') void work.request('poll');

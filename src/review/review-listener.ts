@@ -24,6 +24,8 @@ export async function startReviewListener(options: {
   readonly health?: () => Health;
   readonly metrics?: Metrics;
   readonly onDecision?: (d: ReviewDecision) => void;
+  /** Build the search index at start (`slicebatch ui`) or when a page first needs it. */
+  readonly eagerIndex?: boolean;
 }): Promise<HttpListener> {
   const tokenFile = options.config.http.token_file;
   const token =
@@ -36,6 +38,7 @@ export async function startReviewListener(options: {
     log: options.log,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+    eagerIndex: options.eagerIndex ?? true,
   });
   let listener: HttpListener;
   try {

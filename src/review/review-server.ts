@@ -33,6 +33,8 @@ export interface ReviewServerOptions {
   readonly now?: () => number;
   /** Called after a decision is journaled (the daemon then picks a resend up at once). */
   readonly onDecision?: (d: ReviewDecision) => void;
+  /** Build the search index at once (default), or when a page first needs it (the daemon). */
+  readonly eagerIndex?: boolean;
 }
 
 export interface ReviewServer {
@@ -88,16 +90,18 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 export function openReviewServer(options: ReviewServerOptions): ReviewServer {
   const { paths, config, log } = options;
   const now = options.now ?? Date.now;
-  // Opened (built when missing) in the background: the listener starts at once.
+  // Opened (built when missing) in the background, or on first use: the listener starts at once.
   let opening: Promise<SliceIndex> | undefined;
   const getIndex = (): Promise<SliceIndex> =>
     (opening ??= openSliceIndex({ paths, log, now }).catch((err: unknown) => {
       opening = undefined;
       throw err;
     }));
-  getIndex().catch((err: unknown) =>
-    log.warn({ err }, `review index not built: ${errorMessage(err)}`),
-  );
+  if (options.eagerIndex !== false) {
+    getIndex().catch((err: unknown) =>
+      log.warn({ err }, `review index not built: ${errorMessage(err)}`),
+    );
+  }
   const csrf = randomBytes(24).toString('base64url');
   let journal: ReviewJournal | undefined;
 
