@@ -164,6 +164,8 @@ export async function openSliceIndex(options: {
       const d = await ready();
       const where: string[] = [];
       const args: (string | number)[] = [];
+      let from = 'slices';
+      let order = 'slices.id';
       const q = query.q?.trim() ?? '';
       // A whole slice id, name or file path is looked up by its index; a part of one in the
       // trigram index.
@@ -173,28 +175,32 @@ export async function openSliceIndex(options: {
           d.prepare(`SELECT 1 FROM slices WHERE ${column} = ? LIMIT 1`).get(q) !== undefined,
       );
       if (whole !== undefined) {
-        where.push(`${whole} = ?`);
+        where.push(`slices.${whole} = ?`);
         args.push(q);
       } else if (q.length >= 3) {
-        where.push('id IN (SELECT rowid FROM slices_fts WHERE slices_fts MATCH ?)');
+        // Joined in the full-text index's rowid order (an IN subquery sorted afterwards was
+        // several times slower for words many slices share).
+        from = 'slices_fts JOIN slices ON slices.id = slices_fts.rowid';
+        order = 'slices_fts.rowid';
+        where.push('slices_fts MATCH ?');
         args.push(`"${q.replaceAll('"', '""')}"`);
       } else if (q !== '') {
-        where.push('(slice_id = ? OR name = ? OR repo = ?)');
+        where.push('(slices.slice_id = ? OR slices.name = ? OR slices.repo = ?)');
         args.push(q, q, q);
       }
       for (const key of ['category', 'scenario', 'repo'] as const) {
         const v = query[key];
         if (v === undefined || v === '') continue;
-        where.push(`${key} = ?`);
+        where.push(`slices.${key} = ?`);
         args.push(key === 'repo' && v === '_' ? '' : v);
       }
       const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
       const page = Math.max(0, query.page ?? 0);
       const rows = d
-        .prepare(`SELECT * FROM slices ${clause} ORDER BY id LIMIT ? OFFSET ?`)
+        .prepare(`SELECT slices.* FROM ${from} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...args, PAGE_SIZE, page * PAGE_SIZE) as unknown as SliceRow[];
       const { n } = d
-        .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM slices ${clause} LIMIT ?)`)
+        .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${from} ${clause} LIMIT ?)`)
         .get(...args, COUNT_CAP + 1) as { n: number };
       return { rows, total: Math.min(n, COUNT_CAP), more: n > COUNT_CAP, pageSize: PAGE_SIZE };
     },

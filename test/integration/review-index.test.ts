@@ -49,6 +49,21 @@ test('the search index: built when missing, rebuilt when the data folder changes
     true,
   );
   const cls = first.find((s) => s.type === 'class')!;
+  // A part of a name with a filter: the full-text index and the filter together.
+  const part = cls.name.slice(1, 6);
+  const filtered = await index.search({ q: part, scenario: 'scenario2', repo: 'repo_a' });
+  assert.ok(filtered.rows.some((r) => r.slice_id === cls.id));
+  assert.ok(
+    filtered.rows.every(
+      (r) => r.scenario === 'scenario2' && r.name!.toLowerCase().includes(part.toLowerCase()),
+    ),
+  );
+  assert.equal(
+    (await index.search({ q: part, scenario: 'scenario1' })).rows.some(
+      (r) => r.slice_id === cls.id,
+    ),
+    false,
+  );
   assert.ok(
     (await index.search({ scenario: 'scenario2' })).rows.every((r) => r.scenario === 'scenario2'),
   );
