@@ -3,7 +3,7 @@
  * measured here, never asserted in tests.
  *
  *   npm run bench -- [--size-mb 512] [--real-mb 271] [--real-repos 4] [--runs 3]
- *                    [--only convert|split|emulator|submit|poll|compile|daemon]
+ *                    [--only convert|split|emulator|submit|poll|compile|daemon|review]
  *
  * Step 1 runs on two corpora side by side: generated slices (test/support/slice-generator.ts)
  * and real code (bench/slice-python.py over this machine's Python standard library), the real
@@ -22,6 +22,7 @@ import { benchSubmit } from './submit.ts';
 import { benchPoll } from './poll.ts';
 import { benchCompile, ensureCompileCorpus } from './compile.ts';
 import { benchDaemon } from './daemon.ts';
+import { benchReview } from './review.ts';
 
 const { values } = parseArgs({
   options: {
@@ -178,4 +179,24 @@ if (only === undefined || only === 'daemon') {
   console.log(
     `| restart with those ${f0(d.startupFiles)} files already taken: running | ${f1(d.restartRunningMs / 1000)} s |`,
   );
+}
+
+if (only === undefined || only === 'review') {
+  console.log('\nGenerating or reusing a data set of 1,000,000 results (as for compile)...');
+  const corpus = await ensureCompileCorpus(join(root, 'bench', '.corpus'));
+  const r = await benchReview(root, corpus);
+  console.log(
+    `\nThe review page at ${f0(r.slices)} slices (slicebatch ui, built CLI, a child process):`,
+  );
+  console.log(
+    `index build (slicebatch ui --build-index): ${f1(r.build.seconds)} s wall, ${f1(r.build.cpuSeconds)} s CPU, peak RSS ${f0(r.build.maxRssMb)} MB (${r.build.line})`,
+  );
+  console.log('| request (over HTTP, one at a time) | requests | median | p95 | slowest |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const l of r.latency) {
+    console.log(
+      `| ${l.what} | ${l.requests} | ${f0(l.medianMs)} ms | ${f0(l.p95Ms)} ms | ${f0(l.maxMs)} ms |`,
+    );
+  }
+  console.log(`page server peak RSS: ${f0(r.serverMaxRssMb)} MB (target: every request < 200 ms)`);
 }

@@ -52,6 +52,12 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./commands/estimate.ts')).estimateCommand,
     },
     {
+      name: 'ui',
+      summary:
+        'Serve the review page: progress, spend, every slice; exclude or resend (no daemon needed).',
+      load: async () => (await import('./commands/ui.ts')).uiCommand,
+    },
+    {
       name: 'health',
       summary: 'Say whether the daemon is alive and making progress (exit 0 or 1; for probes).',
       load: async () => (await import('./commands/health.ts')).healthCommand,

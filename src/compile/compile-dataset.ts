@@ -123,12 +123,8 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
   const display = (p: string): string => displayPath(paths.dataDir, p);
   await removeLeftovers(outDir, now);
 
-  const { ledgerOpen, reviewed, finishedJobs, openInputs, repos, inboxProblems } = await readStages(
-    paths,
-    config,
-    now,
-    display,
-  );
+  const { ledgerOpen, excluded, reviewed, finishedJobs, openInputs, repos, inboxProblems } =
+    await readStages(paths, config, now, display);
 
   const stats = createStatistics();
   const split = new SplitRecords();
@@ -176,6 +172,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
         jobs: finishedJobs.filter((j) => j.repo === repo),
         openInputs: openInputs.filter((s) => s.file.repo === repo),
         ledgerOpen,
+        excluded,
         format,
         trainRatio,
         seed,

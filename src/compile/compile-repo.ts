@@ -27,6 +27,7 @@ import type { Slice } from '../intake/slice-schema.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { ledgerKey, type OpenFate } from '../poll/ledger.ts';
 import { answerOf } from '../poll/request-fate.ts';
+import { isExcluded, type ReviewDecision } from '../review/review-journal.ts';
 import type { AtomicStreamFile } from '../storage/atomic-stream-file.ts';
 import type { ListedFile } from '../storage/list-files.ts';
 import type { BatchInputFile } from '../submit/batch-input-files.ts';
@@ -62,6 +63,8 @@ export interface RepoInput {
   /** Its batch input files whose batch is not finished, with where each stands. */
   readonly openInputs: readonly { file: BatchInputFile; standing: InputFileStanding }[];
   readonly ledgerOpen: ReadonlyMap<string, OpenFate>;
+  /** Answers a reviewer excluded (review-journal.ts). */
+  readonly excluded?: ReadonlyMap<string, ReviewDecision>;
   readonly format: DatasetFormat;
   readonly trainRatio: number;
   readonly seed: number;
@@ -244,6 +247,17 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
           if (blank !== undefined) {
             const extra = { batch_id: file.batchId, attempt: result.attempt };
             out.fail({ category: 'empty_answer', reason: blank, ...ids, ...extra });
+            return;
+          }
+          const excluded = isExcluded(input.excluded ?? new Map(), repo, base, result.attempt);
+          if (excluded !== undefined) {
+            out.fail({
+              category: 'excluded_by_reviewer',
+              reason: `excluded by a reviewer at ${excluded.at}: ${excluded.reason}`,
+              ...ids,
+              batch_id: file.batchId,
+              attempt: result.attempt,
+            });
             return;
           }
           await writeRecord(slice, scenario, result.answer, {

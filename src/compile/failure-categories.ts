@@ -11,6 +11,7 @@
  *                   validation, or was cancelled by a person (the ledger's reason)
  *   empty_answer    the answer has the right structure but its texts are blank: nothing to
  *                   train on (it is not sent again)
+ *   excluded_by_reviewer  a reviewer left its answer out (the review page; the reason given)
  *   pending         a result may still come: the request waits to be sent again (a transient
  *                   failure, an expired batch, unparseable content with attempts left), or its
  *                   batch has not ended, or has ended and its results are not handled yet
@@ -26,6 +27,7 @@ export const FAILURE_CATEGORIES = {
   rejected: 'rejected',
   final: 'final',
   empty_answer: 'empty_answer',
+  excluded_by_reviewer: 'excluded_by_reviewer',
   pending: 'pending',
   not_submitted: 'not_submitted',
   not_converted: 'not_converted',

@@ -8,6 +8,7 @@ const WHAT: Record<FailureCategory, string> = {
   rejected: 'line rejected (not a valid slice)',
   final: 'no usable result, for good',
   empty_answer: 'answer with blank texts',
+  excluded_by_reviewer: 'answer excluded by a reviewer',
   pending: 'result still to come',
   not_submitted: 'batch input file not submitted yet',
   not_converted: 'not converted (caps, or added since)',

@@ -13,6 +13,7 @@ import { isReviewedSliceFile } from '../intake/inbox-names.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { readJobs } from '../jobs/job-store.ts';
 import { foldLedger, type OpenFate } from '../poll/ledger.ts';
+import { readExclusions, type ReviewDecision } from '../review/review-journal.ts';
 import { LEDGER_FILE } from '../poll/poller.ts';
 import { readJournal } from '../storage/journal.ts';
 import { listFiles, type ListedFile, type ListingProblem } from '../storage/list-files.ts';
@@ -26,6 +27,8 @@ const SUBMISSION_JOURNAL = 'submissions.jsonl';
 
 export interface StageSnapshot {
   readonly ledgerOpen: ReadonlyMap<string, OpenFate>;
+  /** Answers excluded by a reviewer. */
+  readonly excluded: ReadonlyMap<string, ReviewDecision>;
   /** Reviewed-slice files by repo folder, each list in name order. */
   readonly reviewed: ReadonlyMap<string, readonly ListedFile[]>;
   /** Done, with a results file; by batch id. */
@@ -65,6 +68,7 @@ export async function readStages(
   display: (path: string) => string,
 ): Promise<StageSnapshot> {
   const ledgerOpen = await foldLedger(join(paths.state, LEDGER_FILE));
+  const excluded = await readExclusions(paths.state);
   const submissions = foldRecords(
     await readJournal<SubmissionRecord>(join(paths.state, SUBMISSION_JOURNAL)),
   );
@@ -96,5 +100,5 @@ export async function readStages(
       ...openInputs.map((s) => s.file.repo),
     ]),
   ].sort();
-  return { ledgerOpen, reviewed, finishedJobs, openInputs, repos, inboxProblems };
+  return { ledgerOpen, excluded, reviewed, finishedJobs, openInputs, repos, inboxProblems };
 }

@@ -431,7 +431,10 @@ const ConfigObject = z.strictObject({
             if (typeof address === 'string') ctx.addIssue({ code: 'custom', message: address });
           }),
       ).describe(
-        'host:port of the health and metrics listener (GET /healthz, GET /metrics); off when unset. Keep it on loopback.',
+        'host:port of the health and metrics listener (GET /healthz, GET /metrics) and the review page; off when unset. Keep it on loopback.',
+      ),
+      token_file: unset(z.string().min(1)).describe(
+        'A file holding the access token of the listener and the review page (Authorization: Bearer, or ?token= once in a browser); required when "listen" is not on loopback.',
       ),
     })
     .prefault({}),

@@ -33,7 +33,9 @@ import { describeWaiting, submissionRoundReport } from '../submit/round-report.t
 import type { PlanDecision } from '../submit/submission-plan.ts';
 import { openSubmitter } from '../submit/submitter.ts';
 import { judgeHealth, writeHeartbeat, type Heartbeat } from './heartbeat.ts';
-import { startHttpListener } from './http-listener.ts';
+import { startReviewListener } from '../review/review-listener.ts';
+import { applyResends } from '../review/resend.ts';
+import { tokenCounters } from '../convert/token-counter.ts';
 import { createMetrics } from './metrics.ts';
 import { observedApi } from '../openai/observed-api.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
@@ -160,6 +162,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     cleanups.push(() => submitter.close());
     jobs = () => submitter.jobs.values();
     limits = () => submitter.limits();
+    const counterFor = tokenCounters();
     const poller = await openPoller({
       submitter,
       api,
@@ -167,6 +170,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       config,
       log: log.child({ component: 'poll' }),
       now,
+      counterFor,
     });
     cleanups.push(() => poller.close());
     const intake = createIntakeStep({
@@ -277,6 +281,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           else downloadFailures.set(job.batch_id, (downloadFailures.get(job.batch_id) ?? 0) + 1);
         }
         if (tick.handled > 0) compileSoon();
+        // Resends asked by a reviewer (the review page, or `slicebatch ui`), to the queue.
+        await applyResends({ paths, now, log, counterFor });
       } catch (err) {
         lastPoll = { ended_at: now(), ok: false, duration_ms: now() - started };
         noteApiError(err);
@@ -433,18 +439,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const heartbeatTimer = setInterval(() => void writeBeat(), config.daemon.heartbeat_ms);
     cleanups.push(() => clearInterval(heartbeatTimer));
     if (config.http.listen !== undefined) {
-      const listener = await startHttpListener({
+      const listener = await startReviewListener({
         listen: config.http.listen,
+        config,
+        paths,
+        log: log.child({ component: 'review' }),
+        now,
         health: () => judgeHealth(beat(), now()),
         metrics,
+        // The search index is built when the slices are first looked at, not at every start.
+        eagerIndex: false,
+        // A resend is carried out by the next poll step: ask for one now.
+        onDecision: (d) => {
+          if (d.t === 'resend') void work.request('poll');
+        },
       });
       cleanups.push(() => listener.close());
       httpUrl = listener.url;
-      log.info({ url: listener.url }, `health and metrics at ${listener.url}/healthz and /metrics`);
+      log.info(
+        { url: listener.url },
+        `review page at ${listener.url}/, health and metrics at /healthz and /metrics`,
+      );
       if (!listener.loopback) {
         log.warn(
           { url: listener.url, listen: config.http.listen },
-          `"http.listen" ${JSON.stringify(config.http.listen)} is not loopback: /healthz and /metrics are open to every network this machine is on; use 127.0.0.1:<port> unless that is meant`,
+          `"http.listen" ${JSON.stringify(config.http.listen)} is not loopback: the review page, /healthz and /metrics are open (behind the token of http.token_file) to every network this machine is on; use 127.0.0.1:<port> unless that is meant`,
         );
       }
     }

@@ -1,9 +1,11 @@
 /**
  * The daemon's optional HTTP listener (`http.listen`, off by default): `GET /healthz` (200 while
- * the loop is alive and progressing, 503 with the reason otherwise) and `GET /metrics`
- * (Prometheus text format). A bare port or `:port` listens on loopback only.
+ * the loop is alive and progressing, 503 with the reason otherwise), `GET /metrics`
+ * (Prometheus text format) and the review page (src/review/). A bare port or `:port` listens on
+ * loopback only; any other address needs a token (`http.token_file`), asked of every request
+ * but /healthz.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   isLoopbackHost,
@@ -13,6 +15,10 @@ import {
 import { ConfigError } from '../errors.ts';
 import type { Health } from './heartbeat.ts';
 import type { Metrics } from './metrics.ts';
+import { admit, requireTokenOffLoopback } from '../review/access-token.ts';
+
+/** Serves a request when it is one of its routes (the review page); false otherwise. */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export function parseListen(listen: string): ListenAddress {
   const address = parseListenAddress(listen);
@@ -37,27 +43,33 @@ export interface HttpListener {
 
 export async function startHttpListener(options: {
   readonly listen: string;
-  readonly health: () => Health;
-  readonly metrics: Metrics;
+  readonly health?: () => Health;
+  readonly metrics?: Metrics;
+  /** The access token (`http.token_file`); required off loopback. */
+  readonly token?: string | undefined;
+  readonly routes?: ExtraRoutes;
 }): Promise<HttpListener> {
   const { host, port } = parseListen(options.listen);
+  requireTokenOffLoopback(host, options.token);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/healthz' && !admit(req, res, options.token)) return;
+    if (options.routes?.(req, res) === true) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (path === '/healthz') {
+    if (path === '/healthz' && options.health !== undefined) {
       const h = options.health();
       res
         .writeHead(h.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' })
         .end(`${h.ok ? `ok: ${h.summary}` : `unhealthy: ${h.reason}`}\n`);
       return;
     }
-    if (path === '/metrics') {
-      options.metrics.registry.metrics().then(
-        (text) =>
-          res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(text),
+    const metrics = options.metrics;
+    if (path === '/metrics' && metrics !== undefined) {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
         (err: unknown) => res.writeHead(500).end(`${String(err)}\n`),
       );
       return;

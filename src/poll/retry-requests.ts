@@ -38,6 +38,8 @@ export interface RetryFileOptions {
   readonly counterFor: (encoding: EncodingName) => Promise<TokenCounter>;
   /** The source of a request whose reviewed-slice file is not known (an older input file). */
   readonly source: string;
+  /** The attempt to write (a reviewer's resend); by default the one after those retried. */
+  readonly attempt?: number;
 }
 
 export async function writeRetryFile(
@@ -47,8 +49,9 @@ export async function writeRetryFile(
   const counter = await options.counterFor(encodingForModel(options.model));
   // The requests of one batch were sent at the same attempt; the retry is the next one.
   const attempt =
+    options.attempt ??
     Math.max(...[...options.retry].map((id) => parseCustomId(id, options.requestAttempt).attempt)) +
-    1;
+      1;
   const writer = await openBatchInputFile({
     dir: options.dir,
     scenario: options.scenario,

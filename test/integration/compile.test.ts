@@ -27,6 +27,7 @@ import type { GeneratedSlice } from '../support/slice-generator.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { RUN_START, later } from '../support/test-time.ts';
 import { fileTimestamp } from '../../src/convert/batch-file-plan.ts';
+import { openReviewJournal } from '../../src/review/review-journal.ts';
 
 const T1 = RUN_START;
 const T2 = later(90 * 60_000);
@@ -365,6 +366,7 @@ test('a realistic run compiles: every record checked field by field, statistics,
     rejected: 1,
     final: 2,
     empty_answer: 0,
+    excluded_by_reviewer: 0,
     pending: 3,
     not_submitted: 3,
     not_converted: 1,
@@ -734,4 +736,55 @@ test('duplicates, answers without a slice, blank answers; a damaged stage publis
     /asked to stop/,
   );
   assert.deepEqual(await readdir(stopped).catch(() => []), []);
+});
+
+test('an answer excluded by a reviewer is left out and reported as excluded_by_reviewer; include undoes it', async (t) => {
+  const data = await tempDir(t);
+  const config = parseConfig({}, 'test');
+  const slices = sliceSource('repo_a', 47, 0)(4);
+  await writeInbox(data, 'repo_a/s.jsonl', slices);
+  await convert(data, config);
+  const env = await testEmulator(t);
+  const p = await testPipeline(t, env, data);
+  await p.settle();
+  const excludedId = `scenario1_${slices[2]!.id}`;
+  const journal = await openReviewJournal(join(data, '.slicebatch'));
+  const at = new Date().toISOString();
+  await journal.append({
+    t: 'exclude',
+    repo: 'repo_a',
+    custom_id: excludedId,
+    attempt: 1,
+    reason: 'the answer invents a business rule',
+    at,
+  });
+  const summary = await compile(data, config);
+  const records = await processedRecords(summary);
+  assert.deepEqual(
+    [...records.keys()].map((k) => k.split('\u0000')[1]).sort(),
+    [0, 1, 3].map((i) => `scenario1_${slices[i]!.id}`).sort(),
+  );
+  const failures = await readJsonl(summary.failures.path);
+  assert.deepEqual(
+    failures.map((f) => [f.category, f.custom_id, f.line, f.attempt]),
+    [['excluded_by_reviewer', excludedId, 3, 1]],
+  );
+  assert.equal(
+    failures[0].reason,
+    `excluded by a reviewer at ${at}: the answer invents a business rule`,
+  );
+  assert.equal(summary.statistics.failures.by_category.excluded_by_reviewer, 1);
+  // Undone: compiled again.
+  await journal.append({
+    t: 'include',
+    repo: 'repo_a',
+    custom_id: excludedId,
+    attempt: 1,
+    reason: 'fine after all',
+    at,
+  });
+  await journal.close();
+  const again = await compile(data, config, { outputDir: join(data, 'again') });
+  assert.equal(again.records, 4);
+  assert.deepEqual(await readJsonl(again.failures.path), []);
 });

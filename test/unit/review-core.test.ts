@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '../../src/errors.ts';
+import {
+  isLoopback,
+  readTokenFile,
+  requireTokenOffLoopback,
+  tokenMatches,
+} from '../../src/review/access-token.ts';
+import { escapeHtml, html, renderValue, sliceUrl } from '../../src/review/html.ts';
+import { isExcluded, type ReviewDecision } from '../../src/review/review-journal.ts';
+import { sameOrigin } from '../../src/review/review-server.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+test('loopback addresses need no token; any other address does, and the error names the key', () => {
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) {
+    assert.ok(isLoopback(host), host);
+    requireTokenOffLoopback(host, undefined);
+  }
+  for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.org']) {
+    assert.ok(!isLoopback(host), host);
+    assert.throws(
+      () => requireTokenOffLoopback(host, undefined),
+      (err: Error) => err instanceof ConfigError && /"http\.token_file"/.test(err.message),
+    );
+    requireTokenOffLoopback(host, 'a-token-of-enough-length');
+  }
+});
+
+test('the token file: its first line, at least 16 characters; a bad file is named', async (t) => {
+  const dir = await tempDir(t);
+  const good = join(dir, 'good');
+  await writeFile(good, 'abcdefghijklmnopqrstuvwxyz012345\nignored\n');
+  assert.equal(await readTokenFile(good), 'abcdefghijklmnopqrstuvwxyz012345');
+  const short = join(dir, 'short');
+  await writeFile(short, 'tooshort\n');
+  await assert.rejects(readTokenFile(short), (err: Error) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /"http\.token_file": .*short must hold a token of at least 16/);
+    assert.ok(!err.message.includes('tooshort'), 'the token is not in the message');
+    return true;
+  });
+  await assert.rejects(
+    readTokenFile(join(dir, 'missing')),
+    /"http\.token_file": cannot read .*missing: ENOENT/,
+  );
+  assert.ok(tokenMatches('same-token-value', 'same-token-value'));
+  assert.ok(!tokenMatches('same-token-valuf', 'same-token-value'));
+  assert.ok(!tokenMatches('short', 'same-token-value'));
+});
+
+test('everything from the data folder is escaped; markup built here is not escaped twice', () => {
+  assert.equal(
+    escapeHtml(`<script>"x" & 'y'</script>`),
+    '&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;',
+  );
+  const inner = html`<b>${'<i>'}</b>`;
+  assert.equal(html`<p>${inner}${['<a>', 1]}</p>`.text, '<p><b>&lt;i&gt;</b>&lt;a&gt;1</p>');
+  const rendered = renderValue({ '<k>': ['<v>', { n: 1 }] }).text;
+  assert.ok(!rendered.includes('<v>') && !rendered.includes('<k>'));
+  assert.ok(rendered.includes('&lt;v&gt;'));
+  assert.equal(sliceUrl('', 'a/b c'), '/slices/_/a%2Fb%20c');
+  assert.equal(sliceUrl('org/repo', 'x'), '/slices/org%2Frepo/x');
+});
+
+test('same origin: the Origin header, else Sec-Fetch-Site', () => {
+  const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+  assert.ok(sameOrigin(req({ host: '127.0.0.1:9465', origin: 'http://127.0.0.1:9465' })));
+  assert.ok(!sameOrigin(req({ host: '127.0.0.1:9465', origin: 'http://evil.example' })));
+  assert.ok(!sameOrigin(req({ host: '127.0.0.1:9465', origin: 'null' })));
+  assert.ok(sameOrigin(req({ host: '127.0.0.1:9465', 'sec-fetch-site': 'same-origin' })));
+  assert.ok(!sameOrigin(req({ host: '127.0.0.1:9465', 'sec-fetch-site': 'cross-site' })));
+  assert.ok(!sameOrigin(req({ host: '127.0.0.1:9465' })));
+});
+
+test('an exclusion covers the attempt it was taken on and earlier ones, not a resend', () => {
+  const d: ReviewDecision = {
+    t: 'exclude',
+    repo: 'r',
+    custom_id: 'scenario1_x',
+    attempt: 2,
+    reason: 'no',
+    at: '',
+  };
+  const excluded = new Map([['r\u0000scenario1_x', d]]);
+  assert.equal(isExcluded(excluded, 'r', 'scenario1_x', 1), d);
+  assert.equal(isExcluded(excluded, 'r', 'scenario1_x', 2), d);
+  assert.equal(isExcluded(excluded, 'r', 'scenario1_x', 3), undefined);
+  assert.equal(isExcluded(excluded, '', 'scenario1_x', 1), undefined);
+});
