@@ -1,7 +1,7 @@
 /**
  * The daemon's side of a reviewer's resend: each resend decision of the review journal not
  * carried out yet becomes a batch input file with the slice's request as its next attempt
- * (`__a<n+1>`, written by the same code as the poller's retries), which then goes through the
+ * (`~attempt<n+1>`, written by the same code as the poller's retries), which then goes through the
  * normal submission queue (budget, `limits.max_cost_usd`, exactly-once submission). What was
  * done is noted in `.slicebatch/resends.jsonl`; a resend whose next attempt is already in a
  * batch input file (a crash between the two writes) is only noted.

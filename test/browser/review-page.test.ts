@@ -25,6 +25,7 @@ import { quietLog, readJsonl } from '../support/dataset.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
 import { functionSlice } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { buildCustomId } from '../../src/domain/custom-id.ts';
 
 const HOSTILE_CODE = 'def f():\n    return "</pre><script>window.__pwned = 1</script>"';
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned = 2">';
@@ -139,7 +140,9 @@ test('the review page: live overview, search, a slice and its answer, exclude, r
   await page.fill('input[aria-label="reason to resend"]', 'try again with the new prompt');
   await Promise.all([page.waitForURL(/notice=/), page.click('text=Send again')]);
   await waitFor('attempt 2 sent', async () =>
-    (await sentCustomIds(join(data, '3.batch_input'))).has(`scenario1_${target.id}__a2`),
+    (await sentCustomIds(join(data, '3.batch_input'))).has(
+      buildCustomId('scenario1', target.id, 2),
+    ),
   );
   await waitFor(
     'the answer of attempt 2 on the page',

@@ -123,18 +123,24 @@ test('http.listen that is not host:port: exit 2 from `config check` naming http.
 
 test('a listener on every interface is said loudly in the log; one on loopback is not', async (t) => {
   const { emulator } = await quickEmulator(t);
+  // Off loopback the listener needs a token (the review page's rule): one is given.
+  const tokenFile = join(await tempDir(t), 'token');
+  await writeFile(tokenFile, 'a-test-token-of-enough-length-0123456789\n', { mode: 0o600 });
   const warned = async (listen: string): Promise<LogRecord[]> => {
     const d = await startTestDaemon(t, {
       dataDir: await tempDir(t),
       emulator,
-      config: daemonTestConfig({ http: { listen } }),
+      config: daemonTestConfig({ http: { listen, token_file: tokenFile } }),
     });
     await d.stop();
     return d.log.logRecords().filter((r) => r.level === 40 && /http\.listen/.test(r.msg));
   };
   const open = await warned('0.0.0.0:0');
   assert.equal(open.length, 1);
-  assert.match(open[0]!.msg, /"0\.0\.0\.0:0" is not loopback: \/healthz and \/metrics are open/);
+  assert.match(
+    open[0]!.msg,
+    /"0\.0\.0\.0:0" is not loopback: the review page, \/healthz and \/metrics are open \(behind the token/,
+  );
   assert.deepEqual(await warned('127.0.0.1:0'), []);
   assert.deepEqual(await warned('localhost:0'), []);
 });

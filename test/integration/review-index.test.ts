@@ -14,6 +14,7 @@ import { sentCustomIds } from '../support/daemon.ts';
 import { testEmulator } from '../support/emulator.ts';
 import { testPipeline } from '../support/pipeline.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { ATTEMPT_MARKER } from '../../src/domain/custom-id.ts';
 
 test('the search index: built when missing, rebuilt when the data folder changes, never the truth', async (t) => {
   const data = await tempDir(t);
@@ -119,13 +120,13 @@ test('a resend becomes one batch input file with the next attempt, also after a 
   const written = await applyResends(options);
   assert.equal(written.length, 1);
   const request = JSON.parse((await readFile(join(data, written[0]!), 'utf8')).trim());
-  assert.equal(request.custom_id, `${customId}__a2`);
+  assert.equal(request.custom_id, `${customId}${ATTEMPT_MARKER}2`);
   assert.equal(request.body.messages.length, 2);
   assert.deepEqual(await applyResends(options), [], 'done once');
   // The note lost (a crash after the file was written): noted again, no second file.
   await rm(join(paths.state, RESENDS_FILE));
   assert.deepEqual(await applyResends(options), []);
-  assert.equal((await sentCustomIds(paths.batchInput)).get(`${customId}__a2`), 1);
+  assert.equal((await sentCustomIds(paths.batchInput)).get(`${customId}${ATTEMPT_MARKER}2`), 1);
   // Through the normal queue: submitted, answered, recorded as attempt 2.
   await p.settle();
   const ledger = (await readFile(join(paths.state, 'ledger.jsonl'), 'utf8'))
