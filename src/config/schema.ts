@@ -267,7 +267,7 @@ const ConfigObject = z.strictObject({
         .min(1000)
         .default(60_000)
         .describe(
-          "On SIGTERM/SIGINT, the time allowed for work in flight to finish or park (keep it below the service manager's stop timeout).",
+          "On SIGTERM/SIGINT, the time allowed for the step in progress to finish; at this deadline it and its API calls are aborted (the next start resumes it). Keep it a few seconds below the service manager's stop timeout.",
         ),
       heartbeat_ms: z
         .number()

@@ -5,18 +5,24 @@
  * (work-queue.ts); each is idempotent, so a restart after a crash or `kill -9` resumes exactly
  * where the last one stopped.
  *
- * Lifecycle: started in order (lock, heartbeat, bookkeeping, helper thread, submitter, poller,
- * watcher, cron, heartbeat timer), each start registering its cleanup; `stop()` stops intake and
- * the cron first, lets the running step finish within `daemon.stop_timeout_ms` (or leaves it,
- * parked: every step is safe to cut), then runs the cleanups in reverse. `stop()` is idempotent.
+ * Lifecycle (src/lifecycle/): started in order (lock, heartbeat, bookkeeping, helper thread,
+ * submitter, poller, watcher, cron, heartbeat timer), each start registering its releaser.
+ * One AbortController per daemon: its signal goes to every step and, bound to the API port,
+ * to every API call. `stop()` closes the watcher and the cron while the running step drains; at
+ * `daemon.stop_timeout_ms` the signal is aborted (every step is safe to cut: the next start
+ * resumes it), then the releasers run last-in-first-out. `stop()` is idempotent; a second
+ * signal forces the exit (cli/main.ts).
  */
 import { hostname } from 'node:os';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.ts';
 import type { DataPaths } from '../config/data-paths.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
 import { errorMessage } from '../errors.ts';
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
+import { stopWithin } from '../lifecycle/bounded-stop.ts';
+import { createReleasers } from '../lifecycle/releasers.ts';
 import { openIntakeLog } from '../intake/intake-log.ts';
 import { writeSubmissionRound } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
@@ -33,6 +39,7 @@ import { judgeHealth, writeHeartbeat, type Heartbeat } from './heartbeat.ts';
 import { startHttpListener } from './http-listener.ts';
 import { createMetrics } from './metrics.ts';
 import { observedApi } from '../openai/observed-api.ts';
+import { withSignal } from '../openai/with-signal.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { createIntakeStep } from './intake-step.ts';
 import { onceOutcome, type OnceOutcome } from './once-outcome.ts';
@@ -54,6 +61,8 @@ export interface DaemonOptions {
   readonly emulator: boolean;
   readonly version: string;
   readonly now?: () => number;
+  /** The inbox watcher (tests inject one around the real watcher). */
+  readonly watcher?: typeof createInboxWatcher;
 }
 
 export interface DaemonEvents {
@@ -72,12 +81,14 @@ export interface Daemon {
   readonly httpUrl: string | undefined;
 }
 
-type Cleanup = () => Promise<void> | void;
-
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, paths, log } = options;
   const now = options.now ?? (() => Date.now());
-  const cleanups: Cleanup[] = [];
+  const releasers = createReleasers({
+    onError: (err) => log.error({ err }, `releasing failed: ${errorMessage(err)}`),
+  });
+  // Aborted at the stop deadline: every step and every API call gets its signal.
+  const abort = new AbortController();
   const startedAt = new Date(now()).toISOString();
   let phase: Heartbeat['phase'] = 'starting';
   let lastPoll: Heartbeat['last_poll'] = null;
@@ -102,23 +113,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   };
 
-  const runCleanups = async (): Promise<void> => {
-    while (cleanups.length > 0) {
-      const cleanup = cleanups.pop()!;
-      try {
-        await cleanup();
-      } catch (err) {
-        log.error({ err }, `cleanup failed: ${errorMessage(err)}`);
-      }
-    }
-  };
+  const runCleanups = (): Promise<void> => releasers.release().catch(() => undefined);
 
   // ---- Start, in order ----
   try {
     const lock = await lockDataDir(paths.state, paths.dataDir, 'run');
-    cleanups.push(() => lock.release());
+    releasers.add(() => lock.release());
     // The last word of the heartbeat, written while the data folder is still ours.
-    cleanups.push(async () => {
+    releasers.add(async () => {
       phase = 'stopped';
       await writeBeat();
     });
@@ -133,21 +135,26 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       queueDepth: () => queueDepth(),
       inboxWaiting: () => inboxWaiting(),
     });
-    const api = observedApi(options.api, (kind) => metrics.apiErrors.inc({ kind }));
+    const api = withSignal(
+      observedApi(options.api, (kind) => metrics.apiErrors.inc({ kind })),
+      abort.signal,
+    );
 
     const intakeLog = await openIntakeLog(paths.state);
-    cleanups.push(() => intakeLog.close());
+    releasers.add(() => intakeLog.close());
     const helpers = options.helpers();
-    cleanups.push(() => helpers.close());
+    releasers.add(() => helpers.close());
     const submitter = await openSubmitter({
       api,
       stateDir: paths.state,
       batchOutputDir: paths.batchOutput,
       config,
       now,
+      // Waits between retries end at the stop deadline too.
+      sleep: (ms) => sleepFor(ms, undefined, { signal: abort.signal }),
       log: log.child({ component: 'submit' }),
     });
-    cleanups.push(() => submitter.close());
+    releasers.add(() => submitter.close());
     jobs = () => submitter.jobs.values();
     limits = () => submitter.limits();
     const poller = await openPoller({
@@ -158,7 +165,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log: log.child({ component: 'poll' }),
       now,
     });
-    cleanups.push(() => poller.close());
+    releasers.add(() => poller.close());
     const intake = createIntakeStep({
       paths,
       config,
@@ -199,7 +206,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         void compileNow();
       }, config.daemon.compile_debounce_ms);
     };
-    cleanups.push(async () => {
+    releasers.add(async () => {
       if (compileTimer !== undefined) clearTimeout(compileTimer);
       compileAbort.abort();
       await compiling;
@@ -217,9 +224,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
     };
 
-    const submitStep = async (): Promise<void> => {
+    const submitStep = async (signal: AbortSignal): Promise<void> => {
       const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
-      const round = await submitter.submitRound(files);
+      const round = await submitter.submitRound(files, signal);
       lastDecisions = round.decisions;
       metrics.submitted.inc(round.submitted.length);
       for (const f of round.failed) {
@@ -289,11 +296,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     };
     const work = createWorkQueue({
       steps: { intake: intakeStep, submit: submitStep, poll: pollStep },
+      signal: abort.signal,
       now,
       log,
       onStep,
     });
-    cleanups.push(() => work.drain());
     queueDepth = () => work.depth;
 
     // ---- --once: the end ----
@@ -321,7 +328,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     };
 
     // ---- Intake ----
-    watcher = createInboxWatcher({
+    watcher = (options.watcher ?? createInboxWatcher)({
       inbox: paths.reviewed,
       stableMs: config.daemon.watch.stable_ms,
       rescanMs: config.daemon.watch.rescan_ms,
@@ -336,7 +343,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await work.request('intake');
       },
     });
-    cleanups.push(() => watcher?.close());
+    const closeWatcher = (): Promise<void> => (closingWatcher ??= watcher!.close());
+    let closingWatcher: Promise<void> | undefined;
+    releasers.add(closeWatcher);
     inboxWaiting = () => (watcher?.waiting ?? 0) + intake.pending;
 
     // The key, checked at once (one listing call) rather than at the first batch.
@@ -363,9 +372,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
       { noOverlap: true, name: 'slicebatch-poll' },
     );
-    cleanups.push(async () => {
-      await task?.destroy();
-    });
+    releasers.add(() => task?.destroy());
     if (!options.once) compileSoon();
 
     // ---- The heartbeat ----
@@ -389,14 +396,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     phase = 'running';
     await writeBeat();
     const heartbeatTimer = setInterval(() => void writeBeat(), config.daemon.heartbeat_ms);
-    cleanups.push(() => clearInterval(heartbeatTimer));
+    releasers.add(() => clearInterval(heartbeatTimer));
     if (config.http.listen !== undefined) {
       const listener = await startHttpListener({
         listen: config.http.listen,
         health: () => judgeHealth(beat(), now()),
         metrics,
       });
-      cleanups.push(() => listener.close());
+      releasers.add(() => listener.close());
       httpUrl = listener.url;
       log.info({ url: listener.url }, `health and metrics at ${listener.url}/healthz and /metrics`);
     }
@@ -425,19 +432,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           { deadlineMs: deadline },
           `stopping: intake closed, finishing the step in progress`,
         );
-        await task?.stop();
-        await watcher?.close();
         const running = work.running;
-        let timer: NodeJS.Timeout | undefined;
-        const drained = await Promise.race([
-          work.drain().then(() => true),
-          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), deadline))),
-        ]);
-        clearTimeout(timer);
-        if (!drained) {
+        // The watcher closes while the step drains: closing waits for the files it is handing
+        // over, which wait behind the running step (so closing first would wait for the step).
+        const outcome = await stopWithin(
+          { closers: [() => task?.stop(), closeWatcher], drain: () => work.drain() },
+          { deadlineMs: deadline, controller: abort },
+        );
+        if (outcome !== 'drained') {
           log.warn(
-            { step: running?.step },
-            `the ${running?.step ?? 'current'} step did not end within ${deadline} ms; leaving it parked (the next start resumes it)`,
+            { step: running?.step, outcome },
+            outcome === 'aborted'
+              ? `the ${running?.step ?? 'current'} step did not end within ${deadline} ms; aborted it (the next start resumes it)`
+              : `the ${running?.step ?? 'current'} step did not end within ${deadline} ms, nor once aborted; leaving it (the next start resumes it)`,
           );
         }
         await runCleanups();

@@ -48,28 +48,41 @@ export interface RemoteBatch {
     { input_tokens: number; output_tokens: number; total_tokens: number } | null | undefined;
 }
 
+/** Per call: `signal` aborts the request (the daemon's stop deadline). */
+export interface CallOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
 export interface BatchApi {
   /** Streams the file up. Not retried by the SDK (a streamed body cannot be resent). */
-  uploadFile(path: string, filename: string): Promise<RemoteFile>;
-  listFiles(purpose?: string): AsyncIterable<RemoteFile>;
+  uploadFile(path: string, filename: string, options?: CallOptions): Promise<RemoteFile>;
+  listFiles(purpose?: string, options?: CallOptions): AsyncIterable<RemoteFile>;
   /** Deleting a file that does not exist is not an error. */
-  deleteFile(id: string): Promise<void>;
+  deleteFile(id: string, options?: CallOptions): Promise<void>;
   /** Never retried by the SDK: a retry after a lost answer would create (and bill) a second batch. */
-  createBatch(params: {
-    inputFileId: string;
-    endpoint: string;
-    metadata: Record<string, string>;
-  }): Promise<RemoteBatch>;
-  retrieveBatch(id: string): Promise<RemoteBatch>;
+  createBatch(
+    params: {
+      inputFileId: string;
+      endpoint: string;
+      metadata: Record<string, string>;
+    },
+    options?: CallOptions,
+  ): Promise<RemoteBatch>;
+  retrieveBatch(id: string, options?: CallOptions): Promise<RemoteBatch>;
   /** Newest first, page by page. */
-  listBatches(): AsyncIterable<RemoteBatch>;
-  cancelBatch(id: string): Promise<RemoteBatch>;
+  listBatches(options?: CallOptions): AsyncIterable<RemoteBatch>;
+  cancelBatch(id: string, options?: CallOptions): Promise<RemoteBatch>;
   /**
    * Streams a file's content to `path`. With `resumeFrom` (the bytes already in `path`), asks
    * for the rest only (an HTTP Range); a server that answers with the whole file instead gets
    * it written from the start. Returns the size of `path` afterwards.
    */
-  downloadFile(id: string, path: string, resumeFrom?: number): Promise<number>;
+  downloadFile(
+    id: string,
+    path: string,
+    resumeFrom?: number,
+    options?: CallOptions,
+  ): Promise<number>;
 }
 
 export interface ClientSettings {
@@ -82,6 +95,10 @@ export interface ClientSettings {
   readonly maxRetries?: number | undefined;
 }
 
+function signalOf(options: CallOptions | undefined): { signal?: AbortSignal } {
+  return options?.signal === undefined ? {} : { signal: options.signal };
+}
+
 export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
   const client = new OpenAI({
     apiKey: settings.apiKey,
@@ -92,25 +109,26 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
     maxRetries: settings.maxRetries ?? 2,
   });
   return {
-    async uploadFile(path, filename) {
+    async uploadFile(path, filename, options) {
       const file = await client.files.create(
         { file: toStreamingFile(createReadStream(path), filename), purpose: 'batch' },
-        { maxRetries: 0 },
+        { maxRetries: 0, ...signalOf(options) },
       );
       return file;
     },
-    async *listFiles(purpose) {
-      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) yield f;
+    async *listFiles(purpose, options) {
+      const params = purpose === undefined ? {} : { purpose };
+      for await (const f of client.files.list(params, signalOf(options))) yield f;
     },
-    async deleteFile(id) {
+    async deleteFile(id, options) {
       try {
-        await client.files.delete(id);
+        await client.files.delete(id, signalOf(options));
       } catch (err) {
         if (err instanceof OpenAI.NotFoundError) return;
         throw err;
       }
     },
-    async createBatch({ inputFileId, endpoint, metadata }) {
+    async createBatch({ inputFileId, endpoint, metadata }, options) {
       return client.batches.create(
         {
           input_file_id: inputFileId,
@@ -118,19 +136,19 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
           completion_window: '24h',
           metadata,
         },
-        { maxRetries: 0 },
+        { maxRetries: 0, ...signalOf(options) },
       );
     },
-    retrieveBatch: (id) => client.batches.retrieve(id),
-    async *listBatches() {
-      for await (const b of client.batches.list({ limit: 100 })) yield b;
+    retrieveBatch: (id, options) => client.batches.retrieve(id, signalOf(options)),
+    async *listBatches(options) {
+      for await (const b of client.batches.list({ limit: 100 }, signalOf(options))) yield b;
     },
-    cancelBatch: (id) => client.batches.cancel(id),
-    async downloadFile(id, path, resumeFrom = 0) {
-      const res = await client.files.content(
-        id,
-        resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : undefined,
-      );
+    cancelBatch: (id, options) => client.batches.cancel(id, signalOf(options)),
+    async downloadFile(id, path, resumeFrom = 0, options) {
+      const res = await client.files.content(id, {
+        ...(resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : {}),
+        ...signalOf(options),
+      });
       if (res.body === null) throw new Error(`file ${id} has no content`);
       const append = resumeFrom > 0 && res.status === 206;
       let bytes = append ? resumeFrom : 0;
@@ -143,6 +161,7 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
           }
         },
         createWriteStream(path, { flags: append ? 'a' : 'w' }),
+        signalOf(options),
       );
       return bytes;
     },

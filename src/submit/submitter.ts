@@ -228,8 +228,15 @@ export async function openSubmitter(options: SubmitterOptions) {
     }
   };
 
-  /** Plans, then submits what may be submitted now; resolves when those are done. */
-  const submitRound = async (files: readonly BatchInputFile[]): Promise<RoundResult> => {
+  /**
+   * Plans, then submits what may be submitted now; resolves when those are done. Once `signal`
+   * is aborted (the stop deadline), nothing more is started and the round rejects with its
+   * reason: an aborted call is not a failed submission (the next start resumes it).
+   */
+  const submitRound = async (
+    files: readonly BatchInputFile[],
+    signal?: AbortSignal,
+  ): Promise<RoundResult> => {
     const decisions = plan(files);
     await writeMissingJobs(decisions);
     const submitted: JobRecord[] = [];
@@ -262,6 +269,10 @@ export async function openSubmitter(options: SubmitterOptions) {
             `submitted ${d.file.display} as batch ${job.batch_id} (${job.requests} requests)`,
           );
         } catch (err) {
+          if (signal?.aborted === true) {
+            tasks.clear();
+            return;
+          }
           const failure = err instanceof ApiCallFailed ? err.failure : undefined;
           if (failure?.kind === 'auth') {
             authError ??= errorMessage(err);
@@ -296,6 +307,7 @@ export async function openSubmitter(options: SubmitterOptions) {
       });
     }
     await tasks.onIdle();
+    signal?.throwIfAborted();
     return { decisions, submitted, failed, authError };
   };
 

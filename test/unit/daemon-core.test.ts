@@ -262,6 +262,7 @@ test('the step queue runs one step at a time and shares a step asked for twice',
   const gate = new Promise<void>((r) => (release = r));
   const q = createWorkQueue({
     now: () => 0,
+    signal: new AbortController().signal,
     log,
     steps: {
       intake: async () => {
