@@ -19,7 +19,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.ts';
 import type { DataPaths } from '../config/data-paths.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
-import { errorMessage } from '../errors.ts';
+import { ApiError, errorMessage } from '../errors.ts';
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
 import { stopWithin } from '../lifecycle/bounded-stop.ts';
 import { createReleasers } from '../lifecycle/releasers.ts';
@@ -27,10 +27,8 @@ import { openIntakeLog } from '../intake/intake-log.ts';
 import { writeSubmissionRound } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
-import { classifyApiError } from '../openai/api-failure.ts';
 import { openPoller, type TickSummary } from '../poll/poller.ts';
 import { lockDataDir } from '../storage/data-dir-lock.ts';
-import { ApiCallFailed } from '../submit/api-retry.ts';
 import { listBatchInputFiles } from '../submit/batch-input-files.ts';
 import { describeWaiting, submissionRoundReport } from '../submit/round-report.ts';
 import type { PlanDecision } from '../submit/submission-plan.ts';
@@ -214,7 +212,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
     // ---- The steps ----
     const noteApiError = (err: unknown): void => {
-      const failure = err instanceof ApiCallFailed ? err.failure : classifyApiError(err);
+      const failure = err instanceof ApiError ? err.failure : undefined;
       if (failure?.kind === 'auth') {
         authError = failure.message;
         problems.set(

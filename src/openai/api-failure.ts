@@ -1,24 +1,11 @@
 /**
- * What an API error means for the caller: whether to retry, when, and whether the request may
- * have been carried out although no answer came back (then creating again could pay twice).
+ * What an SDK error means for the caller, read once, here, at the edge: whether to retry, when,
+ * and whether the request may have been carried out although no answer came back (then creating
+ * again could pay twice). The adapter (batch-api.ts) throws the result as one of the error
+ * classes of errors.ts; nothing above src/openai/ sees an SDK error.
  */
 import OpenAI from 'openai';
-import { PermanentApiError, TransientApiError } from '../errors.ts';
-
-export const FAILURE_KINDS = ['auth', 'rate_limited', 'transient', 'permanent'] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
-
-export interface ApiFailure {
-  readonly kind: FailureKind;
-  readonly message: string;
-  readonly status?: number | undefined;
-  readonly code?: string | undefined;
-  readonly requestId?: string | undefined;
-  /** From retry-after-ms / retry-after. */
-  readonly retryAfterMs?: number | undefined;
-  /** The server may have done the work (lost answer, timeout, 5xx): check before redoing it. */
-  readonly maybeDone: boolean;
-}
+import { apiError, type ApiError, type ApiFailure } from '../errors.ts';
 
 function retryAfter(headers: Headers | undefined): number | undefined {
   if (headers === undefined) return undefined;
@@ -32,8 +19,12 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Undefined for errors that are not API errors (bugs, local I/O): those are rethrown. */
-export function classifyApiError(err: unknown): ApiFailure | undefined {
+/**
+ * The one classification of an SDK error (room here for more cases: `insufficient_quota`, a
+ * file not found yet right after its upload). Undefined for errors that are not API errors
+ * (bugs, local I/O) and for an aborted call: those pass unchanged.
+ */
+export function classifySdkError(err: unknown): ApiFailure | undefined {
   if (!(err instanceof OpenAI.APIError)) return undefined;
   if (err instanceof OpenAI.APIUserAbortError) return undefined;
   // The SDK's error types are generic over these; read them as what they are.
@@ -60,18 +51,12 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
   return { ...base, kind: 'permanent', maybeDone: false };
 }
 
-export function failureError(f: ApiFailure, what: string): TransientApiError | PermanentApiError {
-  const where = f.requestId ? ` (request ${f.requestId})` : '';
-  const message = `${what}: ${f.message}${where}`;
-  return f.kind === 'permanent' || f.kind === 'auth'
-    ? new PermanentApiError(message, {
-        ...(f.status !== undefined ? { status: f.status } : {}),
-        ...(f.requestId !== undefined ? { requestId: f.requestId } : {}),
-        ...(f.code !== undefined ? { apiCode: f.code } : {}),
-      })
-    : new TransientApiError(message, {
-        ...(f.status !== undefined ? { status: f.status } : {}),
-        ...(f.requestId !== undefined ? { requestId: f.requestId } : {}),
-        ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
-      });
+/**
+ * What the adapter throws for an error of the SDK: an ApiError; for a call aborted by its
+ * signal, the signal's reason (the stop's own error); anything else unchanged.
+ */
+export function fromSdkError(err: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted === true) return signal.reason as unknown;
+  const failure = classifySdkError(err);
+  return failure === undefined ? err : (apiError(failure, undefined, { cause: err }) as ApiError);
 }

@@ -1,13 +1,16 @@
 /**
  * The port to the OpenAI Files and Batch API: the operations slicebatch uses, in its own
  * types, so that everything above it is written (and tested) without the SDK. The only
- * implementation talks through the official `openai` SDK, so a real key works unchanged.
+ * implementation talks through the official `openai` SDK, so a real key works unchanged. A
+ * failed call throws one of the ApiError classes of errors.ts (classified once, api-failure.ts);
+ * a call aborted by its signal throws the signal's reason.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { toStreamingFile } from 'openai';
+import { fromSdkError } from './api-failure.ts';
 
 export interface RemoteFile {
   readonly id: string;
@@ -99,6 +102,27 @@ function signalOf(options: CallOptions | undefined): { signal?: AbortSignal } {
   return options?.signal === undefined ? {} : { signal: options.signal };
 }
 
+/** One SDK call, its failure thrown as slicebatch's own error. */
+async function sdk<T>(options: CallOptions | undefined, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw fromSdkError(err, options?.signal);
+  }
+}
+
+/** An SDK listing, page by page, its failure thrown as slicebatch's own error. */
+async function* sdkPages<T>(
+  options: CallOptions | undefined,
+  list: () => AsyncIterable<T>,
+): AsyncIterable<T> {
+  try {
+    for await (const item of list()) yield item;
+  } catch (err) {
+    throw fromSdkError(err, options?.signal);
+  }
+}
+
 export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
   const client = new OpenAI({
     apiKey: settings.apiKey,
@@ -109,62 +133,65 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
     maxRetries: settings.maxRetries ?? 2,
   });
   return {
-    async uploadFile(path, filename, options) {
-      const file = await client.files.create(
-        { file: toStreamingFile(createReadStream(path), filename), purpose: 'batch' },
-        { maxRetries: 0, ...signalOf(options) },
-      );
-      return file;
-    },
-    async *listFiles(purpose, options) {
-      const params = purpose === undefined ? {} : { purpose };
-      for await (const f of client.files.list(params, signalOf(options))) yield f;
-    },
-    async deleteFile(id, options) {
-      try {
-        await client.files.delete(id, signalOf(options));
-      } catch (err) {
-        if (err instanceof OpenAI.NotFoundError) return;
-        throw err;
-      }
-    },
-    async createBatch({ inputFileId, endpoint, metadata }, options) {
-      return client.batches.create(
-        {
-          input_file_id: inputFileId,
-          endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
-          completion_window: '24h',
-          metadata,
-        },
-        { maxRetries: 0, ...signalOf(options) },
-      );
-    },
-    retrieveBatch: (id, options) => client.batches.retrieve(id, signalOf(options)),
-    async *listBatches(options) {
-      for await (const b of client.batches.list({ limit: 100 }, signalOf(options))) yield b;
-    },
-    cancelBatch: (id, options) => client.batches.cancel(id, signalOf(options)),
-    async downloadFile(id, path, resumeFrom = 0, options) {
-      const res = await client.files.content(id, {
-        ...(resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : {}),
-        ...signalOf(options),
-      });
-      if (res.body === null) throw new Error(`file ${id} has no content`);
-      const append = resumeFrom > 0 && res.status === 206;
-      let bytes = append ? resumeFrom : 0;
-      await pipeline(
-        Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            bytes += chunk.length;
-            yield chunk;
-          }
-        },
-        createWriteStream(path, { flags: append ? 'a' : 'w' }),
-        signalOf(options),
-      );
-      return bytes;
-    },
+    uploadFile: (path, filename, options) =>
+      sdk(options, () =>
+        client.files.create(
+          { file: toStreamingFile(createReadStream(path), filename), purpose: 'batch' },
+          { maxRetries: 0, ...signalOf(options) },
+        ),
+      ),
+    listFiles: (purpose, options) =>
+      sdkPages(options, () =>
+        client.files.list(purpose === undefined ? {} : { purpose }, signalOf(options)),
+      ),
+    deleteFile: (id, options) =>
+      sdk(options, async () => {
+        try {
+          await client.files.delete(id, signalOf(options));
+        } catch (err) {
+          if (err instanceof OpenAI.NotFoundError) return;
+          throw err;
+        }
+      }),
+    createBatch: ({ inputFileId, endpoint, metadata }, options) =>
+      sdk(options, () =>
+        client.batches.create(
+          {
+            input_file_id: inputFileId,
+            endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
+            completion_window: '24h',
+            metadata,
+          },
+          { maxRetries: 0, ...signalOf(options) },
+        ),
+      ),
+    retrieveBatch: (id, options) =>
+      sdk(options, () => client.batches.retrieve(id, signalOf(options))),
+    listBatches: (options) =>
+      sdkPages(options, () => client.batches.list({ limit: 100 }, signalOf(options))),
+    cancelBatch: (id, options) => sdk(options, () => client.batches.cancel(id, signalOf(options))),
+    downloadFile: (id, path, resumeFrom = 0, options) =>
+      sdk(options, async () => {
+        const res = await client.files.content(id, {
+          ...(resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : {}),
+          ...signalOf(options),
+        });
+        if (res.body === null) throw new Error(`file ${id} has no content`);
+        const append = resumeFrom > 0 && res.status === 206;
+        let bytes = append ? resumeFrom : 0;
+        await pipeline(
+          Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+          async function* (source: AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
+              bytes += chunk.length;
+              yield chunk;
+            }
+          },
+          createWriteStream(path, { flags: append ? 'a' : 'w' }),
+          signalOf(options),
+        );
+        return bytes;
+      }),
   };
 }
 

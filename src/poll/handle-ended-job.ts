@@ -17,12 +17,11 @@ import type { Config } from '../config/schema.ts';
 import { readCustomIdSources } from '../convert/converted-slices.ts';
 import type { Scenario } from '../convert/response-schemas.ts';
 import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
-import { errorMessage } from '../errors.ts';
+import { ApiError, errorMessage } from '../errors.ts';
 import { readLineBatches } from '../intake/jsonl-lines.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { jobPath } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
-import { classifyApiError } from '../openai/api-failure.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import type { Ledger, LedgerRecord } from './ledger.ts';
 import {
@@ -143,7 +142,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       { err, batchId: job.batch_id },
       `results of ${job.batch_id} not downloaded yet: ${errorMessage(err)}`,
     );
-    const kind = classifyApiError(err)?.kind;
+    const kind = err instanceof ApiError ? err.kind : undefined;
     return {
       ...job,
       results_path: resultsPath === undefined ? null : relativeToData(deps.dataDir, resultsPath),

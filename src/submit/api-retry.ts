@@ -2,22 +2,14 @@
  * Calling the API with retries: 429 after the delay it asks for, 5xx and connection errors
  * with exponential backoff; permanent errors (400, 403, 404, ...) and a rejected key (401) are
  * not retried. When a failure may hide work done (`maybeDone`), `check` is asked first whether
- * it was done, before anything is tried again.
+ * it was done, before anything is tried again. What fails in the end is thrown as the adapter's
+ * ApiError (errors.ts), said of `what`.
  */
-import { errorMessage } from '../errors.ts';
-import { classifyApiError, type ApiFailure } from '../openai/api-failure.ts';
+import { ApiError, errorMessage, type ApiFailure } from '../errors.ts';
 import { backoffMs } from './enqueued-token-budget.ts';
 
-export class ApiCallFailed extends Error {
-  readonly failure: ApiFailure;
-  constructor(what: string, failure: ApiFailure) {
-    super(
-      `${what}: ${failure.message}${failure.requestId ? ` (request ${failure.requestId})` : ''}`,
-    );
-    this.name = 'ApiCallFailed';
-    this.failure = failure;
-  }
-}
+/** The error class of a failed call, under the name submit-file.ts knows it by. */
+export { ApiError as ApiCallFailed };
 
 export interface RetryPolicy {
   readonly attempts: number;
@@ -37,10 +29,9 @@ export async function callWithRetries<T>(
     try {
       return await call();
     } catch (err) {
-      const failure = classifyApiError(err);
-      if (failure === undefined) throw err;
-      if (failure.kind === 'auth' || failure.kind === 'permanent')
-        throw new ApiCallFailed(what, failure);
+      if (!(err instanceof ApiError)) throw err;
+      const failure = err.failure;
+      if (failure.kind === 'auth' || failure.kind === 'permanent') throw err.about(what);
       if (failure.maybeDone && check !== undefined) {
         const done = await check().catch((e: unknown) => {
           throw new Error(`${what}: could not check whether it was done: ${errorMessage(e)}`, {
@@ -49,7 +40,7 @@ export async function callWithRetries<T>(
         });
         if (done !== undefined) return done;
       }
-      if (attempt >= policy.attempts) throw new ApiCallFailed(what, failure);
+      if (attempt >= policy.attempts) throw err.about(what);
       const delay = failure.retryAfterMs ?? backoffMs(attempt, policy.baseMs, policy.capMs);
       policy.onRetry?.(what, failure, delay);
       await policy.sleep(delay);

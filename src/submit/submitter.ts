@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { Config } from '../config/schema.ts';
-import { errorMessage } from '../errors.ts';
+import { ApiError, errorMessage } from '../errors.ts';
 import { isTerminal, withRemote, changedBy, type JobRecord } from '../jobs/job-record.ts';
 import { readJobs, writeJob } from '../jobs/job-store.ts';
 import { fetchBatches } from '../jobs/refresh-jobs.ts';
@@ -20,7 +20,7 @@ import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
-import { ApiCallFailed, type RetryPolicy } from './api-retry.ts';
+import type { RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
 import { costUsd, priceFor } from './cost.ts';
 import { backoffMs, limitFromMessage } from './enqueued-token-budget.ts';
@@ -273,7 +273,7 @@ export async function openSubmitter(options: SubmitterOptions) {
             tasks.clear();
             return;
           }
-          const failure = err instanceof ApiCallFailed ? err.failure : undefined;
+          const failure = err instanceof ApiError ? err : undefined;
           if (failure?.kind === 'auth') {
             authError ??= errorMessage(err);
             tasks.clear();
