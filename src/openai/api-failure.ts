@@ -5,7 +5,7 @@
  * classes of errors.ts; nothing above src/openai/ sees an SDK error.
  */
 import OpenAI from 'openai';
-import { apiError, type ApiError, type ApiFailure } from '../errors.ts';
+import { apiError, type ApiFailure } from '../errors.ts';
 
 function retryAfter(headers: Headers | undefined): number | undefined {
   if (headers === undefined) return undefined;
@@ -58,5 +58,5 @@ export function classifySdkError(err: unknown): ApiFailure | undefined {
 export function fromSdkError(err: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted === true) return signal.reason as unknown;
   const failure = classifySdkError(err);
-  return failure === undefined ? err : (apiError(failure, undefined, { cause: err }) as ApiError);
+  return failure === undefined ? err : apiError(failure, undefined, { cause: err });
 }
