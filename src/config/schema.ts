@@ -181,7 +181,36 @@ const ConfigObject = z.strictObject({
         .min(1)
         .max(20)
         .default(3)
-        .describe('Per request, for expired, transiently failed and unparseable results.'),
+        .describe(
+          'Attempts per request (its first one included), for expired, transiently failed and unparseable results.',
+        ),
+      submit_rounds: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(3)
+        .describe(
+          'run --once: submission rounds in a row in which a batch input file failed, after which it is given up and reported (the daemon without --once keeps trying).',
+        ),
+      download_refusals: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(3)
+        .describe(
+          "run --once: poll ticks in a row in which a batch's results were refused (the file is gone, 4xx), after which they are given up and reported.",
+        ),
+      download_interruptions: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(30)
+        .describe(
+          "run --once: poll ticks in a row in which a batch's results could not be downloaded for another reason (a cut connection, 5xx; each resumes where it stopped), after which they are given up and reported.",
+        ),
     })
     .prefault({}),
   prices: z

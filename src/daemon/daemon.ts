@@ -314,7 +314,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         unreadable: intake.unreadable,
         submitFailures,
         downloadFailures,
-        maxFailures: config.retry.max_attempts,
+        submitRounds: config.retry.submit_rounds,
+        downloadRefusals: config.retry.download_refusals,
+        downloadInterruptions: config.retry.download_interruptions,
         authError,
       });
       if (!outcome.ended) {

@@ -163,7 +163,9 @@ function onceState(o: Partial<OnceState> = {}): OnceState {
     unreadable: new Map(),
     submitFailures: new Map(),
     downloadFailures: new Map(),
-    maxFailures: 3,
+    submitRounds: 3,
+    downloadRefusals: 3,
+    downloadInterruptions: 30,
     authError: undefined,
     ...o,
   };
@@ -214,6 +216,32 @@ test('--once ends when nothing can move, with 1 when something could not be fini
   assert.equal(onceOutcome(cutState(30)).ended, true);
   const refused = onceOutcome(onceState({ busy: true, authError: 'Incorrect API key' }));
   assert.equal(refused.ended && refused.exitCode, 1, 'a refused key ends it at once');
+});
+
+test('--once gives up by three separate settings: submit rounds, refused and interrupted downloads', () => {
+  const submit = { kind: 'submit', file: file('a.jsonl'), estimatedCostUsd: 0 } as const;
+  const limits = { submitRounds: 5, downloadRefusals: 2, downloadInterruptions: 4 };
+  const failedSubmits = (n: number) =>
+    onceOutcome(
+      onceState({ ...limits, decisions: [submit], submitFailures: new Map([['a.jsonl', n]]) }),
+    ).ended;
+  assert.equal(failedSubmits(4), false);
+  assert.equal(failedSubmits(5), true);
+  const job = (permanent: boolean) =>
+    ({
+      batch_id: 'batch_9',
+      done: false,
+      download_error: permanent ? '404 No such file' : 'terminated',
+      download_error_permanent: permanent,
+    }) as never;
+  const download = (permanent: boolean, n: number) =>
+    onceOutcome(
+      onceState({ ...limits, jobs: [job(permanent)], downloadFailures: new Map([['batch_9', n]]) }),
+    ).ended;
+  assert.equal(download(true, 1), false);
+  assert.equal(download(true, 2), true, 'refused: given up after retry.download_refusals');
+  assert.equal(download(false, 3), false);
+  assert.equal(download(false, 4), true, 'cut: given up after retry.download_interruptions');
 });
 
 function beat(o: Partial<Heartbeat> = {}): Heartbeat {
