@@ -14,9 +14,9 @@ import {
   SCENARIO2_PROMPT_TEMPLATE,
   SCENARIO2_REQUIREMENTS,
   SCENARIO2_SYSTEM_PROMPT,
-} from '../convert/default-prompts.ts';
-import { placeholdersOf } from '../convert/prompt-template.ts';
-import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../convert/slice-fields.ts';
+} from '../domain/default-prompts.ts';
+import { placeholdersOf } from '../domain/prompt-template.ts';
+import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../domain/slice-fields.ts';
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
 export const DEFAULT_PRICES = {

@@ -9,7 +9,7 @@ import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { fsyncDir, tempPathFor } from '../storage/atomic-file.ts';
-import type { RejectCode } from '../intake/parse-slice.ts';
+import type { RejectCode } from '../domain/parse-slice.ts';
 
 export interface RejectEntry {
   readonly file: string;

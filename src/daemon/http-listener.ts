@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors.ts';
-import type { Health } from './heartbeat.ts';
+import type { Health } from '../domain/heartbeat.ts';
 import type { Metrics } from './metrics.ts';
 
 export function parseListen(listen: string): { host: string; port: number } {

@@ -5,7 +5,7 @@
  * reported with its path and tried again when it changes; the others go on.
  */
 import type { Config } from '../config/schema.ts';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import {
   convertReviewedSlices,
   displayName,

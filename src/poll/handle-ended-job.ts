@@ -15,15 +15,15 @@
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { readCustomIdSources } from '../convert/converted-slices.ts';
-import type { Scenario } from '../convert/response-schemas.ts';
-import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
+import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
 import { ApiError, errorMessage } from '../errors.ts';
-import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { jobPath } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
-import type { Ledger, LedgerRecord } from './ledger.ts';
+import type { Ledger, LedgerRecord } from '../domain/ledger.ts';
 import {
   lineFate,
   parseCustomId,

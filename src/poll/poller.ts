@@ -8,16 +8,16 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.ts';
-import { tokenCounters, type EncodingName, type TokenCounter } from '../convert/token-counter.ts';
-import type { DataPaths } from '../config/data-paths.ts';
+import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import { errorMessage } from '../errors.ts';
-import { isTerminal } from '../jobs/job-record.ts';
+import { isTerminal } from '../domain/batch-status.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { openJournal } from '../storage/journal.ts';
 import type { Submitter } from '../submit/submitter.ts';
 import { handleEndedJob } from './handle-ended-job.ts';
-import type { LedgerRecord } from './ledger.ts';
+import { LEDGER_FILE, type LedgerRecord } from '../domain/ledger.ts';
 
 export interface TickSummary {
   /** Job files updated from the API. */
@@ -38,8 +38,6 @@ export interface PollerOptions {
   readonly now: () => number;
   readonly counterFor?: (encoding: EncodingName) => Promise<TokenCounter>;
 }
-
-export const LEDGER_FILE = 'ledger.jsonl';
 
 export async function openPoller(options: PollerOptions) {
   const { submitter, log, now, paths } = options;

@@ -3,7 +3,7 @@
  * person, the totals and the cost, the active batches with a progress bar each, the input
  * files. Colour only on a terminal; lines cut to its width.
  */
-import { formatCount, formatUsd, table } from '../cli/format.ts';
+import { formatCount, formatUsd, table } from '../format.ts';
 import type { StatusReport } from './status-report.ts';
 
 export interface ScreenOptions {

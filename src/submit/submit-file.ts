@@ -16,7 +16,7 @@ import type { BatchApi, RemoteBatch } from '../openai/batch-api.ts';
 import { ApiCallFailed, callWithRetries, type RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
 import { batchMetadata, findCreatedBatch, findUploads } from './reconcile.ts';
-import { newSubmission, type Submission, type SubmissionRecord } from './submission-state.ts';
+import { newSubmission, type Submission, type SubmissionRecord } from '../jobs/submission-state.ts';
 
 /** Points between steps where tests make the process crash. */
 export const CRASH_POINTS = [

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { Config } from '../config/schema.ts';
 import { ApiError, errorMessage } from '../errors.ts';
-import { isTerminal, withRemote, changedBy, type JobRecord } from '../jobs/job-record.ts';
+import { isTerminal } from '../domain/batch-status.ts';
+import { withRemote, changedBy, type JobRecord } from '../jobs/job-record.ts';
 import { readJobs, writeJob } from '../jobs/job-store.ts';
 import { fetchBatches } from '../jobs/refresh-jobs.ts';
 import type { Logger } from '../log/logger.ts';
@@ -22,7 +23,7 @@ import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
 import type { RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
-import { costUsd, priceFor } from './cost.ts';
+import { costUsd, priceFor } from '../domain/cost.ts';
 import { backoffMs, limitFromMessage } from './enqueued-token-budget.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from './submission-plan.ts';
 import {
@@ -30,7 +31,7 @@ import {
   foldRecords,
   type Submission,
   type SubmissionRecord,
-} from './submission-state.ts';
+} from '../jobs/submission-state.ts';
 import { newJob, submitFile, type CrashPoint } from './submit-file.ts';
 
 export interface SubmitterOptions {

@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { HEARTBEAT_FILE, type Heartbeat } from '../../src/daemon/heartbeat.ts';
+import { HEARTBEAT_FILE, type Heartbeat } from '../../src/domain/heartbeat.ts';
 import { logRecords } from '../support/capture.ts';
 import { runCli } from '../support/cli.ts';
 import { daemonTestConfig, quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';

@@ -10,7 +10,7 @@ import {
   threadHelpers,
   type ConvertHelpers,
 } from '../../src/convert/helper-thread-client.ts';
-import { createTokenCounter } from '../../src/convert/token-counter.ts';
+import { createTokenCounter } from '../../src/domain/token-counter.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { listFiles } from '../../src/storage/list-files.ts';
 import { runCli } from '../support/cli.ts';

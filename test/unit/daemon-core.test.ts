@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { judgeHealth, type Heartbeat } from '../../src/daemon/heartbeat.ts';
+import { judgeHealth, type Heartbeat } from '../../src/domain/heartbeat.ts';
 import { onceOutcome, type OnceState } from '../../src/daemon/once-outcome.ts';
 import { createWorkQueue } from '../../src/daemon/work-queue.ts';
 import { fingerprintFile } from '../../src/intake/content-fingerprint.ts';
@@ -18,7 +18,7 @@ import {
   type Observed,
 } from '../../src/intake/file-readiness.ts';
 import { decideIntake, quickCheck, type TakenRecord } from '../../src/intake/intake-log.ts';
-import { readLineBatches } from '../../src/intake/jsonl-lines.ts';
+import { readLineBatches } from '../../src/storage/jsonl-lines.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { tempDir } from '../support/temp-dir.ts';
 

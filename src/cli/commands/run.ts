@@ -4,7 +4,7 @@
  * emulator, in this process, on a free loopback port (nothing leaves the machine).
  */
 import { join } from 'node:path';
-import { dataPaths } from '../../config/data-paths.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
 import { createCompileStep } from '../../daemon/compile-step.ts';
 import { startDaemon } from '../../daemon/daemon.ts';

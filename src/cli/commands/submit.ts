@@ -5,7 +5,7 @@
  * queries: --list-active, --check-status ID, --download-results ID.
  */
 import { relative } from 'node:path';
-import { dataPaths } from '../../config/data-paths.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
 import { UsageError } from '../../errors.ts';
 import { writeSubmissionRound } from '../../jobs/job-store.ts';
 import { batchApiFromConfig } from '../../openai/client-from-config.ts';
@@ -15,7 +15,7 @@ import { submissionRoundReport } from '../../submit/round-report.ts';
 import { openSubmitter } from '../../submit/submitter.ts';
 import { CRASH_POINTS, type CrashPoint } from '../../submit/submit-file.ts';
 import { CONFIG_FLAGS, booleanFlag, noPositionals, stringFlag, type Command } from '../command.ts';
-import { formatCount, formatUsd, plural, table } from '../format.ts';
+import { formatCount, formatUsd, plural, table } from '../../format.ts';
 import { setup } from '../setup.ts';
 import { checkStatus, downloadResults, listActive } from './submit-queries.ts';
 
