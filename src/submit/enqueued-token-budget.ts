@@ -3,8 +3,6 @@
  * batches of a model must stay within it. Pure.
  */
 
-import { holdsTokens } from '../domain/batch-status.ts';
-
 export interface BudgetView {
   /** The limit per model: configured, else learned from a token_limit_exceeded message. */
   readonly limits: ReadonlyMap<string, number>;
