@@ -56,7 +56,14 @@ async function callsPerTick(jobs: number): Promise<number> {
       now: () => Date.now(),
       log,
     });
-    const poller = await openPoller({ submitter, api, paths, config, log, now: () => Date.now() });
+    const poller = await openPoller({
+      jobs: submitter.tracker,
+      api,
+      paths,
+      config,
+      log,
+      now: () => Date.now(),
+    });
     await submitter.submitRound(await listBatchInputFiles(paths.batchInput, paths.dataDir));
     const before = emulator.stats().requests;
     await poller.tick();

@@ -156,7 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     jobs = () => submitter.jobs.values();
     limits = () => submitter.limits();
     const poller = await openPoller({
-      submitter,
+      jobs: submitter.tracker,
       api,
       paths,
       config,

@@ -13,17 +13,14 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { Config } from '../config/schema.ts';
 import { ApiError, errorMessage } from '../errors.ts';
-import { isTerminal } from '../domain/batch-status.ts';
-import { withRemote, changedBy, type JobRecord } from '../jobs/job-record.ts';
-import { readJobs, writeJob } from '../jobs/job-store.ts';
-import { fetchBatches } from '../jobs/refresh-jobs.ts';
+import type { JobRecord } from '../jobs/job-record.ts';
+import { openJobTracker, type JobTracker } from '../jobs/job-tracker.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
 import type { RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
-import { costUsd, priceFor } from '../domain/cost.ts';
 import { backoffMs, limitFromMessage } from './enqueued-token-budget.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from './submission-plan.ts';
 import {
@@ -43,6 +40,8 @@ export interface SubmitterOptions {
   readonly log: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly crashpoint?: ((at: CrashPoint) => void) | undefined;
+  /** The job records; by default, a tracker of its own over `batchOutputDir`. */
+  readonly tracker?: JobTracker | undefined;
 }
 
 export interface RoundResult {
@@ -79,7 +78,6 @@ export async function openSubmitter(options: SubmitterOptions) {
   const submissions: Map<string, Submission> = foldRecords(
     await readJournal<SubmissionRecord>(journalPath),
   );
-  const jobs = await readJobs(options.batchOutputDir);
   let learned: Record<string, number> = {};
   try {
     learned = JSON.parse(await readFile(limitsPath, 'utf8')) as Record<string, number>;
@@ -97,6 +95,17 @@ export async function openSubmitter(options: SubmitterOptions) {
     deleteFile: (...a) => calls.add(() => api.deleteFile(...a)),
     retrieveBatch: (...a) => calls.add(() => api.retrieveBatch(...a)),
   };
+  // The job records are the tracker's; the submitter reads them and adds the ones it creates.
+  const tracker =
+    options.tracker ??
+    (await openJobTracker({
+      api: limitedApi,
+      batchOutputDir: options.batchOutputDir,
+      prices: config.prices,
+      now,
+    }));
+  const jobs = tracker.jobs;
+  const saveJob = (job: JobRecord): Promise<void> => tracker.save(job);
   const policy: RetryPolicy = {
     attempts: 6,
     baseMs: config.submit.retry_base_ms,
@@ -115,10 +124,6 @@ export async function openSubmitter(options: SubmitterOptions) {
     const s = applyRecord(submissions.get(r.sha256), r);
     submissions.set(r.sha256, s);
     return s;
-  };
-  const saveJob = async (job: JobRecord): Promise<void> => {
-    jobs.set(job.batch_id, job);
-    await writeJob(options.batchOutputDir, job);
   };
 
   const limits = (): Map<string, number> => {
@@ -167,37 +172,12 @@ export async function openSubmitter(options: SubmitterOptions) {
     await saveJob({ ...job, done: true });
   };
 
-  const refreshJobs = async (): Promise<JobRecord[]> => {
-    const active = [...jobs.values()].filter((j) => !isTerminal(j.status));
-    const remote = await fetchBatches(
-      limitedApi,
-      active.map((j) => ({ id: j.batch_id, createdAt: j.timestamps.created_at })),
-    );
-    const changed: JobRecord[] = [];
-    for (const job of active) {
-      const b = remote.get(job.batch_id);
-      if (b === undefined || !changedBy(job, b)) continue;
-      const updated = withRemote(job, b, now());
-      if (updated.usage !== null && updated.model !== null) {
-        const price = priceFor(updated.model, config.prices);
-        if (price)
-          updated.cost_usd = costUsd(
-            price,
-            updated.usage.input_tokens,
-            updated.usage.output_tokens,
-          );
-      }
-      changed.push(updated);
-      await saveJob(updated);
-      if (
-        updated.status === 'failed' &&
-        updated.errors?.some((e) => e.code === 'token_limit_exceeded')
-      ) {
-        await onTokenLimit(updated);
-      }
+  // A batch that failed on the enqueued-token limit: its file goes back in line.
+  tracker.onChange(async (job) => {
+    if (job.status === 'failed' && job.errors?.some((e) => e.code === 'token_limit_exceeded')) {
+      await onTokenLimit(job);
     }
-    return changed;
-  };
+  });
 
   const plan = (files: readonly BatchInputFile[]): PlanDecision[] =>
     planSubmissions({
@@ -314,10 +294,9 @@ export async function openSubmitter(options: SubmitterOptions) {
 
   return {
     submissions: submissions as ReadonlyMap<string, Submission>,
-    jobs: jobs as ReadonlyMap<string, JobRecord>,
-    saveJob,
+    jobs,
+    tracker,
     limits,
-    refreshJobs,
     plan,
     submitRound,
     async close(): Promise<void> {

@@ -208,7 +208,7 @@ test('a crash mid-download leaves a part file; the restart resumes it (state bui
   const p = await testPipeline(t, env, data, { remote_cleanup: false });
   await p.submitter.submitRound(await listBatchInputFiles(join(data, '3.batch_input'), data));
   await env.advance(60_000);
-  await p.submitter.refreshJobs();
+  await p.submitter.tracker.refresh();
   const [job] = jobsOf(p);
   const full = (await downloadLines(env.client, job!.output_file_id))
     .map((l) => `${JSON.stringify(l)}\n`)
@@ -306,16 +306,4 @@ test('with few active jobs, a retrieve each; remote files are deleted once handl
     [],
     'inputs, outputs and error files deleted',
   );
-});
-
-test('start() ticks at once, then on poll_schedule; close() stops it', async (t) => {
-  const env = await testEmulator(t);
-  const data = await tempDir(t);
-  await writeBatchInputs(data, 1, 1);
-  const p = await testPipeline(t, env, data);
-  await p.submitter.submitRound(await listBatchInputFiles(join(data, '3.batch_input'), data));
-  const before = env.emulator.stats().requests;
-  await p.poller.start('0 0 1 1 *'); // a schedule that will not fire during the test
-  assert.equal(env.emulator.stats().requests - before, 1, 'the first tick ran at start');
-  await p.poller.close();
 });

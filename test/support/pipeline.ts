@@ -63,7 +63,14 @@ export async function testPipeline(
     now: () => Date.now(),
     log,
   });
-  const poller = await openPoller({ submitter, api, paths, config, log, now: () => Date.now() });
+  const poller = await openPoller({
+    jobs: submitter.tracker,
+    api,
+    paths,
+    config,
+    log,
+    now: () => Date.now(),
+  });
   t.after(async () => {
     await poller.close();
     await submitter.close();

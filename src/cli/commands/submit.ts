@@ -106,7 +106,7 @@ export const submitCommand: Command = {
       crashpoint: crashHook(ctx.env),
     });
     try {
-      await submitter.refreshJobs();
+      await submitter.tracker.refresh();
       const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
       const round = await submitter.submitRound(files);
       const now = new Date();
