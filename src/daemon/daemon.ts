@@ -19,19 +19,15 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.ts';
 import type { DataPaths } from '../domain/data-paths.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
-import { ApiError, errorMessage } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
 import { stopWithin } from '../lifecycle/bounded-stop.ts';
 import { createReleasers } from '../lifecycle/releasers.ts';
 import { openIntakeLog } from '../intake/intake-log.ts';
-import { writeSubmissionRound } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { openPoller, type TickSummary } from '../poll/poller.ts';
 import { lockDataDir } from '../storage/data-dir-lock.ts';
-import { listBatchInputFiles } from '../submit/batch-input-files.ts';
-import { describeWaiting, submissionRoundReport } from '../submit/round-report.ts';
-import type { PlanDecision } from '../submit/submission-plan.ts';
 import { openSubmitter } from '../submit/submitter.ts';
 import { judgeHealth, writeHeartbeat, type Heartbeat } from '../domain/heartbeat.ts';
 import { startHttpListener } from './http-listener.ts';
@@ -39,6 +35,8 @@ import { createMetrics } from './metrics.ts';
 import { observedApi } from '../openai/observed-api.ts';
 import { withSignal } from '../openai/with-signal.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
+import { createDaemonSteps, createStanding, noteApiError } from './daemon-steps.ts';
+import { debouncedCompile } from './debounced-compile.ts';
 import { createIntakeStep } from './intake-step.ts';
 import { onceOutcome, type OnceOutcome } from './once-outcome.ts';
 import { createWorkQueue, type StepEvent } from './work-queue.ts';
@@ -89,14 +87,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const abort = new AbortController();
   const startedAt = new Date(now()).toISOString();
   let phase: Heartbeat['phase'] = 'starting';
-  let lastPoll: Heartbeat['last_poll'] = null;
   let task: ScheduledTask | undefined;
   let watcher: InboxWatcher | undefined;
-  let lastDecisions: readonly PlanDecision[] | undefined;
-  let authError: string | undefined;
-  const problems = new Map<string, string>();
-  const submitFailures = new Map<string, number>();
-  const downloadFailures = new Map<string, number>();
+  // What the steps learn: read by the heartbeat, the health check and --once.
+  const standing = createStanding();
   const finished = Promise.withResolvers<Extract<OnceOutcome, { ended: true }>>();
 
   let beat: () => Heartbeat | undefined = () => undefined;
@@ -174,126 +168,33 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
 
     // ---- Compilation, debounced ----
-    let compileTimer: NodeJS.Timeout | undefined;
-    let compiling: Promise<void> | undefined;
-    const compileAbort = new AbortController();
-    const compileNow = async (): Promise<void> => {
-      if (options.compile === undefined) return;
-      while (compiling !== undefined) await compiling;
-      compiling = options
-        .compile(compileAbort.signal)
-        .catch((err: unknown) => {
-          if (compileAbort.signal.aborted) {
-            log.info(
-              'compilation interrupted by the stop; nothing published, it runs again at start',
-            );
-          } else {
-            log.error({ err }, `compiling the dataset failed: ${errorMessage(err)}`);
-          }
-        })
-        .finally(() => {
-          compiling = undefined;
-        });
-      await compiling;
-    };
-    const compileSoon = (): void => {
-      if (options.compile === undefined || options.once) return;
-      if (compileTimer !== undefined) clearTimeout(compileTimer);
-      compileTimer = setTimeout(() => {
-        compileTimer = undefined;
-        void compileNow();
-      }, config.daemon.compile_debounce_ms);
-    };
-    releasers.add(async () => {
-      if (compileTimer !== undefined) clearTimeout(compileTimer);
-      compileAbort.abort();
-      await compiling;
+    const compilation = debouncedCompile({
+      compile: options.compile,
+      debounceMs: config.daemon.compile_debounce_ms,
+      once: options.once,
+      log,
     });
+    releasers.add(() => compilation.close());
 
     // ---- The steps ----
-    const noteApiError = (err: unknown): void => {
-      const failure = err instanceof ApiError ? err.failure : undefined;
-      if (failure?.kind === 'auth') {
-        authError = failure.message;
-        problems.set(
-          'auth',
-          `the API refused the key (${failure.status ?? 401}): check OPENAI_API_KEY / api_key`,
-        );
-      }
-    };
-
-    const submitStep = async (signal: AbortSignal): Promise<void> => {
-      const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
-      const round = await submitter.submitRound(files, signal);
-      lastDecisions = round.decisions;
-      metrics.submitted.inc(round.submitted.length);
-      for (const f of round.failed) {
-        submitFailures.set(f.file, (submitFailures.get(f.file) ?? 0) + 1);
-      }
-      for (const j of round.submitted) submitFailures.delete(j.batch_file);
-      if (round.authError !== undefined) {
-        authError = round.authError;
-        problems.set('auth', `the API refused the key (401): check OPENAI_API_KEY / api_key`);
-      } else {
-        problems.delete('auth');
-      }
-      const capped = round.decisions.flatMap((d) =>
-        d.kind === 'cost_cap' || d.kind === 'too_large'
-          ? [`${d.file.display} ${describeWaiting(d)}`]
-          : [],
-      );
-      if (capped.length > 0) problems.set('submit', capped.join('; '));
-      else problems.delete('submit');
-      if (round.submitted.length > 0 || round.failed.length > 0) {
-        const at = new Date(now());
-        await writeSubmissionRound(paths.batchOutput, submissionRoundReport(round, at), at);
-      }
-    };
-
-    const pollStep = async (): Promise<void> => {
-      const started = now();
-      try {
-        const tick = await poller.tick();
-        lastPoll = { ended_at: now(), ok: true, duration_ms: tick.durationMs };
-        metrics.pollDuration.observe(tick.durationMs / 1000);
-        for (const job of submitter.jobs.values()) {
-          if (job.done || job.download_error === null) downloadFailures.delete(job.batch_id);
-          else downloadFailures.set(job.batch_id, (downloadFailures.get(job.batch_id) ?? 0) + 1);
-        }
-        if (tick.handled > 0) compileSoon();
-      } catch (err) {
-        lastPoll = { ended_at: now(), ok: false, duration_ms: now() - started };
-        noteApiError(err);
-        throw err;
-      } finally {
-        // Retries written by the tick, files back from a token-limit backoff, budget freed.
-        void work.request('submit');
-      }
-    };
-
-    let unsubmittedOutputs = false;
-    const intakeStep = async (): Promise<void> => {
-      const result = await intake.run();
-      metrics.files.inc(result.files);
-      metrics.slices.inc({ result: 'converted' }, result.slices);
-      metrics.slices.inc({ result: 'rejected' }, result.rejected);
-      metrics.slices.inc({ result: 'already_sent' }, result.alreadySent);
-      // More than one run's worth came: convert it all first, then submit what was written.
-      unsubmittedOutputs ||= result.outputs > 0;
-      if (intake.pending > 0) {
-        void work.request('intake');
-      } else if (unsubmittedOutputs) {
-        unsubmittedOutputs = false;
-        void work.request('submit');
-      }
-    };
+    const steps = createDaemonSteps({
+      paths,
+      submitter,
+      poller,
+      intake,
+      metrics,
+      standing,
+      now,
+      request: (step) => void work.request(step),
+      compileSoon: () => compilation.soon(),
+    });
 
     const onStep = (e: StepEvent): void => {
-      if (e.endedAt !== undefined && e.error !== undefined) noteApiError(e.error);
+      if (e.endedAt !== undefined && e.error !== undefined) noteApiError(standing, e.error);
       if (e.endedAt !== undefined && options.once) checkOnce();
     };
     const work = createWorkQueue({
-      steps: { intake: intakeStep, submit: submitStep, poll: pollStep },
+      steps,
       signal: abort.signal,
       now,
       log,
@@ -309,22 +210,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const outcome = onceOutcome({
         inboxWaiting: (watcher?.waiting ?? 1) + intake.pending,
         busy: work.running !== undefined || work.depth > 0,
-        decisions: lastDecisions,
+        decisions: standing.lastDecisions,
         jobs: submitter.jobs.values(),
         unreadable: intake.unreadable,
-        submitFailures,
-        downloadFailures,
+        submitFailures: standing.submitFailures,
+        downloadFailures: standing.downloadFailures,
         submitRounds: config.retry.submit_rounds,
         downloadRefusals: config.retry.download_refusals,
         downloadInterruptions: config.retry.download_interruptions,
-        authError,
+        authError: standing.authError,
       });
       if (!outcome.ended) {
         log.debug({ waitingFor: outcome.waitingFor }, `--once: waiting for ${outcome.waitingFor}`);
         return;
       }
       ending = true;
-      void compileNow().then(() => finished.resolve(outcome));
+      void compilation.now().then(() => finished.resolve(outcome));
     };
 
     // ---- Intake ----
@@ -354,7 +255,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         for await (const _ of api.listBatches()) break;
         log.info('the API accepted the key');
       } catch (err) {
-        noteApiError(err);
+        noteApiError(standing, err);
         log.error({ err }, `checking the API key failed: ${errorMessage(err)}`);
       }
       if (options.once) checkOnce();
@@ -373,7 +274,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       { noOverlap: true, name: 'slicebatch-poll' },
     );
     releasers.add(() => task?.destroy());
-    if (!options.once) compileSoon();
+    if (!options.once) compilation.soon();
 
     // ---- The heartbeat ----
     beat = (): Heartbeat => ({
@@ -387,11 +288,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       heartbeat_ms: config.daemon.heartbeat_ms,
       stuck_after_ms: config.daemon.stuck_after_ms,
       running: work.running ?? null,
-      last_poll: lastPoll,
+      last_poll: standing.lastPoll,
       next_poll_at: task?.getNextRun()?.getTime() ?? null,
       queue_depth: work.depth,
       inbox_waiting: (watcher?.waiting ?? 0) + intake.pending,
-      problems: [...problems.values()],
+      problems: [...standing.problems.values()],
     });
     phase = 'running';
     await writeBeat();
