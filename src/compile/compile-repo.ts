@@ -13,19 +13,19 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
-import type { Requirement } from '../convert/slice-fields.ts';
-import { chooseRequirement } from '../convert/slice-fields.ts';
-import { rejectsReportName } from '../convert/batch-file-plan.ts';
+import type { Requirement } from '../domain/slice-fields.ts';
+import { chooseRequirement } from '../domain/slice-fields.ts';
+import { rejectsReportName } from '../domain/file-names.ts';
 import { customIdOfLine } from '../convert/converted-slices.ts';
 import { scenarioOf } from '../convert/request-builder.ts';
-import type { Scenario, Scenario1AnswerT, Scenario2AnswerT } from '../convert/response-schemas.ts';
+import type { Scenario, Scenario1AnswerT, Scenario2AnswerT } from '../domain/answer-schemas.ts';
 import { buildCustomId, parseCustomId } from '../domain/custom-id.ts';
 import { InputFileError } from '../errors.ts';
-import { readLineBatches } from '../intake/jsonl-lines.ts';
-import { parseSliceLine } from '../intake/parse-slice.ts';
-import type { Slice } from '../intake/slice-schema.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
+import { parseSliceLine } from '../domain/parse-slice.ts';
+import type { Slice } from '../domain/slice-schema.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
-import { ledgerKey, type OpenFate } from '../poll/ledger.ts';
+import { ledgerKey, type OpenFate } from '../domain/ledger.ts';
 import { answerOf } from '../poll/request-fate.ts';
 import type { AtomicStreamFile } from '../storage/atomic-stream-file.ts';
 import type { ListedFile } from '../storage/list-files.ts';
