@@ -13,7 +13,7 @@
  *
  * Pure: no I/O, no state between calls.
  */
-import type { EncodingName } from '../src/convert/token-counter.ts';
+import type { EncodingName } from '../src/domain/token-counter.ts';
 
 /** ASCII character classes, as the split expressions see them. */
 const LOWER = 1; // \p{Ll}

@@ -16,12 +16,12 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answerJsonSchema, type Scenario } from '../src/convert/response-schemas.ts';
+import { answerJsonSchema, type Scenario } from '../src/domain/answer-schemas.ts';
 import { valueFromSchema } from '../src/emulator/json-from-schema.ts';
 import type { JobRecord } from '../src/jobs/job-record.ts';
-import type { LedgerRecord } from '../src/poll/ledger.ts';
+import type { LedgerRecord } from '../src/domain/ledger.ts';
 import { listFiles } from '../src/storage/list-files.ts';
-import type { SubmissionRecord } from '../src/submit/submission-state.ts';
+import type { SubmissionRecord } from '../src/jobs/submission-state.ts';
 import { createSliceGenerator } from '../test/support/slice-generator.ts';
 import { runChild } from './child.ts';
 

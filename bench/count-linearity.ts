@@ -3,7 +3,7 @@
  * whose code is a single run of letters (one pre-split chunk), and ordinary code lines. Measured
  * here, in this process, with the project's counter.
  */
-import { createTokenCounter } from '../src/convert/token-counter.ts';
+import { createTokenCounter } from '../src/domain/token-counter.ts';
 
 export interface LinearityRow {
   readonly kb: number;

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HEARTBEAT_FILE, type Heartbeat } from '../src/daemon/heartbeat.ts';
+import { HEARTBEAT_FILE, type Heartbeat } from '../src/domain/heartbeat.ts';
 import { startEmulator } from '../src/emulator/emulator.ts';
 import { INTAKE_FILE } from '../src/intake/intake-log.ts';
 import { createSliceGenerator } from '../test/support/slice-generator.ts';

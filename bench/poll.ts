@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { dataPaths } from '../src/config/data-paths.ts';
+import { dataPaths } from '../src/domain/data-paths.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { ManualClock } from '../src/emulator/clock.ts';
 import { startEmulator } from '../src/emulator/emulator.ts';
@@ -56,7 +56,14 @@ async function callsPerTick(jobs: number): Promise<number> {
       clock,
       log,
     });
-    const poller = await openPoller({ submitter, api, paths, config, log, now: () => clock.now() });
+    const poller = await openPoller({
+      jobs: submitter.tracker,
+      api,
+      paths,
+      config,
+      log,
+      now: () => clock.now(),
+    });
     await submitter.submitRound(await listBatchInputFiles(paths.batchInput, paths.dataDir));
     const before = emulator.stats().requests;
     await poller.tick();

@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, UsageError, errorMessage } from '../errors.ts';
 import { scrubSecrets } from '../log/scrub-secrets.ts';
-import { terminalText } from './format.ts';
+import { terminalText } from '../format.ts';
 import { helpText, parseFlags, type Command, type CommandContext, type Io } from './command.ts';
 import { VERSION } from './version.ts';
 

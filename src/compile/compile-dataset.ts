@@ -25,10 +25,10 @@
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import type { Config } from '../config/schema.ts';
-import { fileTimestamp } from '../convert/batch-file-plan.ts';
-import type { Scenario } from '../convert/response-schemas.ts';
+import { fileTimestamp } from '../domain/file-names.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 import type { Logger } from '../log/logger.ts';
 import { AtomicStreamFile } from '../storage/atomic-stream-file.ts';
 import { compileRepo, type ProcessedOutput, type RepoInput } from './compile-repo.ts';

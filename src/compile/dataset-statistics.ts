@@ -9,7 +9,7 @@
  *     (scenario 2 `reasoning_trace.analysis_steps`) per record
  *   failures by category (see failure-categories.ts)
  */
-import type { Scenario } from '../convert/response-schemas.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 import { FAILURE_CATEGORY_LIST, type FailureCategory } from './failure-categories.ts';
 import type { DatasetFormat } from './record-format.ts';
 

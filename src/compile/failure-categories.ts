@@ -21,7 +21,7 @@
  *   not_converted   in no batch input file: over the --max-scenario1/2 caps, or added to the
  *                   inbox after the last conversion
  */
-import type { OpenFate } from '../poll/ledger.ts';
+import type { OpenFate } from '../domain/ledger.ts';
 
 export const FAILURE_CATEGORIES = {
   rejected: 'rejected',

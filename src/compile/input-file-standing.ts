@@ -7,14 +7,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { isBatchInputName, manifestNameFor } from '../convert/batch-file-plan.ts';
+import { isBatchInputName, manifestNameFor } from '../domain/file-names.ts';
 import type { BatchInputManifest } from '../convert/batch-input-writer.ts';
-import type { Scenario } from '../convert/response-schemas.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { listFiles } from '../storage/list-files.ts';
 import { hashFile, type BatchInputFile } from '../submit/batch-input-files.ts';
 import { planSubmissions, type PlanDecision } from '../submit/submission-plan.ts';
-import type { Submission } from '../submit/submission-state.ts';
+import type { Submission } from '../jobs/submission-state.ts';
 import type { InputFileStanding } from './failure-categories.ts';
 
 export type FileStanding =

@@ -11,7 +11,7 @@
  * the whole line; in the chat format its first `splitBytes` bytes (`{"messages":[...]`)
  * followed by SPLIT_SUFFIX, so that those files hold nothing but `messages`.
  */
-import type { Scenario } from '../convert/response-schemas.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 import { SYSTEM_MESSAGES, type RecordText } from './record-text.ts';
 
 export const DATASET_FORMATS = ['alpaca', 'chat'] as const;

@@ -10,14 +10,14 @@
  * flow, implementation plan). Every text has fixed wording around the answer, so none is ever
  * empty; an answer whose own texts are blank is reported instead (`blankAnswer`).
  */
-import type { ClassSlice, FunctionSlice } from '../intake/slice-schema.ts';
-import type { Scenario1AnswerT, Scenario2AnswerT } from '../convert/response-schemas.ts';
+import type { ClassSlice, FunctionSlice } from '../domain/slice-schema.ts';
+import type { Scenario1AnswerT, Scenario2AnswerT } from '../domain/answer-schemas.ts';
 import {
   classSkeleton,
   displayPath,
   languageOf,
   type Requirement,
-} from '../convert/slice-fields.ts';
+} from '../domain/slice-fields.ts';
 
 export interface RecordText {
   readonly instruction: string;

@@ -3,7 +3,7 @@
  * entries in line order, so the report is streamed and merged by line number (memory: the
  * entries of one read chunk).
  */
-import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
+import { readLineBatches, type RawLine } from '../storage/jsonl-lines.ts';
 import type { RejectEntry } from '../convert/rejects-report.ts';
 
 export interface RejectsCursor {

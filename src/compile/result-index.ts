@@ -15,7 +15,7 @@
  * (bit 31: a slice took this result, so a second line with the same id is a duplicate).
  */
 
-import { hashA, hashB } from '../intake/text-fingerprint.ts';
+import { hashA, hashB } from '../storage/text-fingerprint.ts';
 
 const WORDS = 6;
 const FILE_MASK = 0x00ff_ffff;

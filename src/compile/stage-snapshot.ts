@@ -7,18 +7,17 @@
  * pending, never as finished without the fates of its requests.
  */
 import { join } from 'node:path';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import type { Config } from '../config/schema.ts';
-import { isReviewedSliceFile } from '../intake/inbox-names.ts';
+import { isReviewedSliceFile } from '../domain/inbox-names.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { readJobs } from '../jobs/job-store.ts';
-import { foldLedger, type OpenFate } from '../poll/ledger.ts';
-import { readExclusions, type ReviewDecision } from '../review/review-journal.ts';
-import { LEDGER_FILE } from '../poll/poller.ts';
+import { foldLedger, LEDGER_FILE, type OpenFate } from '../domain/ledger.ts';
+import { readExclusions, type ReviewDecision } from '../domain/review-journal.ts';
 import { readJournal } from '../storage/journal.ts';
 import { listFiles, type ListedFile, type ListingProblem } from '../storage/list-files.ts';
 import type { BatchInputFile } from '../submit/batch-input-files.ts';
-import { foldRecords, type SubmissionRecord } from '../submit/submission-state.ts';
+import { foldRecords, type SubmissionRecord } from '../jobs/submission-state.ts';
 import type { InputFileStanding } from './failure-categories.ts';
 import { enqueuedTokenLimits, fileStandings, readBatchInputFiles } from './input-file-standing.ts';
 

@@ -14,9 +14,9 @@ import {
   SCENARIO2_PROMPT_TEMPLATE,
   SCENARIO2_REQUIREMENTS,
   SCENARIO2_SYSTEM_PROMPT,
-} from '../convert/default-prompts.ts';
-import { placeholdersOf } from '../convert/prompt-template.ts';
-import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../convert/slice-fields.ts';
+} from '../domain/default-prompts.ts';
+import { placeholdersOf } from '../domain/prompt-template.ts';
+import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../domain/slice-fields.ts';
 import { LOG_LEVELS } from '../log/log-level.ts';
 import { parseListenAddress } from './listen-address.ts';
 
@@ -218,7 +218,9 @@ const ConfigObject = z.strictObject({
         .min(1)
         .max(20)
         .default(3)
-        .describe('Per request, for expired, transiently failed and unparseable results.'),
+        .describe(
+          'Attempts per request (its first one included), for expired, transiently failed and unparseable results.',
+        ),
       length_budget_factor: z
         .number()
         .min(1.1)
@@ -242,6 +244,33 @@ const ConfigObject = z.strictObject({
         .default(60 * 60_000)
         .describe(
           'A batch that ended with completed requests but no output file is asked again this long before its requests are sent again.',
+        ),
+      submit_rounds: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(3)
+        .describe(
+          'run --once: submission rounds in a row in which a batch input file failed, after which it is given up and reported (the daemon without --once keeps trying).',
+        ),
+      download_refusals: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(3)
+        .describe(
+          "run --once: poll ticks in a row in which a batch's results were refused (the file is gone, 4xx), after which they are given up and reported.",
+        ),
+      download_interruptions: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(30)
+        .describe(
+          "run --once: poll ticks in a row in which a batch's results could not be downloaded for another reason (a cut connection, 5xx; each resumes where it stopped), after which they are given up and reported.",
         ),
     })
     .prefault({}),
@@ -369,7 +398,7 @@ const ConfigObject = z.strictObject({
         .min(1000)
         .default(60_000)
         .describe(
-          "On SIGTERM/SIGINT, the time allowed for work in flight to finish or park (keep it below the service manager's stop timeout).",
+          "On SIGTERM/SIGINT, the time allowed for the step in progress to finish; at this deadline it and its API calls are aborted (the next start resumes it). Keep it a few seconds below the service manager's stop timeout.",
         ),
       heartbeat_ms: z
         .number()

@@ -14,7 +14,7 @@ import {
   type EncodedRequest,
   type SealedBatchInput,
 } from './batch-input-writer.ts';
-import type { Scenario } from './response-schemas.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 
 export function fileLimits(config: Config, model: string): FileLimits {
   const enqueued = config.limits.enqueued_tokens?.[model];

@@ -13,16 +13,14 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fsyncDir, publishNoClobber, tempPathFor } from '../storage/atomic-file.ts';
+import { EMPTY_FILL, addToFill, type FileFill } from './batch-file-plan.ts';
 import {
   BATCH_INPUT_NAME,
-  EMPTY_FILL,
-  addToFill,
   batchInputName,
   fileTimestamp,
   manifestNameFor,
-  type FileFill,
-} from './batch-file-plan.ts';
-import type { Scenario } from './response-schemas.ts';
+} from '../domain/file-names.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 
 export interface BatchInputManifest {
   readonly version: 1;

@@ -16,17 +16,17 @@ import { access, unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
-import { isReviewedSliceFile } from '../intake/inbox-names.ts';
+import { isReviewedSliceFile } from '../domain/inbox-names.ts';
 import {
   createContentHasher,
   prefixState,
   type ContentFingerprint,
   type PrefixState,
-} from '../intake/content-fingerprint.ts';
-import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
+} from '../storage/content-fingerprint.ts';
+import { readLineBatches, type RawLine } from '../storage/jsonl-lines.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
 import { describeListingProblem, listFiles, type ListedFile } from '../storage/list-files.ts';
-import { rejectsReportName } from './batch-file-plan.ts';
+import { rejectsReportName } from '../domain/file-names.ts';
 import {
   createBatchInputPlacer,
   createCountingPlacer,
@@ -49,10 +49,10 @@ import {
   scenarioSpec,
   type ScenarioBuilders,
 } from './request-builder.ts';
-import type { Scenario } from './response-schemas.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 import { contextTokensOf, maxSliceChars } from './model-context.ts';
 import { createSliceTriage, type ScenarioContext } from './slice-triage.ts';
-import { encodingForModel, type EncodingName } from './token-counter.ts';
+import { encodingForModel, type EncodingName } from '../domain/token-counter.ts';
 
 export interface ConvertOptions {
   readonly reviewedDir: string;

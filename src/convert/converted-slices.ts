@@ -6,10 +6,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { readLineBatches } from '../intake/jsonl-lines.ts';
-import { SeenSliceIds } from '../intake/seen-slice-ids.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
+import { SeenSliceIds } from '../domain/seen-slice-ids.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
-import { isBatchInputName, manifestNameFor } from './batch-file-plan.ts';
+import { isBatchInputName, manifestNameFor } from '../domain/file-names.ts';
 import type { BatchInputManifest, SourceRun } from './batch-input-writer.ts';
 
 /** The `source` recorded for slices converted by an earlier run. */

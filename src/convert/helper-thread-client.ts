@@ -15,7 +15,7 @@ import {
   type ContentHash,
 } from './batch-input-writer.ts';
 import type { HelperReply, HelperRequest } from './helper-thread.ts';
-import { tokenCounters, type EncodingName, type TokenCounter } from './token-counter.ts';
+import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
 
 export interface TextTokenCounter {
   /** Token counts of `texts`, in order. */

@@ -5,7 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { tokenCounters, type EncodingName } from './token-counter.ts';
+import { tokenCounters, type EncodingName } from '../domain/token-counter.ts';
 
 export type HelperRequest =
   | {

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fsyncDir, tempPathFor } from '../storage/atomic-file.ts';
-import type { RejectCode } from '../intake/parse-slice.ts';
+import type { RejectCode } from '../domain/parse-slice.ts';
 
 export interface RejectEntry {
   readonly file: string;

@@ -7,14 +7,14 @@
  * and JSON-escaped; they are returned so that their tokens can be counted (in another thread).
  */
 import type { ScenarioConfig } from '../config/schema.ts';
-import type { ClassSlice, FunctionSlice } from '../intake/slice-schema.ts';
+import type { ClassSlice, FunctionSlice } from '../domain/slice-schema.ts';
 import { buildCustomId } from '../domain/custom-id.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
-import { parseTemplate, renderParts, segmentTemplate } from './prompt-template.ts';
-import { answerJsonSchema, type Scenario } from './response-schemas.ts';
-import { scenario1Values, scenario2Values, type Requirement } from './slice-fields.ts';
+import { parseTemplate, renderParts, segmentTemplate } from '../domain/prompt-template.ts';
+import { answerJsonSchema, type Scenario } from '../domain/answer-schemas.ts';
+import { scenario1Values, scenario2Values, type Requirement } from '../domain/slice-fields.ts';
 import type { TextTokenCounter } from './helper-thread-client.ts';
-import { encodingForModel, type TokenCounter } from './token-counter.ts';
+import { encodingForModel, type TokenCounter } from '../domain/token-counter.ts';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 export const RESPONSES_ENDPOINT = '/v1/responses';

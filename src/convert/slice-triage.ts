@@ -3,14 +3,14 @@
  * (converted by an earlier run, or over the --max-scenario caps), or converted in its scenario.
  * Pure apart from the state it keeps: the ids of the current repo folder and the caps taken.
  */
-import { DEFAULT_MAX_LINE_BYTES, type RawLine } from '../intake/jsonl-lines.ts';
-import { parseSliceLine } from '../intake/parse-slice.ts';
-import type { SeenSliceIds } from '../intake/seen-slice-ids.ts';
-import type { Slice } from '../intake/slice-schema.ts';
+import { DEFAULT_MAX_LINE_BYTES, type RawLine } from '../storage/jsonl-lines.ts';
+import { parseSliceLine } from '../domain/parse-slice.ts';
+import type { SeenSliceIds } from '../domain/seen-slice-ids.ts';
+import type { Slice } from '../domain/slice-schema.ts';
 import { CONVERTED_EARLIER } from './converted-slices.ts';
 import type { RejectEntry } from './rejects-report.ts';
 import { scenarioOf } from './request-builder.ts';
-import type { Scenario } from './response-schemas.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 
 export type Triage =
   | { readonly kind: 'reject'; readonly entry: Omit<RejectEntry, 'file' | 'line'> }

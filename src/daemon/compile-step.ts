@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.ts';
 import { compileDataset } from '../compile/compile-dataset.ts';
 import { pruneCompiledSets } from '../compile/prune-compiled-sets.ts';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
 

@@ -5,40 +5,42 @@
  * (work-queue.ts); each is idempotent, so a restart after a crash or `kill -9` resumes exactly
  * where the last one stopped.
  *
- * Lifecycle: started in order (lock, heartbeat, bookkeeping, helper thread, submitter, poller,
- * watcher, cron, heartbeat timer), each start registering its cleanup; `stop()` stops intake and
- * the cron first, lets the running step finish within `daemon.stop_timeout_ms` (or leaves it,
- * parked: every step is safe to cut), then runs the cleanups in reverse. `stop()` is idempotent.
+ * Lifecycle (src/lifecycle/): started in order (lock, heartbeat, bookkeeping, helper thread,
+ * submitter, poller, watcher, cron, heartbeat timer), each start registering its releaser.
+ * One AbortController per daemon: its signal goes to every step and, bound to the API port,
+ * to every API call. `stop()` closes the watcher and the cron while the running step drains; at
+ * `daemon.stop_timeout_ms` the signal is aborted (every step is safe to cut: the next start
+ * resumes it), then the releasers run last-in-first-out. `stop()` is idempotent; a second
+ * signal forces the exit (cli/main.ts).
  */
 import { systemClock, type Clock } from '../clock.ts';
 import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.ts';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
 import { errorMessage } from '../errors.ts';
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
 import { describeListingProblem } from '../storage/list-files.ts';
-import { writeTroubleOf } from './heartbeat.ts';
+import { writeTroubleOf } from '../domain/heartbeat.ts';
+import { stopWithin } from '../lifecycle/bounded-stop.ts';
+import { createReleasers } from '../lifecycle/releasers.ts';
 import { openIntakeLog } from '../intake/intake-log.ts';
-import { writeSubmissionRound } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
-import { classifyApiError } from '../openai/api-failure.ts';
 import { openPoller, type TickSummary } from '../poll/poller.ts';
 import { lockDataDir } from '../storage/data-dir-lock.ts';
-import { ApiCallFailed } from '../submit/api-retry.ts';
-import { listBatchInputFiles } from '../submit/batch-input-files.ts';
-import { describeWaiting, submissionRoundReport } from '../submit/round-report.ts';
-import type { PlanDecision } from '../submit/submission-plan.ts';
 import { openSubmitter } from '../submit/submitter.ts';
-import { judgeHealth, writeHeartbeat, type Heartbeat } from './heartbeat.ts';
+import { judgeHealth, writeHeartbeat, type Heartbeat } from '../domain/heartbeat.ts';
 import { startReviewListener } from '../review/review-listener.ts';
 import { applyResends } from '../review/resend.ts';
-import { tokenCounters } from '../convert/token-counter.ts';
+import { tokenCounters } from '../domain/token-counter.ts';
 import { createMetrics } from './metrics.ts';
 import { observedApi } from '../openai/observed-api.ts';
+import { withSignal } from '../openai/with-signal.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
+import { createDaemonSteps, createStanding, noteApiError } from './daemon-steps.ts';
+import { debouncedCompile } from './debounced-compile.ts';
 import { createIntakeStep } from './intake-step.ts';
 import { onceOutcome, type OnceOutcome } from './once-outcome.ts';
 import { createWorkQueue, type StepEvent } from './work-queue.ts';
@@ -60,15 +62,14 @@ export interface DaemonOptions {
   readonly version: string;
   /** The one clock of the daemon (the system clock unless a test gives another). */
   readonly clock?: Clock;
+  /** The inbox watcher (tests inject one around the real watcher). */
+  readonly watcher?: typeof createInboxWatcher;
 }
 
 export interface DaemonEvents {
   readonly steps: number;
   readonly lastPoll: TickSummary | undefined;
 }
-
-const QUOTA_PROBLEM =
-  "the API says the account's quota is exhausted (429 insufficient_quota): submission stopped; check the plan and billing";
 
 export interface Daemon {
   /** `--once`: resolves with the outcome once everything has ended and been compiled. */
@@ -81,24 +82,21 @@ export interface Daemon {
   readonly httpUrl: string | undefined;
 }
 
-type Cleanup = () => Promise<void> | void;
-
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, paths, log } = options;
   const clock = options.clock ?? systemClock;
   const now = (): number => clock.now();
-  const cleanups: Cleanup[] = [];
+  const releasers = createReleasers({
+    onError: (err) => log.error({ err }, `releasing failed: ${errorMessage(err)}`),
+  });
+  // Aborted at the stop deadline: every step and every API call gets its signal.
+  const abort = new AbortController();
   const startedAt = new Date(now()).toISOString();
   let phase: Heartbeat['phase'] = 'starting';
-  let lastPoll: Heartbeat['last_poll'] = null;
   let task: ScheduledTask | undefined;
   let watcher: InboxWatcher | undefined;
-  let lastDecisions: readonly PlanDecision[] | undefined;
-  let authError: string | undefined;
-  let quotaError: string | undefined;
-  const problems = new Map<string, string>();
-  const submitFailures = new Map<string, number>();
-  const downloadFailures = new Map<string, number>();
+  // What the steps learn: read by the heartbeat, the health check and --once.
+  const standing = createStanding();
   const finished = Promise.withResolvers<Extract<OnceOutcome, { ended: true }>>();
 
   let beat: () => Heartbeat | undefined = () => undefined;
@@ -113,23 +111,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   };
 
-  const runCleanups = async (): Promise<void> => {
-    while (cleanups.length > 0) {
-      const cleanup = cleanups.pop()!;
-      try {
-        await cleanup();
-      } catch (err) {
-        log.error({ err }, `cleanup failed: ${errorMessage(err)}`);
-      }
-    }
-  };
+  const runCleanups = (): Promise<void> => releasers.release().catch(() => undefined);
 
   // ---- Start, in order ----
   try {
     const lock = await lockDataDir(paths.state, paths.dataDir, 'run');
-    cleanups.push(() => lock.release());
+    releasers.add(() => lock.release());
     // The last word of the heartbeat, written while the data folder is still ours.
-    cleanups.push(async () => {
+    releasers.add(async () => {
       phase = 'stopped';
       await writeBeat();
     });
@@ -143,28 +132,35 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       limits: () => limits(),
       queueDepth: () => queueDepth(),
       inboxWaiting: () => inboxWaiting(),
-      problems: () => problems,
+      problems: () => standing.problems,
     });
-    const api = observedApi(options.api, (kind) => metrics.apiErrors.inc({ kind }));
+    const api = withSignal(
+      observedApi(options.api, (kind) => metrics.apiErrors.inc({ kind })),
+      abort.signal,
+    );
 
     const intakeLog = await openIntakeLog(paths.state);
-    cleanups.push(() => intakeLog.close());
+    releasers.add(() => intakeLog.close());
     const helpers = options.helpers();
-    cleanups.push(() => helpers.close());
+    releasers.add(() => helpers.close());
     const submitter = await openSubmitter({
       api,
       stateDir: paths.state,
       batchOutputDir: paths.batchOutput,
       config,
-      clock,
+      // Waits between retries end at the stop deadline too.
+      clock: {
+        now: () => clock.now(),
+        sleep: (ms, signal) => clock.sleep(ms, signal ?? abort.signal),
+      },
       log: log.child({ component: 'submit' }),
     });
-    cleanups.push(() => submitter.close());
+    releasers.add(() => submitter.close());
     jobs = () => submitter.jobs.values();
     limits = () => submitter.limits();
     const counterFor = tokenCounters();
     const poller = await openPoller({
-      submitter,
+      jobs: submitter.tracker,
       api,
       paths,
       config,
@@ -172,7 +168,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       now,
       counterFor,
     });
-    cleanups.push(() => poller.close());
+    releasers.add(() => poller.close());
     const intake = createIntakeStep({
       paths,
       config,
@@ -183,151 +179,47 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
 
     // ---- Compilation, debounced ----
-    let compileTimer: NodeJS.Timeout | undefined;
-    let compiling: Promise<void> | undefined;
-    const compileAbort = new AbortController();
-    const compileNow = async (): Promise<void> => {
-      if (options.compile === undefined) return;
-      while (compiling !== undefined) await compiling;
-      compiling = options
-        .compile(compileAbort.signal)
-        .catch((err: unknown) => {
-          if (compileAbort.signal.aborted) {
-            log.info(
-              'compilation interrupted by the stop; nothing published, it runs again at start',
-            );
-          } else {
-            log.error({ err }, `compiling the dataset failed: ${errorMessage(err)}`);
-          }
-        })
-        .finally(() => {
-          compiling = undefined;
-        });
-      await compiling;
-    };
-    const compileSoon = (): void => {
-      if (options.compile === undefined || options.once) return;
-      if (compileTimer !== undefined) clearTimeout(compileTimer);
-      compileTimer = setTimeout(() => {
-        compileTimer = undefined;
-        void compileNow();
-      }, config.daemon.compile_debounce_ms);
-    };
-    cleanups.push(async () => {
-      if (compileTimer !== undefined) clearTimeout(compileTimer);
-      compileAbort.abort();
-      await compiling;
+    const compilation = debouncedCompile({
+      compile: options.compile,
+      debounceMs: config.daemon.compile_debounce_ms,
+      once: options.once,
+      log,
     });
+    releasers.add(() => compilation.close());
 
     // ---- The steps ----
-    const noteApiError = (err: unknown): void => {
-      const failure = err instanceof ApiCallFailed ? err.failure : classifyApiError(err);
-      if (failure?.kind === 'auth') {
-        authError = failure.message;
-        problems.set(
-          'auth',
-          `the API refused the key (${failure.status ?? 401}): check OPENAI_API_KEY / api_key`,
-        );
-      }
-      if (failure?.kind === 'quota') {
-        quotaError = failure.message;
-        problems.set('quota', QUOTA_PROBLEM);
-      }
-    };
-
-    const submitStep = async (): Promise<void> => {
-      const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
-      const round = await submitter.submitRound(files);
-      lastDecisions = round.decisions;
-      metrics.submitted.inc(round.submitted.length);
-      for (const f of round.failed) {
-        submitFailures.set(f.file, (submitFailures.get(f.file) ?? 0) + 1);
-      }
-      for (const j of round.submitted) submitFailures.delete(j.batch_file);
-      if (round.authError !== undefined) {
-        authError = round.authError;
-        problems.set('auth', `the API refused the key (401): check OPENAI_API_KEY / api_key`);
-      } else {
-        problems.delete('auth');
-      }
-      if (round.quotaError !== undefined) {
-        quotaError = round.quotaError;
-        problems.set('quota', QUOTA_PROBLEM);
-      } else if (round.submitted.length > 0) {
-        quotaError = undefined;
-        problems.delete('quota');
-      }
-      const capped = round.decisions.flatMap((d) =>
-        d.kind === 'cost_cap' || d.kind === 'too_large'
-          ? [`${d.file.display} ${describeWaiting(d)}`]
-          : [],
-      );
-      if (capped.length > 0) problems.set('submit', capped.join('; '));
-      else problems.delete('submit');
-      if (round.submitted.length > 0 || round.failed.length > 0) {
-        const at = new Date(now());
-        await writeSubmissionRound(paths.batchOutput, submissionRoundReport(round, at), at);
-      }
-    };
-
-    const pollStep = async (): Promise<void> => {
-      const started = now();
-      try {
-        const tick = await poller.tick();
-        lastPoll = { ended_at: now(), ok: true, duration_ms: tick.durationMs };
-        metrics.pollDuration.observe(tick.durationMs / 1000);
-        for (const job of submitter.jobs.values()) {
-          if (job.done || job.download_error === null) downloadFailures.delete(job.batch_id);
-          else downloadFailures.set(job.batch_id, (downloadFailures.get(job.batch_id) ?? 0) + 1);
-        }
-        if (tick.handled > 0) compileSoon();
-        // Resends asked by a reviewer (the review page, or `slicebatch ui`), to the queue.
-        await applyResends({ paths, now, log, counterFor });
-      } catch (err) {
-        lastPoll = { ended_at: now(), ok: false, duration_ms: now() - started };
-        noteApiError(err);
-        throw err;
-      } finally {
-        // Retries written by the tick, files back from a token-limit backoff, budget freed.
-        void work.request('submit');
-      }
-    };
-
-    let unsubmittedOutputs = false;
+    // Writing failed (disk full, I/O errors): intake is asked again after a backoff.
     let writeRetry: NodeJS.Timeout | undefined;
-    cleanups.push(() => clearTimeout(writeRetry));
-    const intakeStep = async (): Promise<void> => {
-      const result = await intake.run();
-      metrics.files.inc(result.files);
-      metrics.slices.inc({ result: 'converted' }, result.slices);
-      metrics.slices.inc({ result: 'rejected' }, result.rejected);
-      metrics.slices.inc({ result: 'already_sent' }, result.alreadySent);
-      // More than one run's worth came: convert it all first, then submit what was written.
-      unsubmittedOutputs ||= result.outputs > 0;
-      const trouble = intake.writeTrouble;
-      if (trouble !== undefined && intake.pending > 0) {
-        // Writing fails (disk full, I/O errors): the files wait, tried again after a backoff.
+    releasers.add(() => clearTimeout(writeRetry));
+    const steps = createDaemonSteps({
+      paths,
+      submitter,
+      poller,
+      intake,
+      metrics,
+      standing,
+      now,
+      request: (step) => void work.request(step),
+      requestLater: (step, ms) => {
         clearTimeout(writeRetry);
-        writeRetry = setTimeout(() => void work.request('intake'), trouble.retryAt - now());
-      } else if (intake.pending > 0) {
-        void work.request('intake');
-      } else if (unsubmittedOutputs) {
-        unsubmittedOutputs = false;
-        void work.request('submit');
-      }
-    };
+        writeRetry = setTimeout(() => void work.request(step), ms);
+      },
+      compileSoon: () => compilation.soon(),
+      // Resends asked by a reviewer (the review page, or `slicebatch ui`), to the queue.
+      afterPoll: async () => void (await applyResends({ paths, now, log, counterFor })),
+    });
 
     const onStep = (e: StepEvent): void => {
-      if (e.endedAt !== undefined && e.error !== undefined) noteApiError(e.error);
+      if (e.endedAt !== undefined && e.error !== undefined) noteApiError(standing, e.error);
       if (e.endedAt !== undefined && options.once) checkOnce();
     };
     const work = createWorkQueue({
-      steps: { intake: intakeStep, submit: submitStep, poll: pollStep },
+      steps,
+      signal: abort.signal,
       now,
       log,
       onStep,
     });
-    cleanups.push(() => work.drain());
     queueDepth = () => work.depth;
 
     // ---- --once: the end ----
@@ -338,7 +230,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const outcome = onceOutcome({
         inboxWaiting: (watcher?.waiting ?? 1) + intake.pending,
         busy: work.running !== undefined || work.depth > 0,
-        decisions: lastDecisions,
+        decisions: standing.lastDecisions,
         jobs: submitter.jobs.values(),
         unreadable: new Map([
           ...intake.unreadable,
@@ -346,22 +238,24 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
             .filter((p) => p.kind === 'unreadable')
             .map((p) => [`inbox folder ${p.rel}`, { reason: describeListingProblem(p) }] as const),
         ]),
-        submitFailures,
-        downloadFailures,
-        maxFailures: config.retry.max_attempts,
-        authError,
-        quotaError,
+        submitFailures: standing.submitFailures,
+        downloadFailures: standing.downloadFailures,
+        submitRounds: config.retry.submit_rounds,
+        downloadRefusals: config.retry.download_refusals,
+        downloadInterruptions: config.retry.download_interruptions,
+        authError: standing.authError,
+        quotaError: standing.quotaError,
       });
       if (!outcome.ended) {
         log.debug({ waitingFor: outcome.waitingFor }, `--once: waiting for ${outcome.waitingFor}`);
         return;
       }
       ending = true;
-      void compileNow().then(() => finished.resolve(outcome));
+      void compilation.now().then(() => finished.resolve(outcome));
     };
 
     // ---- Intake ----
-    watcher = createInboxWatcher({
+    watcher = (options.watcher ?? createInboxWatcher)({
       inbox: paths.reviewed,
       stableMs: config.daemon.watch.stable_ms,
       rescanMs: config.daemon.watch.rescan_ms,
@@ -376,7 +270,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await work.request('intake');
       },
     });
-    cleanups.push(() => watcher?.close());
+    const closeWatcher = (): Promise<void> => (closingWatcher ??= watcher!.close());
+    let closingWatcher: Promise<void> | undefined;
+    releasers.add(closeWatcher);
     inboxWaiting = () => (watcher?.waiting ?? 0) + intake.pending;
 
     // The key (or the built-in emulator, which takes none), checked at once with one listing
@@ -386,7 +282,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         for await (const _ of api.listBatches()) break;
         log.info(options.emulator ? 'the built-in emulator answers' : 'the API accepted the key');
       } catch (err) {
-        noteApiError(err);
+        noteApiError(standing, err);
         const what = options.emulator ? 'reaching the built-in emulator' : 'checking the API key';
         log.error({ err }, `${what} failed: ${errorMessage(err)}`);
       }
@@ -405,10 +301,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
       { noOverlap: true, name: 'slicebatch-poll' },
     );
-    cleanups.push(async () => {
-      await task?.destroy();
-    });
-    if (!options.once) compileSoon();
+    releasers.add(() => task?.destroy());
+    if (!options.once) compilation.soon();
 
     // ---- The heartbeat ----
     beat = (): Heartbeat => ({
@@ -422,13 +316,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       heartbeat_ms: config.daemon.heartbeat_ms,
       stuck_after_ms: config.daemon.stuck_after_ms,
       running: work.running ?? null,
-      last_poll: lastPoll,
+      last_poll: standing.lastPoll,
       next_poll_at: task?.getNextRun()?.getTime() ?? null,
       queue_depth: work.depth,
       inbox_waiting: (watcher?.waiting ?? 0) + intake.pending,
       write_trouble: writeTroubleOf(intake.writeTrouble),
       problems: [
-        ...problems.values(),
+        ...standing.problems.values(),
         ...(watcher?.problems ?? [])
           .filter((p) => p.kind === 'unreadable')
           .map((p) => `inbox folder ${describeListingProblem(p)}`),
@@ -437,7 +331,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     phase = 'running';
     await writeBeat();
     const heartbeatTimer = setInterval(() => void writeBeat(), config.daemon.heartbeat_ms);
-    cleanups.push(() => clearInterval(heartbeatTimer));
+    releasers.add(() => clearInterval(heartbeatTimer));
     if (config.http.listen !== undefined) {
       const listener = await startReviewListener({
         listen: config.http.listen,
@@ -454,7 +348,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           if (d.t === 'resend') void work.request('poll');
         },
       });
-      cleanups.push(() => listener.close());
+      releasers.add(() => listener.close());
       httpUrl = listener.url;
       log.info(
         { url: listener.url },
@@ -492,19 +386,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           { deadlineMs: deadline },
           `stopping: intake closed, finishing the step in progress`,
         );
-        await task?.stop();
-        await watcher?.close();
         const running = work.running;
-        let timer: NodeJS.Timeout | undefined;
-        const drained = await Promise.race([
-          work.drain().then(() => true),
-          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), deadline))),
-        ]);
-        clearTimeout(timer);
-        if (!drained) {
+        // The watcher closes while the step drains: closing waits for the files it is handing
+        // over, which wait behind the running step (so closing first would wait for the step).
+        const outcome = await stopWithin(
+          { closers: [() => task?.stop(), closeWatcher], drain: () => work.drain() },
+          { deadlineMs: deadline, controller: abort },
+        );
+        if (outcome !== 'drained') {
           log.warn(
-            { step: running?.step },
-            `the ${running?.step ?? 'current'} step did not end within ${deadline} ms; leaving it parked (the next start resumes it)`,
+            { step: running?.step, outcome },
+            outcome === 'aborted'
+              ? `the ${running?.step ?? 'current'} step did not end within ${deadline} ms; aborted it (the next start resumes it)`
+              : `the ${running?.step ?? 'current'} step did not end within ${deadline} ms, nor once aborted; leaving it (the next start resumes it)`,
           );
         }
         await runCleanups();

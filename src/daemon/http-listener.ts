@@ -13,7 +13,7 @@ import {
   type ListenAddress,
 } from '../config/listen-address.ts';
 import { ConfigError } from '../errors.ts';
-import type { Health } from './heartbeat.ts';
+import type { Health } from '../domain/heartbeat.ts';
 import type { Metrics } from './metrics.ts';
 import { admit, requireTokenOffLoopback } from '../review/access-token.ts';
 

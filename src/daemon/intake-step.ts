@@ -5,7 +5,7 @@
  * reported with its path and tried again when it changes; the others go on.
  */
 import type { Config } from '../config/schema.ts';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import {
   convertReviewedSlices,
   displayName,
@@ -14,7 +14,7 @@ import {
 } from '../convert/convert-reviewed-slices.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
 import { errorMessage } from '../errors.ts';
-import { fingerprintFile, type ContentFingerprint } from '../intake/content-fingerprint.ts';
+import { fingerprintFile, type ContentFingerprint } from '../storage/content-fingerprint.ts';
 import {
   decideIntake,
   quickCheck,

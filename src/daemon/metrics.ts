@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobRecord } from '../jobs/job-record.ts';
-import { holdsTokens } from '../submit/enqueued-token-budget.ts';
+import { holdsTokens } from '../domain/batch-status.ts';
 
 export interface MetricsSources {
   readonly jobs: () => Iterable<JobRecord>;

@@ -26,8 +26,12 @@ export interface OnceState {
   readonly submitFailures: ReadonlyMap<string, number>;
   /** Poll ticks in a row in which the results of a batch could not be downloaded. */
   readonly downloadFailures: ReadonlyMap<string, number>;
-  /** Rounds (ticks) of failures after which a file (a download) is given up. */
-  readonly maxFailures: number;
+  /** Failed submission rounds in a row after which a file is given up (retry.submit_rounds). */
+  readonly submitRounds: number;
+  /** Refused downloads in a row after which a batch is given up (retry.download_refusals). */
+  readonly downloadRefusals: number;
+  /** Other failed downloads in a row, the same (retry.download_interruptions). */
+  readonly downloadInterruptions: number;
   /** The key was refused. */
   readonly authError: string | undefined;
   /** The API said the account's quota is exhausted (429 insufficient_quota). */
@@ -59,7 +63,7 @@ export function onceOutcome(s: OnceState): OnceOutcome {
     switch (d.kind) {
       case 'submit': {
         const failures = s.submitFailures.get(file) ?? 0;
-        if (failures < s.maxFailures) return { ended: false, waitingFor: file };
+        if (failures < s.submitRounds) return { ended: false, waitingFor: file };
         unfinished.push(`${file}: not submitted, ${failures} failed attempts`);
         break;
       }
@@ -84,9 +88,10 @@ export function onceOutcome(s: OnceState): OnceOutcome {
   for (const job of s.jobs) {
     if (job.done) continue;
     const failures = s.downloadFailures.get(job.batch_id) ?? 0;
-    // A dropped connection resumes where it stopped: only a refusal (the file is gone) is
-    // given up after maxFailures ticks; other failures after many more.
-    const limit = job.download_error_permanent === true ? s.maxFailures : s.maxFailures * 10;
+    // A dropped connection resumes where it stopped: a refusal (the file is gone) is given up
+    // sooner than other failures.
+    const limit =
+      job.download_error_permanent === true ? s.downloadRefusals : s.downloadInterruptions;
     if (job.download_error === null || failures < limit) {
       return { ended: false, waitingFor: `batch ${job.batch_id}` };
     }

@@ -5,7 +5,9 @@
  * for while the same step already waits to run is not queued twice (a burst of events, or a
  * cron tick during a long download, costs one run).
  *
- * A failing step is logged and the daemon goes on: the next request runs it again.
+ * A failing step is logged and the daemon goes on: the next request runs it again. Every step
+ * gets the daemon's stop signal (src/lifecycle/bounded-stop.ts); a step cut by it is said so,
+ * not reported as a failure.
  */
 import PQueue from 'p-queue';
 import { errorMessage } from '../errors.ts';
@@ -32,7 +34,9 @@ export interface WorkQueue {
 }
 
 export function createWorkQueue(options: {
-  readonly steps: Record<StepName, () => Promise<void>>;
+  readonly steps: Record<StepName, (signal: AbortSignal) => Promise<void>>;
+  /** Aborted at the stop deadline; passed to every step. */
+  readonly signal: AbortSignal;
   readonly now: () => number;
   readonly log: Logger;
   readonly onStep?: (event: StepEvent) => void;
@@ -49,10 +53,17 @@ export function createWorkQueue(options: {
     options.onStep?.({ step, startedAt });
     let error: unknown;
     try {
-      await options.steps[step]();
+      await options.steps[step](options.signal);
     } catch (err) {
       error = err;
-      options.log.error({ err, step }, `${step} step failed: ${errorMessage(err)}`);
+      if (options.signal.aborted) {
+        options.log.warn(
+          { step },
+          `the ${step} step was aborted at the stop deadline (the next start resumes it)`,
+        );
+      } else {
+        options.log.error({ err, step }, `${step} step failed: ${errorMessage(err)}`);
+      }
     } finally {
       running = undefined;
     }

@@ -12,7 +12,7 @@
  * or job record) is n, a custom_id without the new marker ending in `__a<n>` is the old form;
  * everywhere else `__a<n>` is part of the slice id.
  */
-import type { Scenario } from '../convert/response-schemas.ts';
+import type { Scenario } from './answer-schemas.ts';
 
 export const ATTEMPT_MARKER = '~attempt';
 

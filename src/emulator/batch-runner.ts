@@ -12,8 +12,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import PQueue from 'p-queue';
-import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
-import { readLineBatches, type RawLine } from '../intake/jsonl-lines.ts';
+import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
+import { readLineBatches, type RawLine } from '../storage/jsonl-lines.ts';
 import { unixSeconds } from './clock.ts';
 import { REQUEST_OUTCOMES, type Faults } from './faults.ts';
 import { derivedId } from './ids.ts';

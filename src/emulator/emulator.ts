@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { encodingForModel } from '../convert/token-counter.ts';
+import type { encodingForModel } from '../domain/token-counter.ts';
 import { REALISTIC_SCHEDULE, type Schedule } from './batch-lifecycle.ts';
 import { openBatchService, type BatchServiceOptions } from './batch-service.ts';
 import { offsetClock, systemClock, unixSeconds, type EmulatorClock } from './clock.ts';

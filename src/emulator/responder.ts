@@ -5,12 +5,8 @@
  * `scenario2_...`) it is the scenario's answer structure whatever the format; otherwise plain
  * text. Usage counts the prompt and the answer with the model's tokenizer.
  */
-import { answerJsonSchema } from '../convert/response-schemas.ts';
-import {
-  encodingForModel,
-  type TokenCounter,
-  type EncodingName,
-} from '../convert/token-counter.ts';
+import { answerJsonSchema } from '../domain/answer-schemas.ts';
+import { encodingForModel, type TokenCounter, type EncodingName } from '../domain/token-counter.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { derivedId, unitHash } from './ids.ts';
 import { valueFromSchema } from './json-from-schema.ts';
@@ -56,7 +52,7 @@ export interface ChatCompletion {
   readonly system_fingerprint: string;
 }
 
-export { promptTokensOfBody } from '../convert/request-tokens.ts';
+export { promptTokensOfBody } from '../domain/request-tokens.ts';
 
 /**
  * The prompt tokens a cache would serve: prompts of 1,024 tokens or more have their shared

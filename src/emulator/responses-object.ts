@@ -4,7 +4,7 @@
  * Response object (`output[]` with a reasoning item when a summary was asked for and a message
  * with its `output_text`; `status: "incomplete"` when the budget ran out). Pure.
  */
-import { messagesOf } from '../convert/request-tokens.ts';
+import { messagesOf } from '../domain/request-tokens.ts';
 import { derivedId } from './ids.ts';
 import { isReasoningModel } from './model-snapshots.ts';
 import type { ChatBody, ChatCompletion } from './responder.ts';

@@ -7,7 +7,7 @@ import {
   tokenCounters,
   type EncodingName,
   type TokenCounter,
-} from '../convert/token-counter.ts';
+} from '../domain/token-counter.ts';
 
 export interface Tokenizers {
   /** Loads the encoding of `model` if needed. */

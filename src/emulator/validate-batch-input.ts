@@ -4,7 +4,7 @@
  * the whole file, at most `maxRequests` lines; an empty file fails. Errors carry the API's codes
  * and line numbers. Also counts the prompt tokens of every request (the enqueued tokens).
  */
-import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { promptTokensOfBody, type ChatBody } from './responder.ts';
 import type { Tokenizers } from './tokenizers.ts';
 

@@ -12,7 +12,7 @@
  * An in-place writer updates mtime and ctime together at each write, so a file being written
  * is never taken for renamed, only for stable.
  */
-import { TEMPORARY_SUFFIXES } from './inbox-names.ts';
+import { TEMPORARY_SUFFIXES } from '../domain/inbox-names.ts';
 
 export interface Observed {
   readonly size: number;

@@ -25,7 +25,7 @@ import {
   type Candidate,
   type ReadinessRules,
 } from './file-readiness.ts';
-import { isReviewedSliceFile, isTemporaryName } from './inbox-names.ts';
+import { isReviewedSliceFile, isTemporaryName } from '../domain/inbox-names.ts';
 
 export interface InboxWatcherOptions {
   readonly inbox: string;

@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
-import type { ContentFingerprint } from './content-fingerprint.ts';
+import type { ContentFingerprint } from '../storage/content-fingerprint.ts';
 
 export const INTAKE_FILE = 'intake.jsonl';
 

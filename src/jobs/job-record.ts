@@ -73,12 +73,6 @@ export interface JobRecord {
   cancelled_by_us: boolean;
 }
 
-export const TERMINAL_BATCH_STATUSES = ['completed', 'failed', 'expired', 'cancelled'] as const;
-
-export function isTerminal(status: string): boolean {
-  return (TERMINAL_BATCH_STATUSES as readonly string[]).includes(status);
-}
-
 /** Local time without an offset, as Python's datetime.now().isoformat() wrote it. */
 export function localIsoTime(ms: number): string {
   const d = new Date(ms);

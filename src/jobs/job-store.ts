@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileTimestamp } from '../convert/batch-file-plan.ts';
+import { fileTimestamp } from '../domain/file-names.ts';
 import { isPlainApiId, plainApiId } from '../openai/api-ids.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { listFiles } from '../storage/list-files.ts';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { SlicebatchError } from '../errors.ts';
-import type { RemoteBatch, RemoteFile } from './batch-api.ts';
+import type { RemoteBatch, RemoteFile } from './remote-types.ts';
 
 /** The statuses of the Batch API. Another value is a wrong shape. */
 export const BATCH_STATUSES = [

@@ -1,33 +1,15 @@
 /**
- * What an API error means for the caller: whether to retry, when, and whether the request may
- * have been carried out although no answer came back (then creating again could pay twice).
+ * What an SDK error means for the caller, read once, here, at the edge: whether to retry, when,
+ * and whether the request may have been carried out although no answer came back (then creating
+ * again could pay twice). The adapter (batch-api.ts) throws the result as one of the error
+ * classes of errors.ts; nothing above src/openai/ sees an SDK error.
  */
 import OpenAI from 'openai';
-import { PermanentApiError, TransientApiError } from '../errors.ts';
+import { ApiError, apiError, type ApiFailure } from '../errors.ts';
 import { MalformedAnswerError } from './answer-shapes.ts';
 import { DownloadTimeoutError } from './http-client.ts';
-import { UnsafeApiIdError } from './api-ids.ts';
 
-/**
- * `quota`: a 429 with `code: "insufficient_quota"`; not a rate limit: nothing succeeds until the
- * account's billing changes, so it stops submission like a refused key (`auth`).
- */
-export const FAILURE_KINDS = ['auth', 'quota', 'rate_limited', 'transient', 'permanent'] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
-
-export interface ApiFailure {
-  readonly kind: FailureKind;
-  readonly message: string;
-  readonly status?: number | undefined;
-  readonly code?: string | undefined;
-  /** The request parameter the error names (`file_id`, `input_file_id`, ...). */
-  readonly param?: string | undefined;
-  readonly requestId?: string | undefined;
-  /** From retry-after-ms / retry-after. */
-  readonly retryAfterMs?: number | undefined;
-  /** The server may have done the work (lost answer, timeout, 5xx): check before redoing it. */
-  readonly maybeDone: boolean;
-}
+export { FAILURE_KINDS, type ApiFailure, type FailureKind } from '../errors.ts';
 
 function retryAfter(headers: Headers | undefined): number | undefined {
   if (headers === undefined) return undefined;
@@ -41,8 +23,14 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Undefined for errors that are not API errors (bugs, local I/O): those are rethrown. */
+/**
+ * The one classification of a failed call (room here for more cases). An ApiError already
+ * classified gives its own failure. Undefined for errors that are not API errors (bugs, local
+ * I/O) and for an aborted call: those pass unchanged.
+ */
 export function classifyApiError(err: unknown): ApiFailure | undefined {
+  // Already classified (an id refused by api-ids.ts is a PermanentApiError of its own).
+  if (err instanceof ApiError) return err.failure;
   if (err instanceof MalformedAnswerError) {
     // A 200 answer that says nothing usable: a failed call, to be tried again; the call may
     // have done its work (a batch created), so check before redoing it.
@@ -50,10 +38,6 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
   }
   if (err instanceof DownloadTimeoutError) {
     return { kind: 'transient', message: err.message, code: err.code, maybeDone: false };
-  }
-  // An answer that named something we cannot use: the call failed, and would again.
-  if (err instanceof UnsafeApiIdError) {
-    return { kind: 'permanent', message: err.message, maybeDone: false };
   }
   if (!(err instanceof OpenAI.APIError)) return undefined;
   if (err instanceof OpenAI.APIUserAbortError) return undefined;
@@ -97,18 +81,14 @@ export function isFileNotReady(f: ApiFailure): boolean {
   );
 }
 
-export function failureError(f: ApiFailure, what: string): TransientApiError | PermanentApiError {
-  const where = f.requestId ? ` (request ${f.requestId})` : '';
-  const message = `${what}: ${f.message}${where}`;
-  return f.kind === 'permanent' || f.kind === 'auth' || f.kind === 'quota'
-    ? new PermanentApiError(message, {
-        ...(f.status !== undefined ? { status: f.status } : {}),
-        ...(f.requestId !== undefined ? { requestId: f.requestId } : {}),
-        ...(f.code !== undefined ? { apiCode: f.code } : {}),
-      })
-    : new TransientApiError(message, {
-        ...(f.status !== undefined ? { status: f.status } : {}),
-        ...(f.requestId !== undefined ? { requestId: f.requestId } : {}),
-        ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
-      });
+/**
+ * What the adapter throws for a failed call: an ApiError (one already classified unchanged);
+ * for a call aborted by its signal, the signal's reason (the stop's own error); anything else
+ * unchanged.
+ */
+export function fromSdkError(err: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted === true) return signal.reason as unknown;
+  if (err instanceof ApiError) return err;
+  const failure = classifyApiError(err);
+  return failure === undefined ? err : apiError(failure, undefined, { cause: err });
 }

@@ -24,10 +24,13 @@ function shown(id: unknown): string {
 export class UnsafeApiIdError extends PermanentApiError {
   readonly id: unknown;
   constructor(kind: ApiIdKind, id: unknown, where: string) {
-    super(
-      `unsafe id (${where}): ${kind} ${shown(id)} is not a plain name ` +
+    super({
+      kind: 'permanent',
+      message:
+        `unsafe id (${where}): ${kind} ${shown(id)} is not a plain name ` +
         '(letters, digits, "_", "-", "." only); not used, nothing is written or deleted for it',
-    );
+      maybeDone: false,
+    });
     this.id = id;
   }
 }

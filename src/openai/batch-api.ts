@@ -2,7 +2,9 @@
  * The port to the OpenAI Files and Batch API: the operations slicebatch uses, in its own
  * types, so that everything above it is written (and tested) without the SDK. The only
  * implementation talks through the official `openai` SDK, so a real key works unchanged; its
- * answers are checked (answer-shapes.ts) before they leave it.
+ * answers are checked (answer-shapes.ts) before they leave it. A failed call throws one of the
+ * ApiError classes of errors.ts (classified once, api-failure.ts); a call aborted by its signal
+ * throws the signal's reason.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -12,53 +14,14 @@ import OpenAI, { toStreamingFile } from 'openai';
 import { checkedBatch, checkedFile } from './answer-shapes.ts';
 import { createHttpClient, DownloadTimeoutError } from './http-client.ts';
 import { plainApiId, plainOptionalApiId } from './api-ids.ts';
+import { fromSdkError } from './api-failure.ts';
 
-export interface RemoteFile {
-  readonly id: string;
-  readonly bytes: number;
-  readonly created_at: number;
-  readonly filename: string;
-  readonly purpose: string;
-  /** Unix seconds after which the API deletes the file (30 days for batch files by default). */
-  readonly expires_at?: number | null | undefined;
-}
+export type { BatchUsage, RemoteBatch, RemoteBatchError, RemoteFile } from './remote-types.ts';
+import type { RemoteBatch, RemoteFile } from './remote-types.ts';
 
-export interface RemoteBatchError {
-  readonly code?: string | undefined;
-  readonly message?: string | undefined;
-  readonly param?: string | null | undefined;
-  readonly line?: number | null | undefined;
-}
-
-export interface RemoteBatch {
-  readonly id: string;
-  readonly status: string;
-  readonly endpoint: string;
-  readonly model?: string | null | undefined;
-  readonly input_file_id: string;
-  readonly output_file_id?: string | null | undefined;
-  readonly error_file_id?: string | null | undefined;
-  readonly created_at: number;
-  readonly in_progress_at?: number | null | undefined;
-  readonly expires_at?: number | null | undefined;
-  readonly finalizing_at?: number | null | undefined;
-  readonly completed_at?: number | null | undefined;
-  readonly failed_at?: number | null | undefined;
-  readonly expired_at?: number | null | undefined;
-  readonly cancelling_at?: number | null | undefined;
-  readonly cancelled_at?: number | null | undefined;
-  readonly request_counts?: { total: number; completed: number; failed: number } | null | undefined;
-  readonly errors?: { data?: RemoteBatchError[] | null | undefined } | null | undefined;
-  readonly metadata?: Record<string, string> | null | undefined;
-  readonly usage?: BatchUsage | null | undefined;
-}
-
-export interface BatchUsage {
-  readonly input_tokens: number;
-  readonly output_tokens: number;
-  readonly total_tokens: number;
-  readonly input_tokens_details?: { readonly cached_tokens?: number | undefined } | undefined;
-  readonly output_tokens_details?: { readonly reasoning_tokens?: number | undefined } | undefined;
+/** Per call: `signal` aborts the request (the daemon's stop deadline). */
+export interface CallOptions {
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface BatchApi {
@@ -66,28 +29,41 @@ export interface BatchApi {
    * Streams the file up. Not retried by the SDK (a streamed body cannot be resent). With
    * `expiresAfterS`, the API deletes it that long after its upload.
    */
-  uploadFile(path: string, filename: string, expiresAfterS?: number): Promise<RemoteFile>;
-  listFiles(purpose?: string): AsyncIterable<RemoteFile>;
+  uploadFile(
+    path: string,
+    filename: string,
+    expiresAfterS?: number,
+    options?: CallOptions,
+  ): Promise<RemoteFile>;
+  listFiles(purpose?: string, options?: CallOptions): AsyncIterable<RemoteFile>;
   /** Deleting a file that does not exist is not an error. */
-  deleteFile(id: string): Promise<void>;
+  deleteFile(id: string, options?: CallOptions): Promise<void>;
   /** Never retried by the SDK: a retry after a lost answer would create (and bill) a second batch. */
-  createBatch(params: {
-    inputFileId: string;
-    endpoint: string;
-    metadata: Record<string, string>;
-    /** How long the API keeps the batch's output and error files (seconds from their creation). */
-    outputExpiresAfterS?: number;
-  }): Promise<RemoteBatch>;
-  retrieveBatch(id: string): Promise<RemoteBatch>;
+  createBatch(
+    params: {
+      inputFileId: string;
+      endpoint: string;
+      metadata: Record<string, string>;
+      /** How long the API keeps the batch's output and error files (seconds from their creation). */
+      outputExpiresAfterS?: number;
+    },
+    options?: CallOptions,
+  ): Promise<RemoteBatch>;
+  retrieveBatch(id: string, options?: CallOptions): Promise<RemoteBatch>;
   /** Newest first, page by page. */
-  listBatches(): AsyncIterable<RemoteBatch>;
-  cancelBatch(id: string): Promise<RemoteBatch>;
+  listBatches(options?: CallOptions): AsyncIterable<RemoteBatch>;
+  cancelBatch(id: string, options?: CallOptions): Promise<RemoteBatch>;
   /**
    * Streams a file's content to `path`. With `resumeFrom` (the bytes already in `path`), asks
    * for the rest only (an HTTP Range); a server that answers with the whole file instead gets
    * it written from the start. Returns the size of `path` afterwards.
    */
-  downloadFile(id: string, path: string, resumeFrom?: number): Promise<number>;
+  downloadFile(
+    id: string,
+    path: string,
+    resumeFrom?: number,
+    options?: CallOptions,
+  ): Promise<number>;
 }
 
 export interface ClientSettings {
@@ -118,6 +94,31 @@ function safeBatch(call: string, b: unknown): RemoteBatch {
   return checked;
 }
 
+function signalOf(options: CallOptions | undefined): { signal?: AbortSignal } {
+  return options?.signal === undefined ? {} : { signal: options.signal };
+}
+
+/** One SDK call, its failure thrown as slicebatch's own error. */
+async function sdk<T>(options: CallOptions | undefined, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw fromSdkError(err, options?.signal);
+  }
+}
+
+/** An SDK listing, page by page, its failure thrown as slicebatch's own error. */
+async function* sdkPages<T>(
+  options: CallOptions | undefined,
+  list: () => AsyncIterable<T>,
+): AsyncIterable<T> {
+  try {
+    for await (const item of list()) yield item;
+  } catch (err) {
+    throw fromSdkError(err, options?.signal);
+  }
+}
+
 /** The SDK client the adapter talks through, on its own HTTP client (http-client.ts). */
 export function createSdkClient(settings: ClientSettings): OpenAI {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -138,96 +139,113 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const client = createSdkClient(settings);
   return {
-    async uploadFile(path, filename, expiresAfterS) {
-      const file = await client.files.create(
-        {
-          file: toStreamingFile(createReadStream(path), filename),
-          purpose: 'batch',
-          ...(expiresAfterS === undefined
-            ? {}
-            : { expires_after: { anchor: 'created_at', seconds: expiresAfterS } }),
-        },
-        { maxRetries: 0 },
-      );
-      return safeFile('files.create', file);
-    },
-    async *listFiles(purpose) {
-      for await (const f of client.files.list(purpose === undefined ? {} : { purpose })) {
-        yield safeFile('files.list', f);
-      }
-    },
-    async deleteFile(id) {
-      plainApiId('file id', id, 'deleting a file');
-      try {
-        await client.files.delete(id);
-      } catch (err) {
-        if (err instanceof OpenAI.NotFoundError) return;
-        throw err;
-      }
-    },
-    async createBatch({ inputFileId, endpoint, metadata, outputExpiresAfterS }) {
-      const batch = await client.batches.create(
-        {
-          input_file_id: inputFileId,
-          endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
-          completion_window: '24h',
-          metadata,
-          ...(outputExpiresAfterS === undefined
-            ? {}
-            : { output_expires_after: { anchor: 'created_at', seconds: outputExpiresAfterS } }),
-        },
-        { maxRetries: 0 },
-      );
-      return safeBatch('batches.create', batch);
-    },
-    async retrieveBatch(id) {
-      plainApiId('batch id', id, 'retrieving a batch');
-      return safeBatch('batches.retrieve', await client.batches.retrieve(id));
-    },
-    async *listBatches() {
-      for await (const b of client.batches.list({ limit: 100 })) yield safeBatch('batches.list', b);
-    },
-    async cancelBatch(id) {
-      plainApiId('batch id', id, 'cancelling a batch');
-      return safeBatch('batches.cancel', await client.batches.cancel(id));
-    },
-    async downloadFile(id, path, resumeFrom = 0) {
-      plainApiId('file id', id, 'downloading a file');
-      // The SDK's timeout ends with the headers; this one runs until the last byte, so that a
-      // server trickling the body cannot hold the poll step (the next try resumes from here).
-      const deadline = new AbortController();
-      let bytes = resumeFrom;
-      const timer = setTimeout(
-        () => deadline.abort(new DownloadTimeoutError(id, timeoutMs, bytes)),
-        timeoutMs,
-      );
-      try {
-        const res = await client.files.content(id, {
-          signal: deadline.signal,
-          ...(resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : {}),
-        });
-        if (res.body === null) throw new Error(`file ${id} has no content`);
-        const append = resumeFrom > 0 && res.status === 206;
-        bytes = append ? resumeFrom : 0;
-        await pipeline(
-          Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
-          async function* (source: AsyncIterable<Buffer>) {
-            for await (const chunk of source) {
-              bytes += chunk.length;
-              yield chunk;
-            }
+    uploadFile: (path, filename, expiresAfterS, options) =>
+      sdk(options, async () => {
+        const file = await client.files.create(
+          {
+            file: toStreamingFile(createReadStream(path), filename),
+            purpose: 'batch',
+            ...(expiresAfterS === undefined
+              ? {}
+              : { expires_after: { anchor: 'created_at', seconds: expiresAfterS } }),
           },
-          createWriteStream(path, { flags: append ? 'a' : 'w' }),
-          { signal: deadline.signal },
+          { maxRetries: 0, ...signalOf(options) },
         );
-        return bytes;
-      } catch (err) {
-        if (deadline.signal.aborted) throw deadline.signal.reason as Error;
-        throw err;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+        return safeFile('files.create', file);
+      }),
+    listFiles: (purpose, options) =>
+      sdkPages(options, async function* () {
+        const files = client.files.list(
+          purpose === undefined ? {} : { purpose },
+          signalOf(options),
+        );
+        for await (const f of files) yield safeFile('files.list', f);
+      }),
+    deleteFile: (id, options) =>
+      sdk(options, async () => {
+        plainApiId('file id', id, 'deleting a file');
+        try {
+          await client.files.delete(id, signalOf(options));
+        } catch (err) {
+          if (err instanceof OpenAI.NotFoundError) return;
+          throw err;
+        }
+      }),
+    createBatch: ({ inputFileId, endpoint, metadata, outputExpiresAfterS }, options) =>
+      sdk(options, async () => {
+        const batch = await client.batches.create(
+          {
+            input_file_id: inputFileId,
+            endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
+            completion_window: '24h',
+            metadata,
+            ...(outputExpiresAfterS === undefined
+              ? {}
+              : { output_expires_after: { anchor: 'created_at', seconds: outputExpiresAfterS } }),
+          },
+          { maxRetries: 0, ...signalOf(options) },
+        );
+        return safeBatch('batches.create', batch);
+      }),
+    retrieveBatch: (id, options) =>
+      sdk(options, async () => {
+        plainApiId('batch id', id, 'retrieving a batch');
+        return safeBatch('batches.retrieve', await client.batches.retrieve(id, signalOf(options)));
+      }),
+    listBatches: (options) =>
+      sdkPages(options, async function* () {
+        const batches = client.batches.list({ limit: 100 }, signalOf(options));
+        for await (const b of batches) yield safeBatch('batches.list', b);
+      }),
+    cancelBatch: (id, options) =>
+      sdk(options, async () => {
+        plainApiId('batch id', id, 'cancelling a batch');
+        return safeBatch('batches.cancel', await client.batches.cancel(id, signalOf(options)));
+      }),
+    downloadFile: (id, path, resumeFrom = 0, options) =>
+      sdk(options, async () => {
+        plainApiId('file id', id, 'downloading a file');
+        // The SDK's timeout ends with the headers; this one runs until the last byte, so that a
+        // server trickling the body cannot hold the poll step (the next try resumes from here).
+        const deadline = new AbortController();
+        let bytes = resumeFrom;
+        const timer = setTimeout(
+          () => deadline.abort(new DownloadTimeoutError(id, timeoutMs, bytes)),
+          timeoutMs,
+        );
+        // The stop's signal aborts the download too (its reason is what the call throws).
+        const signal =
+          options?.signal === undefined
+            ? deadline.signal
+            : AbortSignal.any([deadline.signal, options.signal]);
+        try {
+          const res = await client.files.content(id, {
+            signal,
+            ...(resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` } } : {}),
+          });
+          if (res.body === null) throw new Error(`file ${id} has no content`);
+          const append = resumeFrom > 0 && res.status === 206;
+          bytes = append ? resumeFrom : 0;
+          await pipeline(
+            Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+            async function* (source: AsyncIterable<Buffer>) {
+              for await (const chunk of source) {
+                bytes += chunk.length;
+                yield chunk;
+              }
+            },
+            createWriteStream(path, { flags: append ? 'a' : 'w' }),
+            { signal },
+          );
+          return bytes;
+        } catch (err) {
+          if (options?.signal?.aborted === true) throw options.signal.reason as Error;
+          if (deadline.signal.aborted) throw deadline.signal.reason as Error;
+          throw err;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
   };
 }
 

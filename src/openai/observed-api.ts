@@ -1,8 +1,8 @@
 /**
- * A BatchApi that reports each failed call, classified (api-failure.ts), before passing the
- * error on: the daemon counts API errors by kind for its metrics.
+ * A BatchApi that reports each failed call, by the kind the adapter classified it as, before
+ * passing the error on: the daemon counts API errors by kind for its metrics.
  */
-import { classifyApiError, type FailureKind } from './api-failure.ts';
+import { ApiError, type FailureKind } from '../errors.ts';
 import type { BatchApi } from './batch-api.ts';
 
 export function observedApi(
@@ -10,7 +10,8 @@ export function observedApi(
   onFailure: (kind: FailureKind | 'other') => void,
 ): BatchApi {
   const seen = (err: unknown): never => {
-    onFailure(classifyApiError(err)?.kind ?? 'other');
+    // An aborted call (the stop) is not an API error.
+    onFailure(err instanceof ApiError ? err.kind : 'other');
     throw err;
   };
   const call =

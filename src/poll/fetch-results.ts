@@ -10,11 +10,12 @@
  *   - whatever does not match the counts is noted (job file `result_notes`, log, status).
  */
 import { dirname, join } from 'node:path';
-import { errorMessage } from '../errors.ts';
+import type { Config } from '../config/schema.ts';
+import { ApiError, errorMessage } from '../errors.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { jobPath } from '../jobs/job-store.ts';
-import { classifyApiError } from '../openai/api-failure.ts';
-import type { EndedJobDeps } from './handle-ended-job.ts';
+import type { Logger } from '../log/logger.ts';
+import type { BatchApi } from '../openai/batch-api.ts';
 import { downloadVerified, resultPath } from './result-download.ts';
 
 export function relativeToData(dataDir: string, path: string): string {
@@ -34,10 +35,20 @@ export type FetchedResults =
       readonly awaitingOutputSince: number | null;
     };
 
+/** What fetching needs (handle-ended-job.ts's EndedJobDeps has it all). */
+export interface FetchResultsDeps {
+  readonly api: BatchApi;
+  readonly config: Config;
+  readonly dataDir: string;
+  readonly batchOutputDir: string;
+  readonly now: () => number;
+  readonly log: Logger;
+}
+
 export async function fetchResults(
   job: JobRecord,
   sent: ReadonlySet<string>,
-  deps: EndedJobDeps,
+  deps: FetchResultsDeps,
 ): Promise<FetchedResults> {
   const { api, config, log, now } = deps;
   const dir = dirname(jobPath(deps.batchOutputDir, job.repo, job.batch_id));
@@ -94,7 +105,7 @@ export async function fetchResults(
       for (const n of verified.notes) notes.push(`${kind} file: ${n}`);
       return path;
     } catch (err) {
-      if (classifyApiError(err)?.status !== 404) throw err;
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
       // Gone (expired after 30 days, or deleted): what it held is missing, and sent again.
       notes.push(`${kind} file ${fileId} is gone from the API (404: expired or deleted)`);
       return undefined;
@@ -113,7 +124,7 @@ export async function fetchResults(
       { err, batchId: job.batch_id },
       `results of ${job.batch_id} not downloaded yet: ${errorMessage(err)}`,
     );
-    const kind = classifyApiError(err)?.kind;
+    const kind = err instanceof ApiError ? err.kind : undefined;
     return {
       kind: 'pending',
       job: {

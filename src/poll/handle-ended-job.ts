@@ -13,30 +13,21 @@
  * has the same content (submitted once), ledger records repeat the same facts.
  */
 import { join } from 'node:path';
-import type { Config } from '../config/schema.ts';
 import { readCustomIdSources } from '../convert/converted-slices.ts';
-import type { Scenario } from '../convert/response-schemas.ts';
-import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
+import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
 import { errorMessage } from '../errors.ts';
-import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
-import type { Logger } from '../log/logger.ts';
-import type { BatchApi } from '../openai/batch-api.ts';
-import type { Ledger, LedgerRecord } from './ledger.ts';
+import type { Ledger, LedgerRecord } from '../domain/ledger.ts';
 import { lineFate, withinAttempts, type Fate, type ResultLine } from './request-fate.ts';
-import { fetchResults, relativeToData } from './fetch-results.ts';
+import { fetchResults, relativeToData, type FetchResultsDeps } from './fetch-results.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { writeRetryFile } from './retry-requests.ts';
 
-export interface EndedJobDeps {
-  readonly api: BatchApi;
+export interface EndedJobDeps extends FetchResultsDeps {
   readonly ledger: Ledger;
-  readonly config: Config;
-  readonly dataDir: string;
   readonly batchInputDir: string;
-  readonly batchOutputDir: string;
-  readonly now: () => number;
-  readonly log: Logger;
   readonly counterFor: (encoding: EncodingName) => Promise<TokenCounter>;
 }
 

@@ -2,22 +2,20 @@
  * Step 3: the poll tick. One paginated listing (or a retrieve per job when fewer) updates every
  * job file that changed; each batch that has ended is then handled once (handle-ended-job.ts):
  * results downloaded, fates in the ledger, retries written for the submission queue. Ticks
- * never overlap: a tick asked for while one runs shares it. node-cron runs it on
+ * never overlap: a tick asked for while one runs shares it. The daemon runs it on
  * `poll_schedule`.
  */
 import { join } from 'node:path';
-import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.ts';
-import { tokenCounters, type EncodingName, type TokenCounter } from '../convert/token-counter.ts';
-import type { DataPaths } from '../config/data-paths.ts';
-import { errorMessage } from '../errors.ts';
-import { isTerminal } from '../jobs/job-record.ts';
+import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
+import { isTerminal } from '../domain/batch-status.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { openJournal } from '../storage/journal.ts';
-import type { Submitter } from '../submit/submitter.ts';
+import type { JobTracker } from '../jobs/job-tracker.ts';
 import { handleEndedJob } from './handle-ended-job.ts';
-import type { LedgerRecord } from './ledger.ts';
+import { LEDGER_FILE, type LedgerRecord } from '../domain/ledger.ts';
 
 export interface TickSummary {
   /** Job files updated from the API. */
@@ -30,7 +28,8 @@ export interface TickSummary {
 }
 
 export interface PollerOptions {
-  readonly submitter: Submitter;
+  /** The job records and their refresh. */
+  readonly jobs: JobTracker;
   readonly api: BatchApi;
   readonly paths: DataPaths;
   readonly config: Config;
@@ -39,21 +38,18 @@ export interface PollerOptions {
   readonly counterFor?: (encoding: EncodingName) => Promise<TokenCounter>;
 }
 
-export const LEDGER_FILE = 'ledger.jsonl';
-
 export async function openPoller(options: PollerOptions) {
-  const { submitter, log, now, paths } = options;
+  const { jobs, log, now, paths } = options;
   const ledger = await openJournal<LedgerRecord>(join(paths.state, LEDGER_FILE));
   const counterFor = options.counterFor ?? tokenCounters();
   let running: Promise<TickSummary> | undefined;
-  let task: ScheduledTask | undefined;
 
   const runTick = async (): Promise<TickSummary> => {
     const started = now();
-    const changed = await submitter.refreshJobs();
+    const changed = await jobs.refresh();
     let handled = 0;
     let pending = 0;
-    for (const job of [...submitter.jobs.values()]) {
+    for (const job of [...jobs.jobs.values()]) {
       if (!isTerminal(job.status) || job.done) continue;
       const updated = await handleEndedJob(job, {
         api: options.api,
@@ -66,7 +62,7 @@ export async function openPoller(options: PollerOptions) {
         log,
         counterFor,
       });
-      await submitter.saveJob(updated);
+      await jobs.save(updated);
       if (updated.done) handled++;
       else pending++;
     }
@@ -82,24 +78,7 @@ export async function openPoller(options: PollerOptions) {
       return running;
     },
 
-    /** Ticks on `poll_schedule` (node-cron); returns when the first tick has run. */
-    async start(schedule: string = options.config.poll_schedule): Promise<void> {
-      task = cron.schedule(
-        schedule,
-        async () => {
-          try {
-            await poller.tick();
-          } catch (err) {
-            log.error({ err }, `poll tick failed: ${errorMessage(err)}`);
-          }
-        },
-        { noOverlap: true, name: 'slicebatch-poll' },
-      );
-      await poller.tick();
-    },
-
     async close(): Promise<void> {
-      await task?.destroy();
       await running?.catch(() => undefined);
       await ledger.close();
     },

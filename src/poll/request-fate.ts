@@ -9,7 +9,7 @@
  *   final   no point: a permanent request error (a 4xx body), a batch cancelled by a person,
  *           or no attempts left (retry.max_attempts)
  */
-import { ANSWER_SCHEMAS, type Scenario } from '../convert/response-schemas.ts';
+import { ANSWER_SCHEMAS, type Scenario } from '../domain/answer-schemas.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 
 export type Fate =

@@ -7,7 +7,7 @@
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { plainApiId } from '../openai/api-ids.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { fsyncDir } from '../storage/atomic-file.ts';

@@ -5,20 +5,16 @@
  * only on the batch and the requests retried, so writing it twice (a crash in between) makes
  * two files of the same content, which the submitter submits once.
  */
-import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { readCustomIdSources } from '../convert/converted-slices.ts';
 import { openBatchInputFile, type SealedBatchInput } from '../convert/batch-input-writer.ts';
 import {
   maxOutputTokensOf,
   promptTokensOfBody,
   type ChatBodyLike,
-} from '../convert/request-tokens.ts';
-import type { Scenario } from '../convert/response-schemas.ts';
-import {
-  encodingForModel,
-  type EncodingName,
-  type TokenCounter,
-} from '../convert/token-counter.ts';
+} from '../domain/request-tokens.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
+import { encodingForModel, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
 import { buildCustomId, parseCustomId } from '../domain/custom-id.ts';
 
 export interface RetryFileOptions {

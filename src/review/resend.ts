@@ -7,9 +7,9 @@
  * batch input file (a crash between the two writes) is only noted.
  */
 import { join } from 'node:path';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import { readCustomIds } from '../convert/converted-slices.ts';
-import type { EncodingName, TokenCounter } from '../convert/token-counter.ts';
+import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
 import { displayName } from '../convert/convert-reviewed-slices.ts';
 import type { Logger } from '../log/logger.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
@@ -23,7 +23,7 @@ import {
   reviewKey,
   type ResendDone,
   type ReviewDecision,
-} from './review-journal.ts';
+} from '../domain/review-journal.ts';
 
 export interface ResendOptions {
   readonly paths: DataPaths;

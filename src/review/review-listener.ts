@@ -5,13 +5,13 @@
  */
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
-import type { DataPaths } from '../config/data-paths.ts';
-import type { Health } from '../daemon/heartbeat.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
+import type { Health } from '../domain/heartbeat.ts';
 import { startHttpListener, type HttpListener } from '../daemon/http-listener.ts';
 import type { Metrics } from '../daemon/metrics.ts';
 import type { Logger } from '../log/logger.ts';
 import { readTokenFile } from './access-token.ts';
-import type { ReviewDecision } from './review-journal.ts';
+import type { ReviewDecision } from '../domain/review-journal.ts';
 import { openReviewServer } from './review-server.ts';
 
 export async function startReviewListener(options: {

@@ -12,7 +12,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/schema.ts';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import { readJobs } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
 import { readStatusFacts } from '../status/read-standing.ts';
@@ -21,7 +21,11 @@ import { errorMessage } from '../errors.ts';
 import { REVIEW_CSS, REVIEW_JS } from './assets.ts';
 import { html, page, sliceUrl } from './html.ts';
 import { overviewBody, overviewPart } from './overview-page.ts';
-import { openReviewJournal, type ReviewDecision, type ReviewJournal } from './review-journal.ts';
+import {
+  openReviewJournal,
+  type ReviewDecision,
+  type ReviewJournal,
+} from '../domain/review-journal.ts';
 import { sliceBody, slicesBody } from './slice-pages.ts';
 import { readSliceView } from './slice-view.ts';
 import { openSliceIndex, type SliceIndex } from './slice-queries.ts';

@@ -11,20 +11,19 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import { displayName } from '../convert/convert-reviewed-slices.ts';
 import { customIdOfLine } from '../convert/converted-slices.ts';
-import { isBatchInputName } from '../convert/batch-file-plan.ts';
+import { isBatchInputName } from '../domain/file-names.ts';
 import { scenarioOf } from '../convert/request-builder.ts';
 import { buildCustomId, parseCustomId } from '../domain/custom-id.ts';
-import { isReviewedSliceFile } from '../intake/inbox-names.ts';
-import { parseSliceLine } from '../intake/parse-slice.ts';
+import { isReviewedSliceFile } from '../domain/inbox-names.ts';
+import { parseSliceLine } from '../domain/parse-slice.ts';
 import { readJobs } from '../jobs/job-store.ts';
-import { readLedger } from '../poll/ledger.ts';
-import { LEDGER_FILE } from '../poll/poller.ts';
+import { LEDGER_FILE, readLedger } from '../domain/ledger.ts';
 import { listFiles, type ListedFile } from '../storage/list-files.ts';
 import { linesWithOffsets } from './line-offsets.ts';
-import { readExclusions, REVIEW_FILE, RESENDS_FILE } from './review-journal.ts';
+import { readExclusions, REVIEW_FILE, RESENDS_FILE } from '../domain/review-journal.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
 
 export const INDEX_FILE = 'review-index.sqlite';

@@ -6,7 +6,7 @@
  */
 import { FAILURE_CATEGORY_LIST } from '../compile/failure-categories.ts';
 import { count, html, Html, renderValue, sliceUrl } from './html.ts';
-import type { ReviewDecision } from './review-journal.ts';
+import type { ReviewDecision } from '../domain/review-journal.ts';
 import type { SearchQuery, SearchResult, SliceRow } from './slice-queries.ts';
 
 const CATEGORIES = ['record', ...FAILURE_CATEGORY_LIST];

@@ -5,7 +5,7 @@
  * read the previous index meanwhile), built before the first answer when missing.
  */
 import { join } from 'node:path';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import type { Logger } from '../log/logger.ts';
 import { errorMessage } from '../errors.ts';
 import { buildIndex, INDEX_FILE, sourcesFingerprint, type BuildSummary } from './slice-index.ts';

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { formatRecord } from '../compile/record-format.ts';
 import { scenario1Text, scenario2Text } from '../compile/record-text.ts';
 import type { Config } from '../config/schema.ts';
-import type { DataPaths } from '../config/data-paths.ts';
-import type { Scenario, Scenario1AnswerT, Scenario2AnswerT } from '../convert/response-schemas.ts';
-import { chooseRequirement } from '../convert/slice-fields.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
+import type { Scenario, Scenario1AnswerT, Scenario2AnswerT } from '../domain/answer-schemas.ts';
+import { chooseRequirement } from '../domain/slice-fields.ts';
 import { errorMessage } from '../errors.ts';
-import type { ClassSlice, FunctionSlice } from '../intake/slice-schema.ts';
+import type { ClassSlice, FunctionSlice } from '../domain/slice-schema.ts';
 import { answerOf } from '../poll/request-fate.ts';
-import { readReviewJournal, REVIEW_FILE, type ReviewDecision } from './review-journal.ts';
+import { readReviewJournal, REVIEW_FILE, type ReviewDecision } from '../domain/review-journal.ts';
 import type { SliceView } from './slice-pages.ts';
 import type { Located, SliceIndex, SliceRow } from './slice-queries.ts';
 

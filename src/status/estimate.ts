@@ -4,8 +4,8 @@
  * Prompt tokens are exact (counted as the conversion counts them); output tokens are an
  * assumption, `estimate.output_tokens` per request, stated with the result.
  */
-import type { Scenario } from '../convert/response-schemas.ts';
-import { costUsd, priceFor, type Price } from '../submit/cost.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
+import { costUsd, priceFor, type Price } from '../domain/cost.ts';
 
 export interface WaitingRequests {
   readonly what: 'reviewed_slices' | 'batch_input_files';

@@ -8,20 +8,19 @@
 import { join } from 'node:path';
 import { readBatchInputFiles, enqueuedTokenLimits } from '../compile/input-file-standing.ts';
 import type { Config } from '../config/schema.ts';
-import type { DataPaths } from '../config/data-paths.ts';
+import type { DataPaths } from '../domain/data-paths.ts';
 import { displayName } from '../convert/convert-reviewed-slices.ts';
-import { readHeartbeat } from '../daemon/heartbeat.ts';
-import { isReviewedSliceFile } from '../intake/inbox-names.ts';
-import { readLineBatches } from '../intake/jsonl-lines.ts';
-import { SeenSliceIds } from '../intake/seen-slice-ids.ts';
+import { readHeartbeat } from '../domain/heartbeat.ts';
+import { isReviewedSliceFile } from '../domain/inbox-names.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
+import { SeenSliceIds } from '../domain/seen-slice-ids.ts';
 import { readJobs } from '../jobs/job-store.ts';
-import { readLedger } from '../poll/ledger.ts';
-import { LEDGER_FILE } from '../poll/poller.ts';
+import { LEDGER_FILE, readLedger } from '../domain/ledger.ts';
 import { readJournal } from '../storage/journal.ts';
 import { describeListingProblem, listFiles, type ListingProblem } from '../storage/list-files.ts';
 import { describeWaiting } from '../submit/round-report.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from '../submit/submission-plan.ts';
-import { foldRecords, type SubmissionRecord } from '../submit/submission-state.ts';
+import { foldRecords, type SubmissionRecord } from '../jobs/submission-state.ts';
 import type { FileState, StatusFacts } from './status-report.ts';
 
 function fileState(d: PlanDecision): FileState {

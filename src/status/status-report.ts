@@ -8,10 +8,10 @@
  * reason: a 4xx, unparseable after the last attempt, a failed validation), `pending` (sent, no
  * end yet), `unsent` (converted, not submitted yet).
  */
-import type { Heartbeat } from '../daemon/heartbeat.ts';
-import { judgeHealth } from '../daemon/heartbeat.ts';
+import type { Heartbeat } from '../domain/heartbeat.ts';
+import { judgeHealth } from '../domain/heartbeat.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
-import { isTerminal } from '../jobs/job-record.ts';
+import { isTerminal } from '../domain/batch-status.ts';
 import type { BatchInputFile } from '../submit/batch-input-files.ts';
 
 export const STATUS_VERSION = 1;

@@ -4,7 +4,7 @@
  * files. Colour only on a terminal; lines cut to its width. Every string from the data (file
  * names, ids, messages) is shown with its control characters escaped (terminalText).
  */
-import { formatCount, formatUsd, table, terminalText as safe } from '../cli/format.ts';
+import { formatCount, formatUsd, table, terminalText as safe } from '../format.ts';
 import type { StatusReport } from './status-report.ts';
 
 export interface ScreenOptions {

@@ -1,22 +1,21 @@
 /**
  * Calling the API with retries: 429 after the delay it asks for, 5xx and connection errors
  * with exponential backoff; permanent errors (400, 403, 404, ...), a rejected key (401) and an
- * exhausted quota (429 insufficient_quota) are not retried. When a failure may hide work done (`maybeDone`), `check` is asked first whether
- * it was done, before anything is tried again.
+ * exhausted quota (429 insufficient_quota) are not retried. When a failure may hide work done
+ * (`maybeDone`), `check` is asked first whether it was done, before anything is tried again.
+ * What fails in the end is thrown as the adapter's ApiError (errors.ts), said of `what` (of the
+ * class of the failure as the caller reclassified it).
  */
-import { errorMessage } from '../errors.ts';
-import { classifyApiError, type ApiFailure } from '../openai/api-failure.ts';
+import { ApiError, apiError, errorMessage, type ApiFailure } from '../errors.ts';
 import { backoffMs } from './enqueued-token-budget.ts';
 
-export class ApiCallFailed extends Error {
-  readonly failure: ApiFailure;
-  constructor(what: string, failure: ApiFailure) {
-    super(
-      `${what}: ${failure.message}${failure.requestId ? ` (request ${failure.requestId})` : ''}`,
-    );
-    this.name = 'ApiCallFailed';
-    this.failure = failure;
-  }
+/** The error class of a failed call, under the name submit-file.ts knows it by. */
+export { ApiError as ApiCallFailed };
+
+/** A failure the caller reclassified, said of `what`, as the class of its new kind. */
+function saidOf(what: string, failure: ApiFailure, cause: ApiError): ApiError {
+  const where = failure.requestId ? ` (request ${failure.requestId})` : '';
+  return apiError(failure, `${what}: ${failure.message}${where}`, { cause });
 }
 
 export interface RetryPolicy {
@@ -41,11 +40,12 @@ export async function callWithRetries<T>(
     try {
       return await call();
     } catch (err) {
-      const classified = classifyApiError(err);
-      if (classified === undefined) throw err;
-      const failure = reclassify(classified);
+      if (!(err instanceof ApiError)) throw err;
+      const failure = reclassify(err.failure);
+      const failed = (): ApiError =>
+        failure === err.failure ? err.about(what) : saidOf(what, failure, err);
       if (failure.kind === 'auth' || failure.kind === 'quota' || failure.kind === 'permanent')
-        throw new ApiCallFailed(what, failure);
+        throw failed();
       if (failure.maybeDone && check !== undefined) {
         const done = await check().catch((e: unknown) => {
           throw new Error(`${what}: could not check whether it was done: ${errorMessage(e)}`, {
@@ -54,7 +54,7 @@ export async function callWithRetries<T>(
         });
         if (done !== undefined) return done;
       }
-      if (attempt >= policy.attempts) throw new ApiCallFailed(what, failure);
+      if (attempt >= policy.attempts) throw failed();
       const delay = failure.retryAfterMs ?? backoffMs(attempt, policy.baseMs, policy.capMs);
       policy.onRetry?.(what, failure, delay);
       await policy.sleep(delay);

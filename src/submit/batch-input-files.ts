@@ -7,17 +7,17 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import { isBatchInputName, manifestNameFor } from '../convert/batch-file-plan.ts';
+import { isBatchInputName, manifestNameFor } from '../domain/file-names.ts';
 import type { BatchInputManifest } from '../convert/batch-input-writer.ts';
-import { isRequestBody, maxOutputTokensOf, promptTokensOfBody } from '../convert/request-tokens.ts';
-import type { Scenario } from '../convert/response-schemas.ts';
+import { isRequestBody, maxOutputTokensOf, promptTokensOfBody } from '../domain/request-tokens.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 import {
   encodingForModel,
   tokenCounters,
   type EncodingName,
   type TokenCounter,
-} from '../convert/token-counter.ts';
-import { readLineBatches } from '../intake/jsonl-lines.ts';
+} from '../domain/token-counter.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { listFiles } from '../storage/list-files.ts';
 

@@ -3,13 +3,6 @@
  * batches of a model must stay within it. Pure.
  */
 
-/** Batch statuses that hold enqueued tokens (admitted and not finished). */
-export const ENQUEUED_STATUSES = ['validating', 'in_progress', 'finalizing', 'cancelling'] as const;
-
-export function holdsTokens(status: string): boolean {
-  return (ENQUEUED_STATUSES as readonly string[]).includes(status);
-}
-
 export interface BudgetView {
   /** The limit per model: configured, else learned from a token_limit_exceeded message. */
   readonly limits: ReadonlyMap<string, number>;

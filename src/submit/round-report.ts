@@ -7,7 +7,7 @@ import type { SubmissionRound } from '../jobs/job-store.ts';
 import type { PlanDecision } from './submission-plan.ts';
 import type { RoundResult } from './submitter.ts';
 
-import { formatCount as count, formatUsd as usd } from '../cli/format.ts';
+import { formatCount as count, formatUsd as usd } from '../format.ts';
 
 /** Why a file was not submitted in this round, when it waits for something. */
 export function describeWaiting(d: PlanDecision): string | undefined {

@@ -10,9 +10,10 @@
  */
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
-import { costUsd, priceFor, type Price } from './cost.ts';
-import { admit, budgetModel, holdsTokens } from './enqueued-token-budget.ts';
-import { currentBatchId, type Submission } from './submission-state.ts';
+import { costUsd, priceFor, type Price } from '../domain/cost.ts';
+import { holdsTokens } from '../domain/batch-status.ts';
+import { admit, budgetModel } from './enqueued-token-budget.ts';
+import { currentBatchId, type Submission } from '../jobs/submission-state.ts';
 
 export type PlanDecision =
   | {

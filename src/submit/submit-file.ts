@@ -28,7 +28,7 @@ import {
   lookOverWindow,
   type SettleOptions,
 } from './reconcile.ts';
-import { newSubmission, type Submission, type SubmissionRecord } from './submission-state.ts';
+import { newSubmission, type Submission, type SubmissionRecord } from '../jobs/submission-state.ts';
 /** Points between steps where tests make the process crash. */
 export const CRASH_POINTS = [
   'after_upload_intent',

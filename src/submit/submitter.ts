@@ -13,18 +13,16 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
-import { errorMessage } from '../errors.ts';
-import { isTerminal, withRemote, changedBy, type JobRecord } from '../jobs/job-record.ts';
-import { readJobs, writeJob } from '../jobs/job-store.ts';
-import { fetchBatches } from '../jobs/refresh-jobs.ts';
+import { ApiError, errorMessage } from '../errors.ts';
+import type { JobRecord } from '../jobs/job-record.ts';
+import { openJobTracker, type JobTracker } from '../jobs/job-tracker.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { openJournal, readJournal, type Journal } from '../storage/journal.ts';
-import { ApiCallFailed, type RetryPolicy } from './api-retry.ts';
+import type { RetryPolicy } from './api-retry.ts';
 import { endpointOfFile, type BatchInputFile } from './batch-input-files.ts';
 import { createCallRateLimit } from './call-rate-limit.ts';
-import { costUsd, priceFor } from './cost.ts';
 import { backoffMs, budgetModel, limitFromMessage } from './enqueued-token-budget.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from './submission-plan.ts';
 import {
@@ -32,7 +30,7 @@ import {
   foldRecords,
   type Submission,
   type SubmissionRecord,
-} from './submission-state.ts';
+} from '../jobs/submission-state.ts';
 import { newJob, submitFile, type CrashPoint } from './submit-file.ts';
 
 export interface SubmitterOptions {
@@ -44,6 +42,8 @@ export interface SubmitterOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly crashpoint?: ((at: CrashPoint) => void) | undefined;
+  /** The job records; by default, a tracker of its own over `batchOutputDir`. */
+  readonly tracker?: JobTracker | undefined;
 }
 
 export interface RoundResult {
@@ -64,7 +64,6 @@ export async function openSubmitter(options: SubmitterOptions) {
   const submissions: Map<string, Submission> = foldRecords(
     await readJournal<SubmissionRecord>(journalPath),
   );
-  const jobs = await readJobs(options.batchOutputDir);
   let learned: Record<string, number> = {};
   try {
     learned = JSON.parse(await readFile(limitsPath, 'utf8')) as Record<string, number>;
@@ -81,6 +80,17 @@ export async function openSubmitter(options: SubmitterOptions) {
     deleteFile: (...a) => calls.run(() => api.deleteFile(...a)),
     retrieveBatch: (...a) => calls.run(() => api.retrieveBatch(...a)),
   };
+  // The job records are the tracker's; the submitter reads them and adds the ones it creates.
+  const tracker =
+    options.tracker ??
+    (await openJobTracker({
+      api: limitedApi,
+      batchOutputDir: options.batchOutputDir,
+      prices: config.prices,
+      now,
+    }));
+  const jobs = tracker.jobs;
+  const saveJob = (job: JobRecord): Promise<void> => tracker.save(job);
   const policy: RetryPolicy = {
     attempts: 6,
     baseMs: config.submit.retry_base_ms,
@@ -99,10 +109,6 @@ export async function openSubmitter(options: SubmitterOptions) {
     const s = applyRecord(submissions.get(r.sha256), r);
     submissions.set(r.sha256, s);
     return s;
-  };
-  const saveJob = async (job: JobRecord): Promise<void> => {
-    jobs.set(job.batch_id, job);
-    await writeJob(options.batchOutputDir, job);
   };
 
   const limits = (): Map<string, number> => {
@@ -163,38 +169,12 @@ export async function openSubmitter(options: SubmitterOptions) {
     await saveJob({ ...job, done: true });
   };
 
-  const refreshJobs = async (): Promise<JobRecord[]> => {
-    const active = [...jobs.values()].filter((j) => !isTerminal(j.status));
-    const remote = await fetchBatches(
-      limitedApi,
-      active.map((j) => ({ id: j.batch_id, createdAt: j.timestamps.created_at })),
-    );
-    const changed: JobRecord[] = [];
-    for (const job of active) {
-      const b = remote.get(job.batch_id);
-      if (b === undefined || !changedBy(job, b)) continue;
-      const updated = withRemote(job, b, now());
-      if (updated.usage !== null && updated.model !== null) {
-        const price = priceFor(updated.model, config.prices);
-        if (price)
-          updated.cost_usd = costUsd(
-            price,
-            updated.usage.input_tokens,
-            updated.usage.output_tokens,
-            updated.usage.input_tokens_details?.cached_tokens ?? 0,
-          );
-      }
-      changed.push(updated);
-      await saveJob(updated);
-      if (
-        updated.status === 'failed' &&
-        updated.errors?.some((e) => e.code === 'token_limit_exceeded')
-      ) {
-        await onTokenLimit(updated);
-      }
+  // A batch that failed on the enqueued-token limit: its file goes back in line.
+  tracker.onChange(async (job) => {
+    if (job.status === 'failed' && job.errors?.some((e) => e.code === 'token_limit_exceeded')) {
+      await onTokenLimit(job);
     }
-    return changed;
-  };
+  });
 
   const plan = (files: readonly BatchInputFile[]): PlanDecision[] =>
     planSubmissions({
@@ -226,8 +206,15 @@ export async function openSubmitter(options: SubmitterOptions) {
     }
   };
 
-  /** Plans, then submits what may be submitted now; resolves when those are done. */
-  const submitRound = async (files: readonly BatchInputFile[]): Promise<RoundResult> => {
+  /**
+   * Plans, then submits what may be submitted now; resolves when those are done. Once `signal`
+   * is aborted (the stop deadline), nothing more is started and the round rejects with its
+   * reason: an aborted call is not a failed submission (the next start resumes it).
+   */
+  const submitRound = async (
+    files: readonly BatchInputFile[],
+    signal?: AbortSignal,
+  ): Promise<RoundResult> => {
     const decisions = plan(files);
     await writeMissingJobs(decisions);
     const submitted: JobRecord[] = [];
@@ -267,7 +254,11 @@ export async function openSubmitter(options: SubmitterOptions) {
             `submitted ${d.file.display} as batch ${job.batch_id} (${job.requests} requests)`,
           );
         } catch (err) {
-          const failure = err instanceof ApiCallFailed ? err.failure : undefined;
+          if (signal?.aborted === true) {
+            tasks.clear();
+            return;
+          }
+          const failure = err instanceof ApiError ? err : undefined;
           if (failure?.kind === 'auth') {
             authError ??= errorMessage(err);
             tasks.clear();
@@ -312,15 +303,15 @@ export async function openSubmitter(options: SubmitterOptions) {
     await tasks.onIdle();
     // Tasks dropped by a stop (401, insufficient_quota) never ran: their files are free again.
     for (const sha of started) inFlight.delete(sha);
+    signal?.throwIfAborted();
     return { decisions, submitted, failed, authError, quotaError };
   };
 
   return {
     submissions: submissions as ReadonlyMap<string, Submission>,
-    jobs: jobs as ReadonlyMap<string, JobRecord>,
-    saveJob,
+    jobs,
+    tracker,
     limits,
-    refreshJobs,
     plan,
     submitRound,
     async close(): Promise<void> {

@@ -10,7 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compileDataset } from '../../src/compile/compile-dataset.ts';
-import { dataPaths } from '../../src/config/data-paths.ts';
+import { dataPaths } from '../../src/domain/data-paths.ts';
 import { readJobs } from '../../src/jobs/job-store.ts';
 import { launchBrowser, screenshot } from '../support/browser.ts';
 import { runCli } from '../support/cli.ts';

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { compileDataset, type CompileSummary } from '../../src/compile/compile-dataset.ts';
 import { INSTRUCTIONS, SYSTEM_MESSAGES } from '../../src/compile/record-text.ts';
-import { dataPaths } from '../../src/config/data-paths.ts';
+import { dataPaths } from '../../src/domain/data-paths.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { chooseRequirement, classSkeleton } from '../../src/convert/slice-fields.ts';
-import type { ClassSlice } from '../../src/intake/slice-schema.ts';
+import { chooseRequirement, classSkeleton } from '../../src/domain/slice-fields.ts';
+import type { ClassSlice } from '../../src/domain/slice-schema.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { runCli } from '../support/cli.ts';
 import {
@@ -26,8 +26,8 @@ import { checkInvariant, testPipeline } from '../support/pipeline.ts';
 import type { GeneratedSlice } from '../support/slice-generator.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { RUN_START, later } from '../support/test-time.ts';
-import { fileTimestamp } from '../../src/convert/batch-file-plan.ts';
-import { openReviewJournal } from '../../src/review/review-journal.ts';
+import { fileTimestamp } from '../../src/domain/file-names.ts';
+import { openReviewJournal } from '../../src/domain/review-journal.ts';
 
 const T1 = RUN_START;
 const T2 = later(90 * 60_000);

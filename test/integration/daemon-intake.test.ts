@@ -15,12 +15,12 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { renameSync, writeFileSync } from 'node:fs';
-import { isBatchInputName } from '../../src/convert/batch-file-plan.ts';
+import { isBatchInputName } from '../../src/domain/file-names.ts';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readJournal } from '../../src/storage/journal.ts';
 import { INTAKE_FILE, type TakenRecord } from '../../src/intake/intake-log.ts';
-import { dataPaths } from '../../src/config/data-paths.ts';
+import { dataPaths } from '../../src/domain/data-paths.ts';
 import { createCompileStep } from '../../src/daemon/compile-step.ts';
 import { systemClock } from '../../src/clock.ts';
 import { FILES_PER_RUN } from '../../src/daemon/intake-step.ts';

@@ -8,11 +8,12 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { HEARTBEAT_FILE, type Heartbeat } from '../../src/daemon/heartbeat.ts';
+import { HEARTBEAT_FILE, type Heartbeat } from '../../src/domain/heartbeat.ts';
 import { logRecords } from '../support/capture.ts';
 import { runCli } from '../support/cli.ts';
-import { quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
+import { daemonTestConfig, quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
 import { daemonUser, handTo, spawnDaemon } from '../support/daemon-process.ts';
+import { hangingProxy } from '../support/hanging-proxy.ts';
 import { fileURLToPath } from 'node:url';
 import { checkInvariant } from '../support/pipeline.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
@@ -223,4 +224,101 @@ test('a second SIGTERM while the drain waits for a stuck step forces the exit (1
   d.child.kill('SIGTERM');
   assert.deepEqual(await d.exited, { code: 130, signal: null }, d.output());
   assert.match(d.output(), /second SIGTERM, stopping now/);
+});
+
+test('a step hung on an API call: SIGTERM aborts it at stop_timeout_ms, exit 0; a restart finishes exactly once', async (t) => {
+  const { emulator, batchesPerInput } = await quickEmulator(t, {
+    schedule: { msPerRequest: 150 },
+  });
+  const proxy = await hangingProxy(t, emulator.url);
+  const root = await tempDir(t);
+  const data = join(root, 'data');
+  const slices = await seedInbox(join(data, '2.reviewed_slices'));
+  const stopTimeoutMs = 2000;
+  const config = join(root, 'config.json');
+  const writeConfig = (baseUrl: string) =>
+    writeFile(
+      config,
+      JSON.stringify({
+        ...FAST,
+        base_url: baseUrl,
+        daemon: { ...FAST.daemon, stop_timeout_ms: stopTimeoutMs },
+      }),
+    );
+  await writeConfig(proxy.url);
+  const start = (...extra: string[]) =>
+    spawnDaemon({
+      args: ['--config', config, '--data-dir', data, ...extra],
+      env: { OPENAI_API_KEY: 'sk-hung-list' },
+      cwd: root,
+    });
+  const first = start();
+  t.after(() => first.child.kill('SIGKILL'));
+  await waitFor('a first batch on the emulator', () => batchesPerInput.size > 0 || undefined);
+  // From now on the batch listing and retrieval never answer: the next poll step hangs on it.
+  proxy.hang = (method, path) => method === 'GET' && path.startsWith('/v1/batches');
+  await waitFor('the poll step hung on the API', async () => {
+    const beat = JSON.parse(
+      await readFile(join(data, '.slicebatch', HEARTBEAT_FILE), 'utf8'),
+    ) as Heartbeat;
+    return (proxy.held > 0 && beat.running?.step === 'poll') || undefined;
+  });
+  first.child.kill('SIGTERM');
+  let bound: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    first.exited,
+    new Promise<'still running'>(
+      (r) => (bound = setTimeout(r, stopTimeoutMs + 1000, 'still running')),
+    ),
+  ]);
+  clearTimeout(bound);
+  assert.deepEqual(ended, { code: 0, signal: null }, first.output());
+  assert.match(first.output(), /the poll step was aborted at the stop deadline/);
+  assert.ok(proxy.abandoned > 0, 'the hung API call was aborted, not left open');
+
+  await writeConfig(emulator.url);
+  const second = start('--once');
+  t.after(() => second.child.kill('SIGKILL'));
+  assert.deepEqual(await second.exited, { code: 0, signal: null }, second.output());
+  const report = await checkInvariant(data);
+  assert.equal(report.usable, slices, 'every valid slice has its result');
+  for (const [sha, n] of batchesPerInput) assert.equal(n, 1, `input ${sha} submitted ${n} times`);
+});
+
+test('a file handed in while a step hangs does not hold the stop: the watcher closes while the step drains', async (t) => {
+  const { emulator } = await quickEmulator(t);
+  const dir = await tempDir(t);
+  // Every upload hangs until its call is aborted: the submit step hangs on the first one.
+  const hung = (signal: AbortSignal | undefined): Promise<never> =>
+    new Promise((_, reject) =>
+      signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+    );
+  const d = await startTestDaemon(t, {
+    dataDir: dir,
+    emulator,
+    config: daemonTestConfig({ daemon: { stop_timeout_ms: 1000 } }),
+    api: (api) => ({
+      ...api,
+      uploadFile: (_path, _name, _expiresAfterS, options) => hung(options?.signal),
+    }),
+  });
+  await seedInbox(d.paths.reviewed);
+  await waitFor('the submit step hung on an upload', () =>
+    d.daemon.heartbeat().running?.step === 'submit' ? true : undefined,
+  );
+  const gen = createSliceGenerator({ repository: 'repo_z', seed: 3 });
+  await mkdir(join(d.paths.reviewed, 'repo_z'), { recursive: true });
+  await writeFile(join(d.paths.reviewed, 'repo_z', 'late.jsonl'), jsonl([gen.next(), gen.next()]));
+  // The watcher hands the file over and waits for the intake step, queued behind the submit.
+  await waitFor(
+    'the intake step queued behind the hung submit',
+    () => d.daemon.heartbeat().queue_depth > 0 || undefined,
+  );
+  await d.stop();
+  const lines = logRecords(d.log.text);
+  assert.ok(
+    lines.some((l) => /the submit step was aborted at the stop deadline/.test(l.msg)),
+    d.log.text,
+  );
+  assert.ok(lines.some((l) => l.msg === 'stopped'));
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { dataPaths } from '../../src/config/data-paths.ts';
+import { dataPaths } from '../../src/domain/data-paths.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { inlineHelpers, type ConvertHelpers } from '../../src/convert/helper-thread-client.ts';
 import { createIntakeStep } from '../../src/daemon/intake-step.ts';

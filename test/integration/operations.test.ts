@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { DEFAULT_PRICES } from '../../src/config/schema.ts';
-import { createTokenCounter, encodingForModel } from '../../src/convert/token-counter.ts';
+import { createTokenCounter, encodingForModel } from '../../src/domain/token-counter.ts';
 import { readJobs } from '../../src/jobs/job-store.ts';
 import type { BatchApi } from '../../src/openai/batch-api.ts';
 import type { StatusReport } from '../../src/status/status-report.ts';

@@ -10,7 +10,7 @@ import { checkInvariant, testPipeline } from '../support/pipeline.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { RUN_START } from '../support/test-time.ts';
-import { batchInputName, fileTimestamp } from '../../src/convert/batch-file-plan.ts';
+import { batchInputName, fileTimestamp } from '../../src/domain/file-names.ts';
 
 const jobsOf = (p: Awaited<ReturnType<typeof testPipeline>>) => [...p.submitter.jobs.values()];
 
@@ -210,7 +210,7 @@ test('a crash mid-download leaves a part file; the restart resumes it (state bui
   const p = await testPipeline(t, env, data, { remote_cleanup: false });
   await p.submitter.submitRound(await listBatchInputFiles(join(data, '3.batch_input'), data));
   await env.advance(60_000);
-  await p.submitter.refreshJobs();
+  await p.submitter.tracker.refresh();
   const [job] = jobsOf(p);
   const full = (await downloadLines(env.client, job!.output_file_id))
     .map((l) => `${JSON.stringify(l)}\n`)
@@ -308,16 +308,4 @@ test('with few active jobs, a retrieve each; remote files are deleted once handl
     [],
     'inputs, outputs and error files deleted',
   );
-});
-
-test('start() ticks at once, then on poll_schedule; close() stops it', async (t) => {
-  const env = await testEmulator(t);
-  const data = await tempDir(t);
-  await writeBatchInputs(data, 1, 1);
-  const p = await testPipeline(t, env, data);
-  await p.submitter.submitRound(await listBatchInputFiles(join(data, '3.batch_input'), data));
-  const before = env.emulator.stats().requests;
-  await p.poller.start('0 0 1 1 *'); // a schedule that will not fire during the test
-  assert.equal(env.emulator.stats().requests - before, 1, 'the first tick ran at start');
-  await p.poller.close();
 });

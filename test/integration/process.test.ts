@@ -10,7 +10,7 @@ import {
   threadHelpers,
   type ConvertHelpers,
 } from '../../src/convert/helper-thread-client.ts';
-import { createTokenCounter } from '../../src/convert/token-counter.ts';
+import { createTokenCounter } from '../../src/domain/token-counter.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { listFiles } from '../../src/storage/list-files.ts';
 import { runCli } from '../support/cli.ts';
@@ -18,7 +18,7 @@ import { createSliceGenerator, generateSlicesJsonl } from '../support/slice-gene
 import { classSlice, functionSlice, jsonl } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { RUN_START, later } from '../support/test-time.ts';
-import { batchInputName, fileTimestamp } from '../../src/convert/batch-file-plan.ts';
+import { batchInputName, fileTimestamp } from '../../src/domain/file-names.ts';
 
 interface OutputFile {
   rel: string;

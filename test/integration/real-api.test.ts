@@ -9,12 +9,12 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { compileDataset } from '../../src/compile/compile-dataset.ts';
-import { dataPaths } from '../../src/config/data-paths.ts';
+import { dataPaths } from '../../src/domain/data-paths.ts';
 import { DEFAULT_PRICES } from '../../src/config/schema.ts';
-import { batchInputName, manifestNameFor } from '../../src/convert/batch-file-plan.ts';
-import { tokenCounters } from '../../src/convert/token-counter.ts';
+import { batchInputName, manifestNameFor } from '../../src/domain/file-names.ts';
+import { tokenCounters } from '../../src/domain/token-counter.ts';
 import { parseConfig } from '../../src/config/load.ts';
-import { readHeartbeat } from '../../src/daemon/heartbeat.ts';
+import { readHeartbeat } from '../../src/domain/heartbeat.ts';
 import { readJobs } from '../../src/jobs/job-store.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
@@ -63,7 +63,7 @@ async function open(
     clock: env.clock,
     log: quiet,
   });
-  const poller = await openPoller({ submitter, api, paths, config, log: quiet, now });
+  const poller = await openPoller({ jobs: submitter.tracker, api, paths, config, log: quiet, now });
   t.after(async () => {
     await poller.close();
     await submitter.close();
@@ -83,7 +83,7 @@ test('snapshot model names: the budget holds the alias, no batch fails on the to
   const first = await p.submitter.submitRound(await p.files());
   assert.equal(first.submitted.length, 2, 'two files fit the budget');
   await env.advance(1100); // validated: the API now reports the snapshot name
-  await p.submitter.refreshJobs();
+  await p.submitter.tracker.refresh();
   const jobs = [...p.submitter.jobs.values()];
   assert.ok(
     jobs.every((j) => j.api_model === 'gpt-4o-mini-2024-07-18'),
@@ -214,7 +214,7 @@ test('files expire: uploads and batches say how long, and an expired output file
   const [upload] = (await env.client.files.list({ purpose: 'batch' })).data;
   assert.equal(upload!.expires_at, upload!.created_at + 86_400);
   await env.advance(60_000);
-  await p.submitter.refreshJobs();
+  await p.submitter.tracker.refresh();
   const [job] = [...p.submitter.jobs.values()];
   const output = await env.client.files.retrieve(job!.output_file_id!);
   assert.equal(output.expires_at, output.created_at + 3600);
@@ -332,7 +332,7 @@ test('cost counts cached prompt tokens at their price and reasoning tokens as ou
   const p = await open(t, env, data);
   await p.submitter.submitRound(await p.files());
   await env.advance(60_000);
-  await p.submitter.refreshJobs();
+  await p.submitter.tracker.refresh();
   const [job] = [...p.submitter.jobs.values()];
   const usage = job!.usage!;
   const cached = usage.input_tokens_details?.cached_tokens ?? 0;
@@ -423,7 +423,7 @@ test('an upload that expired before its file was sent again (after the token lim
   });
   await p.submitter.submitRound(await p.files());
   await env.advance(1100);
-  await p.submitter.refreshJobs(); // failed on the token limit: back in line
+  await p.submitter.tracker.refresh(); // failed on the token limit: back in line
   await env.advance(2 * 3600_000); // its upload expired meanwhile
   const round = await p.submitter.submitRound(await p.files());
   assert.deepEqual(round.failed, []);

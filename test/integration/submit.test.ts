@@ -208,7 +208,7 @@ test('the enqueued-token budget is never passed, and kept busy as batches finish
   });
   const perRound: number[] = [];
   for (let i = 0; i < 10; i++) {
-    await submitter.refreshJobs();
+    await submitter.tracker.refresh();
     const round = await submitter.submitRound(await files());
     perRound.push(round.submitted.length);
     // Our unfinished batches never hold more than the limit.
@@ -240,7 +240,7 @@ test('without a configured limit, the limit is learned from token_limit_exceeded
   assert.equal(first.submitted.length, 3, 'no limit known: all three are tried');
   await env.advance(1000); // validation: the first fits, the other two fail on the limit
   for (let i = 0; i < 20; i++) {
-    await submitter.refreshJobs();
+    await submitter.tracker.refresh();
     await new Promise((r) => setTimeout(r, 50)); // past the requeue backoff
     const round = await submitter.submitRound(await files());
     if (

@@ -4,12 +4,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  batchInputName,
-  fileTimestamp,
-  manifestNameFor,
-} from '../../src/convert/batch-file-plan.ts';
-import { tokenCounters } from '../../src/convert/token-counter.ts';
+import { batchInputName, fileTimestamp, manifestNameFor } from '../../src/domain/file-names.ts';
+import { tokenCounters } from '../../src/domain/token-counter.ts';
 import { computeManifest, type BatchInputFile } from '../../src/submit/batch-input-files.ts';
 import { writeJsonAtomic } from '../../src/storage/atomic-file.ts';
 import { requestLine } from './emulator.ts';

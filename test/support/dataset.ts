@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Config } from '../../src/config/schema.ts';
 import { convertReviewedSlices } from '../../src/convert/convert-reviewed-slices.ts';
 import { inlineHelpers } from '../../src/convert/helper-thread-client.ts';
-import { isReviewedSliceFile } from '../../src/intake/inbox-names.ts';
+import { isReviewedSliceFile } from '../../src/domain/inbox-names.ts';
 import { readJobs } from '../../src/jobs/job-store.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { parseCustomId } from '../../src/domain/custom-id.ts';

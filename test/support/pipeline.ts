@@ -6,14 +6,15 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { dataPaths } from '../../src/config/data-paths.ts';
+import { dataPaths } from '../../src/domain/data-paths.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
 import { parseCustomId } from '../../src/domain/custom-id.ts';
-import { LEDGER_FILE, openPoller, type Poller } from '../../src/poll/poller.ts';
-import type { LedgerRecord } from '../../src/poll/ledger.ts';
+import { openPoller, type Poller } from '../../src/poll/poller.ts';
+import { LEDGER_FILE } from '../../src/domain/ledger.ts';
+import type { LedgerRecord } from '../../src/domain/ledger.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { openSubmitter, type Submitter } from '../../src/submit/submitter.ts';
 import { readJournal } from '../../src/storage/journal.ts';
@@ -64,7 +65,7 @@ export async function testPipeline(
     log,
   });
   const poller = await openPoller({
-    submitter,
+    jobs: submitter.tracker,
     api,
     paths,
     config,

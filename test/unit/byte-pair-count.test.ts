@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import o200k from 'gpt-tokenizer/encoding/o200k_base';
 import cl100k from 'gpt-tokenizer/encoding/cl100k_base';
-import { LONG_CHUNK } from '../../src/convert/byte-pair-count.ts';
-import { createTokenCounter } from '../../src/convert/token-counter.ts';
+import { LONG_CHUNK } from '../../src/domain/byte-pair-count.ts';
+import { createTokenCounter } from '../../src/domain/token-counter.ts';
 import { listFiles } from '../../src/storage/list-files.ts';
 import { prng } from '../support/slice-generator.ts';
 

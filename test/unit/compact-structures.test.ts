@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SeenSliceIds } from '../../src/intake/seen-slice-ids.ts';
+import { SeenSliceIds } from '../../src/domain/seen-slice-ids.ts';
 import { ByteSink } from '../../src/storage/byte-sink.ts';
 
 test('the id set keeps every id and where it was first seen, through many growths', () => {

@@ -11,10 +11,10 @@ import { ResultIndex } from '../../src/compile/result-index.ts';
 import { peekResultLine, scanResultLines } from '../../src/compile/result-lines.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { JobRecord } from '../../src/jobs/job-record.ts';
-import type { FunctionSlice, ClassSlice } from '../../src/intake/slice-schema.ts';
+import type { FunctionSlice, ClassSlice } from '../../src/domain/slice-schema.ts';
 import { AtomicStreamFile } from '../../src/storage/atomic-stream-file.ts';
 import type { BatchInputFile } from '../../src/submit/batch-input-files.ts';
-import { foldRecords } from '../../src/submit/submission-state.ts';
+import { foldRecords } from '../../src/jobs/submission-state.ts';
 import { classSlice, functionSlice } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
 

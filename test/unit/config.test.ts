@@ -28,7 +28,17 @@ test('defaults: every key has its documented default', () => {
   assert.equal(c.limits.max_requests_per_file, 50000);
   assert.equal(c.limits.max_bytes_per_file, 190000000);
   assert.equal(c.limits.enqueued_tokens, undefined);
-  assert.equal(c.retry.max_attempts, 3);
+  assert.deepEqual(c.retry, {
+    max_attempts: 3,
+    length_budget_factor: 2,
+    max_completion_tokens_cap: 32_768,
+    missing_output_wait_ms: 3_600_000,
+    submit_rounds: 3,
+    download_refusals: 3,
+    download_interruptions: 30,
+  });
+  const own = parseConfig({ retry: { max_attempts: 1 } }, 'retry');
+  assert.equal(own.retry.submit_rounds, 3, 'request attempts do not limit submission rounds');
   assert.deepEqual(c.compile, { format: 'alpaca', train_ratio: 0.8, seed: 42, keep_sets: 3 });
   assert.equal(c.remote_cleanup, true);
   assert.deepEqual(c.prices['gpt-4o-mini'], DEFAULT_PRICES['gpt-4o-mini']);

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { judgeHealth, type Heartbeat } from '../../src/daemon/heartbeat.ts';
+import { judgeHealth, type Heartbeat } from '../../src/domain/heartbeat.ts';
 import { onceOutcome, type OnceState } from '../../src/daemon/once-outcome.ts';
 import { createWorkQueue } from '../../src/daemon/work-queue.ts';
-import { fingerprintFile } from '../../src/intake/content-fingerprint.ts';
+import { fingerprintFile } from '../../src/storage/content-fingerprint.ts';
 import {
   isTemporaryNameOf,
   observe,
@@ -18,7 +18,7 @@ import {
   type Observed,
 } from '../../src/intake/file-readiness.ts';
 import { decideIntake, quickCheck, type TakenRecord } from '../../src/intake/intake-log.ts';
-import { readLineBatches } from '../../src/intake/jsonl-lines.ts';
+import { readLineBatches } from '../../src/storage/jsonl-lines.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -163,7 +163,9 @@ function onceState(o: Partial<OnceState> = {}): OnceState {
     unreadable: new Map(),
     submitFailures: new Map(),
     downloadFailures: new Map(),
-    maxFailures: 3,
+    submitRounds: 3,
+    downloadRefusals: 3,
+    downloadInterruptions: 30,
     authError: undefined,
     ...o,
   };
@@ -216,6 +218,32 @@ test('--once ends when nothing can move, with 1 when something could not be fini
   assert.equal(refused.ended && refused.exitCode, 1, 'a refused key ends it at once');
 });
 
+test('--once gives up by three separate settings: submit rounds, refused and interrupted downloads', () => {
+  const submit = { kind: 'submit', file: file('a.jsonl'), estimatedCostUsd: 0 } as const;
+  const limits = { submitRounds: 5, downloadRefusals: 2, downloadInterruptions: 4 };
+  const failedSubmits = (n: number) =>
+    onceOutcome(
+      onceState({ ...limits, decisions: [submit], submitFailures: new Map([['a.jsonl', n]]) }),
+    ).ended;
+  assert.equal(failedSubmits(4), false);
+  assert.equal(failedSubmits(5), true);
+  const job = (permanent: boolean) =>
+    ({
+      batch_id: 'batch_9',
+      done: false,
+      download_error: permanent ? '404 No such file' : 'terminated',
+      download_error_permanent: permanent,
+    }) as never;
+  const download = (permanent: boolean, n: number) =>
+    onceOutcome(
+      onceState({ ...limits, jobs: [job(permanent)], downloadFailures: new Map([['batch_9', n]]) }),
+    ).ended;
+  assert.equal(download(true, 1), false);
+  assert.equal(download(true, 2), true, 'refused: given up after retry.download_refusals');
+  assert.equal(download(false, 3), false);
+  assert.equal(download(false, 4), true, 'cut: given up after retry.download_interruptions');
+});
+
 function beat(o: Partial<Heartbeat> = {}): Heartbeat {
   return {
     pid: 1,
@@ -262,6 +290,7 @@ test('the step queue runs one step at a time and shares a step asked for twice',
   const gate = new Promise<void>((r) => (release = r));
   const q = createWorkQueue({
     now: () => 0,
+    signal: new AbortController().signal,
     log,
     steps: {
       intake: async () => {

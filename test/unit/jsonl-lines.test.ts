@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readLineBatches, type RawLine } from '../../src/intake/jsonl-lines.ts';
+import { readLineBatches, type RawLine } from '../../src/storage/jsonl-lines.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 async function readAll(path: string, options = {}): Promise<RawLine[]> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSliceLine } from '../../src/intake/parse-slice.ts';
-import { REQUIRED_FIELDS } from '../../src/intake/slice-schema.ts';
+import { parseSliceLine } from '../../src/domain/parse-slice.ts';
+import { REQUIRED_FIELDS } from '../../src/domain/slice-schema.ts';
 import { classSlice, functionSlice } from '../support/slices.ts';
 
 function rejected(text: string) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { createRequestBuilder, scenarioSpec } from '../../src/convert/request-builder.ts';
 import { lengthFate } from '../../src/poll/request-fate.ts';
-import { costUsd } from '../../src/submit/cost.ts';
+import { costUsd } from '../../src/domain/cost.ts';
 
 test('scenarios.*.reasoning_effort goes into each request; absent, it is not sent', () => {
   const config = parseConfig(

@@ -11,7 +11,7 @@ import {
   tokenMatches,
 } from '../../src/review/access-token.ts';
 import { escapeHtml, html, renderValue, sliceUrl } from '../../src/review/html.ts';
-import { isExcluded, type ReviewDecision } from '../../src/review/review-journal.ts';
+import { isExcluded, type ReviewDecision } from '../../src/domain/review-journal.ts';
 import { sameOrigin } from '../../src/review/review-server.ts';
 import { tempDir } from '../support/temp-dir.ts';
 

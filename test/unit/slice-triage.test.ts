@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CONVERTED_EARLIER } from '../../src/convert/converted-slices.ts';
 import { createSliceTriage, type Triage } from '../../src/convert/slice-triage.ts';
-import { SeenSliceIds } from '../../src/intake/seen-slice-ids.ts';
+import { SeenSliceIds } from '../../src/domain/seen-slice-ids.ts';
 import { functionSlice } from '../support/slices.ts';
 
 const SOURCES = ['repo_demo/a.jsonl', 'repo_demo/b.jsonl'];

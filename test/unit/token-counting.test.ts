@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import o200k from 'gpt-tokenizer/encoding/o200k_base';
 import cl100k from 'gpt-tokenizer/encoding/cl100k_base';
-import { parseTemplate, renderParts, segmentTemplate } from '../../src/convert/prompt-template.ts';
+import { parseTemplate, renderParts, segmentTemplate } from '../../src/domain/prompt-template.ts';
 import { createRequestBuilder, promptTokensOf } from '../../src/convert/request-builder.ts';
-import { createTokenCounter, encodingForModel } from '../../src/convert/token-counter.ts';
+import { createTokenCounter, encodingForModel } from '../../src/domain/token-counter.ts';
 import { prng, createSliceGenerator } from '../support/slice-generator.ts';
 
 const PIECES = [

@@ -4,7 +4,7 @@
  * split, statistics, a review summary, and a report of every slice without a usable result.
  */
 import { relative } from 'node:path';
-import { dataPaths } from '../../config/data-paths.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
 import { compileDataset, type CompileSummary } from '../../compile/compile-dataset.ts';
 import { DATASET_FORMATS, type DatasetFormat } from '../../compile/record-format.ts';
 import { UsageError } from '../../errors.ts';
@@ -16,7 +16,7 @@ import {
   type Command,
   type ParsedFlags,
 } from '../command.ts';
-import { formatCount, plural, table } from '../format.ts';
+import { formatCount, plural, table } from '../../format.ts';
 import { setup } from '../setup.ts';
 
 function trainRatioFlag(args: ParsedFlags): number | undefined {

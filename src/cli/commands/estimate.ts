@@ -5,19 +5,19 @@
  */
 import { join, resolve } from 'node:path';
 import { readBatchInputFiles, enqueuedTokenLimits } from '../../compile/input-file-standing.ts';
-import { dataPaths } from '../../config/data-paths.ts';
-import { isBatchInputName } from '../../convert/batch-file-plan.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
+import { isBatchInputName } from '../../domain/file-names.ts';
 import { convertReviewedSlices, displayName } from '../../convert/convert-reviewed-slices.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
-import type { Scenario } from '../../convert/response-schemas.ts';
+import type { Scenario } from '../../domain/answer-schemas.ts';
 import { estimateCost, type WaitingRequests } from '../../status/estimate.ts';
 import { listFiles } from '../../storage/list-files.ts';
 import { readJournal } from '../../storage/journal.ts';
 import { planSubmissions } from '../../submit/submission-plan.ts';
-import { foldRecords, type SubmissionRecord } from '../../submit/submission-state.ts';
+import { foldRecords, type SubmissionRecord } from '../../jobs/submission-state.ts';
 import { readJobs } from '../../jobs/job-store.ts';
 import { booleanFlag, CONFIG_FLAGS, noPositionals, stringFlag, type Command } from '../command.ts';
-import { formatCount, formatUsd, table } from '../format.ts';
+import { formatCount, formatUsd, table } from '../../format.ts';
 import { setup } from '../setup.ts';
 
 const WAITING_KINDS = new Set([

@@ -4,11 +4,11 @@
  * HEALTHCHECK and a systemd or cron probe run it as is. Exit 0 healthy, 1 not (never 2, which
  * Docker reserves), with the reason on one line.
  */
-import { dataPaths } from '../../config/data-paths.ts';
-import { judgeHealth, readHeartbeat } from '../../daemon/heartbeat.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
+import { judgeHealth, readHeartbeat } from '../../domain/heartbeat.ts';
 import { errorMessage } from '../../errors.ts';
 import { CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
-import { terminalText } from '../format.ts';
+import { terminalText } from '../../format.ts';
 import { loadSettings } from '../setup.ts';
 
 export const healthCommand: Command = {

@@ -2,7 +2,7 @@
  * `slicebatch process`: step 1 (the original scenario_processor.py), once. Reviewed slices → batch input files.
  */
 import { relative } from 'node:path';
-import { dataPaths } from '../../config/data-paths.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
 import {
   convertReviewedSlices,
   type ConvertSummary,
@@ -17,7 +17,7 @@ import {
   type Command,
   CONFIG_FLAGS,
 } from '../command.ts';
-import { formatBytes, formatCount, plural, table } from '../format.ts';
+import { formatBytes, formatCount, plural, table } from '../../format.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { setup } from '../setup.ts';
 

@@ -5,7 +5,7 @@
  */
 import { systemClock } from '../../clock.ts';
 import { join } from 'node:path';
-import { dataPaths } from '../../config/data-paths.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
 import { createCompileStep } from '../../daemon/compile-step.ts';
 import { startDaemon } from '../../daemon/daemon.ts';
@@ -13,7 +13,7 @@ import type { Emulator } from '../../emulator/emulator.ts';
 import { ConfigError } from '../../errors.ts';
 import { createOpenAIBatchApi, type BatchApi } from '../../openai/batch-api.ts';
 import { batchApiFromConfig } from '../../openai/client-from-config.ts';
-import { terminalText } from '../format.ts';
+import { terminalText } from '../../format.ts';
 import { VERSION } from '../version.ts';
 import { booleanFlag, CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
 import { setup } from '../setup.ts';

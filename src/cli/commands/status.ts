@@ -4,7 +4,7 @@
  * scripts (src/status/status-report.ts documents its shape); `--watch` redraws it in place on a
  * terminal every 2 seconds until Ctrl-C.
  */
-import { dataPaths } from '../../config/data-paths.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
 import { readStatusFacts } from '../../status/read-standing.ts';
 import { buildStatusReport, type StatusReport } from '../../status/status-report.ts';
 import { renderStatus } from '../../status/status-screen.ts';

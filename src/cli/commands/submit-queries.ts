@@ -4,16 +4,17 @@
  * job file updated.
  */
 import { dirname, join, relative } from 'node:path';
-import type { DataPaths } from '../../config/data-paths.ts';
+import type { DataPaths } from '../../domain/data-paths.ts';
 import type { Config } from '../../config/schema.ts';
-import { isTerminal, withRemote } from '../../jobs/job-record.ts';
+import { isTerminal } from '../../domain/batch-status.ts';
+import { withRemote } from '../../jobs/job-record.ts';
 import { jobPath, readJobs, writeJob } from '../../jobs/job-store.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { BatchApi, RemoteBatch } from '../../openai/batch-api.ts';
 import { readCustomIds } from '../../convert/converted-slices.ts';
 import { downloadVerified, resultPath } from '../../poll/result-download.ts';
 import type { CommandContext } from '../command.ts';
-import { formatCount, table } from '../format.ts';
+import { formatCount, table } from '../../format.ts';
 
 const when = (s: number | null | undefined): string =>
   s == null ? '' : new Date(s * 1000).toISOString().replace('T', ' ').slice(0, 19);

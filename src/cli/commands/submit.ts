@@ -7,7 +7,7 @@
  */
 import { systemClock } from '../../clock.ts';
 import { relative } from 'node:path';
-import { dataPaths } from '../../config/data-paths.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
 import { UsageError } from '../../errors.ts';
 import { writeSubmissionRound } from '../../jobs/job-store.ts';
 import { batchApiFromConfig } from '../../openai/client-from-config.ts';
@@ -17,7 +17,7 @@ import { submissionRoundReport } from '../../submit/round-report.ts';
 import { openSubmitter } from '../../submit/submitter.ts';
 import { CRASH_POINTS, type CrashPoint } from '../../submit/submit-file.ts';
 import { CONFIG_FLAGS, booleanFlag, noPositionals, stringFlag, type Command } from '../command.ts';
-import { formatCount, formatUsd, plural, table } from '../format.ts';
+import { formatCount, formatUsd, plural, table } from '../../format.ts';
 import { setup } from '../setup.ts';
 import { checkStatus, downloadResults, listActive } from './submit-queries.ts';
 
@@ -108,7 +108,7 @@ export const submitCommand: Command = {
       crashpoint: crashHook(ctx.env),
     });
     try {
-      await submitter.refreshJobs();
+      await submitter.tracker.refresh();
       const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
       const round = await submitter.submitRound(files);
       const now = new Date(systemClock.now());

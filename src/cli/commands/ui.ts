@@ -4,7 +4,7 @@
  * which compile honours; resends, which the daemon carries out at its next poll) and its
  * search index. The daemon serves the same page on `http.listen`.
  */
-import { dataPaths } from '../../config/data-paths.ts';
+import { dataPaths } from '../../domain/data-paths.ts';
 import { startReviewListener } from '../../review/review-listener.ts';
 import { join } from 'node:path';
 import { buildIndex, INDEX_FILE } from '../../review/slice-index.ts';

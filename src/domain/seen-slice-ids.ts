@@ -7,7 +7,7 @@
  * 32-bit hashes): two different ids collide with probability 2^-64 per pair, about 3e-8 for a
  * run of a million slices, and a collision would show up as an explained duplicate reject.
  */
-import { hashA, hashB } from './text-fingerprint.ts';
+import { hashA, hashB } from '../storage/text-fingerprint.ts';
 
 export interface SeenAt {
   readonly source: number;

@@ -7,7 +7,10 @@
  * is never sent again), so memory follows the failures, not the dataset.
  */
 import type { Journal } from '../storage/journal.ts';
-import { readLineBatches } from '../intake/jsonl-lines.ts';
+import { readLineBatches } from '../storage/jsonl-lines.ts';
+
+/** The ledger's file, in the state folder (`.slicebatch/`). */
+export const LEDGER_FILE = 'ledger.jsonl';
 
 export interface LedgerRecord {
   readonly t: 'fate';

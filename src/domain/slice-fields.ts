@@ -2,7 +2,7 @@
  * The values a slice gives to prompt placeholders, per scenario. Pure functions.
  */
 import { createHash } from 'node:crypto';
-import type { ClassSlice, FunctionSlice } from '../intake/slice-schema.ts';
+import type { ClassSlice, FunctionSlice } from './slice-schema.ts';
 
 export interface Requirement {
   readonly title: string;

@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { openJournal } from '../storage/journal.ts';
-import { readLedger } from '../poll/ledger.ts';
+import { readLedger } from './ledger.ts';
 
 export const REVIEW_FILE = 'review.jsonl';
 export const RESENDS_FILE = 'resends.jsonl';

@@ -1,0 +1,71 @@
+/**
+ * The job tracker owns the job records (`4.batch_output/[<repo>/]batch_job_<id>.json`): it
+ * reads them at start, saves them, and refreshes the unfinished ones from the API (one listing,
+ * or a retrieve per job when fewer), with their cost once the usage is known. Whoever must act
+ * on a change (the submitter, on a batch that hit the enqueued-token limit) listens to it.
+ */
+import type { Config } from '../config/schema.ts';
+import { isTerminal } from '../domain/batch-status.ts';
+import { costUsd, priceFor } from '../domain/cost.ts';
+import type { BatchApi } from '../openai/batch-api.ts';
+import { changedBy, withRemote, type JobRecord } from './job-record.ts';
+import { readJobs, writeJob } from './job-store.ts';
+import { fetchBatches } from './refresh-jobs.ts';
+
+export interface JobTracker {
+  readonly jobs: ReadonlyMap<string, JobRecord>;
+  /** Keeps `job` (in memory and in its file). */
+  save(job: JobRecord): Promise<void>;
+  /** Brings the unfinished jobs up to date; returns those that changed, after the listeners. */
+  refresh(): Promise<JobRecord[]>;
+  /** `listener` runs on each job changed by a refresh, in turn, after it is saved. */
+  onChange(listener: (job: JobRecord) => Promise<void>): void;
+}
+
+export async function openJobTracker(options: {
+  readonly api: BatchApi;
+  readonly batchOutputDir: string;
+  readonly prices: Config['prices'];
+  readonly now: () => number;
+}): Promise<JobTracker> {
+  const jobs = await readJobs(options.batchOutputDir);
+  const listeners: ((job: JobRecord) => Promise<void>)[] = [];
+  const save = async (job: JobRecord): Promise<void> => {
+    jobs.set(job.batch_id, job);
+    await writeJob(options.batchOutputDir, job);
+  };
+  return {
+    jobs,
+    save,
+    onChange(listener) {
+      listeners.push(listener);
+    },
+    async refresh() {
+      const active = [...jobs.values()].filter((j) => !isTerminal(j.status));
+      const remote = await fetchBatches(
+        options.api,
+        active.map((j) => ({ id: j.batch_id, createdAt: j.timestamps.created_at })),
+      );
+      const changed: JobRecord[] = [];
+      for (const job of active) {
+        const b = remote.get(job.batch_id);
+        if (b === undefined || !changedBy(job, b)) continue;
+        const updated = withRemote(job, b, options.now());
+        if (updated.usage !== null && updated.model !== null) {
+          const price = priceFor(updated.model, options.prices);
+          if (price)
+            updated.cost_usd = costUsd(
+              price,
+              updated.usage.input_tokens,
+              updated.usage.output_tokens,
+              updated.usage.input_tokens_details?.cached_tokens ?? 0,
+            );
+        }
+        changed.push(updated);
+        await save(updated);
+        for (const listener of listeners) await listener(updated);
+      }
+      return changed;
+    },
+  };
+}
