@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { daemonUser, handTo, MAIN, NODE_FLAGS } from '../support/daemon-process.
 import { quickEmulator, sentCustomIds, startTestDaemon, waitFor } from '../support/daemon.ts';
 import { functionSlice, jsonl } from '../support/slices.ts';
 import { deferCleanup, tempDir } from '../support/temp-dir.ts';
+
+const DENY_FOLDER = fileURLToPath(new URL('../support/deny-folder.ts', import.meta.url));
 
 test('inbox walking: loops and links leading outside are skipped and said; links inside are not listed twice', async (t) => {
   const root = await tempDir(t);
@@ -68,11 +71,9 @@ test('inbox walking: loops and links leading outside are skipped and said; links
 
 test('one unreadable inbox folder stays its own problem: run, status and compile work and name it', async (t) => {
   const user = daemonUser();
-  // Root reads any folder: the commands run as an unprivileged user, as the unit's would.
-  assert.ok(
-    user !== undefined || process.getuid?.() !== 0,
-    'as root, an unprivileged user must be able to run the code to test a folder it cannot read',
-  );
+  // Root reads any folder: the commands run as an unprivileged user, as the unit's would; as
+  // root where no such user can run the code (a private checkout), the refusal is injected.
+  const inject = user === undefined && process.getuid?.() === 0;
   const root = await tempDir(t);
   const data = join(root, 'data');
   const inbox = join(data, '2.reviewed_slices');
@@ -93,10 +94,14 @@ test('one unreadable inbox folder stays its own problem: run, status and compile
   await handTo(user, join(inbox, 'r1', 'a.jsonl'), join(inbox, 'r2', 'b.jsonl'));
   await chmod(join(inbox, 'r2'), 0o000);
   deferCleanup(t, () => chmod(join(inbox, 'r2'), 0o755));
+  const deny = inject ? ['--import', DENY_FOLDER] : [];
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [...NODE_FLAGS, MAIN, ...args], {
+    spawnSync(process.execPath, [...NODE_FLAGS, ...deny, MAIN, ...args], {
       cwd: root,
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        ...(inject ? { SLICEBATCH_TEST_DENY: join(inbox, 'r2') } : {}),
+      },
       encoding: 'utf8',
       timeout: 120_000,
       ...(user ?? {}),
