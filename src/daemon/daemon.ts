@@ -257,6 +257,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     // ---- Intake ----
     watcher = (options.watcher ?? createInboxWatcher)({
       inbox: paths.reviewed,
+      clockProbeDir: paths.state,
       stableMs: config.daemon.watch.stable_ms,
       rescanMs: config.daemon.watch.rescan_ms,
       polling: config.daemon.watch.polling,

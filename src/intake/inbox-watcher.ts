@@ -6,7 +6,7 @@
  * disappearance next to a new file tells that the file was renamed into place.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, realpath, stat } from 'node:fs/promises';
+import { mkdir, realpath, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { errorMessage } from '../errors.ts';
@@ -33,6 +33,12 @@ export interface InboxWatcherOptions {
   readonly rescanMs: number;
   readonly polling: boolean;
   readonly pollingIntervalMs: number;
+  /**
+   * A folder on the inbox's file system where a probe file may be written: file times are
+   * trusted only when that file's mtime agrees with our clock (a container or a mount whose
+   * clock differs would make every file look long finished).
+   */
+  readonly clockProbeDir?: string | undefined;
   readonly now: () => number;
   readonly log: Logger;
   /** Complete files, in batches; called again only after the returned promise settles. */
@@ -73,9 +79,31 @@ export function watcherErrorHint(err: unknown, rescanMs: number): string {
   return keep;
 }
 
+/** File times within this of our clock are trusted (file systems round them). */
+const CLOCK_AGREEMENT_MS = 2000;
+
+/** The mtime the file system gives a file written now, minus our clock's now. */
+async function fileClockSkew(dir: string, now: () => number): Promise<number> {
+  const probe = join(dir, `.clock-probe-${process.pid}`);
+  await mkdir(dir, { recursive: true });
+  const before = now();
+  await writeFile(probe, '');
+  try {
+    const { mtimeMs } = await stat(probe);
+    const after = now();
+    if (mtimeMs < before) return mtimeMs - before;
+    return mtimeMs > after ? mtimeMs - after : 0;
+  } finally {
+    await unlink(probe).catch(() => undefined);
+  }
+}
+
 export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   const { inbox, log, now } = options;
-  const rules: ReadinessRules = { stableMs: options.stableMs, trustFileTimes: !options.polling };
+  const rules: { -readonly [K in keyof ReadinessRules]: ReadinessRules[K] } = {
+    stableMs: options.stableMs,
+    trustFileTimes: !options.polling,
+  };
   const candidates = new Map<string, Candidate>();
   /** Temporary names that left, per folder: name → when. */
   const leftRecently = new Map<string, Map<string, number>>();
@@ -269,6 +297,18 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   return {
     async start() {
       await mkdir(inbox, { recursive: true });
+      if (rules.trustFileTimes && options.clockProbeDir !== undefined) {
+        const skew = await fileClockSkew(options.clockProbeDir, now).catch(() => undefined);
+        if (skew === undefined || Math.abs(skew) > CLOCK_AGREEMENT_MS) {
+          rules.trustFileTimes = false;
+          log.warn(
+            { skewMs: skew ?? null },
+            skew === undefined
+              ? 'could not compare the file system clock with ours: inbox files are taken once unchanged for daemon.watch.stable_ms by our clock'
+              : `the file system clock and ours differ by ${Math.round(Math.abs(skew) / 1000)} s: file times are not trusted; inbox files are taken once unchanged for daemon.watch.stable_ms by our clock`,
+          );
+        }
+      }
       if (options.follow === false) {
         await rescan();
         return;

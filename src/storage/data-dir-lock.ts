@@ -1,9 +1,9 @@
 /**
  * One slicebatch at a time per data folder: a lock file in the bookkeeping folder, created
  * exclusively, holding the owner's pid, host and command, and touched by its owner every
- * REFRESH_MS. A lock is stale, and taken over, when its process no longer runs on this host, or
- * when it has not been touched for STALE_MS (its owner died on another host: a container that
- * restarted has a new host name). A live lock makes a second instance stop with a clear message.
+ * REFRESH_MS. A lock is stale, and taken over, when its process no longer runs on this host, or,
+ * for an owner on another host, when it has not been touched for STALE_MS (its owner died: a
+ * container that restarted has a new host name). A live lock makes a second instance stop with a clear message.
  */
 import { hostname } from 'node:os';
 import { mkdir, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
@@ -88,8 +88,10 @@ export async function lockDataDir(
       owner = undefined; // being written, or damaged: treated as stale below
     }
     const age = now().getTime() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0);
+    // On this host the process table says it, whatever the clocks (a lock's age compares
+    // our clock with the file system's); from another host only the age can.
     const live =
-      owner !== undefined && age < STALE_MS && (owner.host !== me.host || alive(owner.pid));
+      owner !== undefined && (owner.host === me.host ? alive(owner.pid) : age < STALE_MS);
     if (live) throw new DataDirLockedError(dataDir, owner!);
     // Stale (its process is gone): remove and try again.
     await unlink(path).catch(() => undefined);

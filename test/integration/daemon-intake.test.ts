@@ -3,6 +3,7 @@
  * written slowly in place, there at start-up, under temporary names), files seen again (same
  * content, appended), and a burst of small files. Every slice must be sent exactly once.
  */
+import { systemClock, type Clock } from '../../src/clock.ts';
 import assert from 'node:assert/strict';
 import {
   appendFile,
@@ -22,7 +23,6 @@ import { readJournal } from '../../src/storage/journal.ts';
 import { INTAKE_FILE, type TakenRecord } from '../../src/intake/intake-log.ts';
 import { dataPaths } from '../../src/domain/data-paths.ts';
 import { createCompileStep } from '../../src/daemon/compile-step.ts';
-import { systemClock } from '../../src/clock.ts';
 import { FILES_PER_RUN } from '../../src/daemon/intake-step.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
@@ -140,6 +140,43 @@ test('a file written slowly in place is taken once complete, a half line never r
   await assert.rejects(readFile(join(d.paths.batchInput, 'slow.rejects.jsonl')), {
     code: 'ENOENT',
   });
+});
+
+test('a daemon clock an hour ahead of the file system: file times are not trusted, a half line is still never read', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const config = daemonTestConfig({ daemon: { watch: { stable_ms: 1500 } } });
+  const ahead: Clock = {
+    now: () => Date.now() + 3_600_000,
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+  };
+  const d = await startTestDaemon(t, { dataDir: dir, emulator, config, clock: ahead });
+  const said = () =>
+    d.log
+      .logRecords<{ msg: string }>()
+      .filter((l) => /file system clock and ours differ by 3600 s/.test(l.msg));
+  await waitFor('the clocks compared', () => said().length > 0);
+  const gen = createSliceGenerator({ repository: 'repo_b' });
+  const slices = Array.from({ length: 4 }, () => gen.next());
+  const path = join(d.paths.reviewed, 'slow.jsonl');
+  await writeFile(path, '');
+  for (const s of slices) {
+    const line = `${JSON.stringify(s)}\n`;
+    const half = Math.floor(line.length / 2);
+    await appendFile(path, line.slice(0, half));
+    await sleep(150);
+    await appendFile(path, line.slice(half));
+    await sleep(150);
+  }
+  const expected = customIds(slices);
+  await waitFor('the slow file converted', async () => {
+    const ids = await sentOnce(d.paths.batchInput);
+    return expected.every((id) => ids.has(id)) || undefined;
+  });
+  const records = await takes(d.paths.state);
+  assert.equal(records.length, 1, 'taken once, complete');
+  assert.equal(records[0]!.rejected, 0, 'no half line was read');
+  assert.equal(said().length, 1, 'said once');
 });
 
 test('files already in the inbox at start-up are taken: old ones at once, fresh ones once stable', async (t) => {

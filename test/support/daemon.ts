@@ -3,6 +3,7 @@
  * schedule, a poll tick every second, short watcher delays; and waiting for conditions (never
  * for fixed times) with a message that says what was awaited.
  */
+import type { Clock } from '../../src/clock.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -103,6 +104,8 @@ export async function startTestDaemon(
     compile?: (signal: AbortSignal) => Promise<void>;
     /** Wraps the client (to inject a hang, say). */
     api?: (api: BatchApi) => BatchApi;
+    /** The daemon's clock (the system clock unless given). */
+    clock?: Clock;
   },
 ): Promise<TestDaemon> {
   const config = options.config ?? daemonTestConfig();
@@ -126,6 +129,7 @@ export async function startTestDaemon(
     version: 'test',
     helpers: () => inlineHelpers(),
     compile: options.compile,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   let stopped = false;
   const stop = async (): Promise<void> => {

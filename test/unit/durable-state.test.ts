@@ -57,6 +57,8 @@ test('one process per data folder; a lock left by a dead process or not refreshe
     join(dir, 'lock'),
     JSON.stringify({ pid: 1, host: 'old-container', command: 'run', started_at: 'x' }),
   );
+  // Touched now, as its owner does every REFRESH_MS.
+  await utimes(join(dir, 'lock'), new Date(), new Date());
   await assert.rejects(lockDataDir(dir, '/data', 'run'), DataDirLockedError);
   const old = new Date(Date.now() - STALE_MS - 1000);
   await utimes(join(dir, 'lock'), old, old);
