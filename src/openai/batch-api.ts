@@ -226,6 +226,10 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
           if (res.body === null) throw new Error(`file ${id} has no content`);
           const append = resumeFrom > 0 && res.status === 206;
           bytes = append ? resumeFrom : 0;
+          const file = createWriteStream(path, { flags: append ? 'a' : 'w' });
+          // The pipeline reports the file's errors; one that comes after it ended (a write
+          // still queued when an abort destroyed the file) must not end the process.
+          file.on('error', () => undefined);
           await pipeline(
             Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
             async function* (source: AsyncIterable<Buffer>) {
@@ -234,7 +238,7 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
                 yield chunk;
               }
             },
-            createWriteStream(path, { flags: append ? 'a' : 'w' }),
+            file,
             { signal },
           );
           return bytes;
