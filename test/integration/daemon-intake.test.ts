@@ -33,6 +33,7 @@ import {
   quickEmulator,
   sentCustomIds,
   startTestDaemon,
+  type TestDaemon,
   waitFor,
 } from '../support/daemon.ts';
 
@@ -111,13 +112,11 @@ test('files written and renamed in the same instant are taken at once too', asyn
   assert.equal(records.length, 10);
 });
 
-test('a file written slowly in place is taken once complete, a half line never read', async (t) => {
-  const dir = await tempDir(t);
-  const { emulator } = await quickEmulator(t);
-  const config = daemonTestConfig({ daemon: { watch: { stable_ms: 1500 } } });
-  const d = await startTestDaemon(t, { dataDir: dir, emulator, config });
-  const gen = createSliceGenerator({ repository: 'repo_b' });
-  const slices = Array.from({ length: 6 }, () => gen.next());
+/** Writes `slices` into the inbox in place, each line in two halves 150 ms apart; waits until all are sent. */
+async function writeSlowly(
+  d: TestDaemon,
+  slices: readonly { id: string; type: string }[],
+): Promise<void> {
   const path = join(d.paths.reviewed, 'slow.jsonl');
   await writeFile(path, '');
   for (const s of slices) {
@@ -133,6 +132,16 @@ test('a file written slowly in place is taken once complete, a half line never r
     const ids = await sentOnce(d.paths.batchInput);
     return expected.every((id) => ids.has(id)) || undefined;
   });
+}
+
+test('a file written slowly in place is taken once complete, a half line never read', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const config = daemonTestConfig({ daemon: { watch: { stable_ms: 1500 } } });
+  const d = await startTestDaemon(t, { dataDir: dir, emulator, config });
+  const gen = createSliceGenerator({ repository: 'repo_b' });
+  const slices = Array.from({ length: 6 }, () => gen.next());
+  await writeSlowly(d, slices);
   const records = await takes(d.paths.state);
   assert.equal(records.length, 1, 'taken once, complete');
   assert.equal(records[0]!.converted, 6);
@@ -160,21 +169,7 @@ test('a daemon clock an hour ahead of the file system: file times are not truste
   await waitFor('the clocks compared', () => said().length > 0);
   const gen = createSliceGenerator({ repository: 'repo_b' });
   const slices = Array.from({ length: 4 }, () => gen.next());
-  const path = join(d.paths.reviewed, 'slow.jsonl');
-  await writeFile(path, '');
-  for (const s of slices) {
-    const line = `${JSON.stringify(s)}\n`;
-    const half = Math.floor(line.length / 2);
-    await appendFile(path, line.slice(0, half));
-    await sleep(150);
-    await appendFile(path, line.slice(half));
-    await sleep(150);
-  }
-  const expected = customIds(slices);
-  await waitFor('the slow file converted', async () => {
-    const ids = await sentOnce(d.paths.batchInput);
-    return expected.every((id) => ids.has(id)) || undefined;
-  });
+  await writeSlowly(d, slices);
   const records = await takes(d.paths.state);
   assert.equal(records.length, 1, 'taken once, complete');
   assert.equal(records[0]!.rejected, 0, 'no half line was read');
