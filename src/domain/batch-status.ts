@@ -13,6 +13,19 @@
  * (the batch's prompt tokens count against the organisation's enqueued-token limit).
  */
 
+/** The statuses of the Batch API (the emulator's and the answers' alike). */
+export const BATCH_STATUSES = [
+  'validating',
+  'failed',
+  'in_progress',
+  'finalizing',
+  'completed',
+  'expired',
+  'cancelling',
+  'cancelled',
+] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
 export const TERMINAL_BATCH_STATUSES = ['completed', 'failed', 'expired', 'cancelled'] as const;
 
 export function isTerminal(status: string): boolean {

@@ -13,17 +13,9 @@
  * clock has passed them, so a manual clock gives the same timestamps run after run.
  */
 
-export const BATCH_STATUSES = [
-  'validating',
-  'failed',
-  'in_progress',
-  'finalizing',
-  'completed',
-  'expired',
-  'cancelling',
-  'cancelled',
-] as const;
-export type BatchStatus = (typeof BATCH_STATUSES)[number];
+import type { BatchStatus } from '../domain/batch-status.ts';
+
+export { BATCH_STATUSES, type BatchStatus } from '../domain/batch-status.ts';
 
 export const TERMINAL_STATUSES: readonly BatchStatus[] = [
   'failed',

@@ -4,21 +4,10 @@
  * data: it would otherwise be written into a job file. Extra fields are kept; only what
  * slicebatch reads is checked.
  */
+import { BATCH_STATUSES } from '../domain/batch-status.ts';
 import { z } from 'zod';
 import { SlicebatchError } from '../errors.ts';
 import type { RemoteBatch, RemoteFile } from './remote-types.ts';
-
-/** The statuses of the Batch API. Another value is a wrong shape. */
-export const BATCH_STATUSES = [
-  'validating',
-  'failed',
-  'in_progress',
-  'finalizing',
-  'completed',
-  'expired',
-  'cancelling',
-  'cancelled',
-] as const;
 
 const count = z.number().int().nonnegative();
 const time = z.number().nonnegative();
