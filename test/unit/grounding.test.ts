@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseConfig } from '../../src/config/load.ts';
+import { createRequestBuilder, scenarioSpec } from '../../src/convert/request-builder.ts';
+import type { Scenario1AnswerT } from '../../src/domain/answer-schemas.ts';
+import { codeOfPrompt, userPromptOf } from '../../src/domain/prompt-code.ts';
+import { judgeScenario1, normaliseWhitespace } from '../../src/poll/grounding.ts';
+
+const CODE = `def apply_discount(cart, code):
+    """Take a code off the cart's total."""
+    if code not in cart.codes:
+        raise ValueError("unknown code: %s" % code)
+    rate = cart.codes[code]
+    cart.total = round(cart.total * (1 - rate), 2)
+    return cart.total`;
+
+function answer(
+  refs: readonly string[],
+  texts: Partial<Pick<Scenario1AnswerT, 'answer' | 'question'>> = {},
+): Scenario1AnswerT {
+  return {
+    question: texts.question ?? 'What happens to an unknown code?',
+    answer: texts.answer ?? 'The function raises before it touches the total.',
+    reasoning_trace: {
+      steps: refs.map((code_reference, i) => ({
+        step_number: i + 1,
+        description: 'A step.',
+        code_reference,
+        reasoning: 'Because the code says so.',
+      })),
+      conclusion: 'Unknown codes never change the total.',
+    },
+    business_rules: ['A discount applies only with a known code.'],
+  };
+}
+
+test('whitespace normalised: runs are one space, and a space next to a symbol does not count', () => {
+  assert.equal(normaliseWhitespace('  a  =\n\tb  +  c ( x ,y )  '), 'a=b+c(x,y)');
+  assert.equal(normaliseWhitespace('return  total'), 'return total');
+  assert.equal(normaliseWhitespace('returntotal') === normaliseWhitespace('return total'), false);
+});
+
+test('code references quoted with other whitespace, backticks, a fence or an ellipsis are grounded', () => {
+  const verdict = judgeScenario1(
+    answer([
+      'if code not in cart.codes:',
+      '  rate   =   cart.codes[ code ]',
+      '`cart.total = round(cart.total*(1-rate), 2)`',
+      '```python\nrate = cart.codes[code]\ncart.total = round(\n  cart.total * (1 - rate), 2)\n```',
+      'if code not in cart.codes: ... raise ValueError(…)',
+      'return cart.total',
+    ]),
+    CODE,
+  );
+  assert.deepEqual(verdict, { grounded: true, missing: [] });
+});
+
+test('a made-up line, pieces out of order and an empty reference are not grounded, each named', () => {
+  const verdict = judgeScenario1(
+    answer([
+      'if code not in cart.codes:',
+      'cart.total = cart.total - discount_for(code)',
+      'return cart.total ... rate = cart.codes[code]',
+      '  ',
+    ]),
+    CODE,
+  );
+  assert.equal(verdict.grounded, false);
+  assert.deepEqual(verdict.missing, [
+    'step 2 quotes "cart.total = cart.total - discount_for(code)", not in the code',
+    'step 3 quotes "return cart.total ... rate = cart.codes[code]", not in the code',
+    'step 4 quotes no code',
+  ]);
+});
+
+test('an identifier cited as code must be a word of the code; literals and expressions are not checked', () => {
+  const grounded = judgeScenario1(
+    answer(['return cart.total'], {
+      answer:
+        'It reads `cart.codes`, calls `round()`, may raise `ValueError`, returns `None` never, and `rate * 2` is an expression.',
+      question: 'Why does `apply_discount` check `code` first?',
+    }),
+    CODE,
+  );
+  assert.deepEqual(grounded, { grounded: true, missing: [] });
+
+  const made = judgeScenario1(
+    answer(['return cart.total'], {
+      answer:
+        'It first calls `validate_code` and then updates `cart.subtotal`; `validate_code` again.',
+    }),
+    CODE,
+  );
+  assert.deepEqual(made, {
+    grounded: false,
+    missing: ['`validate_code` is not in the code', '`cart.subtotal` is not in the code'],
+  });
+  // The identifier check can be switched off (grounding.identifiers).
+  assert.equal(
+    judgeScenario1(answer(['return cart.total'], { answer: 'It calls `validate_code`.' }), CODE, {
+      identifiers: false,
+    }).grounded,
+    true,
+  );
+});
+
+const config = parseConfig({}, 'test');
+const builder1 = createRequestBuilder(
+  scenarioSpec('scenario1', config.scenarios.scenario1, config.model),
+);
+const values = (code: string) => ({
+  repository: 'shop',
+  file_path: 'shop/cart.py',
+  name: 'apply_discount',
+  complexity: 'medium',
+  language: 'python',
+  code,
+  focus: config.scenarios.scenario1.focus.medium,
+});
+
+test("the code is cut from a prompt by the template's fixed texts, whatever the code holds", () => {
+  const template = config.scenarios.scenario1.prompt_template;
+  // Code holding a fence, a line of the template, and the text that follows the slot.
+  const tricky = `${CODE}\n    # \`\`\`\n    # Repository: x\n\n\`\`\`\n\nWrite one JSON object\n    return 1`;
+  for (const code of [CODE, tricky, '', 'x']) {
+    const line = JSON.parse(builder1.render('scenario1_a', values(code)).line);
+    const prompt = userPromptOf(line.body)!;
+    assert.equal(codeOfPrompt(prompt, template), code);
+  }
+  // The Responses endpoint puts the prompt in `input`.
+  const responses = createRequestBuilder(
+    scenarioSpec(
+      'scenario1',
+      { ...config.scenarios.scenario1, endpoint: 'responses' },
+      config.model,
+    ),
+  );
+  const body = JSON.parse(responses.render('scenario1_a', values(CODE)).line).body;
+  assert.equal(codeOfPrompt(userPromptOf(body)!, template), CODE);
+  // A prompt of another template, a template without {{code}} or without a text beside it: none.
+  const prompt = userPromptOf(JSON.parse(builder1.render('scenario1_a', values(CODE)).line).body)!;
+  assert.equal(codeOfPrompt(prompt, 'Function {{name}}:\n~~~\n{{code}}\n~~~'), undefined);
+  assert.equal(codeOfPrompt(prompt, 'Function {{name}}'), undefined);
+  assert.equal(codeOfPrompt(prompt, '{{language}}{{code}}'), undefined);
+});
