@@ -200,6 +200,7 @@ export function createBatchRunner(options: RunnerOptions) {
           seed: options.seed,
           createdSeconds: unixSeconds(options.now()),
           invalidJson: decision.outcome === REQUEST_OUTCOMES.invalid_json,
+          ungrounded: decision.outcome === REQUEST_OUTCOMES.ungrounded,
           reasoningExhausted:
             decision.outcome === REQUEST_OUTCOMES.reasoning_length &&
             (decision.minBudget === undefined ||
