@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { createRequestBuilder, scenarioSpec } from '../../src/convert/request-builder.ts';
 import type { Scenario1AnswerT } from '../../src/domain/answer-schemas.ts';
+import { isUngroundedReason } from '../../src/domain/grounding-reason.ts';
 import { codeOfPrompt, userPromptOf } from '../../src/domain/prompt-code.ts';
 import { judgeScenario1, normaliseWhitespace } from '../../src/poll/grounding.ts';
+import { openGroundingCheck, type GroundingSettings } from '../../src/poll/grounding-check.ts';
+import type { ResultLine } from '../../src/poll/request-fate.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const CODE = `def apply_discount(cart, code):
     """Take a code off the cart's total."""
@@ -142,4 +148,89 @@ test("the code is cut from a prompt by the template's fixed texts, whatever the 
   assert.equal(codeOfPrompt(prompt, 'Function {{name}}:\n~~~\n{{code}}\n~~~'), undefined);
   assert.equal(codeOfPrompt(prompt, 'Function {{name}}'), undefined);
   assert.equal(codeOfPrompt(prompt, '{{language}}{{code}}'), undefined);
+});
+
+const SETTINGS: GroundingSettings = { enabled: true, max_retries: 1, identifiers: true };
+
+function resultLine(customId: string, value: unknown): ResultLine {
+  return {
+    custom_id: customId,
+    response: {
+      status_code: 200,
+      body: { choices: [{ message: { content: JSON.stringify(value) }, finish_reason: 'stop' }] },
+    },
+    error: null,
+  };
+}
+
+test('poll: an ungrounded scenario 1 answer is retried once, then final; grounded ones and scenario 2 stay usable', async (t) => {
+  const dir = await tempDir(t);
+  const inputPath = join(dir, 'scenario1_batch_input_x.jsonl');
+  const builder2 = createRequestBuilder(
+    scenarioSpec('scenario2', config.scenarios.scenario2, config.model),
+  );
+  await writeFile(
+    inputPath,
+    [
+      builder1.render('scenario1_a', values(CODE)).line,
+      builder1.render('scenario1_b~attempt2', values(CODE)).line,
+      builder1.render('scenario1_c', values('def other():\n    return validate_code(1)')).line,
+      builder2.render('scenario2_k', { skeleton: 'class Cart:\n    def add(self): ...' }).line,
+    ].join(''),
+  );
+  const warnings: string[] = [];
+  const open = (settings = SETTINGS) =>
+    openGroundingCheck({
+      inputPath,
+      template: config.scenarios.scenario1.prompt_template,
+      settings,
+      maxAttempts: 3,
+      requestAttempt: 1,
+      warn: (m) => warnings.push(m),
+    });
+  const check = await open();
+  t.after(() => check.close());
+  const usable = { kind: 'usable' } as const;
+  const madeUp = answer(['return cart.total', 'total -= validate_code(code)']);
+  const first = await check.fateOf(resultLine('scenario1_a', madeUp), usable);
+  assert.equal(first.kind, 'retry');
+  assert.ok(isUngroundedReason(first.kind === 'retry' ? first.reason : ''));
+  assert.equal(
+    (first as { reason: string }).reason,
+    'ungrounded: step 2 quotes "total -= validate_code(code)", not in the code',
+  );
+  const second = await check.fateOf(resultLine('scenario1_b~attempt2', madeUp), usable);
+  assert.deepEqual(second, {
+    kind: 'final',
+    reason: 'ungrounded: step 2 quotes "total -= validate_code(code)", not in the code',
+  });
+  // The same answer against the code of its own request: slice c has another code.
+  assert.deepEqual(
+    await check.fateOf(
+      resultLine('scenario1_c', answer(['return validate_code(1)'], { answer: '`other`' })),
+      usable,
+    ),
+    usable,
+  );
+  assert.deepEqual(
+    await check.fateOf(resultLine('scenario1_a', answer(['rate = cart.codes[code]'])), usable),
+    usable,
+  );
+  // Scenario 2 designs new components: made-up names are the point.
+  const design = { requirement_analysis: { title: 'Use `PaymentGateway`' } };
+  assert.deepEqual(await check.fateOf(resultLine('scenario2_k', design), usable), usable);
+  // Fates other than usable pass through; a request not in the file keeps its answer (said once).
+  const retry = { kind: 'retry', reason: 'HTTP 500: x' } as const;
+  assert.deepEqual(await check.fateOf(resultLine('scenario1_a', madeUp), retry), retry);
+  assert.deepEqual(await check.fateOf(resultLine('scenario1_zz', madeUp), usable), usable);
+  assert.deepEqual(await check.fateOf(resultLine('scenario1_zy', madeUp), usable), usable);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /scenario1_zz cannot be read back/);
+
+  // grounding.max_retries 0: final at once; grounding off: usable.
+  const none = await open({ ...SETTINGS, max_retries: 0 });
+  t.after(() => none.close());
+  assert.equal((await none.fateOf(resultLine('scenario1_a', madeUp), usable)).kind, 'final');
+  const off = await open({ ...SETTINGS, enabled: false });
+  assert.deepEqual(await off.fateOf(resultLine('scenario1_a', madeUp), usable), usable);
 });
