@@ -2,11 +2,11 @@
  * The grounding of the usable scenario 1 answers of one ended batch (grounding.ts judges).
  *
  * The slice's code is in the request: its prompt, in the batch input file the batch was made
- * from. The file is read once, to note where each scenario 1 request line starts (a 53-bit
- * fingerprint of its custom_id → its byte offset: two numbers a request, never a prompt); each
+ * from. The file is read once, to note where each scenario 1 request line is (a 53-bit
+ * fingerprint of its custom_id → its byte offset and length: numbers, never a prompt); each
  * usable answer's request line is then read back by position, its prompt cut to the code the
  * template's `{{code}}` slot was given (prompt-code.ts), or the whole prompt when the template
- * was changed since. Memory: the offsets, and one request line at a time.
+ * was changed since. Memory: two numbers a request, and one request line at a time.
  *
  * An ungrounded answer is retried while its attempt is at most `grounding.max_retries` (and
  * below `retry.max_attempts`), then final; both with the reason `ungrounded: <what is not in the
@@ -36,6 +36,8 @@ export interface GroundingCheckOptions {
   readonly settings: GroundingSettings;
   /** retry.max_attempts: an attempt at it is not retried. */
   readonly maxAttempts: number;
+  /** The scenario of the input file, when known: a scenario 2 file is not read. */
+  readonly scenario?: string | null | undefined;
   /** The attempt of the requests of the input file (its job's). */
   readonly requestAttempt: number;
   /** A request whose code cannot be read back: its answer is kept, this is said once. */
@@ -72,35 +74,32 @@ function fingerprint(id: string): number {
   return hashA(id) * 0x20_0000 + (hashB(id) & 0x1f_ffff);
 }
 
-/** The line starting at `offset` (up to its newline or the end of the file). */
-async function lineAt(handle: FileHandle, offset: number): Promise<string> {
-  let buf = Buffer.allocUnsafe(64 * 1024);
+/** The `length` bytes at `offset` of a file, as text. */
+async function bytesAt(handle: FileHandle, offset: number, length: number): Promise<string> {
+  const buf = Buffer.allocUnsafe(length);
   let filled = 0;
-  for (;;) {
-    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, offset + filled);
-    const nl = buf.indexOf(0x0a, filled);
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buf, filled, length - filled, offset + filled);
+    if (bytesRead === 0) break;
     filled += bytesRead;
-    if (nl !== -1 && nl < filled) return buf.toString('utf8', 0, nl).replace(/\r$/, '');
-    if (bytesRead === 0) return buf.toString('utf8', 0, filled);
-    if (filled === buf.length) {
-      const grown = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(grown, 0, 0, filled);
-      buf = grown;
-    }
   }
+  return buf.toString('utf8', 0, filled);
 }
 
 export async function openGroundingCheck(options: GroundingCheckOptions): Promise<GroundingCheck> {
   const { settings } = options;
-  if (!settings.enabled) return PASS_THROUGH;
+  if (!settings.enabled || options.scenario === 'scenario2') return PASS_THROUGH;
   const offsets = new Map<number, number>();
+  const lengths = new Map<number, number>();
   for await (const batch of readLineBatches(options.inputPath)) {
     for (const line of batch) {
       if (line.kind !== 'text' || line.offset === undefined) continue;
       const id = customIdOf(line.text);
       if (id === undefined || parseCustomId(id, options.requestAttempt).scenario !== 'scenario1')
         continue;
-      offsets.set(fingerprint(id), line.offset);
+      const key = fingerprint(id);
+      offsets.set(key, line.offset);
+      lengths.set(key, line.bytes);
     }
   }
   if (offsets.size === 0) return PASS_THROUGH;
@@ -109,11 +108,12 @@ export async function openGroundingCheck(options: GroundingCheckOptions): Promis
 
   /** The code of a request, or why it cannot be had. */
   const codeOf = async (customId: string): Promise<string | undefined> => {
-    const offset = offsets.get(fingerprint(customId));
+    const key = fingerprint(customId);
+    const offset = offsets.get(key);
     if (offset === undefined) return undefined;
     let request: { custom_id?: unknown; body?: unknown };
     try {
-      request = JSON.parse(await lineAt(handle, offset)) as typeof request;
+      request = JSON.parse(await bytesAt(handle, offset, lengths.get(key)!)) as typeof request;
     } catch {
       return undefined;
     }

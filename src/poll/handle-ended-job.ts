@@ -148,6 +148,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
     template: config.scenarios.scenario1.prompt_template,
     settings: config.grounding,
     maxAttempts,
+    scenario: job.scenario,
     requestAttempt: job.request_attempt,
     warn: (message) => log.warn({ batchId: job.batch_id }, message),
   });

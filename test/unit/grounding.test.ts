@@ -233,4 +233,15 @@ test('poll: an ungrounded scenario 1 answer is retried once, then final; grounde
   assert.equal((await none.fateOf(resultLine('scenario1_a', madeUp), usable)).kind, 'final');
   const off = await open({ ...SETTINGS, enabled: false });
   assert.deepEqual(await off.fateOf(resultLine('scenario1_a', madeUp), usable), usable);
+  // A scenario 2 input file is not even read.
+  const design2 = await openGroundingCheck({
+    inputPath: join(dir, 'missing.jsonl'),
+    template: config.scenarios.scenario1.prompt_template,
+    settings: SETTINGS,
+    maxAttempts: 3,
+    scenario: 'scenario2',
+    requestAttempt: 1,
+    warn: (m) => warnings.push(m),
+  });
+  assert.deepEqual(await design2.fateOf(resultLine('scenario2_k', design), usable), usable);
 });
