@@ -23,32 +23,41 @@ function fixedTexts(parts: readonly TemplatePart[]): string[] {
   return out;
 }
 
-/** The value of `{{code}}` in `prompt` rendered from `template`, or undefined. */
-export function codeOfPrompt(prompt: string, template: string): string | undefined {
+/**
+ * A function that cuts the value of `{{code}}` out of prompts rendered from `template` (the
+ * template is parsed once), or says undefined.
+ */
+export function codeCutter(template: string): (prompt: string) => string | undefined {
   const parts = parseTemplate(template);
   const at = parts.findIndex((p) => p.kind === 'slot' && p.name === CODE_SLOT);
-  if (at === -1) return undefined;
+  if (at === -1) return () => undefined;
   const before = fixedTexts(parts.slice(0, at));
   const after = fixedTexts(parts.slice(at + 1));
   // The texts right next to the slot mark its edges: without one, the edge is a guess.
   if ((at > 0 && before[before.length - 1] === '') || (at < parts.length - 1 && after[0] === ''))
-    return undefined;
+    return () => undefined;
+  return (prompt) => {
+    let start = 0;
+    for (const [i, text] of before.entries()) {
+      const found = prompt.indexOf(text, start);
+      if (found === -1 || (i === 0 && found !== 0)) return undefined;
+      start = found + text.length;
+    }
+    let end = prompt.length;
+    for (let i = after.length - 1; i >= 0; i--) {
+      const text = after[i]!;
+      const found = prompt.lastIndexOf(text, end - text.length);
+      if (found === -1 || found < start) return undefined;
+      if (i === after.length - 1 && found + text.length !== prompt.length) return undefined;
+      end = found;
+    }
+    return prompt.slice(start, end);
+  };
+}
 
-  let start = 0;
-  for (const [i, text] of before.entries()) {
-    const found = prompt.indexOf(text, start);
-    if (found === -1 || (i === 0 && found !== 0)) return undefined;
-    start = found + text.length;
-  }
-  let end = prompt.length;
-  for (let i = after.length - 1; i >= 0; i--) {
-    const text = after[i]!;
-    const found = prompt.lastIndexOf(text, end - text.length);
-    if (found === -1 || found < start) return undefined;
-    if (i === after.length - 1 && found + text.length !== prompt.length) return undefined;
-    end = found;
-  }
-  return prompt.slice(start, end);
+/** The value of `{{code}}` in `prompt` rendered from `template`, or undefined. */
+export function codeOfPrompt(prompt: string, template: string): string | undefined {
+  return codeCutter(template)(prompt);
 }
 
 interface MessageLike {

@@ -6,7 +6,9 @@
  * line, and the answer a name, that the code does not have. Pure.
  */
 import { SCENARIO1_PROMPT_TEMPLATE } from '../domain/default-prompts.ts';
-import { codeOfPrompt } from '../domain/prompt-code.ts';
+import { codeCutter } from '../domain/prompt-code.ts';
+
+const cutCode = codeCutter(SCENARIO1_PROMPT_TEMPLATE);
 
 interface Scenario1Like {
   answer: string;
@@ -35,7 +37,7 @@ export function groundedAnswer(
   ungrounded: boolean,
 ): unknown {
   if (prompt === undefined || !isScenario1Like(value)) return value;
-  const code = codeOfPrompt(prompt, SCENARIO1_PROMPT_TEMPLATE) ?? prompt;
+  const code = cutCode(prompt) ?? prompt;
   const lines = code
     .split('\n')
     .map((l) => l.trim())

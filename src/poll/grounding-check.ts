@@ -12,11 +12,11 @@
  * below `retry.max_attempts`), then final; both with the reason `ungrounded: <what is not in the
  * code>` (grounding-reason.ts), which the ledger keeps and compile reports.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { ANSWER_SCHEMAS } from '../domain/answer-schemas.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { ungroundedReason } from '../domain/grounding-reason.ts';
-import { codeOfPrompt, userPromptOf } from '../domain/prompt-code.ts';
+import { codeCutter, userPromptOf } from '../domain/prompt-code.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { hashA, hashB } from '../storage/text-fingerprint.ts';
 import { judgeScenario1 } from './grounding.ts';
@@ -46,12 +46,12 @@ export interface GroundingCheckOptions {
 
 export interface GroundingCheck {
   /** The fate of a result line, given the fate its content earned (only `usable` is judged). */
-  fateOf(line: ResultLine, fate: Fate): Promise<Fate>;
+  fateOf(line: ResultLine, fate: Fate): Fate;
   close(): Promise<void>;
 }
 
 const PASS_THROUGH: GroundingCheck = {
-  fateOf: (_line, fate) => Promise.resolve(fate),
+  fateOf: (_line, fate) => fate,
   close: () => Promise.resolve(),
 };
 
@@ -74,14 +74,14 @@ function fingerprint(id: string): number {
   return hashA(id) * 0x20_0000 + (hashB(id) & 0x1f_ffff);
 }
 
-/** The `length` bytes at `offset` of a file, as text. */
-async function bytesAt(handle: FileHandle, offset: number, length: number): Promise<string> {
+/** The `length` bytes at `offset` of a file, as text (synchronous: a few KB from the page cache). */
+function bytesAt(fd: number, offset: number, length: number): string {
   const buf = Buffer.allocUnsafe(length);
   let filled = 0;
   while (filled < length) {
-    const { bytesRead } = await handle.read(buf, filled, length - filled, offset + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
+    const n = readSync(fd, buf, filled, length - filled, offset + filled);
+    if (n === 0) break;
+    filled += n;
   }
   return buf.toString('utf8', 0, filled);
 }
@@ -103,34 +103,35 @@ export async function openGroundingCheck(options: GroundingCheckOptions): Promis
     }
   }
   if (offsets.size === 0) return PASS_THROUGH;
-  const handle = await open(options.inputPath, 'r');
+  const fd = openSync(options.inputPath, 'r');
+  const cutCode = codeCutter(options.template);
   let warned = false;
 
   /** The code of a request, or why it cannot be had. */
-  const codeOf = async (customId: string): Promise<string | undefined> => {
+  const codeOf = (customId: string): string | undefined => {
     const key = fingerprint(customId);
     const offset = offsets.get(key);
     if (offset === undefined) return undefined;
     let request: { custom_id?: unknown; body?: unknown };
     try {
-      request = JSON.parse(await bytesAt(handle, offset, lengths.get(key)!)) as typeof request;
+      request = JSON.parse(bytesAt(fd, offset, lengths.get(key)!)) as typeof request;
     } catch {
       return undefined;
     }
     if (request.custom_id !== customId) return undefined;
     const prompt = userPromptOf(request.body);
     if (prompt === undefined) return undefined;
-    return codeOfPrompt(prompt, options.template) ?? prompt;
+    return cutCode(prompt) ?? prompt;
   };
 
   return {
-    async fateOf(line, fate) {
+    fateOf(line, fate) {
       if (fate.kind !== 'usable') return fate;
       const { scenario, attempt } = parseCustomId(line.custom_id, options.requestAttempt);
       if (scenario !== 'scenario1') return fate;
       const parsed = parseAnswer(line.response?.body);
       if (parsed === undefined) return fate;
-      const code = await codeOf(line.custom_id);
+      const code = codeOf(line.custom_id);
       if (code === undefined) {
         if (!warned) {
           warned = true;
@@ -146,7 +147,10 @@ export async function openGroundingCheck(options: GroundingCheckOptions): Promis
       const again = attempt <= settings.max_retries && attempt < options.maxAttempts;
       return again ? { kind: 'retry', reason } : { kind: 'final', reason };
     },
-    close: () => handle.close(),
+    close: () => {
+      closeSync(fd);
+      return Promise.resolve();
+    },
   };
 }
 

@@ -25,7 +25,9 @@ export interface GroundingVerdict {
   readonly missing: readonly string[];
 }
 
-const WORD = /[\p{L}\p{N}_$]/u;
+const SPACES = /\s+/gu;
+/** A space that is not between two word characters. */
+const LONE_SPACE = / (?=[^\p{L}\p{N}_$])|(?<=[^\p{L}\p{N}_$]) /gu;
 const WORDS = /[\p{L}_$][\p{L}\p{N}_$]*/gu;
 const IDENTIFIER =
   /^[\p{L}_$][\p{L}\p{N}_$]*(?:(?:\.|::|->|#)[\p{L}_$][\p{L}\p{N}_$]*)*(?:\(\))?$/u;
@@ -46,13 +48,7 @@ const LITERALS = new Set([
 
 /** `text` with whitespace normalised: one space between two word characters, none elsewhere. */
 export function normaliseWhitespace(text: string): string {
-  const parts = text.split(/\s+/u).filter((p) => p !== '');
-  let out = '';
-  for (const p of parts) {
-    if (out !== '' && WORD.test(out[out.length - 1]!) && WORD.test(p[0]!)) out += ' ';
-    out += p;
-  }
-  return out;
+  return text.replace(SPACES, ' ').replace(LONE_SPACE, '').trim();
 }
 
 /** A quote without the backticks or fence around it. */

@@ -120,7 +120,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
         if (seen.has(line.custom_id)) continue;
         seen.add(line.custom_id);
         const fate = withinAttempts(
-          await grounding.fateOf(
+          grounding.fateOf(
             line,
             lineFate(line, {
               cancelledByUs: job.cancelled_by_us,

@@ -192,47 +192,47 @@ test('poll: an ungrounded scenario 1 answer is retried once, then final; grounde
   t.after(() => check.close());
   const usable = { kind: 'usable' } as const;
   const madeUp = answer(['return cart.total', 'total -= validate_code(code)']);
-  const first = await check.fateOf(resultLine('scenario1_a', madeUp), usable);
+  const first = check.fateOf(resultLine('scenario1_a', madeUp), usable);
   assert.equal(first.kind, 'retry');
   assert.ok(isUngroundedReason(first.kind === 'retry' ? first.reason : ''));
   assert.equal(
     (first as { reason: string }).reason,
     'ungrounded: step 2 quotes "total -= validate_code(code)", not in the code',
   );
-  const second = await check.fateOf(resultLine('scenario1_b~attempt2', madeUp), usable);
+  const second = check.fateOf(resultLine('scenario1_b~attempt2', madeUp), usable);
   assert.deepEqual(second, {
     kind: 'final',
     reason: 'ungrounded: step 2 quotes "total -= validate_code(code)", not in the code',
   });
   // The same answer against the code of its own request: slice c has another code.
   assert.deepEqual(
-    await check.fateOf(
+    check.fateOf(
       resultLine('scenario1_c', answer(['return validate_code(1)'], { answer: '`other`' })),
       usable,
     ),
     usable,
   );
   assert.deepEqual(
-    await check.fateOf(resultLine('scenario1_a', answer(['rate = cart.codes[code]'])), usable),
+    check.fateOf(resultLine('scenario1_a', answer(['rate = cart.codes[code]'])), usable),
     usable,
   );
   // Scenario 2 designs new components: made-up names are the point.
   const design = { requirement_analysis: { title: 'Use `PaymentGateway`' } };
-  assert.deepEqual(await check.fateOf(resultLine('scenario2_k', design), usable), usable);
+  assert.deepEqual(check.fateOf(resultLine('scenario2_k', design), usable), usable);
   // Fates other than usable pass through; a request not in the file keeps its answer (said once).
   const retry = { kind: 'retry', reason: 'HTTP 500: x' } as const;
-  assert.deepEqual(await check.fateOf(resultLine('scenario1_a', madeUp), retry), retry);
-  assert.deepEqual(await check.fateOf(resultLine('scenario1_zz', madeUp), usable), usable);
-  assert.deepEqual(await check.fateOf(resultLine('scenario1_zy', madeUp), usable), usable);
+  assert.deepEqual(check.fateOf(resultLine('scenario1_a', madeUp), retry), retry);
+  assert.deepEqual(check.fateOf(resultLine('scenario1_zz', madeUp), usable), usable);
+  assert.deepEqual(check.fateOf(resultLine('scenario1_zy', madeUp), usable), usable);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /scenario1_zz cannot be read back/);
 
   // grounding.max_retries 0: final at once; grounding off: usable.
   const none = await open({ ...SETTINGS, max_retries: 0 });
   t.after(() => none.close());
-  assert.equal((await none.fateOf(resultLine('scenario1_a', madeUp), usable)).kind, 'final');
+  assert.equal(none.fateOf(resultLine('scenario1_a', madeUp), usable).kind, 'final');
   const off = await open({ ...SETTINGS, enabled: false });
-  assert.deepEqual(await off.fateOf(resultLine('scenario1_a', madeUp), usable), usable);
+  assert.deepEqual(off.fateOf(resultLine('scenario1_a', madeUp), usable), usable);
   // A scenario 2 input file is not even read.
   const design2 = await openGroundingCheck({
     inputPath: join(dir, 'missing.jsonl'),
@@ -243,5 +243,5 @@ test('poll: an ungrounded scenario 1 answer is retried once, then final; grounde
     requestAttempt: 1,
     warn: (m) => warnings.push(m),
   });
-  assert.deepEqual(await design2.fateOf(resultLine('scenario2_k', design), usable), usable);
+  assert.deepEqual(design2.fateOf(resultLine('scenario2_k', design), usable), usable);
 });
