@@ -3,7 +3,7 @@
  * measured here, never asserted in tests.
  *
  *   npm run bench -- [--size-mb 512] [--real-mb 271] [--real-repos 4] [--runs 3]
- *                    [--only convert|split|emulator|submit|poll|compile|daemon|review]
+ *                    [--only convert|split|emulator|submit|poll|grounding|compile|daemon|review]
  *
  * Step 1 runs on two corpora side by side: generated slices (test/support/slice-generator.ts)
  * and real code (bench/slice-python.py over this machine's Python standard library), the real
@@ -20,6 +20,7 @@ import { benchSplit } from './split-compare.ts';
 import { benchEmulator } from './emulator.ts';
 import { benchSubmit } from './submit.ts';
 import { benchPoll } from './poll.ts';
+import { benchGrounding } from './grounding.ts';
 import { benchCompile, ensureCompileCorpus } from './compile.ts';
 import { benchDaemon } from './daemon.ts';
 import { benchReview } from './review.ts';
@@ -140,6 +141,21 @@ if (only === undefined || only === 'poll') {
   console.log(
     `| ${f0(p.activeJobs)} | ${p.callsPerTick} | ${f1(p.downloadMb)} MB | ${f1(p.downloadMbPerS)} MB/s | ${f0(p.downloadPeakRssMb)} MB |`,
   );
+}
+
+if (only === undefined || only === 'grounding') {
+  const g = await benchGrounding(root);
+  console.log(
+    `\nGrounding (poll's fates of one batch of ${f0(g.requests)} scenario 1 requests, ${f1(g.inputMb)} MB of input, ${f1(g.resultsMb)} MB of shuffled results, ${f0(g.ungrounded)} ungrounded; each in its own process):`,
+  );
+  console.log('| grounding | wall | CPU time | peak RSS |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, r] of [
+    ['off', g.off],
+    ['on', g.on],
+  ] as const) {
+    console.log(`| ${name} | ${f1(r.seconds)} s | ${f1(r.cpuSeconds)} s | ${f0(r.maxRssMb)} MB |`);
+  }
 }
 
 if (only === undefined || only === 'compile') {

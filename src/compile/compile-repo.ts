@@ -26,6 +26,7 @@ import { parseSliceLine } from '../domain/parse-slice.ts';
 import type { Slice } from '../domain/slice-schema.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { ledgerKey, type OpenFate } from '../domain/ledger.ts';
+import { isUngroundedReason } from '../domain/grounding-reason.ts';
 import { answerOf } from '../poll/request-fate.ts';
 import { isExcluded, type ReviewDecision } from '../domain/review-journal.ts';
 import type { AtomicStreamFile } from '../storage/atomic-stream-file.ts';
@@ -44,6 +45,11 @@ import { blankAnswer, scenario1Text, scenario2Text } from './record-text.ts';
 import { openRejectsCursor } from './rejects-cursor.ts';
 import type { ResultIndex } from './result-index.ts';
 import { scanResultLines } from './result-lines.ts';
+
+/** Whether the ledger's latest fate of a slice says its answer of `attempt` is ungrounded. */
+function ungroundedAnswer(fate: OpenFate | undefined, attempt: number): fate is OpenFate {
+  return fate !== undefined && fate.attempt === attempt && isUngroundedReason(fate.reason);
+}
 
 /** A processed file being written, with its number among all processed files. */
 export interface ProcessedOutput {
@@ -237,6 +243,12 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
         inputFile = file.standing;
       } else {
         const result = readResult(slot, base, scenario);
+        const judged = input.ledgerOpen.get(ledgerKey(repo, base));
+        if (result.kind === 'usable' && ungroundedAnswer(judged, result.attempt)) {
+          // Poll found this very answer ungrounded (grounding-check.ts): the ledger decides.
+          out.fail({ ...ids, ...classifyMissing({ ledger: judged, inputFile }) });
+          return;
+        }
         if (result.kind === 'usable') {
           stats.usable();
           const blank = blankAnswer(

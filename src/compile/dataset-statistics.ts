@@ -7,6 +7,8 @@
  *     files of finished batches, every attempt)
  *   average reasoning steps (scenario 1 `reasoning_trace.steps`) and average decision points
  *     (scenario 2 `reasoning_trace.analysis_steps`) per record
+ *   ungrounded rate: scenario 1 slices left with an ungrounded answer / those with a record or
+ *     such an answer
  *   failures by category (see failure-categories.ts)
  */
 import type { Scenario } from '../domain/answer-schemas.ts';
@@ -34,6 +36,12 @@ export interface DatasetStatistics {
   readonly responses_usable: number;
   /** usable / received, 0..1 (4 decimals); null when nothing was received. */
   readonly parse_success_rate: number | null;
+  /**
+   * Scenario 1 slices whose answer quoted code the slice does not have, also when sent again
+   * (failure category `ungrounded`), out of those with a record or such an answer, 0..1 (4
+   * decimals); null when there are none.
+   */
+  readonly ungrounded_rate: number | null;
   readonly average_reasoning_steps: number | null;
   readonly average_decision_points: number | null;
   /** Non-empty lines of the reviewed-slice files. */
@@ -44,6 +52,10 @@ export interface DatasetStatistics {
 }
 
 const round = (n: number, places: number): number => Math.round(n * 10 ** places) / 10 ** places;
+
+function ungroundedRate(records: number, ungrounded: number): number | null {
+  return records + ungrounded === 0 ? null : round(ungrounded / (records + ungrounded), 4);
+}
 
 export function createStatistics() {
   const byRepo = new Map<string, Record<Scenario, number>>();
@@ -119,6 +131,7 @@ export function createStatistics() {
         responses_received: received,
         responses_usable: usable,
         parse_success_rate: received === 0 ? null : round(usable / received, 4),
+        ungrounded_rate: ungroundedRate(byScenario.scenario1, byCategory.ungrounded),
         average_reasoning_steps: average('scenario1'),
         average_decision_points: average('scenario2'),
         reviewed_lines: lines,

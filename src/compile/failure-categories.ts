@@ -9,6 +9,9 @@
  *   final           sent, and no usable result will come: rejected by the API (a 4xx), content
  *                   unparseable or off-schema after retry.max_attempts, its batch failed
  *                   validation, or was cancelled by a person (the ledger's reason)
+ *   ungrounded      its scenario 1 answer quotes code the slice does not have (a code_reference
+ *                   or a backticked identifier), also after grounding.max_retries more tries
+ *                   (the ledger's reason says what was not found)
  *   empty_answer    the answer has the right structure but its texts are blank: nothing to
  *                   train on (it is not sent again)
  *   excluded_by_reviewer  a reviewer left its answer out (the review page; the reason given)
@@ -22,10 +25,12 @@
  *                   inbox after the last conversion
  */
 import type { OpenFate } from '../domain/ledger.ts';
+import { isUngroundedReason } from '../domain/grounding-reason.ts';
 
 export const FAILURE_CATEGORIES = {
   rejected: 'rejected',
   final: 'final',
+  ungrounded: 'ungrounded',
   empty_answer: 'empty_answer',
   excluded_by_reviewer: 'excluded_by_reviewer',
   pending: 'pending',
@@ -101,7 +106,10 @@ export interface Classified {
 export function classifyMissing(m: MissingResult): Classified {
   if (m.ledger !== undefined) {
     const { batch_id, attempt, reason } = m.ledger;
-    if (m.ledger.fate === 'final') return { category: 'final', reason, batch_id, attempt };
+    if (m.ledger.fate === 'final') {
+      const category = isUngroundedReason(reason) ? 'ungrounded' : 'final';
+      return { category, reason, batch_id, attempt };
+    }
     const next = m.inputFile === undefined ? '' : `; attempt ${attempt + 1}: ${m.inputFile.reason}`;
     return {
       category: 'pending',

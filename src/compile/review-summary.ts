@@ -7,6 +7,7 @@ import type { DatasetStatistics } from './dataset-statistics.ts';
 const WHAT: Record<FailureCategory, string> = {
   rejected: 'line rejected (not a valid slice)',
   final: 'no usable result, for good',
+  ungrounded: 'answer quotes code the slice does not have',
   empty_answer: 'answer with blank texts',
   excluded_by_reviewer: 'answer excluded by a reviewer',
   pending: 'result still to come',
@@ -37,6 +38,7 @@ export function reviewSummary(
     `| **all** | ${n(stats.by_scenario.scenario1)} | ${n(stats.by_scenario.scenario2)} | ${n(stats.total_records)} |`,
     '',
     `- Responses received: ${n(stats.responses_received)}, usable: ${n(stats.responses_usable)} (parse success rate ${rate}).`,
+    `- Ungrounded answers (scenario 1, quoting code the slice does not have): ${n(stats.failures.by_category.ungrounded)} (${stats.ungrounded_rate === null ? 'n/a' : `${(stats.ungrounded_rate * 100).toFixed(2)} %`} of the scenario 1 slices answered).`,
     `- Average reasoning steps (scenario 1): ${stats.average_reasoning_steps ?? 'n/a'}; average decision points (scenario 2): ${stats.average_decision_points ?? 'n/a'}.`,
   ];
   if (stats.orphan_results > 0) {

@@ -467,6 +467,31 @@ const ConfigObject = z.strictObject({
       ),
     })
     .prefault({}),
+  grounding: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Check that each scenario 1 answer quotes only code of its slice (every code_reference, every backticked identifier); an answer that does not is sent again, then reported as ungrounded.',
+        ),
+      max_retries: z
+        .number()
+        .int()
+        .min(0)
+        .max(5)
+        .default(1)
+        .describe(
+          'How many times an ungrounded answer is sent again (within retry.max_attempts) before it is final.',
+        ),
+      identifiers: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Also require the identifiers an answer cites as code (`name` in backticks) to be words of the code.',
+        ),
+    })
+    .prefault({}),
   remote_cleanup: z
     .boolean()
     .default(true)

@@ -92,8 +92,14 @@ export function createBatchRunner(options: RunnerOptions) {
   /** Requests started but not finished (upstream mode): reported as unfinished if stopped. */
   const inFlight = new Map<string, ParsedLine>();
 
+  /** The run was dropped (the emulator is closing): its files are destroyed, nothing is written. */
+  let aborted = false;
   const write = async (stream: WriteStream, value: unknown): Promise<void> => {
-    if (!stream.write(`${JSON.stringify(value)}\n`)) await once(stream, 'drain');
+    if (aborted) return;
+    if (stream.write(`${JSON.stringify(value)}\n`)) return;
+    await once(stream, 'drain').catch((err: unknown) => {
+      if (!aborted) throw err;
+    });
   };
 
   const nextLine = async (): Promise<ParsedLine | undefined> => {
@@ -200,6 +206,7 @@ export function createBatchRunner(options: RunnerOptions) {
           seed: options.seed,
           createdSeconds: unixSeconds(options.now()),
           invalidJson: decision.outcome === REQUEST_OUTCOMES.invalid_json,
+          ungrounded: decision.outcome === REQUEST_OUTCOMES.ungrounded,
           reasoningExhausted:
             decision.outcome === REQUEST_OUTCOMES.reasoning_length &&
             (decision.minBudget === undefined ||
@@ -310,9 +317,10 @@ export function createBatchRunner(options: RunnerOptions) {
     /** Drops the run (the emulator is closing). */
     async abort(): Promise<void> {
       stopped = true;
+      aborted = true;
       await lines.return?.(undefined);
-      out.destroy();
-      err.destroy();
+      // A write still under way fails once its stream is destroyed: nobody reads these files.
+      for (const stream of [out, err]) stream.on('error', () => undefined).destroy();
     },
   };
 }

@@ -16,8 +16,9 @@
  * - Batches also: end without error lines for their unfinished requests, or with
  *   `output_file_id: null` although requests completed.
  * - Requests: an error line with a 4xx body, an error line with an `error` object, a
- *   completed response whose content is not valid JSON, or (reasoning models) an empty content
- *   with `finish_reason: "length"` when the budget is below `min_budget`.
+ *   completed response whose content is not valid JSON, (reasoning models) an empty content
+ *   with `finish_reason: "length"` when the budget is below `min_budget`, or a scenario 1
+ *   answer that quotes code its request does not have (`ungrounded`).
  * - The server as a whole: `clock_offset_s` (its clock, and so every timestamp it reports, runs
  *   ahead of ours, or behind when negative) and `list_lag_s` (a batch or file just created is
  *   missing from the list endpoints for that long; retrieving it by id works at once), as the
@@ -88,7 +89,14 @@ const BatchFault = z.strictObject({
 });
 
 const RequestFault = z.strictObject({
-  kind: z.enum(['error_4xx', 'error_object', 'invalid_json', 'reasoning_length']),
+  kind: z.enum([
+    'error_4xx',
+    'error_object',
+    'invalid_json',
+    'reasoning_length',
+    /** A scenario 1 answer quotes a line and a name its request's code does not have. */
+    'ungrounded',
+  ]),
   status: z.number().int().min(400).max(499).optional(),
   code: z.string().optional(),
   /** Only requests whose custom_id matches this regular expression. */
@@ -121,6 +129,8 @@ export const REQUEST_OUTCOMES = {
   invalid_json: 3,
   /** Reasoning used the whole budget: empty content, finish_reason "length" (billed). */
   reasoning_length: 4,
+  /** A scenario 1 answer that quotes code the request does not have. */
+  ungrounded: 5,
 } as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[keyof typeof REQUEST_OUTCOMES];
 

@@ -3,13 +3,15 @@
  * from the custom_id so that runs repeat exactly. Its content follows the request's
  * `response_format` JSON schema when it has one; for our scenarios (custom_id `scenario1_...` /
  * `scenario2_...`) it is the scenario's answer structure whatever the format; otherwise plain
- * text. Usage counts the prompt and the answer with the model's tokenizer.
+ * text; a scenario 1 answer quotes the request's code (grounded-answer.ts). Usage counts the prompt and the answer with the model's tokenizer.
  */
 import { answerJsonSchema } from '../domain/answer-schemas.ts';
 import { encodingForModel, type TokenCounter, type EncodingName } from '../domain/token-counter.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { derivedId, unitHash } from './ids.ts';
 import { valueFromSchema } from './json-from-schema.ts';
+import { groundedAnswer } from './grounded-answer.ts';
+import { userPromptOf } from '../domain/prompt-code.ts';
 import { isReasoningModel, snapshotOf } from './model-snapshots.ts';
 
 export interface ChatMessageIn {
@@ -81,6 +83,8 @@ export interface RespondOptions {
    * completion token a reasoning token (billed).
    */
   readonly reasoningExhausted?: boolean;
+  /** A scenario 1 answer quotes a line and a name its code does not have (fault). */
+  readonly ungrounded?: boolean;
   /** Prompt tokens the cache served (the system prompt's share, in steps of 128 from 1,024). */
   readonly cachedTokens?: number;
 }
@@ -103,10 +107,17 @@ export function respond(
   const { scenario } = parseCustomId(customId);
   const format = body.response_format?.type;
   let content: string;
+  // A scenario 1 answer quotes the request's code (grounded-answer.ts).
+  const quoting = (value: unknown): unknown =>
+    scenario === 'scenario1'
+      ? groundedAnswer(value, userPromptOf(body), seed, options.ungrounded === true)
+      : value;
   if (format === 'json_schema' && body.response_format?.json_schema?.schema !== undefined) {
-    content = JSON.stringify(valueFromSchema(body.response_format.json_schema.schema, seed));
+    content = JSON.stringify(
+      quoting(valueFromSchema(body.response_format.json_schema.schema, seed)),
+    );
   } else if (scenario !== undefined) {
-    content = JSON.stringify(valueFromSchema(answerJsonSchema(scenario), seed));
+    content = JSON.stringify(quoting(valueFromSchema(answerJsonSchema(scenario), seed)));
   } else if (format === 'json_object') {
     content = JSON.stringify({ answer: `Emulated answer to ${customId}.` });
   } else {

@@ -24,6 +24,7 @@ import { lineFate, withinAttempts, type Fate, type ResultLine } from './request-
 import { fetchResults, relativeToData, type FetchResultsDeps } from './fetch-results.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { writeRetryFile } from './retry-requests.ts';
+import { openGroundingCheck } from './grounding-check.ts';
 
 export interface EndedJobDeps extends FetchResultsDeps {
   readonly ledger: Ledger;
@@ -119,13 +120,16 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
         if (seen.has(line.custom_id)) continue;
         seen.add(line.custom_id);
         const fate = withinAttempts(
-          lineFate(line, {
-            cancelledByUs: job.cancelled_by_us,
-            length: {
-              factor: config.retry.length_budget_factor,
-              cap: config.retry.max_completion_tokens_cap,
-            },
-          }),
+          grounding.fateOf(
+            line,
+            lineFate(line, {
+              cancelledByUs: job.cancelled_by_us,
+              length: {
+                factor: config.retry.length_budget_factor,
+                cap: config.retry.max_completion_tokens_cap,
+              },
+            }),
+          ),
           parseCustomId(line.custom_id, job.request_attempt).attempt,
           maxAttempts,
         );
@@ -138,8 +142,22 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       await deps.ledger.appendMany(records);
     }
   };
-  await decide(resultsPath);
-  await decide(errorsPath);
+  // Usable scenario 1 answers must quote their slice's code (grounding-check.ts).
+  const grounding = await openGroundingCheck({
+    inputPath,
+    template: config.scenarios.scenario1.prompt_template,
+    settings: config.grounding,
+    maxAttempts,
+    scenario: job.scenario,
+    requestAttempt: job.request_attempt,
+    warn: (message) => log.warn({ batchId: job.batch_id }, message),
+  });
+  try {
+    await decide(resultsPath);
+    await decide(errorsPath);
+  } finally {
+    await grounding.close();
+  }
   const missing: LedgerRecord[] = [];
   for (const id of sent) {
     if (seen.has(id)) continue;

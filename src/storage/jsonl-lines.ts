@@ -17,6 +17,8 @@ export type RawLine =
       readonly lineNo: number;
       readonly text: string;
       readonly bytes: number;
+      /** Where the line starts in the file, in bytes (to read it back by position). */
+      readonly offset?: number;
     }
   | { readonly kind: 'invalid_utf8'; readonly lineNo: number; readonly bytes: number }
   | { readonly kind: 'too_long'; readonly lineNo: number; readonly bytes: number };
@@ -66,6 +68,9 @@ export async function* readLineBatches(
     let position = start;
     let lineNo = options.from?.lineNo ?? 0;
     let atFileStart = start === 0;
+    // The file offset of the current line's first byte, and of buf[0] of the chunk being split.
+    let lineStart = start;
+    let bufStart = start;
     // Pieces of the line that started in an earlier chunk.
     let carry: Buffer[] = [];
     let carryBytes = 0;
@@ -87,7 +92,8 @@ export async function* readLineBatches(
           out.push({ kind: 'too_long', lineNo, bytes: total });
         } else if (line.length > 0) {
           if (isUtf8(line)) {
-            out.push({ kind: 'text', lineNo, text: line.toString('utf8'), bytes: total });
+            const text = line.toString('utf8');
+            out.push({ kind: 'text', lineNo, text, bytes: total, offset: lineStart });
           } else {
             out.push({ kind: 'invalid_utf8', lineNo, bytes: total });
           }
@@ -108,6 +114,7 @@ export async function* readLineBatches(
       if (bytesRead === 0) break;
       let buf = buffers[current]!.subarray(0, bytesRead);
       options.onChunk?.(buf);
+      bufStart = position;
       position += bytesRead;
       // Read the next chunk into the other buffer while this one is split.
       current = 1 - current;
@@ -116,6 +123,8 @@ export async function* readLineBatches(
         atFileStart = false;
         if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
           buf = buf.subarray(3);
+          bufStart += 3;
+          lineStart += 3;
         }
       }
       const out: RawLine[] = [];
@@ -125,6 +134,7 @@ export async function* readLineBatches(
         if (nl === -1) break;
         finish(buf.subarray(from, nl), out);
         from = nl + 1;
+        lineStart = bufStart + from;
       }
       if (from < buf.length) {
         const rest = buf.subarray(from);

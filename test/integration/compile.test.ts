@@ -365,6 +365,7 @@ test('a realistic run compiles: every record checked field by field, statistics,
   assert.deepEqual(summary.failures.byCategory, {
     rejected: 1,
     final: 2,
+    ungrounded: 0,
     empty_answer: 0,
     excluded_by_reviewer: 0,
     pending: 3,

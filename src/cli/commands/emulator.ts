@@ -55,6 +55,8 @@ async function faultProfile(args: ParsedFlags, cwd: string): Promise<FaultProfil
     http.push({ route: 'POST /v1/batches', kind: 'lose_answer', rate: rLost });
   const rInvalid = rate(args, 'rate-invalid-json');
   if (rInvalid !== undefined) requests.push({ kind: 'invalid_json', rate: rInvalid });
+  const rUngrounded = rate(args, 'rate-ungrounded');
+  if (rUngrounded !== undefined) requests.push({ kind: 'ungrounded', rate: rUngrounded });
   const rReqErr = rate(args, 'rate-request-error');
   if (rReqErr !== undefined)
     requests.push({ kind: 'error_object', code: 'server_error', rate: rReqErr });
@@ -179,6 +181,11 @@ export const emulatorCommand: Command = {
       type: 'string',
       value: 'R',
       description: 'fraction of responses with invalid JSON content',
+    },
+    'rate-ungrounded': {
+      type: 'string',
+      value: 'R',
+      description: 'fraction of scenario 1 answers quoting code their request does not have',
     },
     'rate-request-error': {
       type: 'string',
