@@ -9,6 +9,8 @@ const WHAT: Record<FailureCategory, string> = {
   final: 'no usable result, for good',
   empty_answer: 'answer with blank texts',
   excluded_by_reviewer: 'answer excluded by a reviewer',
+  over_token_limit: 'chat example over the fine-tuning token limit',
+  fine_tuning_format: "chat example failing OpenAI's fine-tuning format checks",
   pending: 'result still to come',
   not_submitted: 'batch input file not submitted yet',
   not_converted: 'not converted (caps, or added since)',
@@ -18,7 +20,13 @@ const n = (x: number): string => x.toLocaleString('en-US');
 
 export function reviewSummary(
   stats: DatasetStatistics,
-  files: { train: string; val: string; failures: string; statistics: string },
+  files: {
+    train: string;
+    val: string;
+    failures: string;
+    statistics: string;
+    hfDataset?: string;
+  },
 ): string {
   const rate =
     stats.parse_success_rate === null ? 'n/a' : `${(stats.parse_success_rate * 100).toFixed(2)} %`;
@@ -60,7 +68,12 @@ export function reviewSummary(
   lines.push(
     '',
     `Files: \`${files.train}\`, \`${files.val}\`, \`${files.statistics}\`, and one \`scenario{1,2}_processed\` file per repo folder.`,
-    '',
   );
+  if (files.hfDataset !== undefined) {
+    lines.push(
+      `The Hugging Face layout (dataset card, splits, Parquet when configured): \`${files.hfDataset}/\`.`,
+    );
+  }
+  lines.push('');
   return lines.join('\n');
 }
