@@ -47,6 +47,21 @@ export function reviewSummary(
     `- Responses received: ${n(stats.responses_received)}, usable: ${n(stats.responses_usable)} (parse success rate ${rate}).`,
     `- Average reasoning steps (scenario 1): ${stats.average_reasoning_steps ?? 'n/a'}; average decision points (scenario 2): ${stats.average_decision_points ?? 'n/a'}.`,
   ];
+  const ft = stats.fine_tuning;
+  if (ft !== undefined) {
+    const errors = Object.entries(ft.format_errors).filter(([, c]) => c > 0);
+    const dist = (d: { min: number; mean: number; max: number } | null): string =>
+      d === null ? 'n/a' : `${n(d.min)} / ${n(d.mean)} / ${n(d.max)}`;
+    lines.push(
+      `- OpenAI's fine-tuning checks for ${ft.model} (limit ${n(ft.max_tokens_per_example)} tokens per example): ` +
+        `${n(ft.examples_checked)} examples checked, ${n(ft.examples_kept)} kept; ` +
+        `${n(ft.over_token_limit)} over the limit; format errors: ${
+          errors.length === 0 ? 'none' : errors.map(([k, c]) => `${k} ${n(c)}`).join(', ')
+        }.`,
+      `- Tokens per example (min / mean / max): ${dist(ft.tokens_per_example)}; messages per example: ${dist(ft.messages_per_example)}; ` +
+        `${n(ft.billing_tokens_per_epoch)} training tokens per epoch.`,
+    );
+  }
   if (stats.orphan_results > 0) {
     lines.push(
       `- ${n(stats.orphan_results)} usable answers belong to slices no longer in the reviewed files.`,
