@@ -6,6 +6,7 @@ import {
   formatErrors,
 } from '../../src/compile/fine-tuning-checks.ts';
 import { createTokenCounter } from '../../src/domain/token-counter.ts';
+import { parseConfig } from '../../src/config/load.ts';
 
 const ok = [
   { role: 'system', content: 'You explain code.' },
@@ -95,4 +96,26 @@ test('examples over the limit are left out with the count and the limit; statist
   assert.deepEqual(r.tokens_per_example, { min: small, mean: (small + big) / 2, max: big });
   assert.deepEqual(r.messages_per_example, { min: 3, mean: 3, max: 3 });
   assert.equal(r.max_tokens_per_example, small + 1);
+});
+
+test('a model whose limit is not known needs compile.max_example_tokens (the chat format only)', () => {
+  assert.throws(
+    () => parseConfig({ compile: { format: 'chat', fine_tuning_model: 'my-model' } }, 'c.json'),
+    (err: Error) =>
+      /compile\.max_example_tokens/.test(err.message) &&
+      /"my-model" is not known/.test(err.message),
+  );
+  const set = parseConfig(
+    { compile: { format: 'chat', fine_tuning_model: 'my-model', max_example_tokens: 9000 } },
+    'c.json',
+  );
+  assert.equal(set.compile.max_example_tokens, 9000);
+  assert.equal(
+    parseConfig({ compile: { fine_tuning_model: 'my-model' } }, 'c.json').compile.format,
+    'alpaca',
+  );
+  assert.throws(
+    () => parseConfig({ compile: { parquet: ['test'] } }, 'c.json'),
+    /compile\.parquet/,
+  );
 });
