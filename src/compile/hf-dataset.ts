@@ -81,6 +81,8 @@ export async function writeHfDataset(options: {
   readonly card: Omit<CardInput, 'splits' | 'format'>;
   readonly log: Logger;
   readonly signal?: AbortSignal | undefined;
+  /** The Parquet writer (DuckDB's; injected by tests). */
+  readonly writeParquet?: typeof writeParquetFromJsonl;
 }): Promise<HfDataset> {
   const { outDir, ts, format, log } = options;
   const name = `hf_dataset_${ts}`;
@@ -103,7 +105,11 @@ export async function writeHfDataset(options: {
       if (wanted.has(split)) {
         const rel = `data/${split}-00000-of-00001.parquet`;
         try {
-          await writeParquetFromJsonl(source.path, join(temp, rel), format);
+          await (options.writeParquet ?? writeParquetFromJsonl)(
+            source.path,
+            join(temp, rel),
+            format,
+          );
           await fsyncFile(join(temp, rel));
           parquet = rel;
           files.push(rel);

@@ -11,7 +11,9 @@ import { test, type TestContext } from 'node:test';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { parse } from 'yaml';
 import { compileDataset } from '../../src/compile/compile-dataset.ts';
+import { writeHfDataset } from '../../src/compile/hf-dataset.ts';
 import { pruneCompiledSets } from '../../src/compile/prune-compiled-sets.ts';
+import { createLogger } from '../../src/log/logger.ts';
 import type { DatasetFormat } from '../../src/compile/record-format.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -261,4 +263,62 @@ test('the daemon’s pruning removes the Hugging Face folder with its set', asyn
     'hf_dataset_mine',
     `train_dataset_${sets[2]}.jsonl`,
   ]);
+});
+
+test('a split that cannot be written as Parquet is said in the log and left out; the rest is published', async (t) => {
+  const dir = await tempDir(t);
+  const train = join(dir, 'train.jsonl');
+  const val = join(dir, 'val.jsonl');
+  await writeFile(train, '{"messages":[]}\n{"messages":[]}\n');
+  await writeFile(val, '{"messages":[]}\n');
+  const lines: string[] = [];
+  const log = await createLogger({
+    level: 'warn',
+    stream: { write: (l: string) => lines.push(l) },
+  });
+  const all = await compile(await answeredData(t), parseConfig({}, 'test'), 'chat', 'out');
+  const hf = await writeHfDataset({
+    outDir: dir,
+    ts: '20260101_000000',
+    format: 'chat',
+    splits: { train: { path: train, records: 2 }, validation: { path: val, records: 1 } },
+    parquet: true,
+    card: {
+      license: 'mit',
+      statistics: all.statistics,
+      models: [],
+      promptHashes: {},
+      sourceFiles: [],
+    },
+    log,
+    writeParquet: async (_from, to, _format) => {
+      if (to.includes('validation')) {
+        await writeFile(to, 'half a file');
+        throw new Error('No space left on device');
+      }
+      await writeFile(to, 'PAR1');
+      return 2;
+    },
+  });
+  await hf.publish();
+  assert.deepEqual(hf.parquet, ['train']);
+  assert.deepEqual(await filesUnder(hf.path), [
+    'README.md',
+    'data/train-00000-of-00001.jsonl',
+    'data/train-00000-of-00001.parquet',
+    'data/validation-00000-of-00001.jsonl',
+  ]);
+  const card = cardOf(await readFile(join(hf.path, 'README.md'), 'utf8'));
+  assert.deepEqual(
+    card.configs.map((c: any) => c.config_name),
+    ['default', 'parquet'],
+  );
+  assert.ok(
+    lines.some((l) => /validation split could not be written as Parquet.*No space left/.test(l)),
+  );
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.startsWith('.')),
+    [],
+    'no temporary folder left',
+  );
 });
