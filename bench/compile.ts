@@ -12,10 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { answerJsonSchema, type Scenario } from '../src/domain/answer-schemas.ts';
 import { valueFromSchema } from '../src/emulator/json-from-schema.ts';
 import type { JobRecord } from '../src/jobs/job-record.ts';
@@ -315,12 +315,21 @@ export async function ensureCompileCorpus(
   return { ...info, dir, quarterDir: await linkFirstRepo(dir, quarterDir) };
 }
 
-/** A data folder with the first repo folder only: links into the full one. */
+/**
+ * A data folder with the first repo folder only: hard links into the full one (the inbox walk
+ * does not follow a symbolic link that leads out of the inbox).
+ */
 async function linkFirstRepo(dir: string, quarterDir: string): Promise<string> {
   await rm(quarterDir, { recursive: true, force: true });
   for (const stage of ['2.reviewed_slices', '3.batch_input', '4.batch_output']) {
-    await mkdir(join(quarterDir, stage), { recursive: true });
-    await symlink(join(dir, stage, 'repo_bench_0'), join(quarterDir, stage, 'repo_bench_0'));
+    const from = join(dir, stage, 'repo_bench_0');
+    for (const entry of await readdir(from, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const rel = relative(from, join(entry.parentPath, entry.name));
+      const to = join(quarterDir, stage, 'repo_bench_0', rel);
+      await mkdir(dirname(to), { recursive: true });
+      await link(join(from, rel), to);
+    }
   }
   await mkdir(join(quarterDir, '.slicebatch'), { recursive: true });
   for (const f of ['ledger.jsonl', 'submissions.jsonl']) {
