@@ -12,10 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { answerJsonSchema, type Scenario } from '../src/domain/answer-schemas.ts';
 import { valueFromSchema } from '../src/emulator/json-from-schema.ts';
 import type { JobRecord } from '../src/jobs/job-record.ts';
@@ -315,12 +315,21 @@ export async function ensureCompileCorpus(
   return { ...info, dir, quarterDir: await linkFirstRepo(dir, quarterDir) };
 }
 
-/** A data folder with the first repo folder only: links into the full one. */
+/**
+ * A data folder with the first repo folder only: hard links into the full one (the inbox walk
+ * does not follow a symbolic link that leads out of the inbox).
+ */
 async function linkFirstRepo(dir: string, quarterDir: string): Promise<string> {
   await rm(quarterDir, { recursive: true, force: true });
   for (const stage of ['2.reviewed_slices', '3.batch_input', '4.batch_output']) {
-    await mkdir(join(quarterDir, stage), { recursive: true });
-    await symlink(join(dir, stage, 'repo_bench_0'), join(quarterDir, stage, 'repo_bench_0'));
+    const from = join(dir, stage, 'repo_bench_0');
+    for (const entry of await readdir(from, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const rel = relative(from, join(entry.parentPath, entry.name));
+      const to = join(quarterDir, stage, 'repo_bench_0', rel);
+      await mkdir(dirname(to), { recursive: true });
+      await link(join(from, rel), to);
+    }
   }
   await mkdir(join(quarterDir, '.slicebatch'), { recursive: true });
   for (const f of ['ledger.jsonl', 'submissions.jsonl']) {
@@ -336,14 +345,18 @@ export interface CompileRun {
   readonly maxRssMb: number;
   readonly cpuSeconds: number;
   readonly outputMb: number;
+  /** Of which the Parquet files. */
+  readonly parquetMb: number;
 }
 
 const median = (xs: readonly number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function compileOnce(cli: string, dataDir: string, results: number) {
+async function compileOnce(cli: string, dataDir: string, results: number, parquet: boolean) {
   const out = await mkdtemp(join(tmpdir(), 'bench-compile-'));
+  const config = `${out}.config.json`;
   try {
+    await writeFile(config, JSON.stringify({ compile: { parquet } }));
     // Node flags of the executable's shebang: the CLI runs as users run it.
     const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
     const nodeFlags = shebang
@@ -352,18 +365,35 @@ async function compileOnce(cli: string, dataDir: string, results: number) {
       .split(/\s+/)
       .filter(Boolean);
     const run = await runChild(
-      [...nodeFlags, cli, 'compile', '--data-dir', dataDir, '--output-dir', out],
+      [
+        ...nodeFlags,
+        cli,
+        'compile',
+        '--config',
+        config,
+        '--data-dir',
+        dataDir,
+        '--output-dir',
+        out,
+      ],
       { env: { LOG_LEVEL: 'warn' } },
     );
     const m = /^Compiled ([\d,]+) records/.exec(run.stdout);
     const records = Number((m?.[1] ?? '').replace(/,/g, ''));
     if (records !== results)
       throw new Error(`compiled ${records} records, expected ${results}:\n${run.stdout}`);
+    // Each file once: the Hugging Face folder's JSONL files are links to the split files.
     let bytes = 0;
-    for (const f of await listFiles(out)) bytes += f.size;
-    return { ...run, outputMb: bytes / 1e6 };
+    let parquetBytes = 0;
+    for (const f of await listFiles(out)) {
+      if (f.rel.endsWith('.parquet')) parquetBytes += f.size;
+      else if (!/^hf_dataset_[^/]+\/data\/.*\.jsonl$/.test(f.rel)) bytes += f.size;
+    }
+    if (parquet && parquetBytes === 0) throw new Error('no Parquet file written');
+    return { ...run, outputMb: (bytes + parquetBytes) / 1e6, parquetMb: parquetBytes / 1e6 };
   } finally {
     await rm(out, { recursive: true, force: true });
+    await rm(config, { force: true });
   }
 }
 
@@ -372,11 +402,12 @@ export async function benchCompile(
   root: string,
   corpus: CompileCorpus,
   runs: number,
+  parquet = false,
 ): Promise<{ full: CompileRun; quarter: CompileRun }> {
   const cli = join(root, 'dist', 'cli', 'main.js');
   const measure = async (dataDir: string, results: number): Promise<CompileRun> => {
     const all = [];
-    for (let i = 0; i < runs; i++) all.push(await compileOnce(cli, dataDir, results));
+    for (let i = 0; i < runs; i++) all.push(await compileOnce(cli, dataDir, results, parquet));
     const seconds = median(all.map((r) => r.seconds));
     return {
       results,
@@ -385,6 +416,7 @@ export async function benchCompile(
       maxRssMb: Math.max(...all.map((r) => r.maxRssMb)),
       cpuSeconds: median(all.map((r) => r.cpuSeconds)),
       outputMb: all[0]!.outputMb,
+      parquetMb: all[0]!.parquetMb,
     };
   };
   return {

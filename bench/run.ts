@@ -11,6 +11,7 @@
  * kept in bench/.corpus/ (git-ignored) and reused.
  */
 import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ensureCorpus } from './corpus.ts';
 import { benchConvert, type ConvertBench } from './convert.ts';
@@ -162,20 +163,27 @@ if (only === undefined || only === 'compile') {
   console.log('\nGenerating or reusing a data set of 1,000,000 results...');
   const corpus = await ensureCompileCorpus(join(root, 'bench', '.corpus'));
   console.log(`Data set: ${f1(corpus.bytes / 1e6)} MB in ${corpus.dir}.`);
-  const c = await benchCompile(root, corpus, runs);
-  console.log(
-    `\nStep 4, results → dataset (slicebatch compile, built CLI), median of ${runs} runs, peak RSS the highest:`,
-  );
-  console.log('| results | records/s | wall | peak RSS | written |');
-  console.log('|---:|---:|---:|---:|---:|');
-  for (const r of [c.quarter, c.full]) {
+  for (const parquet of [false, true]) {
+    const c = await benchCompile(root, corpus, runs, parquet);
     console.log(
-      `| ${f0(r.results)} | ${f0(r.recordsPerS)} | ${f1(r.seconds)} s | ${f0(r.maxRssMb)} MB | ${f0(r.outputMb)} MB |`,
+      `\nStep 4, results → dataset (slicebatch compile, built CLI, alpaca format, ${parquet ? 'with compile.parquet: the Parquet files of both splits too' : 'JSONL only'}), median of ${runs} runs, peak RSS the highest:`,
     );
+    console.log('| results | records/s | wall | peak RSS | written | of which Parquet |');
+    console.log('|---:|---:|---:|---:|---:|---:|');
+    for (const r of [c.quarter, c.full]) {
+      console.log(
+        `| ${f0(r.results)} | ${f0(r.recordsPerS)} | ${f1(r.seconds)} s | ${f0(r.maxRssMb)} MB | ${f0(r.outputMb)} MB | ${f0(r.parquetMb)} MB |`,
+      );
+    }
+    const perRecord =
+      ((c.full.maxRssMb - c.quarter.maxRssMb) * 1024 * 1024) / (c.full.results - c.quarter.results);
+    console.log(`\npeak RSS growth: ${f0(perRecord)} bytes per record between the two`);
   }
-  const perRecord =
-    ((c.full.maxRssMb - c.quarter.maxRssMb) * 1024 * 1024) / (c.full.results - c.quarter.results);
-  console.log(`\npeak RSS growth: ${f0(perRecord)} bytes per record between the two`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
+  );
 }
 
 if (only === undefined || only === 'daemon') {

@@ -7,6 +7,9 @@
  *   failures_<ts>.jsonl                         every slice without a record, and why
  *                                               (failure-categories.ts)
  *   dataset_statistics_<ts>.json, review_summary_<ts>.md
+ *   hf_dataset_<ts>/                            the same splits in the Hugging Face layout, with
+ *                                               a dataset card, and Parquet with compile.parquet
+ *                                               (hf-dataset.ts)
  *
  * Every file is streamed to a hidden temporary name and fsynced; all are renamed into place at
  * the end (the summary last), so a run that fails or crashes publishes nothing, and a run's
@@ -42,6 +45,9 @@ import { reviewSummary } from './review-summary.ts';
 import { copySplit } from './split-files.ts';
 import { readStages, unreadableFolderOf } from './stage-snapshot.ts';
 import { describeListingProblem } from '../storage/list-files.ts';
+import { fineTuningChecks } from './fine-tuning-setup.ts';
+import { promptHashes } from './dataset-card.ts';
+import { removeHfLeftovers, writeHfDataset, type HfDataset } from './hf-dataset.ts';
 
 /** Temporary files of an interrupted run older than this are removed. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
@@ -80,6 +86,12 @@ export interface CompileSummary {
   readonly failures: CompiledFile & { byCategory: Record<FailureCategory, number> };
   readonly statisticsPath: string;
   readonly summaryPath: string;
+  /** The Hugging Face folder: its path, its files (relative), the splits also in Parquet. */
+  readonly hfDataset: {
+    readonly path: string;
+    readonly files: readonly string[];
+    readonly parquet: readonly string[];
+  };
   readonly records: number;
   readonly statistics: DatasetStatistics;
   readonly durationMs: number;
@@ -122,6 +134,8 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
   const outDir = paths.finalOutput;
   const display = (p: string): string => displayPath(paths.dataDir, p);
   await removeLeftovers(outDir, now);
+  await removeHfLeftovers(outDir, now, LEFTOVER_AGE_MS);
+  const fineTuning = format === 'chat' ? await fineTuningChecks(config) : undefined;
 
   const { ledgerOpen, excluded, reviewed, finishedJobs, openInputs, repos, inboxProblems } =
     await readStages(paths, config, now, display);
@@ -144,6 +158,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
     return file;
   };
   const at = (name: string): string => join(outDir, name);
+  let hf: HfDataset | undefined;
   try {
     const failures = await create(at(`failures_${ts}.jsonl`));
     for (const p of inboxProblems)
@@ -178,6 +193,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
         seed,
         requirements: config.scenarios.scenario2.requirements,
         display,
+        fineTuning,
       };
       const failuresBefore = stats.failures;
       const recordsBefore = stats.records;
@@ -257,10 +273,33 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
       seed,
       train: split.count('train'),
       val: split.count('val'),
+      fineTuning: fineTuning?.result(),
     });
     const statisticsFile = await create(at(`dataset_statistics_${ts}.json`));
     statisticsFile.appendText(`${JSON.stringify(statistics, null, 2)}\n`);
     await statisticsFile.seal();
+
+    // The Hugging Face folder, from the split files once they are on disk.
+    await Promise.all(sealing);
+    hf = await writeHfDataset({
+      outDir,
+      ts,
+      format,
+      splits: {
+        train: { path: train.tempPath, records: split.count('train') },
+        validation: { path: val.tempPath, records: split.count('val') },
+      },
+      parquet: config.compile.parquet,
+      card: {
+        license: config.compile.license,
+        statistics,
+        models: [...new Set(finishedJobs.flatMap((j) => (j.model ? [j.model] : [])))].sort(),
+        promptHashes: promptHashes(config),
+        sourceFiles: [train, val, failures, statisticsFile].map((f) => relative(outDir, f.path)),
+      },
+      log,
+      signal: options.signal,
+    });
     const summaryFile = await create(at(`review_summary_${ts}.md`));
     summaryFile.appendText(
       reviewSummary(statistics, {
@@ -268,6 +307,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
         val: display(val.path),
         failures: display(failures.path),
         statistics: display(statisticsFile.path),
+        hfDataset: display(hf.path),
       }),
     );
     await summaryFile.seal();
@@ -275,7 +315,9 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
     // Published together, once all are on disk; the summary last.
     await Promise.all(sealing);
     for (const p of processed) await p.file.publish();
-    for (const f of [train, val, failures, statisticsFile, summaryFile]) await f.publish();
+    for (const f of [train, val, failures, statisticsFile]) await f.publish();
+    await hf.publish();
+    await summaryFile.publish();
 
     const summary: CompileSummary = {
       timestamp: ts,
@@ -296,6 +338,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
       },
       statisticsPath: statisticsFile.path,
       summaryPath: summaryFile.path,
+      hfDataset: { path: hf.path, files: hf.files, parquet: hf.parquet },
       records: statistics.total_records,
       statistics,
       durationMs: options.now().getTime() - now.getTime(),
@@ -315,6 +358,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
   } catch (err) {
     reader.close();
     for (const f of created) await f.abort();
+    await hf?.abort();
     throw err;
   }
 }

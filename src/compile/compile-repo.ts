@@ -40,7 +40,13 @@ import {
   type InputFileStanding,
 } from './failure-categories.ts';
 import type { PositionalReader } from './positional-reader.ts';
-import { formatRecord, type DatasetFormat, type RecordMetadata } from './record-format.ts';
+import type { FineTuningChecks, FineTuningVerdict } from './fine-tuning-checks.ts';
+import {
+  chatMessages,
+  formatRecord,
+  type DatasetFormat,
+  type RecordMetadata,
+} from './record-format.ts';
 import { blankAnswer, scenario1Text, scenario2Text } from './record-text.ts';
 import { openRejectsCursor } from './rejects-cursor.ts';
 import type { ResultIndex } from './result-index.ts';
@@ -76,6 +82,8 @@ export interface RepoInput {
   readonly seed: number;
   readonly requirements: readonly Requirement[];
   readonly display: (path: string) => string;
+  /** The chat format: OpenAI's fine-tuning checks; an example they reject is not written. */
+  readonly fineTuning?: FineTuningChecks | undefined;
 }
 
 export interface RepoOutputs {
@@ -186,13 +194,15 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
     scenario: Scenario,
     answer: unknown,
     meta: { attempt: number; batchId: string; reasoningSummary?: string | undefined },
-  ): Promise<void> => {
+  ): Promise<FineTuningVerdict | undefined> => {
     const requirement =
       slice.type === 'class' ? chooseRequirement(slice.id, input.requirements) : undefined;
     const text =
       slice.type === 'function'
         ? scenario1Text(slice, answer as Scenario1AnswerT)
         : scenario2Text(slice, requirement!, answer as Scenario2AnswerT);
+    const verdict = input.fineTuning?.check({ messages: chatMessages(text, scenario) });
+    if (verdict !== undefined) return verdict;
     const metadata: RecordMetadata = {
       custom_id: buildCustomId(scenario, slice.id),
       scenario,
@@ -222,6 +232,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
         ? (answer as Scenario1AnswerT).reasoning_trace.steps.length
         : (answer as Scenario2AnswerT).reasoning_trace.analysis_steps.length;
     stats.record(repo, scenario, steps);
+    return undefined;
   };
 
   const compileSlice = async (slice: Slice, where: { file: string; line: number }) => {
@@ -272,11 +283,14 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
             });
             return;
           }
-          await writeRecord(slice, scenario, result.answer, {
+          const left = await writeRecord(slice, scenario, result.answer, {
             attempt: result.attempt,
             batchId: file.batchId,
             reasoningSummary: result.reasoningSummary,
           });
+          if (left !== undefined) {
+            out.fail({ ...left, ...ids, batch_id: file.batchId, attempt: result.attempt });
+          }
           return;
         }
         if (result.kind === 'unusable') resultReason = result.reason;

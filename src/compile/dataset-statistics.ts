@@ -10,9 +10,11 @@
  *   ungrounded rate: scenario 1 slices left with an ungrounded answer / those with a record or
  *     such an answer
  *   failures by category (see failure-categories.ts)
+ *   chat format: OpenAI's fine-tuning checks (fine-tuning-checks.ts)
  */
 import type { Scenario } from '../domain/answer-schemas.ts';
 import { FAILURE_CATEGORY_LIST, type FailureCategory } from './failure-categories.ts';
+import type { FineTuningStatistics } from './fine-tuning-checks.ts';
 import type { DatasetFormat } from './record-format.ts';
 
 /** How the top of the inbox (no repo folder) is named in the statistics. */
@@ -49,6 +51,8 @@ export interface DatasetStatistics {
   /** Usable answers whose slice is in no reviewed-slice file any more. */
   readonly orphan_results: number;
   readonly failures: { total: number; by_category: Record<FailureCategory, number> };
+  /** The chat format only: OpenAI's data-preparation checks of every example. */
+  readonly fine_tuning?: FineTuningStatistics;
 }
 
 const round = (n: number, places: number): number => Math.round(n * 10 ** places) / 10 ** places;
@@ -110,6 +114,7 @@ export function createStatistics() {
       seed: number;
       train: number;
       val: number;
+      fineTuning?: FineTuningStatistics | undefined;
     }): DatasetStatistics {
       const by_repo: DatasetStatistics['by_repo'] = {};
       for (const repo of [...byRepo.keys()].sort()) {
@@ -137,6 +142,7 @@ export function createStatistics() {
         reviewed_lines: lines,
         orphan_results: orphans,
         failures: { total: this.failures, by_category: { ...byCategory } },
+        ...(meta.fineTuning === undefined ? {} : { fine_tuning: meta.fineTuning }),
       };
     },
   };

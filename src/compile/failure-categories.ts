@@ -15,6 +15,10 @@
  *   empty_answer    the answer has the right structure but its texts are blank: nothing to
  *                   train on (it is not sent again)
  *   excluded_by_reviewer  a reviewer left its answer out (the review page; the reason given)
+ *   over_token_limit  chat format: the example holds more tokens than the training-example
+ *                   limit of the model to be fine-tuned (fine-tuning-checks.ts; OpenAI would
+ *                   truncate it)
+ *   fine_tuning_format  chat format: the example fails OpenAI's fine-tuning format checks
  *   pending         a result may still come: the request waits to be sent again (a transient
  *                   failure, an expired batch, unparseable content with attempts left), or its
  *                   batch has not ended, or has ended and its results are not handled yet
@@ -33,6 +37,8 @@ export const FAILURE_CATEGORIES = {
   ungrounded: 'ungrounded',
   empty_answer: 'empty_answer',
   excluded_by_reviewer: 'excluded_by_reviewer',
+  over_token_limit: 'over_token_limit',
+  fine_tuning_format: 'fine_tuning_format',
   pending: 'pending',
   not_submitted: 'not_submitted',
   not_converted: 'not_converted',

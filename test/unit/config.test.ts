@@ -39,7 +39,15 @@ test('defaults: every key has its documented default', () => {
   });
   const own = parseConfig({ retry: { max_attempts: 1 } }, 'retry');
   assert.equal(own.retry.submit_rounds, 3, 'request attempts do not limit submission rounds');
-  assert.deepEqual(c.compile, { format: 'alpaca', train_ratio: 0.8, seed: 42, keep_sets: 3 });
+  assert.deepEqual(c.compile, {
+    format: 'alpaca',
+    train_ratio: 0.8,
+    seed: 42,
+    keep_sets: 3,
+    parquet: false,
+    license: 'unknown',
+    fine_tuning_model: 'gpt-4o-mini-2024-07-18',
+  });
   assert.equal(c.remote_cleanup, true);
   assert.deepEqual(c.prices['gpt-4o-mini'], DEFAULT_PRICES['gpt-4o-mini']);
   assert.equal(c.scenarios.scenario1.response_format, 'json_schema');

@@ -87,7 +87,7 @@ export const compileCommand: Command = {
     },
     format: {
       type: 'string',
-      value: 'alpaca|chat',
+      value: 'alpaca|chat|sharegpt',
       description: 'record format (default compile.format, alpaca)',
     },
     ...CONFIG_FLAGS,
@@ -136,6 +136,10 @@ export function describeCompile(summary: CompileSummary, cwd: string): string {
   const rate = summary.statistics.parse_success_rate;
   out.push(
     `Statistics: ${show(summary.statisticsPath)} (parse success rate ${rate === null ? 'n/a' : `${(rate * 100).toFixed(2)} %`}); summary: ${show(summary.summaryPath)}.`,
+  );
+  const hf = summary.hfDataset;
+  out.push(
+    `Hugging Face layout: ${show(hf.path)}/ (dataset card README.md${hf.parquet.length > 0 ? `; Parquet: ${hf.parquet.join(', ')}` : ''}).`,
   );
   const f = summary.failures;
   if (f.records === 0) {
