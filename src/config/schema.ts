@@ -26,6 +26,7 @@ import {
   ScenarioProvider,
 } from './provider-schema.ts';
 import { providerLimitIssues } from './provider-limits.ts';
+import { pricesForProvider } from './provider-prices.ts';
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
 export const DEFAULT_PRICES = {
@@ -299,7 +300,9 @@ const ConfigObject = z.strictObject({
         { input: number; cached_input?: number; output: number }
       >,
     )
-    .describe('USD per 1M tokens, batch prices, by model; merged over the built-in table.'),
+    .describe(
+      'USD per 1M tokens, batch prices, by model; merged over the built-in table. A key "<provider>/<model>" is that provider\'s price (the model may be its own name: a deployment, a compatible server\'s model).',
+    ),
   compile: z
     .strictObject({
       format: z.enum(['alpaca', 'chat']).default('alpaca'),
@@ -504,7 +507,15 @@ export const ConfigSchema = ConfigObject.superRefine((cfg, ctx) => {
   }
 }).transform(({ openai, $schema: _schema, ...rest }) => {
   const merged = { ...rest, ...stripUndefined(openai ?? {}) };
-  const prices: Record<string, PriceEntry> = { ...DEFAULT_PRICES, ...merged.prices };
+  const prices: Record<string, PriceEntry> = pricesForProvider(
+    { ...DEFAULT_PRICES, ...merged.prices },
+    merged.provider,
+    merged.provider === 'azure'
+      ? merged.azure.deployments
+      : merged.provider === 'openai_compatible'
+        ? merged.openai_compatible.models
+        : {},
+  );
   return { ...merged, model: merged.model ?? DEFAULT_MODEL, prices };
 });
 

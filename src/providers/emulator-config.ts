@@ -4,6 +4,7 @@
  * (never the configured key), and the deployments or model names kept.
  */
 import type { Config } from '../config/schema.ts';
+import { pricesForProvider } from '../config/provider-prices.ts';
 import { ConfigError } from '../errors.ts';
 import { PROVIDER_NAMES, type ProviderName } from './port.ts';
 
@@ -16,9 +17,20 @@ export function withProvider(config: Config, flag: string | undefined): Config {
     );
   }
   const provider = flag as ProviderName;
+  const names =
+    provider === 'azure'
+      ? config.azure.deployments
+      : provider === 'openai_compatible'
+        ? config.openai_compatible.models
+        : {};
   return {
     ...config,
     provider,
+    // The table was made for the configured provider (openai, unless set): made again.
+    prices:
+      provider === config.provider
+        ? config.prices
+        : pricesForProvider(config.prices, provider, names),
     scenarios: {
       scenario1: { ...config.scenarios.scenario1, provider },
       scenario2: { ...config.scenarios.scenario2, provider },
