@@ -3,7 +3,8 @@
  * profiles of OpenAI-compatible servers. Sources, checked when written (docs/providers.md):
  * OpenAI's Batch API reference; Azure OpenAI's "Getting started with batch deployments" (100,000
  * requests and 200 MB per file, `expires_after` and `output_expires_after` of 14 to 30 days);
- * Groq's Batch API page (50,000 lines and 200 MB per file, windows of 24 hours to 7 days).
+ * Groq's Batch API page as read when written, not checked against the service here (50,000
+ * lines and 200 MB per file, windows of 24 hours to 7 days: each can be set in config).
  */
 import type { ProviderCapabilities } from './port.ts';
 
