@@ -14,6 +14,7 @@ import {
   type CompatibleProfileName,
 } from './capabilities.ts';
 import type { ProviderApi, ProviderName } from './port.ts';
+import { routedApi } from './routed-api.ts';
 
 /** The provider of a scenario: its own `provider`, or the top-level one. */
 export function providerOfScenario(config: Config, scenario: string | null): ProviderName {
@@ -86,17 +87,17 @@ export function batchApiForProvider(config: Config, provider: ProviderName): Pro
 }
 
 /**
- * The adapter the daemon and `submit` use. Both scenarios go to one provider: a scenario whose
- * `provider` differs from the other's is refused (one data folder per provider for now).
+ * The adapter the daemon and `submit` use: the scenarios' provider, or, when the two
+ * scenarios name different providers, one port routing each call to its provider
+ * (routed-api.ts).
  */
 export function batchApiForConfig(config: Config): ProviderApi {
   const one = providerOfScenario(config, 'scenario1');
   const two = providerOfScenario(config, 'scenario2');
-  if (one !== two) {
-    throw new ConfigError(
-      `scenarios.scenario1.provider (${one}) and scenarios.scenario2.provider (${two}) differ: one run talks to one provider; run each scenario from its own data folder and config`,
-      'scenarios.scenario2.provider',
-    );
-  }
-  return batchApiForProvider(config, one);
+  if (one === two) return batchApiForProvider(config, one);
+  const apis = new Map<ProviderName, ProviderApi>([
+    [one, batchApiForProvider(config, one)],
+    [two, batchApiForProvider(config, two)],
+  ]);
+  return routedApi(apis, (scenario) => providerOfScenario(config, scenario), config.provider);
 }
