@@ -2,7 +2,8 @@
  * The layout check (run by `npm run lint`): the import graph of src/ has no cycles, and no
  * module imports what its layer may not (docs/architecture.md, "Layout"):
  *
- * - shared (domain, clock, errors, format, log, storage, lifecycle, config, jobs, openai):
+ * - shared (domain, clock, errors, format, log, storage, lifecycle, config, jobs, openai,
+ *   providers):
  *   imports only shared;
  * - stages (intake, convert, submit, poll, compile, status): shared and themselves, never
  *   another stage;
@@ -39,6 +40,7 @@ const SHARED = [
   'config',
   'jobs',
   'openai',
+  'providers',
 ];
 const STAGES = ['intake', 'convert', 'submit', 'poll', 'compile', 'status'];
 const LAYERS: Record<string, { rank: number; mayImport: (from: string, to: string) => boolean }> = {

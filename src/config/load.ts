@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { logLevelFromEnv } from '../log/log-level.ts';
 import { ApiKeyText, ConfigSchema, HttpUrl, type Config } from './schema.ts';
+import { resolveProviderKeys } from './provider-keys.ts';
 
 /** Connection settings that the environment overrides, with the variable that does it. */
 export const ENV_OVERRIDES = [
@@ -123,6 +124,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   }
   config = { ...config, log_level: logLevelFromEnv(options.env, config.log_level) };
   config = { ...config, api_key: await resolveApiKey(config, options, read?.file) };
+  config = await resolveProviderKeys(config, { ...options, readKeyFile }, read?.file);
   if (options.overrides?.data_dir !== undefined) {
     config = { ...config, data_dir: options.overrides.data_dir };
   }

@@ -25,6 +25,14 @@ import { placeholdersOf } from '../domain/prompt-template.ts';
 import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../domain/slice-fields.ts';
 import { LOG_LEVELS } from '../log/log-level.ts';
 import { parseListenAddress } from './listen-address.ts';
+import {
+  AzureConfig,
+  CompatibleConfig,
+  ProviderEnum,
+  ScenarioProvider,
+} from './provider-schema.ts';
+import { providerLimitIssues } from './provider-limits.ts';
+import { pricesForProvider } from './provider-prices.ts';
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
 export const DEFAULT_PRICES = {
@@ -38,6 +46,8 @@ export const DEFAULT_MODEL = 'gpt-4o-mini';
 /** The most requests and bytes the Batch API accepts in one input file. */
 export const API_MAX_REQUESTS_PER_FILE = 50_000;
 export const API_MAX_BYTES_PER_FILE = 200 * 1024 * 1024;
+/** The most any provider takes (Azure OpenAI); each provider's own limit is checked too. */
+const PROVIDER_MAX_REQUESTS_PER_FILE = 100_000;
 
 /** An optional key: absent or `null` both mean "not set" (so the example file can list it). */
 const unset = <T extends z.ZodType>(schema: T) =>
@@ -65,6 +75,7 @@ const ResponseFormat = z
   );
 
 const scenarioCommon = {
+  provider: ScenarioProvider,
   model: unset(z.string().min(1)).describe(
     'Model of this scenario; the top-level `model` when unset.',
   ),
@@ -137,9 +148,11 @@ const Limits = z.strictObject({
     .number()
     .int()
     .min(1)
-    .max(API_MAX_REQUESTS_PER_FILE)
+    .max(PROVIDER_MAX_REQUESTS_PER_FILE)
     .default(API_MAX_REQUESTS_PER_FILE)
-    .describe('Split batch input files beyond this many requests.'),
+    .describe(
+      "Split batch input files beyond this many requests (at most the provider's limit: 50000 on OpenAI, 100000 on Azure).",
+    ),
   max_bytes_per_file: z
     .number()
     .int()
@@ -202,6 +215,11 @@ const ConfigObject = z.strictObject({
   $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors.'),
   ...Connection,
   openai: Nested.optional(),
+  provider: ProviderEnum.default('openai'),
+  azure: AzureConfig.describe('Azure OpenAI (provider "azure"): docs/providers.md.'),
+  openai_compatible: CompatibleConfig.describe(
+    'An OpenAI-compatible server (provider "openai_compatible"): docs/providers.md.',
+  ),
   model: unset(z.string().min(1)).describe(
     `Model of both scenarios unless a scenario sets its own; ${DEFAULT_MODEL} when unset.`,
   ),
@@ -288,7 +306,9 @@ const ConfigObject = z.strictObject({
         { input: number; cached_input?: number; output: number }
       >,
     )
-    .describe('USD per 1M tokens, batch prices, by model; merged over the built-in table.'),
+    .describe(
+      'USD per 1M tokens, batch prices, by model; merged over the built-in table. A key "<provider>/<model>" is that provider\'s price (the model may be its own name: a deployment, a compatible server\'s model).',
+    ),
   compile: z
     .strictObject({
       format: z.enum(DATASET_FORMATS).default('alpaca'),
@@ -540,6 +560,7 @@ const ConfigObject = z.strictObject({
 });
 
 export const ConfigSchema = ConfigObject.superRefine((cfg, ctx) => {
+  for (const issue of providerLimitIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
   if (cfg.openai === undefined) return;
   for (const key of Object.keys(cfg.openai) as (keyof typeof cfg.openai)[]) {
     if (cfg.openai[key] !== undefined && cfg[key] !== undefined) {
@@ -552,7 +573,15 @@ export const ConfigSchema = ConfigObject.superRefine((cfg, ctx) => {
   }
 }).transform(({ openai, $schema: _schema, ...rest }) => {
   const merged = { ...rest, ...stripUndefined(openai ?? {}) };
-  const prices: Record<string, PriceEntry> = { ...DEFAULT_PRICES, ...merged.prices };
+  const prices: Record<string, PriceEntry> = pricesForProvider(
+    { ...DEFAULT_PRICES, ...merged.prices },
+    merged.provider,
+    merged.provider === 'azure'
+      ? merged.azure.deployments
+      : merged.provider === 'openai_compatible'
+        ? merged.openai_compatible.models
+        : {},
+  );
   return { ...merged, model: merged.model ?? DEFAULT_MODEL, prices };
 });
 

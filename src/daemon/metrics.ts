@@ -49,12 +49,13 @@ export function createMetrics(sources: MetricsSources) {
   });
   new Gauge({
     name: 'slicebatch_batches',
-    help: 'Batches by status (job files)',
-    labelNames: ['status'] as const,
+    help: 'Batches by status and provider (job files)',
+    labelNames: ['status', 'provider'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const job of sources.jobs()) this.inc({ status: job.status });
+      for (const job of sources.jobs())
+        this.inc({ status: job.status, provider: job.provider ?? 'openai' });
     },
   });
   new Gauge({

@@ -90,6 +90,9 @@ export interface BatchServiceOptions {
   readonly onError: (err: unknown, batchId: string) => void;
   /** Observes each batch created, with the path of its input file (tests count submissions). */
   readonly onBatchCreated?: ((created: BatchCreated) => void) | undefined;
+  /** The provider's request-line rules (dialects.ts): its url form and the models it serves. */
+  readonly lineUrl?: ((url: unknown) => unknown) | undefined;
+  readonly checkModel?: ((model: string) => string | undefined) | undefined;
 }
 
 export interface BatchCreated {
@@ -175,6 +178,8 @@ export async function openBatchService(options: BatchServiceOptions) {
         endpoint: b.endpoint,
         maxRequests: options.maxRequestsPerBatch,
         tokenizers: options.tokenizers,
+        lineUrl: options.lineUrl,
+        checkModel: options.checkModel,
       });
       b.total = result.errors.length === 0 ? result.total : 0;
       b.model = result.model;

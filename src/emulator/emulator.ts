@@ -19,6 +19,7 @@ import { createIdGenerator, derivedId } from './ids.ts';
 import { promptTokensOfBody, respond } from './responder.ts';
 import { createTokenizers } from './tokenizers.ts';
 import { createUpstreamCall, type UpstreamOptions } from './upstream.ts';
+import { emulatorDialect, type EmulatorProvider } from './dialects.ts';
 
 /** Quick enough for a demo, slow enough to watch: seconds, not hours. */
 export const DEMO_SCHEDULE: Schedule = {
@@ -41,7 +42,7 @@ export interface EmulatorOptions {
   readonly seed?: number;
   /** Enqueued prompt tokens allowed per model. */
   readonly tokenLimits?: Readonly<Record<string, number>>;
-  readonly maxRequestsPerBatch?: number;
+  readonly maxRequestsPerBatch?: number | undefined;
   readonly maxBatchFileBytes?: number;
   readonly upstream?: UpstreamOptions | undefined;
   /** The API keys accepted (401 for others); any non-empty key when absent. */
@@ -49,6 +50,13 @@ export interface EmulatorOptions {
   /** How often batches move on their own with the system clock; 0: only on requests and tick(). */
   readonly tickMs?: number;
   readonly onError?: (err: unknown, context: string) => void;
+  /** Whose API it speaks (dialects.ts): OpenAI's by default. */
+  readonly provider?: EmulatorProvider | undefined;
+  /**
+   * azure: the names of the resource's global batch deployments; openai_compatible: the
+   * server's model names. A request line naming another fails its batch. Any name when absent.
+   */
+  readonly models?: readonly string[] | undefined;
   /** Observes each batch created (tests: how often each input was submitted). */
   readonly onBatchCreated?: BatchServiceOptions['onBatchCreated'];
 }
@@ -61,8 +69,10 @@ export interface EmulatorStats {
 }
 
 export interface Emulator {
-  /** Base URL for the SDK, ending in /v1. */
+  /** Base URL for the SDK: ending in /v1 (OpenAI), /openai/v1 (compatible). */
   readonly url: string;
+  /** Azure: the endpoint (`https://<resource>.openai.azure.com` stand-in; the client adds /openai). */
+  readonly origin: string;
   readonly port: number;
   /** Moves batches along as far as the clock allows. */
   tick(): void;
@@ -87,12 +97,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.onError ??
     ((err: unknown, context: string) => console.error(`emulator (${context}):`, err));
   const tokenizers = createTokenizers();
+  const dialect = emulatorDialect(options.provider ?? 'openai', options.models ?? []);
   const files = await openFileStore({
     root,
     newId: () => ids.file(),
     maxBatchFileBytes: options.maxBatchFileBytes ?? 200 * 1024 * 1024,
     persist,
     now: () => clock.now(),
+    fileExpiry: dialect.fileExpiry,
   });
   const batches = await openBatchService({
     root,
@@ -104,7 +116,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seed,
     newId: () => ids.batch(),
     tokenizers,
-    maxRequestsPerBatch: options.maxRequestsPerBatch ?? 50_000,
+    maxRequestsPerBatch: options.maxRequestsPerBatch ?? dialect.maxRequestsPerBatch,
+    lineUrl: dialect.lineUrl,
+    checkModel: dialect.checkModel,
     tokenLimits: new Map(Object.entries(options.tokenLimits ?? {})),
     upstream:
       options.upstream === undefined
@@ -129,6 +143,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stats,
     apiKeys: options.apiKeys,
     listLagMs: profile.list_lag_s * 1000,
+    dialect,
     async complete(body) {
       if (upstreamCall !== undefined) {
         const r = await upstreamCall(body);
@@ -166,7 +181,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}/v1`,
+    url: `http://${host}:${address.port}${dialect.basePath}`,
+    origin: `http://${host}:${address.port}`,
     port: address.port,
     tick: () => batches.tick(),
     async settle() {

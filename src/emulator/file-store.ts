@@ -43,6 +43,8 @@ export interface FileStoreOptions {
   readonly persist: boolean;
   /** The emulator's clock: files past their `expires_at` are gone (404), as on the real API. */
   readonly now?: () => number;
+  /** The `expires_after` seconds accepted on upload; null: the parameter is refused. */
+  readonly fileExpiry?: { readonly minS: number; readonly maxS: number } | null | undefined;
 }
 
 /** Batch input and output files expire 30 days after creation unless told otherwise. */
@@ -223,11 +225,25 @@ export async function openFileStore(options: FileStoreOptions) {
       let expiresAfter: number | undefined;
       const seconds = fields.get('expires_after[seconds]');
       if (seconds !== undefined) {
-        expiresAfter = Number(seconds);
-        if (!Number.isInteger(expiresAfter) || expiresAfter < 3600 || expiresAfter > 2_592_000) {
+        const range =
+          options.fileExpiry === undefined ? { minS: 3600, maxS: 2_592_000 } : options.fileExpiry;
+        if (range === null) {
           return fail(
             apiErrors.badRequest(
-              "Invalid 'expires_after[seconds]': between 3600 and 2592000.",
+              "Unrecognized request argument supplied: 'expires_after'.",
+              'expires_after[seconds]',
+            ),
+          );
+        }
+        expiresAfter = Number(seconds);
+        if (
+          !Number.isInteger(expiresAfter) ||
+          expiresAfter < range.minS ||
+          expiresAfter > range.maxS
+        ) {
+          return fail(
+            apiErrors.badRequest(
+              `Invalid 'expires_after[seconds]': between ${range.minS} and ${range.maxS}.`,
               'expires_after[seconds]',
             ),
           );

@@ -11,6 +11,7 @@ import type { FileStore } from './file-store.ts';
 import { unixSeconds } from './clock.ts';
 import type { Faults, HttpFaultT } from './faults.ts';
 import type { ChatBody, ChatCompletion } from './responder.ts';
+import { OPENAI_EMULATOR_DIALECT, type EmulatorDialect } from './dialects.ts';
 
 export interface HttpApiDeps {
   readonly files: FileStore;
@@ -27,6 +28,8 @@ export interface HttpApiDeps {
   readonly apiKeys?: readonly string[] | undefined;
   /** How long a new batch or file stays out of the list endpoints (a lagging listing). */
   readonly listLagMs?: number | undefined;
+  /** The provider's API spoken (paths, auth, windows, expiries): OpenAI's when absent. */
+  readonly dialect?: EmulatorDialect | undefined;
 }
 
 type Handler = (
@@ -154,19 +157,28 @@ function checkMetadata(metadata: unknown): Record<string, string> | null {
   return metadata as Record<string, string>;
 }
 
-/** `output_expires_after: {anchor: "created_at", seconds: 3600..2592000}`. */
-function checkExpiresAfter(value: unknown): number | undefined {
+/** `output_expires_after: {anchor: "created_at", seconds: 3600..2592000}` (the dialect's range). */
+function checkExpiresAfter(
+  value: unknown,
+  range: EmulatorDialect['outputExpiry'],
+): number | undefined {
   if (value === undefined || value === null) return undefined;
+  if (range === null) {
+    throw apiErrors.badRequest(
+      "Unrecognized request argument supplied: 'output_expires_after'.",
+      'output_expires_after',
+    );
+  }
   const v = value as { anchor?: unknown; seconds?: unknown };
   if (
     typeof value !== 'object' ||
     v.anchor !== 'created_at' ||
     !Number.isInteger(v.seconds) ||
-    (v.seconds as number) < 3600 ||
-    (v.seconds as number) > 2_592_000
+    (v.seconds as number) < range.minS ||
+    (v.seconds as number) > range.maxS
   ) {
     throw apiErrors.badRequest(
-      "Invalid 'output_expires_after': {anchor: 'created_at', seconds: 3600 to 2592000} expected.",
+      `Invalid 'output_expires_after': {anchor: 'created_at', seconds: ${range.minS} to ${range.maxS}} expected.`,
       'output_expires_after',
     );
   }
@@ -176,6 +188,7 @@ function checkExpiresAfter(value: unknown): number | undefined {
 export function createHttpApi(deps: HttpApiDeps) {
   const { files, batches } = deps;
   const lagMs = deps.listLagMs ?? 0;
+  const dialect = deps.dialect ?? OPENAI_EMULATOR_DIALECT;
 
   const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
     {
@@ -256,24 +269,28 @@ export function createHttpApi(deps: HttpApiDeps) {
           if (f !== undefined && unixSeconds(deps.now()) - f.created_at < (fault.within_s ?? 60))
             throw apiErrors.fileNotReady(f.id);
         }
-        if (!(SUPPORTED_ENDPOINTS as readonly unknown[]).includes(body.endpoint)) {
+        const endpoint = dialect.endpoint(body.endpoint);
+        if (!(SUPPORTED_ENDPOINTS as readonly unknown[]).includes(endpoint)) {
           throw apiErrors.badRequest(
             `Invalid 'endpoint': '${String(body.endpoint)}'; this emulator supports ${SUPPORTED_ENDPOINTS.join(', ')}.`,
             'endpoint',
           );
         }
-        if (body.completion_window !== '24h') {
+        if (!dialect.completionWindows.includes(body.completion_window as string)) {
           throw apiErrors.badRequest(
-            "Invalid 'completion_window': only '24h' is supported.",
+            `Invalid 'completion_window': one of ${dialect.completionWindows.map((w) => `'${w}'`).join(', ')} expected.`,
             'completion_window',
           );
         }
         const b = await batches.create({
           input_file_id: body.input_file_id,
-          endpoint: body.endpoint as string,
-          completion_window: '24h',
+          endpoint: endpoint as string,
+          completion_window: body.completion_window as string,
           metadata: checkMetadata(body.metadata),
-          output_expires_after_s: checkExpiresAfter(body.output_expires_after),
+          output_expires_after_s: checkExpiresAfter(
+            body.output_expires_after,
+            dialect.outputExpiry,
+          ),
         });
         return { json: batchObject(b) };
       },
@@ -348,12 +365,9 @@ export function createHttpApi(deps: HttpApiDeps) {
     res.setHeader('x-request-id', deps.newRequestId());
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
-    const path = url.pathname.replace(/\/+$/, '');
     try {
-      const auth = req.headers.authorization ?? '';
-      const key = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
-      if (!key) throw apiErrors.missingKey();
-      if (deps.apiKeys !== undefined && !deps.apiKeys.includes(key)) throw apiErrors.wrongKey();
+      // The provider's paths and auth; the routes and faults below know OpenAI's paths.
+      const path = dialect.route(req, url, deps.apiKeys);
 
       const fault = deps.faults.forHttp(method, path);
       if (fault !== undefined) deps.stats.faults++;

@@ -31,6 +31,10 @@ export async function validateBatchInput(
     readonly endpoint: string;
     readonly maxRequests: number;
     readonly tokenizers: Tokenizers;
+    /** A line's url as the provider's dialect names it, as the endpoint is named. */
+    readonly lineUrl?: ((url: unknown) => unknown) | undefined;
+    /** Why a line's model is not served by the provider (undefined: it is). */
+    readonly checkModel?: ((model: string) => string | undefined) | undefined;
   },
 ): Promise<ValidationResult> {
   const errors: BatchErrorData[] = [];
@@ -98,7 +102,7 @@ export async function validateBatchInput(
         );
         continue;
       }
-      if (line.url !== options.endpoint) {
+      if ((options.lineUrl?.(line.url) ?? line.url) !== options.endpoint) {
         add(
           'url_mismatch',
           `The provided URL '${String(line.url)}' does not match the batch endpoint '${options.endpoint}'.`,
@@ -125,6 +129,11 @@ export async function validateBatchInput(
           raw.lineNo,
           'body',
         );
+        continue;
+      }
+      const unserved = options.checkModel?.(body.model);
+      if (unserved !== undefined) {
+        add('model_not_found', unserved, raw.lineNo, 'body.model');
         continue;
       }
       if (model === null) {

@@ -17,6 +17,8 @@ export interface JobRecord {
   repo: string;
   input_sha256: string;
   scenario: string | null;
+  /** Whose Batch API has the batch (`openai` for job files written before providers). */
+  provider?: string;
   /** The model the requests named (the alias, `gpt-4o-mini`): budgets and prices use this. */
   model: string | null;
   /** The model the API reports for the batch (often a dated snapshot, `gpt-4o-mini-2024-07-18`). */

@@ -15,6 +15,7 @@ import { checkedBatch, checkedFile } from './answer-shapes.ts';
 import { createHttpClient, DownloadTimeoutError } from './http-client.ts';
 import { plainApiId, plainOptionalApiId } from './api-ids.ts';
 import { fromSdkError } from './api-failure.ts';
+import { isIdentity, rewrittenLines, rewrittenSize, type LineRewrite } from './request-lines.ts';
 
 export type { BatchUsage, RemoteBatch, RemoteBatchError, RemoteFile } from './remote-types.ts';
 import type { RemoteBatch, RemoteFile } from './remote-types.ts';
@@ -64,6 +65,43 @@ export interface BatchApi {
     resumeFrom?: number,
     options?: CallOptions,
   ): Promise<number>;
+  /**
+   * The size the server will give an upload of `path`, when the adapter rewrites the request
+   * lines on their way up (Azure, compatible servers); absent: the file's own size. A lost
+   * upload is found again by its name and this size.
+   */
+  uploadedBytes?(path: string): Promise<number>;
+}
+
+/** Where an OpenAI-shaped provider differs from OpenAI in the calls this adapter makes. */
+export interface Dialect {
+  /** Sent with every batch. */
+  readonly completionWindow: string;
+  /** The `expires_after` seconds the provider accepts (clamped into), or null: never sent. */
+  readonly fileExpiry: { readonly minS: number; readonly maxS: number } | null;
+  /** The `output_expires_after` seconds the provider accepts, or null: never sent. */
+  readonly outputExpiry: { readonly minS: number; readonly maxS: number } | null;
+  /** How request lines are rewritten on their way up. */
+  readonly lines: LineRewrite;
+  /** The batch endpoint as the provider names it (ours: `/v1/chat/completions`). */
+  readonly endpoint: (endpoint: string) => string;
+}
+
+const DAY_S = 86_400;
+export const OPENAI_DIALECT: Dialect = {
+  completionWindow: '24h',
+  fileExpiry: { minS: 3600, maxS: 30 * DAY_S },
+  outputExpiry: { minS: 3600, maxS: 30 * DAY_S },
+  lines: {},
+  endpoint: (e) => e,
+};
+
+function clampedExpiry(
+  seconds: number | undefined,
+  range: { readonly minS: number; readonly maxS: number } | null,
+): number | undefined {
+  if (seconds === undefined || range === null) return undefined;
+  return Math.min(range.maxS, Math.max(range.minS, seconds));
 }
 
 export interface ClientSettings {
@@ -136,18 +174,29 @@ export function createSdkClient(settings: ClientSettings): OpenAI {
 const DEFAULT_TIMEOUT_MS = 600_000;
 
 export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
-  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = createSdkClient(settings);
+  return batchApiOnClient(
+    createSdkClient(settings),
+    settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    OPENAI_DIALECT,
+  );
+}
+
+/** The port on an SDK client (OpenAI's, or its AzureOpenAI), speaking the provider's dialect. */
+export function batchApiOnClient(client: OpenAI, timeoutMs: number, dialect: Dialect): BatchApi {
+  const rewrites = !isIdentity(dialect.lines);
   return {
+    ...(rewrites ? { uploadedBytes: (path: string) => rewrittenSize(path, dialect.lines) } : {}),
     uploadFile: (path, filename, expiresAfterS, options) =>
       sdk(options, async () => {
+        const seconds = clampedExpiry(expiresAfterS, dialect.fileExpiry);
         const file = await client.files.create(
           {
-            file: toStreamingFile(createReadStream(path), filename),
+            file: toStreamingFile(
+              rewrites ? rewrittenLines(path, dialect.lines) : createReadStream(path),
+              filename,
+            ),
             purpose: 'batch',
-            ...(expiresAfterS === undefined
-              ? {}
-              : { expires_after: { anchor: 'created_at', seconds: expiresAfterS } }),
+            ...(seconds === undefined ? {} : { expires_after: { anchor: 'created_at', seconds } }),
           },
           { maxRetries: 0, ...signalOf(options) },
         );
@@ -173,15 +222,17 @@ export function createOpenAIBatchApi(settings: ClientSettings): BatchApi {
       }),
     createBatch: ({ inputFileId, endpoint, metadata, outputExpiresAfterS }, options) =>
       sdk(options, async () => {
+        const seconds = clampedExpiry(outputExpiresAfterS, dialect.outputExpiry);
         const batch = await client.batches.create(
           {
             input_file_id: inputFileId,
-            endpoint: endpoint as OpenAI.BatchCreateParams['endpoint'],
-            completion_window: '24h',
+            endpoint: dialect.endpoint(endpoint) as OpenAI.BatchCreateParams['endpoint'],
+            completion_window:
+              dialect.completionWindow as OpenAI.BatchCreateParams['completion_window'],
             metadata,
-            ...(outputExpiresAfterS === undefined
+            ...(seconds === undefined
               ? {}
-              : { output_expires_after: { anchor: 'created_at', seconds: outputExpiresAfterS } }),
+              : { output_expires_after: { anchor: 'created_at', seconds } }),
           },
           { maxRetries: 0, ...signalOf(options) },
         );
@@ -274,6 +325,7 @@ export function countingApi(api: BatchApi): { api: BatchApi; calls: Map<keyof Ba
       },
       cancelBatch: (...a) => (count('cancelBatch'), api.cancelBatch(...a)),
       downloadFile: (...a) => (count('downloadFile'), api.downloadFile(...a)),
+      ...(api.uploadedBytes === undefined ? {} : { uploadedBytes: api.uploadedBytes.bind(api) }),
     },
   };
 }

@@ -35,5 +35,6 @@ export function observedApi(
     listBatches: iterate(api.listBatches.bind(api)),
     cancelBatch: call(api.cancelBatch.bind(api)),
     downloadFile: call(api.downloadFile.bind(api)),
+    ...(api.uploadedBytes === undefined ? {} : { uploadedBytes: api.uploadedBytes.bind(api) }),
   };
 }

@@ -21,5 +21,6 @@ export function withSignal(api: BatchApi, signal: AbortSignal): BatchApi {
     cancelBatch: (id, options) => api.cancelBatch(id, bound(options)),
     downloadFile: (id, path, resumeFrom, options) =>
       api.downloadFile(id, path, resumeFrom, bound(options)),
+    ...(api.uploadedBytes === undefined ? {} : { uploadedBytes: api.uploadedBytes.bind(api) }),
   };
 }

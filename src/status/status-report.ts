@@ -32,6 +32,8 @@ export interface InputStanding {
 
 export interface ActiveBatch {
   readonly batch_id: string;
+  /** Whose Batch API has it (openai, azure, openai_compatible, anthropic). */
+  readonly provider: string;
   readonly file: string;
   readonly status: string;
   readonly total: number;
@@ -222,6 +224,7 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
           : createdMs + WINDOW_MS;
       active.push({
         batch_id: job.batch_id,
+        provider: job.provider ?? 'openai',
         file: job.batch_file,
         status: job.status,
         total: counts.total,

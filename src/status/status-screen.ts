@@ -91,6 +91,7 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
       .slice(0, maxRows)
       .map((b) => [
         safe(b.batch_id),
+        safe(b.provider),
         safe(b.status),
         `${progressBar(b.completed, b.failed, b.total)} ${formatCount(b.completed + b.failed)}/${formatCount(b.total)}`,
         `age ${duration(b.age_s)}`,

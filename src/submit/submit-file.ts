@@ -136,13 +136,17 @@ export async function submitFile(
   let s = current ?? newSubmission(sha256, file.display);
   const attempt = s.attempt;
   const name = uploadName(file);
-  const bytes = file.manifest.bytes;
+  // Lines rewritten on their way up (another provider's model names) change the size: read
+  // only when a lost upload is looked for.
+  let bytes: number | undefined;
+  const uploadBytes = async (): Promise<number> =>
+    (bytes ??= (await api.uploadedBytes?.(file.path)) ?? file.manifest.bytes);
 
   // 1. The input file on the API's side.
   if (s.fileId === undefined) {
     const deleted = new Set(s.deletedFileIds);
     const findUpload = async (): Promise<RemoteFile | undefined> => {
-      const { adopt, extra } = await findUploads(api, name, bytes, deleted);
+      const { adopt, extra } = await findUploads(api, name, await uploadBytes(), deleted);
       for (const f of extra) await api.deleteFile(f.id);
       return adopt;
     };

@@ -32,6 +32,7 @@ import {
   type SubmissionRecord,
 } from '../jobs/submission-state.ts';
 import { newJob, submitFile, type CrashPoint } from './submit-file.ts';
+import { providerOfScenario } from '../providers/batch-api-for-provider.ts';
 
 export interface SubmitterOptions {
   readonly api: BatchApi;
@@ -90,7 +91,8 @@ export async function openSubmitter(options: SubmitterOptions) {
       now,
     }));
   const jobs = tracker.jobs;
-  const saveJob = (job: JobRecord): Promise<void> => tracker.save(job);
+  const saveJob = (job: JobRecord): Promise<void> =>
+    tracker.save({ ...job, provider: job.provider ?? providerOfScenario(config, job.scenario) });
   const policy: RetryPolicy = {
     attempts: 6,
     baseMs: config.submit.retry_base_ms,

@@ -249,7 +249,7 @@ test('/metrics: what happened, in the Prometheus text format, with the right num
   const families = parsePrometheusTextFormat(text);
   const jobs = [...(await readJobs(d.paths.batchOutput)).values()];
   assert.equal(
-    sample(family(families, 'slicebatch_batches'), { status: 'completed' }),
+    sample(family(families, 'slicebatch_batches'), { status: 'completed', provider: 'openai' }),
     jobs.length,
   );
   assert.equal(sample(family(families, 'slicebatch_requests'), { fate: 'usable' }), 15);

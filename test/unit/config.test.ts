@@ -87,7 +87,11 @@ test('wrong types and bad values are named with the key and the problem', () => 
       { limits: { max_requests_per_file: '100' } },
       /"limits\.max_requests_per_file": Invalid input: expected number, received string/,
     ],
-    [{ limits: { max_requests_per_file: 50001 } }, /"limits\.max_requests_per_file": Too big/],
+    [
+      { limits: { max_requests_per_file: 50001 } },
+      /"limits\.max_requests_per_file": 50001 is more than provider openai takes in one batch \(50000\)/,
+    ],
+    [{ limits: { max_requests_per_file: 100_001 } }, /"limits\.max_requests_per_file": Too big/],
     [
       { limits: { enqueued_tokens: { 'gpt-4o-mini': -1 } } },
       /"limits\.enqueued_tokens\.gpt-4o-mini": Too small/,

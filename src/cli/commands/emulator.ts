@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { REALISTIC_SCHEDULE, type Schedule } from '../../emulator/batch-lifecycle.ts';
 import { DEMO_SCHEDULE, startEmulator } from '../../emulator/emulator.ts';
 import { FaultProfileSchema, type FaultProfile } from '../../emulator/faults.ts';
+import { EMULATOR_PROVIDERS, type EmulatorProvider } from '../../emulator/dialects.ts';
 import { UsageError, errorMessage } from '../../errors.ts';
 import { logLevelFromEnv } from '../../log/log-level.ts';
 import { createLogger } from '../../log/logger.ts';
@@ -105,6 +106,18 @@ export const emulatorCommand: Command = {
     'Run a local emulator of the OpenAI Files + Batch API (no key needed, nothing leaves the machine).\n' +
     'Point any client at it: OPENAI_BASE_URL=http://HOST:PORT/v1 OPENAI_API_KEY=anything.',
   flags: {
+    provider: {
+      type: 'string',
+      value: 'NAME',
+      description: `whose API to speak: ${EMULATOR_PROVIDERS.join(', ')} (default openai; docs/providers.md)`,
+    },
+    model: {
+      type: 'string',
+      value: 'NAME',
+      multiple: true,
+      description:
+        'azure: a global batch deployment; openai_compatible: a model the server serves (repeatable; any name when none)',
+    },
     host: {
       type: 'string',
       value: 'HOST',
@@ -158,7 +171,7 @@ export const emulatorCommand: Command = {
     'max-requests': {
       type: 'string',
       value: 'N',
-      description: 'requests per batch (default 50000)',
+      description: "requests per batch (default: the provider's, 50000; azure 100000)",
     },
     faults: {
       type: 'string',
@@ -241,7 +254,16 @@ export const emulatorCommand: Command = {
       ...(ctx.stderr === process.stderr ? {} : { stream: ctx.stderr }),
     });
     const stateDir = stringFlag(args, 'state-dir');
+    const provider = stringFlag(args, 'provider') ?? 'openai';
+    if (!(EMULATOR_PROVIDERS as readonly string[]).includes(provider)) {
+      throw new UsageError(
+        `slicebatch emulator: --provider must be one of ${EMULATOR_PROVIDERS.join(', ')}, got ${JSON.stringify(provider)}`,
+      );
+    }
+    const models = args.values['model'];
     const emulator = await startEmulator({
+      provider: provider as EmulatorProvider,
+      models: Array.isArray(models) ? models : [],
       host: stringFlag(args, 'host') ?? '127.0.0.1',
       port: integerFlag(args, CMD, 'port') ?? 8787,
       stateDir: stateDir === undefined ? undefined : resolve(ctx.cwd, stateDir),
@@ -249,7 +271,7 @@ export const emulatorCommand: Command = {
       faults,
       seed: faults.seed,
       tokenLimits: tokenLimits(args),
-      maxRequestsPerBatch: integerFlag(args, CMD, 'max-requests', 1) ?? 50_000,
+      maxRequestsPerBatch: integerFlag(args, CMD, 'max-requests', 1),
       upstream:
         upstreamUrl === undefined
           ? undefined
@@ -260,10 +282,16 @@ export const emulatorCommand: Command = {
             },
       onError: (err, context) => log.error({ err, context }, `emulator error in ${context}`),
     });
+    const useWith =
+      provider === 'azure'
+        ? `AZURE_OPENAI_ENDPOINT=${emulator.origin} AZURE_OPENAI_API_KEY=any-non-empty-key (provider "azure")`
+        : provider === 'openai_compatible'
+          ? `OPENAI_COMPATIBLE_BASE_URL=${emulator.url} OPENAI_COMPATIBLE_API_KEY=any-non-empty-key (provider "openai_compatible")`
+          : `OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=any-non-empty-key`;
     ctx.stdout.write(
-      `slicebatch emulator listening on ${emulator.url}\n` +
+      `slicebatch emulator (${provider}) listening on ${emulator.url}\n` +
         `Nothing leaves this machine${upstreamUrl ? ` (requests are answered by ${upstreamUrl})` : ''}.\n` +
-        `Use it with: OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=any-non-empty-key\n`,
+        `Use it with: ${useWith}\n`,
     );
     log.info({ url: emulator.url, schedule, stateDir }, 'emulator started');
     await new Promise<void>((resolveStop) => {

@@ -117,7 +117,7 @@ export const estimateCommand: Command = {
     const estimate = estimateCost(waiting, assumption, config.prices);
     if (booleanFlag(args, 'json')) {
       ctx.stdout.write(
-        `${JSON.stringify({ output_tokens_per_request: assumption, ...estimate }, null, 2)}\n`,
+        `${JSON.stringify({ provider: config.provider, output_tokens_per_request: assumption, ...estimate }, null, 2)}\n`,
       );
       return 0;
     }
@@ -127,7 +127,7 @@ export const estimateCommand: Command = {
         'Nothing is waiting: every reviewed slice is converted and every batch input file submitted.',
       );
     } else {
-      out.push('What is waiting, at batch prices:');
+      out.push(`What is waiting, at ${config.provider} batch prices:`);
       out.push(
         table([
           [
@@ -169,6 +169,11 @@ export const estimateCommand: Command = {
         price === undefined
           ? `${model}: no price in config.json "prices": its cost is not in the total.`
           : `${model}: $${price.input} in, $${price.output} out per 1M tokens (batch prices, "prices" in config.json).`,
+      );
+    }
+    if (config.provider === 'openai_compatible') {
+      out.push(
+        "Provider openai_compatible: prompt tokens are counted with OpenAI's tokenizer; the server's own tokenizer may count differently.",
       );
     }
     ctx.stdout.write(`${out.join('\n')}\n`);

@@ -11,11 +11,12 @@ import { createCompileStep } from '../../daemon/compile-step.ts';
 import { startDaemon } from '../../daemon/daemon.ts';
 import type { Emulator } from '../../emulator/emulator.ts';
 import { ConfigError } from '../../errors.ts';
-import { createOpenAIBatchApi, type BatchApi } from '../../openai/batch-api.ts';
-import { batchApiFromConfig } from '../../openai/client-from-config.ts';
+import type { BatchApi } from '../../openai/batch-api.ts';
+import { withProvider, emulatorConfig } from '../../providers/emulator-config.ts';
+import { batchApiForConfig, batchApiForProvider } from '../../providers/batch-api-for-provider.ts';
 import { terminalText } from '../../format.ts';
 import { VERSION } from '../version.ts';
-import { booleanFlag, CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
+import { booleanFlag, CONFIG_FLAGS, noPositionals, stringFlag, type Command } from '../command.ts';
 import { setup } from '../setup.ts';
 
 /** The poll tick on the emulator, unless poll_schedule is set: its batches end in seconds. */
@@ -37,6 +38,12 @@ export const runCommand: Command = {
       description:
         'use the built-in emulator, started in this process on a free loopback port (no key; nothing leaves the machine)',
     },
+    provider: {
+      type: 'string',
+      value: 'NAME',
+      description:
+        'the provider of both scenarios: openai, azure, openai_compatible, anthropic (overrides "provider" in config)',
+    },
     once: {
       type: 'boolean',
       description:
@@ -47,27 +54,33 @@ export const runCommand: Command = {
     noPositionals(args, 'run');
     const useEmulator = booleanFlag(args, 'emulator');
     const once = booleanFlag(args, 'once');
-    const { config, log } = await setup(ctx, args);
+    const setUp = await setup(ctx, args);
+    const { log } = setUp;
+    const config = withProvider(setUp.config, stringFlag(args, 'provider'));
     const paths = dataPaths(ctx.cwd, config.data_dir);
 
     let emulator: Emulator | undefined;
     let api: BatchApi;
     if (useEmulator) {
       const { startEmulator } = await import('../../emulator/emulator.ts');
+      const provider = config.provider;
+      if (provider === 'anthropic') {
+        throw new ConfigError(
+          'slicebatch run --emulator: provider anthropic: not built',
+          'provider',
+        );
+      }
       emulator = await startEmulator({
         host: '127.0.0.1',
         port: 0,
         stateDir: join(paths.state, 'emulator'),
+        provider,
       });
-      api = createOpenAIBatchApi({
-        apiKey: EMULATOR_KEY,
-        baseURL: emulator.url,
-        timeoutMs: config.submit.request_timeout_ms,
-      });
+      api = batchApiForProvider(emulatorConfig(config, emulator, EMULATOR_KEY), provider);
       ctx.stderr.write(
         [
           '',
-          `  slicebatch run --emulator: the built-in emulator serves the Batch API at ${emulator.url}.`,
+          `  slicebatch run --emulator: the built-in emulator serves the Batch API (${config.provider}) at ${emulator.url}.`,
           '  Nothing leaves this machine and no key is used; the answers are generated stand-ins,',
           '  not model output. Drop --emulator (and set OPENAI_API_KEY) for real results.',
           '',
@@ -77,12 +90,12 @@ export const runCommand: Command = {
       log.warn({ url: emulator.url }, 'using the built-in emulator: nothing leaves this machine');
     } else {
       try {
-        api = batchApiFromConfig(config);
+        api = batchApiForConfig(config);
       } catch (err) {
         if (err instanceof ConfigError) {
           throw new ConfigError(
             `slicebatch run: ${err.message}; or run everything locally: slicebatch run --emulator`,
-            'api_key',
+            err.key ?? 'api_key',
           );
         }
         throw err;

@@ -10,7 +10,7 @@ import { relative } from 'node:path';
 import { dataPaths } from '../../domain/data-paths.ts';
 import { UsageError } from '../../errors.ts';
 import { writeSubmissionRound } from '../../jobs/job-store.ts';
-import { batchApiFromConfig } from '../../openai/client-from-config.ts';
+import { batchApiForConfig } from '../../providers/batch-api-for-provider.ts';
 import { lockDataDir } from '../../storage/data-dir-lock.ts';
 import { listBatchInputFiles } from '../../submit/batch-input-files.ts';
 import { submissionRoundReport } from '../../submit/round-report.ts';
@@ -90,7 +90,7 @@ export const submitCommand: Command = {
         ? { batchOutput: stringFlag(args, 'output-dir')! }
         : {}),
     });
-    const api = batchApiFromConfig(config);
+    const api = batchApiForConfig(config);
     if (booleanFlag(args, 'list-active')) return listActive(ctx, api, paths);
     const check = stringFlag(args, 'check-status');
     if (check !== undefined) return checkStatus(ctx, api, paths, config, check);

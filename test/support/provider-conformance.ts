@@ -1,0 +1,184 @@
+/**
+ * One conformance suite for every provider adapter, run against its emulator profile over real
+ * HTTP (the adapter-conformance pattern: each adapter module calls
+ * `describeProviderConformance(name, make)` with a factory of its adapter and emulator). The
+ * lines written are ours, as the pipeline writes them (OpenAI's form, our model names): an
+ * adapter that sends them in another form must do so itself.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import { ApiError, TransientApiError } from '../../src/errors.ts';
+import type { ProviderApi, RemoteBatch } from '../../src/providers/port.ts';
+import { isTerminal } from '../../src/domain/batch-status.ts';
+import { tempDir } from './temp-dir.ts';
+import { requestLine } from './emulator.ts';
+
+export interface ConformanceHarness {
+  readonly api: ProviderApi;
+  /** Moves the emulator's clock on, and lets it catch up. */
+  advance(ms: number): Promise<void>;
+  /** Batches the emulator created (each is paid for). */
+  batchesCreated(): number;
+}
+
+export interface ConformanceOptions {
+  /** The emulator's fault profile (FaultProfileSchema input). */
+  readonly faults?: unknown;
+  /** The model the request lines name (ours). */
+  readonly model: string;
+}
+
+export type MakeHarness = (
+  t: TestContext,
+  options: ConformanceOptions,
+) => Promise<ConformanceHarness>;
+
+const MODEL = 'gpt-4o-mini';
+
+async function inputFile(dir: string, name: string, ids: string[]): Promise<string> {
+  const path = join(dir, name);
+  const lines = ids.map((id) =>
+    requestLine(id, {}).replace(
+      '"model":"gpt-4o-mini"',
+      JSON.stringify({ model: MODEL }).slice(1, -1),
+    ),
+  );
+  await writeFile(path, lines.map((l) => `${l}\n`).join(''));
+  return path;
+}
+
+async function untilEnded(h: ConformanceHarness, id: string): Promise<RemoteBatch> {
+  for (let i = 0; i < 100; i++) {
+    const b = await h.api.retrieveBatch(id);
+    if (isTerminal(b.status)) return b;
+    await h.advance(1000);
+  }
+  assert.fail(`batch ${id} did not end`);
+}
+
+const META = { slicebatch_sha256: 'c0ffee', slicebatch_attempt: '1' };
+
+export function describeProviderConformance(name: string, make: MakeHarness): void {
+  void describe(`provider conformance: ${name}`, () => {
+    void test('states its capabilities', async (t) => {
+      const { api } = await make(t, { model: MODEL });
+      const c = api.capabilities;
+      assert.equal(api.provider, name);
+      assert.ok(c.input === 'file' || c.input === 'inline');
+      assert.ok(c.maxRequestsPerBatch > 0 && c.maxBytesPerBatch > 0);
+      assert.ok(c.completionWindows.length > 0);
+      assert.ok(['model', 'deployment', 'mapped'].includes(c.modelNaming));
+      assert.ok(['tiktoken', 'approximate', 'provider'].includes(c.tokenCounting));
+    });
+
+    void test('a batch from upload to results: listed with its metadata, every request answered', async (t) => {
+      const h = await make(t, { model: MODEL });
+      const dir = await tempDir(t);
+      const ids = ['req_a', 'req_b', 'req_c'];
+      const path = await inputFile(dir, 'scenario1_batch_input_x.jsonl', ids);
+      const file = await h.api.uploadFile(
+        path,
+        'scenario1_batch_input_x.ab12cd34.jsonl',
+        7 * 86_400,
+      );
+      assert.equal(file.filename, 'scenario1_batch_input_x.ab12cd34.jsonl');
+      // A lost upload is found again by its name and the size the server reports.
+      const expectedBytes = (await h.api.uploadedBytes?.(path)) ?? undefined;
+      if (expectedBytes !== undefined) assert.equal(file.bytes, expectedBytes);
+      const listed = [];
+      for await (const f of h.api.listFiles('batch')) listed.push(f);
+      assert.ok(listed.some((f) => f.id === file.id && f.bytes === file.bytes));
+
+      const created = await h.api.createBatch({
+        inputFileId: file.id,
+        endpoint: '/v1/chat/completions',
+        metadata: META,
+        outputExpiresAfterS: 30 * 86_400,
+      });
+      let found: RemoteBatch | undefined;
+      for await (const b of h.api.listBatches()) if (b.id === created.id) found = b;
+      assert.deepEqual(found?.metadata, META);
+
+      const ended = await untilEnded(h, created.id);
+      assert.equal(ended.status, 'completed', JSON.stringify(ended.errors));
+      assert.deepEqual(ended.request_counts, { total: 3, completed: 3, failed: 0 });
+      const out = join(dir, 'out.jsonl');
+      await h.api.downloadFile(ended.output_file_id!, out);
+      const { readFile } = await import('node:fs/promises');
+      const lines = (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.custom_id).sort(), ids);
+      assert.ok(lines.every((l) => l.response?.status_code === 200));
+      await h.api.deleteFile(file.id);
+      await h.api.deleteFile(file.id); // already gone: not an error
+      assert.equal(h.batchesCreated(), 1);
+    });
+
+    void test('a create whose answer is lost: the batch exists once and is found by its metadata', async (t) => {
+      const h = await make(t, {
+        model: MODEL,
+        faults: { http: [{ route: 'POST /v1/batches', kind: 'lose_answer', nth: [1] }] },
+      });
+      const dir = await tempDir(t);
+      const path = await inputFile(dir, 'in.jsonl', ['req_1']);
+      const file = await h.api.uploadFile(path, 'in.jsonl');
+      const failure = await h.api
+        .createBatch({ inputFileId: file.id, endpoint: '/v1/chat/completions', metadata: META })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      assert.ok(failure instanceof ApiError, String(failure));
+      assert.equal(failure.maybeDone, true);
+      let ours: RemoteBatch | undefined;
+      for await (const b of h.api.listBatches()) {
+        if (b.metadata?.['slicebatch_sha256'] === 'c0ffee') ours = b;
+      }
+      assert.ok(ours !== undefined, 'the created batch is listed with our metadata');
+      assert.equal(h.batchesCreated(), 1, 'the SDK did not create it again');
+    });
+
+    void test('429 and 5xx leave the adapter as transient errors (429 with its retry-after)', async (t) => {
+      const h = await make(t, {
+        model: MODEL,
+        faults: {
+          http: [
+            { route: 'GET /v1/batches/batch_x', kind: 'status', status: 429, retry_after_s: 1 },
+            { route: 'GET /v1/batches/batch_y', kind: 'status', status: 503 },
+          ],
+        },
+      });
+      for (const [id, status] of [
+        ['batch_x', 429],
+        ['batch_y', 503],
+      ] as const) {
+        const err = await h.api.retrieveBatch(id).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof TransientApiError, `${id}: ${String(err)}`);
+        assert.equal(err.status, status);
+        if (status === 429) assert.equal(err.retryAfterMs, 1000);
+      }
+    });
+
+    void test('cancel: the batch ends cancelled', async (t) => {
+      const h = await make(t, { model: MODEL });
+      const dir = await tempDir(t);
+      const path = await inputFile(dir, 'in.jsonl', ['req_1', 'req_2']);
+      const file = await h.api.uploadFile(path, 'in.jsonl');
+      const b = await h.api.createBatch({
+        inputFileId: file.id,
+        endpoint: '/v1/chat/completions',
+        metadata: META,
+      });
+      const cancelling = await h.api.cancelBatch(b.id);
+      assert.ok(['cancelling', 'cancelled'].includes(cancelling.status), cancelling.status);
+      assert.equal((await untilEnded(h, b.id)).status, 'cancelled');
+    });
+  });
+}
