@@ -17,6 +17,7 @@
  * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings).
  */
 import type { ChatMessage } from 'gpt-tokenizer/GptEncoding';
+import { createAsciiRankTable } from './ascii-rank-table.ts';
 import { createByteRankCounter, type ByteRanks } from './byte-pair-count.ts';
 import { ChunkCountCache } from './chunk-count-cache.ts';
 import { nextLineCut } from './line-cuts.ts';
@@ -46,8 +47,9 @@ const FRAMING_MODEL: Record<EncodingName, string> = {
   cl100k_base: 'gpt-4',
 };
 
-/** The library's BPE core (not in its typings): rank look-ups and its own merge. */
+/** The library's BPE core (not in its typings): its tokens, rank look-ups and its own merge. */
 interface BpeCore {
+  bytePairRankDecoder: readonly unknown[];
   getBpeRankFromString(text: string): number | undefined;
   bytePairEncode(text: string): number[];
 }
@@ -57,12 +59,14 @@ function byteRanksOf(api: EncodingApi): ByteRanks {
     .bytePairEncodingCoreProcessor;
   if (
     typeof core?.getBpeRankFromString !== 'function' ||
-    typeof core.bytePairEncode !== 'function'
+    typeof core.bytePairEncode !== 'function' ||
+    !Array.isArray(core.bytePairRankDecoder)
   ) {
     throw new Error('gpt-tokenizer: its BPE core is not where this version expects it');
   }
+  const ascii = createAsciiRankTable(core.bytePairRankDecoder);
   return {
-    rankOf: (text) => core.getBpeRankFromString(text),
+    rankOf: (text, from, to) => ascii.rankOf(text, from, to),
     countOther: (chunk) =>
       core.getBpeRankFromString(chunk) !== undefined ? 1 : core.bytePairEncode(chunk).length,
   };
