@@ -22,18 +22,11 @@ export class ChunkCountCache {
   private charsUsed = 0;
   private readonly mask: number;
   private used = 0;
-  /** The hash of the text `find` looked up last, for `remember`. */
-  private lastHash = 0;
   private readonly countChunk: (chunk: string) => number;
   /** Chunks longer than this are counted every time (they rarely repeat). */
   readonly maxChunk: number;
 
-  constructor(
-    slotsLog2: number,
-    countChunk: (chunk: string) => number,
-    maxChunk = 128,
-    charsPerSlot = 8,
-  ) {
+  constructor(slotsLog2: number, countChunk: (chunk: string) => number, maxChunk = 128) {
     this.countChunk = countChunk;
     this.maxChunk = maxChunk;
     const size = 1 << slotsLog2;
@@ -41,27 +34,17 @@ export class ChunkCountCache {
     this.lengths = new Uint16Array(size);
     this.hashes = new Int32Array(size);
     this.counts = new Int32Array(size);
-    // By default half the slots at 16 characters each on average before it is emptied.
-    this.chars = new Uint16Array(size * charsPerSlot);
+    // Half the slots at 16 characters each on average before the table is emptied.
+    this.chars = new Uint16Array(size * 8);
     this.mask = size - 1;
   }
 
   /** Token count of `text.slice(from, to)`. */
   count(text: string, from: number, to: number): number {
-    if (to - from > this.maxChunk) return this.countChunk(text.slice(from, to));
-    const cached = this.find(text, from, to);
-    if (cached >= 0) return cached;
-    const n = this.countChunk(text.slice(from, to));
-    this.remember(text, from, to, n);
-    return n;
-  }
-
-  /** The cached count of `text.slice(from, to)`, -1 when not cached. */
-  find(text: string, from: number, to: number): number {
     const len = to - from;
+    if (len > this.maxChunk) return this.countChunk(text.slice(from, to));
     let h = 0x811c9dc5 | 0;
     for (let i = from; i < to; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    this.lastHash = h;
     const { offsets, chars } = this;
     let slot = h & this.mask;
     for (;;) {
@@ -79,25 +62,13 @@ export class ChunkCountCache {
       }
       slot = (slot + 1) & this.mask;
     }
-    return -1;
-  }
-
-  /**
-   * Caches `n` as the count of `text.slice(from, to)`, right after `find` missed it (its hash
-   * is reused); at most `maxChunk` characters.
-   */
-  remember(text: string, from: number, to: number, n: number): void {
-    const len = to - from;
-    if (len > this.maxChunk) return;
-    const h = this.lastHash;
-    const { offsets, chars } = this;
+    const n = this.countChunk(text.slice(from, to));
     if (this.used * 2 >= this.mask + 1 || this.charsUsed + len > chars.length) {
       offsets.fill(-1);
       this.used = 0;
       this.charsUsed = 0;
+      slot = h & this.mask;
     }
-    let slot = h & this.mask;
-    while (offsets[slot]! >= 0) slot = (slot + 1) & this.mask;
     const at = this.charsUsed;
     for (let i = 0; i < len; i++) chars[at + i] = text.charCodeAt(from + i);
     this.charsUsed += len;
@@ -106,5 +77,6 @@ export class ChunkCountCache {
     this.hashes[slot] = h;
     this.counts[slot] = n;
     this.used++;
+    return n;
   }
 }

@@ -5,9 +5,7 @@
  * each chunk on its own; the token count of a text is the sum of the counts of its chunks. Code
  * repeats the same chunks endlessly (keywords, indentation, punctuation, common names), so we run
  * the model's own split expression and look each chunk up in a bounded cache, paying for BPE
- * only on a miss (byte-pair-count.ts, linear in the text). Before that, whole lines are looked up
- * in a second cache: lines cut where the split expression always ends a chunk (line-cuts.ts)
- * count the same wherever they are, and code repeats lines too. The result is the tokenizer's exact
+ * only on a miss (byte-pair-count.ts, linear in the text). The result is the tokenizer's exact
  * count (checked against it in the tests) except for chunks of more than LONG_CHUNK characters,
  * counted in pieces, several times faster than encoding everything.
  *
@@ -20,7 +18,6 @@ import type { ChatMessage } from 'gpt-tokenizer/GptEncoding';
 import { createAsciiRankTable } from './ascii-rank-table.ts';
 import { createByteRankCounter, type ByteRanks } from './byte-pair-count.ts';
 import { ChunkCountCache } from './chunk-count-cache.ts';
-import { nextLineCut } from './line-cuts.ts';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -97,12 +94,7 @@ export interface TokenCounter {
 export interface TokenCounterOptions {
   /** log2 of the cache slots; the cache is emptied when half full (memory stays bounded). */
   readonly cacheSlotsLog2?: number;
-  /** log2 of the line cache's slots (the same way bounded). */
-  readonly lineSlotsLog2?: number;
 }
-
-/** Lines longer than this are not cached (counted chunk by chunk every time). */
-const LONG_LINE = 512;
 
 export async function createTokenCounter(
   encoding: EncodingName,
@@ -113,26 +105,6 @@ export async function createTokenCounter(
     options.cacheSlotsLog2 ?? 18,
     createByteRankCounter(byteRanksOf(api)),
   );
-  const lines = new ChunkCountCache(
-    options.lineSlotsLog2 ?? 16,
-    () => {
-      throw new Error('lines are counted chunk by chunk');
-    },
-    LONG_LINE,
-    40,
-  );
-  /** Tokens of the chunks from `from` on, up to `to` or the first chunk end past it. */
-  const countChunks = (text: string, from: number, to: number): number => {
-    let total = 0;
-    split.lastIndex = from;
-    // The split expression matches every character of the text, chunk by chunk.
-    while (split.lastIndex < to && split.test(text)) {
-      const end = split.lastIndex;
-      total += cache.count(text, from, end);
-      from = end;
-    }
-    return total;
-  };
   const framing = FRAMING_MODEL[encoding];
   const noSpecial = { disallowedSpecial: new Set<string>() };
 
@@ -148,24 +120,14 @@ export async function createTokenCounter(
     count(text: string): number {
       let total = 0;
       let from = 0;
-      // Whole lines first: a line seen recently is one look-up (line-cuts.ts says why its
-      // count does not depend on the text around it).
-      for (let cut = nextLineCut(text, 0); cut >= 0; cut = nextLineCut(text, from)) {
-        if (cut - from <= lines.maxChunk) {
-          const cached = lines.find(text, from, cut);
-          if (cached >= 0) {
-            total += cached;
-            from = cut;
-            continue;
-          }
-        }
-        const n = countChunks(text, from, cut);
-        total += n;
-        // The split always ends a chunk at a cut; were it not so, nothing is cached.
-        if (split.lastIndex === cut) lines.remember(text, from, cut, n);
-        from = split.lastIndex;
+      split.lastIndex = 0;
+      // The split expression matches every character of the text, chunk by chunk.
+      while (split.test(text)) {
+        const to = split.lastIndex;
+        total += cache.count(text, from, to);
+        from = to;
       }
-      return total + countChunks(text, from, text.length);
+      return total;
     },
     chatFramingTokens(messages: number): number {
       let n = framingCache.get(messages);
