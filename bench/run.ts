@@ -3,7 +3,7 @@
  * measured here, never asserted in tests.
  *
  *   npm run bench -- [--size-mb 512] [--real-mb 271] [--real-repos 4] [--runs 3]
- *                    [--only convert|split|emulator|submit|poll|grounding|compile|daemon|review]
+ *                    [--only convert|split|count|emulator|submit|poll|grounding|compile|daemon|review]
  *
  * Step 1 runs on two corpora side by side: generated slices (test/support/slice-generator.ts)
  * and real code (bench/slice-python.py over this machine's Python standard library), the real
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { ensureCorpus } from './corpus.ts';
 import { benchConvert, type ConvertBench } from './convert.ts';
 import { ensureRealCorpus } from './real-corpus.ts';
+import { benchCountReal } from './count-real.ts';
 import { benchCountLinearity } from './count-linearity.ts';
 import { benchSplit } from './split-compare.ts';
 import { benchEmulator } from './emulator.ts';
@@ -104,6 +105,24 @@ if (only === undefined || only === 'split') {
       `| ${r.encoding} | ${f1(r.mb)} MB | ${r.mismatches} of ${f0(r.texts)} | ${f1(r.expressionMbPerS)} MB/s | ${f1(r.handMbPerS)} MB/s |`,
     );
   }
+}
+
+if (only === undefined || only === 'count') {
+  const real = await ensureRealCorpus(join(root, 'bench', '.corpus'), Number(values['real-mb']), 1);
+  const r = await benchCountReal(
+    join(real.dir, '2.reviewed_slices', 'repo_stdlib_0', 'code_slices.jsonl'),
+    60_000_000,
+  );
+  console.log(
+    '\nCounting alone on real code (code and docstrings of the first 60 MB of slices, o200k), thread CPU time:',
+  );
+  console.log(
+    '| text | texts | tokens | first pass (new counter) | cache warm, best of 3 | split expression alone |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    `| ${f1(r.mb)} MB | ${f0(r.texts)} | ${f0(r.tokens)} | ${f1(r.firstPassMbPerS)} MB/s | ${f1(r.warmMbPerS)} MB/s | ${f1(r.splitOnlyMbPerS)} MB/s |`,
+  );
 }
 
 if (only === undefined || only === 'emulator') {

@@ -21,7 +21,7 @@ export interface SplitRow {
   readonly handMbPerS: number;
 }
 
-async function slicesText(file: string, maxBytes: number): Promise<string[]> {
+export async function slicesText(file: string, maxBytes: number): Promise<string[]> {
   const texts: string[] = [];
   let bytes = 0;
   const lines = createInterface({ input: createReadStream(file) });

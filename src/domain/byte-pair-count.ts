@@ -5,8 +5,9 @@
  * The tokenizer library merges with a byte array and decodes every candidate pair back to a
  * string to look its rank up; on real code (one chunk in a hundred is not in the cache, most of
  * them identifiers of two or three tokens) that decoding was most of the counting time. An ASCII
- * chunk's bytes are its characters, so here the candidate pairs are looked up as slices of the
- * chunk itself; chunks with other characters go to the library.
+ * chunk's bytes are its characters, so here the candidate pairs are looked up where they lie in
+ * the chunk (ascii-rank-table.ts), nothing sliced out; chunks with other characters go to the
+ * library.
  *
  * The merge is quadratic in the chunk's length (each step looks for the lowest-ranked pair),
  * which is nothing for real chunks (a few characters) and hours for one 15 MB run of letters or
@@ -19,8 +20,8 @@
  */
 
 export interface ByteRanks {
-  /** The rank of a token given as text, undefined when it is not a token. */
-  rankOf(text: string): number | undefined;
+  /** The rank of the ASCII token `text.slice(from, to)`, -1 when it is not a token. */
+  rankOf(text: string, from: number, to: number): number;
   /** Tokens of a chunk that is not all ASCII (the library's own merge). */
   countOther(chunk: string): number;
 }
@@ -35,13 +36,16 @@ export function createByteRankCounter(ranks: ByteRanks): (chunk: string) => numb
   const starts = new Int32Array(LONG_CHUNK + 1);
   const pairRanks = new Float64Array(LONG_CHUNK + 1);
 
-  const rankAt = (piece: string, parts: number, i: number): number =>
-    i + 2 < parts + 1 ? (ranks.rankOf(piece.slice(starts[i], starts[i + 2])) ?? NONE) : NONE;
+  const rankAt = (piece: string, parts: number, i: number): number => {
+    if (i + 2 >= parts + 1) return NONE;
+    const rank = ranks.rankOf(piece, starts[i]!, starts[i + 2]!);
+    return rank < 0 ? NONE : rank;
+  };
 
   /** Tokens of an ASCII piece of at most LONG_CHUNK characters. */
   const mergeAscii = (piece: string): number => {
-    if (ranks.rankOf(piece) !== undefined) return 1;
     const n = piece.length;
+    if (ranks.rankOf(piece, 0, n) >= 0) return 1;
     let parts = n;
     for (let i = 0; i <= n; i++) starts[i] = i;
     for (let i = 0; i < n; i++) pairRanks[i] = rankAt(piece, parts, i);

@@ -15,6 +15,7 @@
  * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings).
  */
 import type { ChatMessage } from 'gpt-tokenizer/GptEncoding';
+import { createAsciiRankTable } from './ascii-rank-table.ts';
 import { createByteRankCounter, type ByteRanks } from './byte-pair-count.ts';
 import { ChunkCountCache } from './chunk-count-cache.ts';
 
@@ -43,8 +44,9 @@ const FRAMING_MODEL: Record<EncodingName, string> = {
   cl100k_base: 'gpt-4',
 };
 
-/** The library's BPE core (not in its typings): rank look-ups and its own merge. */
+/** The library's BPE core (not in its typings): its tokens, rank look-ups and its own merge. */
 interface BpeCore {
+  bytePairRankDecoder: readonly unknown[];
   getBpeRankFromString(text: string): number | undefined;
   bytePairEncode(text: string): number[];
 }
@@ -54,12 +56,14 @@ function byteRanksOf(api: EncodingApi): ByteRanks {
     .bytePairEncodingCoreProcessor;
   if (
     typeof core?.getBpeRankFromString !== 'function' ||
-    typeof core.bytePairEncode !== 'function'
+    typeof core.bytePairEncode !== 'function' ||
+    !Array.isArray(core.bytePairRankDecoder)
   ) {
     throw new Error('gpt-tokenizer: its BPE core is not where this version expects it');
   }
+  const ascii = createAsciiRankTable(core.bytePairRankDecoder);
   return {
-    rankOf: (text) => core.getBpeRankFromString(text),
+    rankOf: (text, from, to) => ascii.rankOf(text, from, to),
     countOther: (chunk) =>
       core.getBpeRankFromString(chunk) !== undefined ? 1 : core.bytePairEncode(chunk).length,
   };
@@ -97,10 +101,13 @@ export async function createTokenCounter(
   options: TokenCounterOptions = {},
 ): Promise<TokenCounter> {
   const { api, split } = await loadEncoding(encoding);
-  const cache = new ChunkCountCache(
-    options.cacheSlotsLog2 ?? 18,
-    createByteRankCounter(byteRanksOf(api)),
-  );
+  const countChunk = createByteRankCounter(byteRanksOf(api));
+  const cache = new ChunkCountCache(options.cacheSlotsLog2 ?? 18, countChunk);
+  // Tokens of every two-character ASCII chunk (one chunk in six on real code), without the cache.
+  const pairs = new Uint8Array(128 * 128);
+  for (let i = 0; i < pairs.length; i++) {
+    pairs[i] = countChunk(String.fromCharCode(i >> 7, i & 127));
+  }
   const framing = FRAMING_MODEL[encoding];
   const noSpecial = { disallowedSpecial: new Set<string>() };
 
@@ -120,7 +127,11 @@ export async function createTokenCounter(
       // The split expression matches every character of the text, chunk by chunk.
       while (split.test(text)) {
         const to = split.lastIndex;
-        total += cache.count(text, from, to);
+        const len = to - from;
+        if (len === 1 && text.charCodeAt(from) < 128) total += 1;
+        else if (len === 2 && (text.charCodeAt(from) | text.charCodeAt(from + 1)) < 128)
+          total += pairs[(text.charCodeAt(from) << 7) | text.charCodeAt(from + 1)]!;
+        else total += cache.count(text, from, to);
         from = to;
       }
       return total;
