@@ -28,7 +28,7 @@ import { answerOf } from '../poll/request-fate.ts';
 import { isExcluded, type ReviewDecision } from '../domain/review-journal.ts';
 import type { AtomicStreamFile } from '../storage/atomic-stream-file.ts';
 import type { ListedFile } from '../storage/list-files.ts';
-import type { BatchInputFile } from '../submit/batch-input-files.ts';
+import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 import { splitKey, type SplitRecords } from './dataset-split.ts';
 import type { StatisticsCounter } from './dataset-statistics.ts';
 import {

@@ -10,13 +10,13 @@
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { customIdOfLine } from '../convert/converted-slices.ts';
+import { customIdOfLine } from '../domain/batch-input-ids.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { resultFate, type LedgerFates } from '../domain/ledger-fates.ts';
 import { InputFileError } from '../errors.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
-import type { BatchInputFile } from '../submit/batch-input-files.ts';
+import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 import type { StatisticsCounter } from './dataset-statistics.ts';
 import type { InputFileStanding } from './failure-categories.ts';
 import type { PositionalReader } from './positional-reader.ts';

@@ -18,7 +18,7 @@ import { foldLedgerFates, type LedgerFates } from '../domain/ledger-fates.ts';
 import { readExclusions, type ReviewDecision } from '../domain/review-journal.ts';
 import { readJournal } from '../storage/journal.ts';
 import { listFiles, type ListedFile, type ListingProblem } from '../storage/list-files.ts';
-import type { BatchInputFile } from '../submit/batch-input-files.ts';
+import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 import { foldRecords, type SubmissionRecord } from '../jobs/submission-state.ts';
 import type { InputFileStanding } from './failure-categories.ts';
 import { enqueuedTokenLimits, fileStandings, readBatchInputFiles } from './input-file-standing.ts';
