@@ -102,7 +102,7 @@ export async function startTestDaemon(
     emulator: Emulator;
     config?: Config;
     once?: boolean;
-    compile?: (signal: AbortSignal) => Promise<void>;
+    compile?: (signal: AbortSignal) => Promise<unknown>;
     /** Wraps the client (to inject a hang, say). */
     api?: (api: BatchApi) => BatchApi;
     /** The daemon's clock (the system clock unless given). */
