@@ -56,6 +56,17 @@ async function takes(stateDir: string): Promise<TakenRecord[]> {
   return readJournal<TakenRecord>(join(stateDir, INTAKE_FILE));
 }
 
+/**
+ * The intake journal once it holds `n` records: a file's take is recorded after its slices are
+ * written, so a test that saw the slices sent waits for the record too.
+ */
+async function takesAtLeast(stateDir: string, n: number): Promise<TakenRecord[]> {
+  return waitFor(`${n} takes recorded`, async () => {
+    const r = await takes(stateDir);
+    return r.length >= n ? r : undefined;
+  });
+}
+
 test('a file renamed into the inbox is taken at once; its temporary name never is', async (t) => {
   const dir = await tempDir(t);
   const { emulator } = await quickEmulator(t);
@@ -126,7 +137,7 @@ test('files written and renamed in the same instant are taken at once too', asyn
       20_000,
     );
   }
-  const records = await takes(d.paths.state);
+  const records = await takesAtLeast(d.paths.state, 11);
   assert.equal(records.length, 11);
 });
 
@@ -164,7 +175,7 @@ test('a file written slowly in place is taken once complete, a half line never r
   const gen = createSliceGenerator({ repository: 'repo_b' });
   const slices = Array.from({ length: 6 }, () => gen.next());
   await writeSlowly(d, slices);
-  const records = await takes(d.paths.state);
+  const records = await takesAtLeast(d.paths.state, 1);
   assert.equal(records.length, 1, 'taken once, complete');
   assert.equal(records[0]!.converted, 6);
   assert.equal(records[0]!.rejected, 0, 'no half line was read');
@@ -192,7 +203,7 @@ test('a daemon clock an hour ahead of the file system: file times are not truste
   const gen = createSliceGenerator({ repository: 'repo_b' });
   const slices = Array.from({ length: 4 }, () => gen.next());
   await writeSlowly(d, slices);
-  const records = await takes(d.paths.state);
+  const records = await takesAtLeast(d.paths.state, 1);
   assert.equal(records.length, 1, 'taken once, complete');
   assert.equal(records[0]!.rejected, 0, 'no half line was read');
   assert.equal(said().length, 1, 'said once');
@@ -216,7 +227,7 @@ test('files already in the inbox at start-up are taken: old ones at once, fresh 
     const ids = await sentOnce(d.paths.batchInput);
     return expected.every((id) => ids.has(id)) || undefined;
   });
-  assert.deepEqual((await takes(d.paths.state)).map((r) => r.file).sort(), [
+  assert.deepEqual((await takesAtLeast(d.paths.state, 2)).map((r) => r.file).sort(), [
     'repo_c/fresh.jsonl',
     'repo_c/old.jsonl',
   ]);
@@ -255,7 +266,7 @@ test('the same content again is skipped; appended lines alone are read, bad ones
   });
   const sent = await sentOnce(d.paths.batchInput);
   assert.equal(sent.size, 6, 'only the new slices were added');
-  const records = await takes(d.paths.state);
+  const records = await takesAtLeast(d.paths.state, 4);
   const last = records.at(-1)!;
   assert.equal(last.file, 'repo_d/batch.jsonl');
   assert.equal(last.converted, 2);
@@ -381,6 +392,7 @@ test('results are compiled into the dataset after downloads; only the newest set
       config,
       log: await createLogger({ level: 'silent' }),
       clock: compileClock,
+      keepSets: config.compile.keep_sets,
     }),
   });
   const gen = createSliceGenerator({ repository: 'repo_q' });
