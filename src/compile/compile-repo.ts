@@ -135,6 +135,41 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
     stats.record(repo, scenario, steps);
   };
 
+  /** A usable answer: its record, or the reason it has none (blank, excluded by a reviewer). */
+  const useAnswer = async (
+    slice: Slice,
+    scenario: Scenario,
+    ids: Pick<FailureEntry, 'repo' | 'file' | 'line' | 'slice_id'> & { custom_id: string },
+    result: { answer: unknown; reasoningSummary?: string | undefined },
+    meta: { batchId: string; attempt: number },
+  ): Promise<void> => {
+    stats.usable();
+    const extra = { batch_id: meta.batchId, attempt: meta.attempt };
+    const blank = blankAnswer(
+      slice.type === 'function'
+        ? { scenario: 'scenario1', value: result.answer as Scenario1AnswerT }
+        : { scenario: 'scenario2', value: result.answer as Scenario2AnswerT },
+    );
+    if (blank !== undefined) {
+      out.fail({ category: 'empty_answer', reason: blank, ...ids, ...extra });
+      return;
+    }
+    const excluded = isExcluded(input.excluded ?? new Map(), repo, ids.custom_id, meta.attempt);
+    if (excluded !== undefined) {
+      out.fail({
+        category: 'excluded_by_reviewer',
+        reason: `excluded by a reviewer at ${excluded.at}: ${excluded.reason}`,
+        ...ids,
+        ...extra,
+      });
+      return;
+    }
+    await writeRecord(slice, scenario, result.answer, {
+      ...meta,
+      reasoningSummary: result.reasoningSummary,
+    });
+  };
+
   const compileSlice = async (slice: Slice, where: { file: string; line: number }) => {
     const scenario = scenarioOf(slice);
     const base = buildCustomId(scenario, slice.id);
@@ -161,33 +196,8 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
         if (line.kind === 'line' && fate?.kind === 'usable') {
           const result = answerOf(line.body, scenario);
           if (result.kind === 'usable') {
-            stats.usable();
-            const extra = { batch_id: file.batchId, attempt: line.attempt };
-            const blank = blankAnswer(
-              slice.type === 'function'
-                ? { scenario: 'scenario1', value: result.answer as Scenario1AnswerT }
-                : { scenario: 'scenario2', value: result.answer as Scenario2AnswerT },
-            );
-            if (blank !== undefined) {
-              out.fail({ category: 'empty_answer', reason: blank, ...ids, ...extra });
-              return;
-            }
-            const excluded = isExcluded(input.excluded ?? new Map(), repo, base, line.attempt);
-            if (excluded !== undefined) {
-              out.fail({
-                category: 'excluded_by_reviewer',
-                reason: `excluded by a reviewer at ${excluded.at}: ${excluded.reason}`,
-                ...ids,
-                ...extra,
-              });
-              return;
-            }
-            await writeRecord(slice, scenario, result.answer, {
-              attempt: line.attempt,
-              batchId: file.batchId,
-              reasoningSummary: result.reasoningSummary,
-            });
-            return;
+            const meta = { batchId: file.batchId, attempt: line.attempt };
+            return useAnswer(slice, scenario, ids, result, meta);
           }
           resultReason = `usable in the ledger, but ${result.reason}`;
         }
