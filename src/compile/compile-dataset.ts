@@ -21,8 +21,8 @@
  * plus 8 bytes per record of one side while that side is put in order at the end. While a repo
  * folder is compiled: its index, 24 bytes per slot, 32 to 64 bytes per 200 answer and per
  * unfinished request of that folder (ResultIndex, sized from the job files, reused from folder
- * to folder, released before the split files). Beside: the ledger's slices without a usable
- * result (foldLedger), one job record and manifest per batch, and constant buffers (read
+ * to folder, released before the split files). Beside: the ledger's fates (ledger-fates.ts: the
+ * slices without a usable result, and 16 to 32 bytes per usable one), one job record and manifest per batch, and constant buffers (read
  * chunks, 1 MB output chunks, at most 8 results files open with a 256 KB block each). No file
  * is ever held whole.
  */
@@ -137,7 +137,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
   await removeHfLeftovers(outDir, now, LEFTOVER_AGE_MS);
   const fineTuning = format === 'chat' ? await fineTuningChecks(config) : undefined;
 
-  const { ledgerOpen, excluded, reviewed, finishedJobs, openInputs, repos, inboxProblems } =
+  const { fates, excluded, reviewed, finishedJobs, openInputs, repos, inboxProblems } =
     await readStages(paths, config, now, display);
 
   const stats = createStatistics();
@@ -186,7 +186,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
         reviewed: reviewed.get(repo) ?? [],
         jobs: finishedJobs.filter((j) => j.repo === repo),
         openInputs: openInputs.filter((s) => s.file.repo === repo),
-        ledgerOpen,
+        fates,
         excluded,
         format,
         trainRatio,

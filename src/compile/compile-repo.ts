@@ -1,37 +1,34 @@
 /**
  * One repo folder of the dataset, streamed:
  *
- *   1. index the 200 answers of its finished batches (results files: base custom_id → file,
- *      offset, length of the latest attempt) and the requests of its unfinished batch input
- *      files (→ the file, and where it stands), in a compact table (result-index.ts);
+ *   1. index the 200 answers of its finished batches and the requests of its unfinished batch
+ *      input files (repo-index.ts);
  *   2. read its reviewed-slice files in order, each alongside its rejects report; look each
- *      slice up, read its result line back by offset, and write its record into the processed
- *      file of its scenario, or its failure (with the reason) into the failures report;
- *   3. read the answers no slice took (slices removed from the inbox) to count them.
+ *      slice up, and, when the ledger says its result is usable (ledger-fates.ts: the fates
+ *      the poller decided are not judged again), read its answer back by offset and write its
+ *      record into the processed file of its scenario; else write its failure (the ledger's
+ *      reason) into the failures report;
+ *   3. count the usable answers no slice took (slices removed from the inbox).
  *
  * What stays after the folder is done: per record its split entry (dataset-split.ts).
  */
-import { stat } from 'node:fs/promises';
-import { basename, isAbsolute, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Requirement } from '../domain/slice-fields.ts';
 import { chooseRequirement } from '../domain/slice-fields.ts';
 import { rejectsReportName } from '../domain/file-names.ts';
-import { customIdOfLine } from '../convert/converted-slices.ts';
-import { scenarioOf } from '../convert/request-builder.ts';
 import type { Scenario, Scenario1AnswerT, Scenario2AnswerT } from '../domain/answer-schemas.ts';
-import { buildCustomId, parseCustomId } from '../domain/custom-id.ts';
-import { InputFileError } from '../errors.ts';
+import { buildCustomId, scenarioOf } from '../domain/custom-id.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { parseSliceLine } from '../domain/parse-slice.ts';
 import type { Slice } from '../domain/slice-schema.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
-import { ledgerKey, type OpenFate } from '../domain/ledger.ts';
-import { isUngroundedReason } from '../domain/grounding-reason.ts';
+import { ledgerKey } from '../domain/ledger.ts';
+import { resultFate, type LedgerFates } from '../domain/ledger-fates.ts';
 import { answerOf } from '../poll/request-fate.ts';
 import { isExcluded, type ReviewDecision } from '../domain/review-journal.ts';
 import type { AtomicStreamFile } from '../storage/atomic-stream-file.ts';
 import type { ListedFile } from '../storage/list-files.ts';
-import type { BatchInputFile } from '../submit/batch-input-files.ts';
+import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 import { splitKey, type SplitRecords } from './dataset-split.ts';
 import type { StatisticsCounter } from './dataset-statistics.ts';
 import {
@@ -50,12 +47,9 @@ import {
 import { blankAnswer, scenario1Text, scenario2Text } from './record-text.ts';
 import { openRejectsCursor } from './rejects-cursor.ts';
 import type { ResultIndex } from './result-index.ts';
-import { scanResultLines } from './result-lines.ts';
+import { countOrphans, indexRepo, readResultLine } from './repo-index.ts';
 
 /** Whether the ledger's latest fate of a slice says its answer of `attempt` is ungrounded. */
-function ungroundedAnswer(fate: OpenFate | undefined, attempt: number): fate is OpenFate {
-  return fate !== undefined && fate.attempt === attempt && isUngroundedReason(fate.reason);
-}
 
 /** A processed file being written, with its number among all processed files. */
 export interface ProcessedOutput {
@@ -74,7 +68,8 @@ export interface RepoInput {
   readonly jobs: readonly JobRecord[];
   /** Its batch input files whose batch is not finished, with where each stands. */
   readonly openInputs: readonly { file: BatchInputFile; standing: InputFileStanding }[];
-  readonly ledgerOpen: ReadonlyMap<string, OpenFate>;
+  /** Every request's latest fate (the ledger's): whether its result is usable, and why not. */
+  readonly fates: LedgerFates;
   /** Answers a reviewer excluded (review-journal.ts). */
   readonly excluded?: ReadonlyMap<string, ReviewDecision>;
   readonly format: DatasetFormat;
@@ -98,96 +93,14 @@ export interface RepoOutputs {
   readonly index: ResultIndex;
 }
 
-type IndexedFile =
-  | {
-      readonly kind: 'results';
-      readonly path: string;
-      readonly batchId: string;
-      /** The attempt of the requests of its batch (to read ids of older versions). */
-      readonly requestAttempt: number;
-    }
-  | { readonly kind: 'input'; readonly standing: InputFileStanding };
-
-type ReadResult =
-  | {
-      readonly kind: 'usable';
-      readonly answer: unknown;
-      readonly attempt: number;
-      readonly reasoningSummary?: string | undefined;
-    }
-  | { readonly kind: 'unusable'; readonly reason: string }
-  /** Not the line of this slice (a fingerprint collision): as if there were none. */
-  | { readonly kind: 'other' };
-
 const DUPLICATE_REASON = 'duplicate id: an earlier line of this repo folder has the same id';
 
 export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<void> {
   const { repo } = input;
   const { stats, index } = out;
-  index.reset(
-    input.jobs.reduce((n, j) => n + (j.request_counts?.completed ?? j.requests), 0) +
-      input.openInputs.reduce((n, f) => n + f.file.manifest.requests, 0),
-  );
-  const files: IndexedFile[] = [];
 
   // 1. The index.
-  for (const job of input.jobs) {
-    const path = isAbsolute(job.results_path!)
-      ? job.results_path!
-      : join(input.dataDir, job.results_path!);
-    const requestAttempt = job.request_attempt;
-    const number = files.push({ kind: 'results', path, batchId: job.batch_id, requestAttempt }) - 1;
-    const exists = await stat(path).catch(() => undefined);
-    if (exists === undefined) {
-      throw new InputFileError(
-        input.display(path),
-        `missing: the results of batch ${job.batch_id}, downloaded according to its job file`,
-      );
-    }
-    for await (const refs of scanResultLines(path)) {
-      for (const ref of refs) {
-        if (ref.status !== 200 || ref.customId === undefined) continue;
-        stats.received();
-        const { base, attempt } = parseCustomId(ref.customId, requestAttempt);
-        index.put(base, number, attempt, ref.offset, ref.length);
-      }
-    }
-  }
-  for (const { file, standing } of input.openInputs) {
-    const number = files.push({ kind: 'input', standing }) - 1;
-    for await (const raws of readLineBatches(file.path)) {
-      for (const raw of raws) {
-        const customId = raw.kind === 'text' ? customIdOfLine(raw.text) : undefined;
-        if (customId === undefined) continue;
-        const { base, attempt } = parseCustomId(customId, file.manifest.attempt);
-        index.put(base, number, attempt);
-      }
-    }
-  }
-
-  const readResult = (slot: number, base: string, scenario: Scenario): ReadResult => {
-    const entry = index.entry(slot);
-    const file = files[entry.file] as Extract<IndexedFile, { kind: 'results' }>;
-    const text = out.reader.read(file.path, entry.offset, entry.length).toString('utf8');
-    let line: { custom_id?: unknown; response?: { status_code?: unknown; body?: unknown } | null };
-    try {
-      line = JSON.parse(text) as typeof line;
-    } catch (err) {
-      return { kind: 'unusable', reason: `its result line is not JSON: ${(err as Error).message}` };
-    }
-    if (typeof line.custom_id !== 'string') return { kind: 'other' };
-    const { base: lineBase, attempt } = parseCustomId(line.custom_id, file.requestAttempt);
-    if (lineBase !== base) return { kind: 'other' };
-    const outcome = answerOf(line.response?.body, scenario);
-    return outcome.kind === 'usable'
-      ? {
-          kind: 'usable',
-          answer: outcome.answer,
-          attempt,
-          reasoningSummary: outcome.reasoningSummary,
-        }
-      : { kind: 'unusable', reason: outcome.reason };
-  };
+  const files = await indexRepo(input, index, stats);
 
   const writeRecord = async (
     slice: Slice,
@@ -235,6 +148,42 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
     return undefined;
   };
 
+  /** A usable answer: its record, or the reason it has none (blank, excluded by a reviewer). */
+  const useAnswer = async (
+    slice: Slice,
+    scenario: Scenario,
+    ids: Pick<FailureEntry, 'repo' | 'file' | 'line' | 'slice_id'> & { custom_id: string },
+    result: { answer: unknown; reasoningSummary?: string | undefined },
+    meta: { batchId: string; attempt: number },
+  ): Promise<void> => {
+    stats.usable();
+    const extra = { batch_id: meta.batchId, attempt: meta.attempt };
+    const blank = blankAnswer(
+      slice.type === 'function'
+        ? { scenario: 'scenario1', value: result.answer as Scenario1AnswerT }
+        : { scenario: 'scenario2', value: result.answer as Scenario2AnswerT },
+    );
+    if (blank !== undefined) {
+      out.fail({ category: 'empty_answer', reason: blank, ...ids, ...extra });
+      return;
+    }
+    const excluded = isExcluded(input.excluded ?? new Map(), repo, ids.custom_id, meta.attempt);
+    if (excluded !== undefined) {
+      out.fail({
+        category: 'excluded_by_reviewer',
+        reason: `excluded by a reviewer at ${excluded.at}: ${excluded.reason}`,
+        ...ids,
+        ...extra,
+      });
+      return;
+    }
+    const left = await writeRecord(slice, scenario, result.answer, {
+      ...meta,
+      reasoningSummary: result.reasoningSummary,
+    });
+    if (left !== undefined) out.fail({ ...left, ...ids, ...extra });
+  };
+
   const compileSlice = async (slice: Slice, where: { file: string; line: number }) => {
     const scenario = scenarioOf(slice);
     const base = buildCustomId(scenario, slice.id);
@@ -242,6 +191,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
     const slot = index.find(base);
     let resultReason: string | undefined;
     let inputFile: InputFileStanding | undefined;
+    let unrecorded: { batchId: string; attempt: number } | undefined;
     if (slot !== -1) {
       const entry = index.entry(slot);
       if (entry.used) {
@@ -253,51 +203,26 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
       if (file.kind === 'input') {
         inputFile = file.standing;
       } else {
-        const result = readResult(slot, base, scenario);
-        const judged = input.ledgerOpen.get(ledgerKey(repo, base));
-        if (result.kind === 'usable' && ungroundedAnswer(judged, result.attempt)) {
-          // Poll found this very answer ungrounded (grounding-check.ts): the ledger decides.
-          out.fail({ ...ids, ...classifyMissing({ ledger: judged, inputFile }) });
-          return;
+        // The ledger says whether the result is usable; the answer is read only then.
+        const line = readResultLine(out.reader, index, files, slot, base);
+        const fate =
+          line.kind === 'line' ? resultFate(input.fates, repo, base, line.attempt) : undefined;
+        if (line.kind === 'line' && fate?.kind === 'usable') {
+          const result = answerOf(line.body, scenario);
+          if (result.kind === 'usable') {
+            const meta = { batchId: file.batchId, attempt: line.attempt };
+            return useAnswer(slice, scenario, ids, result, meta);
+          }
+          resultReason = `usable in the ledger, but ${result.reason}`;
         }
-        if (result.kind === 'usable') {
-          stats.usable();
-          const blank = blankAnswer(
-            slice.type === 'function'
-              ? { scenario: 'scenario1', value: result.answer as Scenario1AnswerT }
-              : { scenario: 'scenario2', value: result.answer as Scenario2AnswerT },
-          );
-          if (blank !== undefined) {
-            const extra = { batch_id: file.batchId, attempt: result.attempt };
-            out.fail({ category: 'empty_answer', reason: blank, ...ids, ...extra });
-            return;
-          }
-          const excluded = isExcluded(input.excluded ?? new Map(), repo, base, result.attempt);
-          if (excluded !== undefined) {
-            out.fail({
-              category: 'excluded_by_reviewer',
-              reason: `excluded by a reviewer at ${excluded.at}: ${excluded.reason}`,
-              ...ids,
-              batch_id: file.batchId,
-              attempt: result.attempt,
-            });
-            return;
-          }
-          const left = await writeRecord(slice, scenario, result.answer, {
-            attempt: result.attempt,
-            batchId: file.batchId,
-            reasoningSummary: result.reasoningSummary,
-          });
-          if (left !== undefined) {
-            out.fail({ ...left, ...ids, batch_id: file.batchId, attempt: result.attempt });
-          }
-          return;
+        if (line.kind === 'broken') resultReason = line.reason;
+        if (line.kind === 'line' && fate?.kind === 'unrecorded') {
+          unrecorded = { batchId: file.batchId, attempt: line.attempt };
         }
-        if (result.kind === 'unusable') resultReason = result.reason;
       }
     }
-    const ledger = input.ledgerOpen.get(ledgerKey(repo, base));
-    out.fail({ ...ids, ...classifyMissing({ resultReason, ledger, inputFile }) });
+    const ledger = input.fates.open.get(ledgerKey(repo, base));
+    out.fail({ ...ids, ...classifyMissing({ resultReason, ledger, inputFile, unrecorded }) });
   };
 
   // 2. The reviewed slices, in order.
@@ -355,22 +280,5 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
   }
 
   // 3. Answers no slice took.
-  for (const slot of index.slots()) {
-    const entry = index.entry(slot);
-    const file = files[entry.file]!;
-    if (entry.used || file.kind !== 'results') continue;
-    const text = out.reader.read(file.path, entry.offset, entry.length).toString('utf8');
-    let line: { custom_id?: unknown; response?: { body?: unknown } | null };
-    try {
-      line = JSON.parse(text) as typeof line;
-    } catch {
-      continue;
-    }
-    if (typeof line.custom_id !== 'string') continue;
-    const { scenario } = parseCustomId(line.custom_id, file.requestAttempt);
-    if (answerOf(line.response?.body, scenario).kind === 'usable') {
-      stats.usable();
-      stats.orphan();
-    }
-  }
+  countOrphans(repo, input.fates, out.reader, index, files, stats);
 }

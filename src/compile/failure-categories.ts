@@ -94,6 +94,8 @@ export interface MissingResult {
   readonly ledger?: OpenFate | undefined;
   /** The unfinished batch input file holding its latest request, if any. */
   readonly inputFile?: InputFileStanding | undefined;
+  /** Its latest result, of a handled batch, has no fate in the ledger. */
+  readonly unrecorded?: { readonly batchId: string; readonly attempt: number } | undefined;
 }
 
 export interface Classified {
@@ -106,8 +108,8 @@ export interface Classified {
 /**
  * The category and reason of a slice without a usable result. The ledger decides first (it
  * records every request of every handled batch); then the batch input file its latest request
- * is in; then a result line the ledger does not know (its record lost); else it was never
- * converted.
+ * is in; then a result the ledger has no fate for (its record lost), or one that cannot be read;
+ * else it was never converted.
  */
 export function classifyMissing(m: MissingResult): Classified {
   if (m.ledger !== undefined) {
@@ -130,8 +132,17 @@ export function classifyMissing(m: MissingResult): Classified {
   if (m.inputFile?.kind === 'not_submitted') {
     return { category: 'not_submitted', reason: m.inputFile.reason };
   }
+  if (m.unrecorded !== undefined) {
+    const { batchId, attempt } = m.unrecorded;
+    return {
+      category: 'final',
+      reason: `its result (batch ${batchId}, attempt ${attempt}) has no fate in the ledger`,
+      batch_id: batchId,
+      attempt,
+    };
+  }
   if (m.resultReason !== undefined) {
-    return { category: 'final', reason: `not usable (not in the ledger): ${m.resultReason}` };
+    return { category: 'final', reason: `its result cannot be read: ${m.resultReason}` };
   }
   return {
     category: 'not_converted',

@@ -4,7 +4,7 @@
  * entries of one read chunk).
  */
 import { readLineBatches, type RawLine } from '../storage/jsonl-lines.ts';
-import type { RejectEntry } from '../convert/rejects-report.ts';
+import type { RejectEntry } from '../domain/rejects-entry.ts';
 
 export interface RejectsCursor {
   /** Reads ahead until every entry up to `lineNo` is loaded. */

@@ -1,10 +1,11 @@
 /**
- * What the other stages say, read once at the start of a compilation: the ledger's slices
- * without a usable result, the finished jobs with results, the batch input files whose batch
- * is not finished (and where each stands), the reviewed-slice files by repo folder.
+ * What the other stages say, read once at the start of a compilation: every request's latest
+ * fate (the ledger), the finished jobs with results, the batch input files whose batch is not
+ * finished (and where each stands), the reviewed-slice files by repo folder.
  *
- * The ledger is read first: a batch that finishes while the rest is read is then seen as
- * pending, never as finished without the fates of its requests.
+ * The ledger is read after the job files: the poller appends a batch's fates before it marks
+ * the batch handled, so every batch seen as finished has its fates in the ledger read (a batch
+ * that finishes meanwhile is seen as pending).
  */
 import { join } from 'node:path';
 import type { DataPaths } from '../domain/data-paths.ts';
@@ -12,11 +13,12 @@ import type { Config } from '../config/schema.ts';
 import { isReviewedSliceFile } from '../domain/inbox-names.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { readJobs } from '../jobs/job-store.ts';
-import { foldLedger, LEDGER_FILE, type OpenFate } from '../domain/ledger.ts';
+import { LEDGER_FILE } from '../domain/ledger.ts';
+import { foldLedgerFates, type LedgerFates } from '../domain/ledger-fates.ts';
 import { readExclusions, type ReviewDecision } from '../domain/review-journal.ts';
 import { readJournal } from '../storage/journal.ts';
 import { listFiles, type ListedFile, type ListingProblem } from '../storage/list-files.ts';
-import type { BatchInputFile } from '../submit/batch-input-files.ts';
+import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 import { foldRecords, type SubmissionRecord } from '../jobs/submission-state.ts';
 import type { InputFileStanding } from './failure-categories.ts';
 import { enqueuedTokenLimits, fileStandings, readBatchInputFiles } from './input-file-standing.ts';
@@ -25,7 +27,8 @@ import { enqueuedTokenLimits, fileStandings, readBatchInputFiles } from './input
 const SUBMISSION_JOURNAL = 'submissions.jsonl';
 
 export interface StageSnapshot {
-  readonly ledgerOpen: ReadonlyMap<string, OpenFate>;
+  /** Every request's latest fate: which results are usable, why the others are not. */
+  readonly fates: LedgerFates;
   /** Answers excluded by a reviewer. */
   readonly excluded: ReadonlyMap<string, ReviewDecision>;
   /** Reviewed-slice files by repo folder, each list in name order. */
@@ -66,12 +69,12 @@ export async function readStages(
   now: Date,
   display: (path: string) => string,
 ): Promise<StageSnapshot> {
-  const ledgerOpen = await foldLedger(join(paths.state, LEDGER_FILE));
   const excluded = await readExclusions(paths.state);
   const submissions = foldRecords(
     await readJournal<SubmissionRecord>(join(paths.state, SUBMISSION_JOURNAL)),
   );
   const jobs = await readJobs(paths.batchOutput);
+  const fates = await foldLedgerFates(join(paths.state, LEDGER_FILE));
   const standings = fileStandings({
     files: await readBatchInputFiles(paths.batchInput, display),
     submissions,
@@ -99,5 +102,5 @@ export async function readStages(
       ...openInputs.map((s) => s.file.repo),
     ]),
   ].sort();
-  return { ledgerOpen, excluded, reviewed, finishedJobs, openInputs, repos, inboxProblems };
+  return { fates, excluded, reviewed, finishedJobs, openInputs, repos, inboxProblems };
 }

@@ -21,35 +21,9 @@ import {
   manifestNameFor,
 } from '../domain/file-names.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
+import type { BatchInputManifest } from '../domain/batch-input-manifest.ts';
 
-export interface BatchInputManifest {
-  readonly version: 1;
-  readonly file: string;
-  readonly scenario: Scenario;
-  readonly model: string;
-  readonly requests: number;
-  readonly bytes: number;
-  readonly prompt_tokens: number;
-  /** The sum of `max_completion_tokens` over the requests: the most output they can cost. */
-  readonly max_completion_tokens: number;
-  readonly sha256: string;
-  readonly created_at: string;
-  /** The reviewed-slice files (relative to the data folder) whose slices are in this file. */
-  readonly sources: readonly string[];
-  /** 1 for first attempts; higher for files of retried requests. */
-  readonly attempt: number;
-  /**
-   * Which reviewed-slice file each request comes from: runs of consecutive lines (1-based) of
-   * one source, in line order. Absent in files written before it was recorded.
-   */
-  readonly source_lines?: readonly SourceRun[];
-}
-
-export interface SourceRun {
-  readonly source: string;
-  readonly first_line: number;
-  readonly lines: number;
-}
+export type { BatchInputManifest, SourceRun } from '../domain/batch-input-manifest.ts';
 
 export interface SealedBatchInput {
   readonly path: string;

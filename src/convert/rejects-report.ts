@@ -10,16 +10,9 @@ import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fsyncDir, tempPathFor } from '../storage/atomic-file.ts';
-import type { RejectCode } from '../domain/parse-slice.ts';
+import type { RejectEntry } from '../domain/rejects-entry.ts';
 
-export interface RejectEntry {
-  readonly file: string;
-  readonly line: number;
-  readonly code: RejectCode;
-  readonly reason: string;
-  readonly field?: string;
-  readonly id?: string;
-}
+export type { RejectEntry } from '../domain/rejects-entry.ts';
 
 export interface RejectsReport {
   readonly count: number;

@@ -248,10 +248,8 @@ export interface ScenarioBuilders {
   readonly requirements: readonly Requirement[];
 }
 
-/** The scenario of a slice: functions → scenario 1, classes → scenario 2. */
-export function scenarioOf(slice: FunctionSlice | ClassSlice): Scenario {
-  return slice.type === 'function' ? 'scenario1' : 'scenario2';
-}
+/** The scenario of a slice (domain/custom-id.ts; here for convert's own modules). */
+export { scenarioOf } from '../domain/custom-id.ts';
 
 /** Encodes the request of a slice in its scenario into `sink`. */
 export function encodeSliceRequest(

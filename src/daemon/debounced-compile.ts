@@ -15,7 +15,7 @@ export interface DebouncedCompile {
 
 export function debouncedCompile(options: {
   /** Compiles the dataset; undefined: nothing to do (commands that do not compile). */
-  readonly compile: ((signal: AbortSignal) => Promise<void>) | undefined;
+  readonly compile: ((signal: AbortSignal) => Promise<unknown>) | undefined;
   readonly debounceMs: number;
   /** `--once`: only `now()` compiles. */
   readonly once: boolean;
@@ -29,6 +29,7 @@ export function debouncedCompile(options: {
     if (compile === undefined) return;
     while (compiling !== undefined) await compiling;
     compiling = compile(abort.signal)
+      .then(() => undefined)
       .catch((err: unknown) => {
         if (abort.signal.aborted) {
           log.info(

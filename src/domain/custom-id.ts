@@ -36,6 +36,19 @@ export function buildCustomId(scenario: Scenario, sliceId: string, attempt = 1):
   return attempt === 1 ? base : `${base}${ATTEMPT_MARKER}${attempt}`;
 }
 
+/** The scenario of a slice: a function is scenario 1, a class scenario 2. */
+export function scenarioOf(slice: { readonly type: 'function' | 'class' }): Scenario {
+  return slice.type === 'function' ? 'scenario1' : 'scenario2';
+}
+
+/** The custom_id of a slice's request: `scenario1_<id>` (a function) or `scenario2_<id>`. */
+export function sliceCustomId(
+  slice: { readonly type: 'function' | 'class'; readonly id: string },
+  attempt = 1,
+): string {
+  return buildCustomId(scenarioOf(slice), slice.id, attempt);
+}
+
 /**
  * `scenario1_<slice id>~attempt3` → base `scenario1_<slice id>`, attempt 3. `requestAttempt` is
  * the attempt of the file the custom_id was read from, when known (see the header: old ids).

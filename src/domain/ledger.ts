@@ -3,8 +3,7 @@
  * slice, which attempt, which batch, usable or not and why, where the result is), appended to
  * `.slicebatch/ledger.jsonl`. Status, the compiler and the failures report read it.
  *
- * Folding keeps only the slices without a usable result: a slice is usable at most once (it
- * is never sent again), so memory follows the failures, not the dataset.
+ * Its fold (every slice's latest fate, for the compiler) is ledger-fates.ts.
  */
 import type { Journal } from '../storage/journal.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
@@ -62,30 +61,4 @@ export async function* readLedger(path: string): AsyncGenerator<LedgerRecord> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-}
-
-/**
- * The slices whose latest fate is not usable (waiting for a retry, or final). Records come in
- * the order their batches finished, so a later attempt's record follows the earlier ones.
- */
-export async function foldLedger(path: string): Promise<Map<string, OpenFate>> {
-  const open = new Map<string, OpenFate>();
-  for await (const r of readLedger(path)) {
-    const key = ledgerKey(r.repo, r.custom_id);
-    if (r.fate === 'usable') {
-      open.delete(key);
-      continue;
-    }
-    const prev = open.get(key);
-    if (prev !== undefined && prev.attempt > r.attempt) continue;
-    open.set(key, {
-      repo: r.repo,
-      custom_id: r.custom_id,
-      attempt: r.attempt,
-      batch_id: r.batch_id,
-      fate: r.fate,
-      reason: r.reason ?? '',
-    });
-  }
-  return open;
 }

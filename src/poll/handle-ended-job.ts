@@ -13,7 +13,7 @@
  * has the same content (submitted once), ledger records repeat the same facts.
  */
 import { join } from 'node:path';
-import { readCustomIdSources } from '../convert/converted-slices.ts';
+import { readCustomIdSources } from '../domain/batch-input-ids.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
 import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
 import { errorMessage } from '../errors.ts';

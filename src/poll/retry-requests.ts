@@ -6,7 +6,7 @@
  * two files of the same content, which the submitter submits once.
  */
 import { readLineBatches } from '../storage/jsonl-lines.ts';
-import { readCustomIdSources } from '../convert/converted-slices.ts';
+import { readCustomIdSources } from '../domain/batch-input-ids.ts';
 import { openBatchInputFile, type SealedBatchInput } from '../convert/batch-input-writer.ts';
 import {
   maxOutputTokensOf,

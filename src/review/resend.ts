@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { DataPaths } from '../domain/data-paths.ts';
-import { readCustomIds } from '../convert/converted-slices.ts';
+import { readCustomIds } from '../domain/batch-input-ids.ts';
 import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
 import { displayName } from '../convert/convert-reviewed-slices.ts';
 import type { Logger } from '../log/logger.ts';

@@ -12,7 +12,7 @@ import type { Heartbeat } from '../domain/heartbeat.ts';
 import { judgeHealth } from '../domain/heartbeat.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { isTerminal } from '../domain/batch-status.ts';
-import type { BatchInputFile } from '../submit/batch-input-files.ts';
+import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 
 export const STATUS_VERSION = 1;
 /** A batch must end within this (its completion window). */

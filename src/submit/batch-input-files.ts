@@ -3,12 +3,11 @@
  * the token budget and the cost). A file without a manifest (written by hand, or by an older
  * version) gets one computed from its content, and written beside it.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { isBatchInputName, manifestNameFor } from '../domain/file-names.ts';
-import type { BatchInputManifest } from '../convert/batch-input-writer.ts';
+import type { BatchInputFile, BatchInputManifest } from '../domain/batch-input-manifest.ts';
+import { hashFile } from '../storage/file-hash.ts';
 import { isRequestBody, maxOutputTokensOf, promptTokensOfBody } from '../domain/request-tokens.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
 import {
@@ -21,32 +20,11 @@ import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
 import { listFiles } from '../storage/list-files.ts';
 
-export interface BatchInputFile {
-  readonly path: string;
-  /** Relative to the data folder when inside it. */
-  readonly display: string;
-  /** The repo folder (relative to the batch input stage). */
-  readonly repo: string;
-  readonly name: string;
-  readonly manifest: BatchInputManifest;
-}
+export type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 
 function displayPath(dataDir: string, path: string): string {
   const rel = relative(dataDir, path);
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel.split('\\').join('/');
-}
-
-/** SHA-256 and size of a file, streamed. */
-export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, {
-    highWaterMark: 1024 * 1024,
-  }) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }
 
 /** A manifest from the file's content, when none was written with it. */

@@ -3,7 +3,7 @@
  * written slowly in place, there at start-up, under temporary names), files seen again (same
  * content, appended), and a burst of small files. Every slice must be sent exactly once.
  */
-import { systemClock, type Clock } from '../../src/clock.ts';
+import { ManualClock, systemClock, type Clock } from '../../src/clock.ts';
 import assert from 'node:assert/strict';
 import {
   appendFile,
@@ -16,11 +16,13 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { renameSync, writeFileSync } from 'node:fs';
-import { isBatchInputName } from '../../src/domain/file-names.ts';
+import { fileTimestamp, isBatchInputName } from '../../src/domain/file-names.ts';
+import { sliceCustomId } from '../../src/domain/custom-id.ts';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readJournal } from '../../src/storage/journal.ts';
 import { INTAKE_FILE, type TakenRecord } from '../../src/intake/intake-log.ts';
+import { createInboxWatcher, type InboxWatcher } from '../../src/intake/inbox-watcher.ts';
 import { dataPaths } from '../../src/domain/data-paths.ts';
 import { createCompileStep } from '../../src/daemon/compile-step.ts';
 import { FILES_PER_RUN } from '../../src/daemon/intake-step.ts';
@@ -46,12 +48,23 @@ async function sentOnce(batchInputDir: string): Promise<Set<string>> {
   return new Set(ids.keys());
 }
 
-function customIds(slices: readonly { id: string; type: string }[]): string[] {
-  return slices.map((s) => `${s.type === 'class' ? 'scenario2' : 'scenario1'}_${s.id}`);
+function customIds(slices: readonly { id: string; type: 'function' | 'class' }[]): string[] {
+  return slices.map((s) => sliceCustomId(s));
 }
 
 async function takes(stateDir: string): Promise<TakenRecord[]> {
   return readJournal<TakenRecord>(join(stateDir, INTAKE_FILE));
+}
+
+/**
+ * The intake journal once it holds `n` records: a file's take is recorded after its slices are
+ * written, so a test that saw the slices sent waits for the record too.
+ */
+async function takesAtLeast(stateDir: string, n: number): Promise<TakenRecord[]> {
+  return waitFor(`${n} takes recorded`, async () => {
+    const r = await takes(stateDir);
+    return r.length >= n ? r : undefined;
+  });
 }
 
 test('a file renamed into the inbox is taken at once; its temporary name never is', async (t) => {
@@ -59,7 +72,13 @@ test('a file renamed into the inbox is taken at once; its temporary name never i
   const { emulator } = await quickEmulator(t);
   // A long stability time: only the rename rule can take the file quickly.
   const config = daemonTestConfig({ daemon: { watch: { stable_ms: 60_000 } } });
-  const d = await startTestDaemon(t, { dataDir: dir, emulator, config });
+  let watcher: InboxWatcher | undefined;
+  const d = await startTestDaemon(t, {
+    dataDir: dir,
+    emulator,
+    config,
+    watcher: (options) => (watcher = createInboxWatcher(options)),
+  });
   const gen = createSliceGenerator({ repository: 'repo_a' });
   const slices = Array.from({ length: 5 }, () => gen.next());
   const inbox = join(d.paths.reviewed, 'repo_a');
@@ -75,11 +94,18 @@ test('a file renamed into the inbox is taken at once; its temporary name never i
     return expected.every((id) => ids.has(id)) ? ids : undefined;
   });
   assert.deepEqual([...sent].sort(), [...expected].sort(), 'only the renamed file was taken');
-  await sleep(1500); // past a full rescan (rescan_ms 1000): the other names are still not taken
-  const records = await takes(d.paths.state);
+  // A full rescan lists the other names again; then a file renamed in after it is taken: had
+  // the rescan handed any other name over, it would have been taken first.
+  await watcher!.rescan();
+  await writeFile(join(inbox, 'after.jsonl.tmp'), jsonl([gen.next()]));
+  await rename(join(inbox, 'after.jsonl.tmp'), join(inbox, 'after.jsonl'));
+  const records = await waitFor('the file after the rescan taken', async () => {
+    const r = await takes(d.paths.state);
+    return r.some((x) => x.file === 'repo_a/after.jsonl') ? r : undefined;
+  });
   assert.deepEqual(
     records.map((r) => r.file),
-    ['repo_a/drop.jsonl'],
+    ['repo_a/drop.jsonl', 'repo_a/after.jsonl'],
   );
 });
 
@@ -93,7 +119,10 @@ test('files written and renamed in the same instant are taken at once too', asyn
   const gen = createSliceGenerator({ repository: 'repo_r', classRatio: 0 });
   const inbox = join(d.paths.reviewed, 'repo_r');
   await mkdir(inbox, { recursive: true });
-  await sleep(200); // the new folder watched
+  // The new folder watched: a first file renamed into it is taken (a rescan finds it too).
+  await writeFile(join(inbox, 'first.jsonl.tmp'), jsonl([gen.next()]));
+  await rename(join(inbox, 'first.jsonl.tmp'), join(inbox, 'first.jsonl'));
+  await waitFor('the first file taken', async () => (await takes(d.paths.state)).length === 1);
   for (let i = 0; i < 10; i++) {
     const slice = gen.next();
     const name = `quick_${i}.jsonl`;
@@ -108,14 +137,18 @@ test('files written and renamed in the same instant are taken at once too', asyn
       20_000,
     );
   }
-  const records = await takes(d.paths.state);
-  assert.equal(records.length, 10);
+  const records = await takesAtLeast(d.paths.state, 11);
+  assert.equal(records.length, 11);
 });
 
-/** Writes `slices` into the inbox in place, each line in two halves 150 ms apart; waits until all are sent. */
+/**
+ * Writes `slices` into the inbox in place, each line in two halves 150 ms apart; waits until
+ * all are sent. The pauses are the pace of a slow writer outside the daemon (what the test is
+ * about), not a wait for the daemon.
+ */
 async function writeSlowly(
   d: TestDaemon,
-  slices: readonly { id: string; type: string }[],
+  slices: readonly { id: string; type: 'function' | 'class' }[],
 ): Promise<void> {
   const path = join(d.paths.reviewed, 'slow.jsonl');
   await writeFile(path, '');
@@ -142,7 +175,7 @@ test('a file written slowly in place is taken once complete, a half line never r
   const gen = createSliceGenerator({ repository: 'repo_b' });
   const slices = Array.from({ length: 6 }, () => gen.next());
   await writeSlowly(d, slices);
-  const records = await takes(d.paths.state);
+  const records = await takesAtLeast(d.paths.state, 1);
   assert.equal(records.length, 1, 'taken once, complete');
   assert.equal(records[0]!.converted, 6);
   assert.equal(records[0]!.rejected, 0, 'no half line was read');
@@ -170,7 +203,7 @@ test('a daemon clock an hour ahead of the file system: file times are not truste
   const gen = createSliceGenerator({ repository: 'repo_b' });
   const slices = Array.from({ length: 4 }, () => gen.next());
   await writeSlowly(d, slices);
-  const records = await takes(d.paths.state);
+  const records = await takesAtLeast(d.paths.state, 1);
   assert.equal(records.length, 1, 'taken once, complete');
   assert.equal(records[0]!.rejected, 0, 'no half line was read');
   assert.equal(said().length, 1, 'said once');
@@ -194,7 +227,7 @@ test('files already in the inbox at start-up are taken: old ones at once, fresh 
     const ids = await sentOnce(d.paths.batchInput);
     return expected.every((id) => ids.has(id)) || undefined;
   });
-  assert.deepEqual((await takes(d.paths.state)).map((r) => r.file).sort(), [
+  assert.deepEqual((await takesAtLeast(d.paths.state, 2)).map((r) => r.file).sort(), [
     'repo_c/fresh.jsonl',
     'repo_c/old.jsonl',
   ]);
@@ -233,7 +266,7 @@ test('the same content again is skipped; appended lines alone are read, bad ones
   });
   const sent = await sentOnce(d.paths.batchInput);
   assert.equal(sent.size, 6, 'only the new slices were added');
-  const records = await takes(d.paths.state);
+  const records = await takesAtLeast(d.paths.state, 4);
   const last = records.at(-1)!;
   assert.equal(last.file, 'repo_d/batch.jsonl');
   assert.equal(last.converted, 2);
@@ -347,6 +380,9 @@ test('results are compiled into the dataset after downloads; only the newest set
   const { emulator } = await quickEmulator(t);
   const config = daemonTestConfig({ compile: { keep_sets: 2 } });
   const paths = dataPaths(dir, '.');
+  // The clock that names the sets: moved a second per burst, so each set has its own name.
+  const compileClock = new ManualClock();
+  const start = compileClock.now();
   const d = await startTestDaemon(t, {
     dataDir: dir,
     emulator,
@@ -355,7 +391,8 @@ test('results are compiled into the dataset after downloads; only the newest set
       paths,
       config,
       log: await createLogger({ level: 'silent' }),
-      clock: systemClock,
+      clock: compileClock,
+      keepSets: config.compile.keep_sets,
     }),
   });
   const gen = createSliceGenerator({ repository: 'repo_q' });
@@ -382,6 +419,7 @@ test('results are compiled into the dataset after downloads; only the newest set
     return n;
   };
   for (let burst = 1; burst <= 3; burst++) {
+    if (burst > 1) compileClock.advance(1000); // this burst's compilations get another timestamp
     await writeFile(
       join(d.paths.reviewed, 'repo_q', `q${burst}.jsonl`),
       jsonl([gen.next(), gen.next()]),
@@ -390,9 +428,13 @@ test('results are compiled into the dataset after downloads; only the newest set
       `the dataset with burst ${burst}`,
       async () => (await records()) === 2 * burst || undefined,
     );
-    await sleep(1100); // the next compilation gets another timestamp
   }
-  assert.equal((await sets()).size, 2, 'the newest two sets are kept');
+  // The last set is published before the older ones are removed: the newest two are what stays.
+  const newest = [1000, 2000].map((ms) => fileTimestamp(new Date(start + ms)));
+  await waitFor('the older sets removed', async () => {
+    const kept = [...(await sets())].sort();
+    return JSON.stringify(kept) === JSON.stringify(newest) || undefined;
+  });
 });
 
 test('a stop during a compilation interrupts it quietly; the next start compiles again', async (t) => {

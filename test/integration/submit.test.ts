@@ -241,7 +241,7 @@ test('without a configured limit, the limit is learned from token_limit_exceeded
   await env.advance(1000); // validation: the first fits, the other two fail on the limit
   for (let i = 0; i < 20; i++) {
     await submitter.tracker.refresh();
-    await new Promise((r) => setTimeout(r, 50)); // past the requeue backoff
+    await env.advance(40); // past the requeue backoff (requeue_cap_ms), on the submitter's clock
     const round = await submitter.submitRound(await files());
     if (
       round.decisions.every((d) => d.kind === 'done') &&

@@ -15,6 +15,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { inlineHelpers } from '../../src/convert/helper-thread-client.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import type { createInboxWatcher } from '../../src/intake/inbox-watcher.ts';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.ts';
 import { FaultProfileSchema } from '../../src/emulator/faults.ts';
 import { customIdOfLine } from '../../src/convert/converted-slices.ts';
@@ -101,11 +102,13 @@ export async function startTestDaemon(
     emulator: Emulator;
     config?: Config;
     once?: boolean;
-    compile?: (signal: AbortSignal) => Promise<void>;
+    compile?: (signal: AbortSignal) => Promise<unknown>;
     /** Wraps the client (to inject a hang, say). */
     api?: (api: BatchApi) => BatchApi;
     /** The daemon's clock (the system clock unless given). */
     clock?: Clock;
+    /** The inbox watcher (to hold on to the real one, say). */
+    watcher?: typeof createInboxWatcher;
   },
 ): Promise<TestDaemon> {
   const config = options.config ?? daemonTestConfig();
@@ -130,6 +133,7 @@ export async function startTestDaemon(
     helpers: () => inlineHelpers(),
     compile: options.compile,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.watcher === undefined ? {} : { watcher: options.watcher }),
   });
   let stopped = false;
   const stop = async (): Promise<void> => {

@@ -1,7 +1,8 @@
 /**
  * For compile tests: a data folder run end to end (reviewed slices written, converted,
  * submitted and polled against the emulator), and what its compiled dataset must hold,
- * computed from the stage files themselves (not by the compiler).
+ * computed from the stage files themselves (not by the compiler): the answers the ledger holds
+ * usable, read from their results files.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import { inlineHelpers } from '../../src/convert/helper-thread-client.ts';
 import { isReviewedSliceFile } from '../../src/domain/inbox-names.ts';
 import { readJobs } from '../../src/jobs/job-store.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { parseCustomId } from '../../src/domain/custom-id.ts';
-import { contentFate } from '../../src/poll/request-fate.ts';
+import { parseCustomId, sliceCustomId } from '../../src/domain/custom-id.ts';
+import { LEDGER_FILE, ledgerKey, type LedgerRecord } from '../../src/domain/ledger.ts';
 import { listFiles } from '../../src/storage/list-files.ts';
 import { createSliceGenerator, type GeneratedSlice } from './slice-generator.ts';
 
@@ -75,13 +76,16 @@ export interface UsableAnswer {
 }
 
 /**
- * The answers in the results files of finished jobs: every 200 response counted, the usable
- * ones by `<repo>\0<base custom_id>`.
+ * The answers in the results files of finished jobs: every 200 response counted, the ones the
+ * ledger holds usable (the poller's judgement) by `<repo>\0<base custom_id>`.
  */
 export async function usableAnswers(dataDir: string): Promise<{
   received: number;
   usable: Map<string, UsableAnswer>;
 }> {
+  const ledger = (await readJsonl(join(dataDir, '.slicebatch', LEDGER_FILE))) as LedgerRecord[];
+  const latest = new Map<string, LedgerRecord>();
+  for (const r of ledger) latest.set(ledgerKey(r.repo, r.custom_id), r);
   const jobs = await readJobs(join(dataDir, '4.batch_output'));
   let received = 0;
   const usable = new Map<string, UsableAnswer>();
@@ -90,9 +94,11 @@ export async function usableAnswers(dataDir: string): Promise<{
     for (const line of await readJsonl(join(dataDir, job.results_path))) {
       if (line.response?.status_code !== 200) continue;
       received++;
-      const { base, attempt, scenario } = parseCustomId(line.custom_id);
-      if (contentFate(line.response.body, scenario).kind !== 'usable') continue;
-      const key = `${job.repo}\u0000${base}`;
+      const { base, attempt } = parseCustomId(line.custom_id);
+      const key = ledgerKey(job.repo, base);
+      const fate = latest.get(key);
+      if (fate?.fate !== 'usable' || fate.attempt !== attempt || fate.batch_id !== job.batch_id)
+        continue;
       if (usable.has(key)) throw new Error(`${key} usable twice`);
       usable.set(key, {
         answer: JSON.parse(line.response.body.choices[0].message.content),
@@ -104,6 +110,7 @@ export async function usableAnswers(dataDir: string): Promise<{
   return { received, usable };
 }
 
+/** The custom_id of a slice's first request. */
 export function customIdOf(slice: GeneratedSlice): string {
-  return `${slice.type === 'function' ? 'scenario1' : 'scenario2'}_${slice.id}`;
+  return sliceCustomId(slice);
 }

@@ -13,8 +13,7 @@ import { createLogger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
 import { parseCustomId } from '../../src/domain/custom-id.ts';
 import { openPoller, type Poller } from '../../src/poll/poller.ts';
-import { LEDGER_FILE } from '../../src/domain/ledger.ts';
-import type { LedgerRecord } from '../../src/domain/ledger.ts';
+import { LEDGER_FILE, ledgerKey, type LedgerRecord } from '../../src/domain/ledger.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { openSubmitter, type Submitter } from '../../src/submit/submitter.ts';
 import { readJournal } from '../../src/storage/journal.ts';
@@ -89,8 +88,8 @@ export async function testPipeline(
     async settle(maxCycles = 30) {
       for (let i = 1; i <= maxCycles; i++) {
         await pipeline.cycle();
-        // Past the (tiny) requeue backoff of token-limit failures.
-        await new Promise((r) => setTimeout(r, 10));
+        // Past the requeue backoff of token-limit failures (on the submitter's clock).
+        await env.advance(config.submit.requeue_cap_ms);
         const decisions = submitter.plan(await files());
         const idle = decisions.every(
           (d) => d.kind === 'done' || d.kind === 'failed' || d.kind === 'duplicate',
@@ -126,7 +125,7 @@ export async function checkInvariant(dataDir: string): Promise<InvariantReport> 
     contents.add(f.manifest.sha256);
     for (const line of (await readFile(f.path, 'utf8')).split('\n').filter(Boolean)) {
       const { base } = parseCustomId((JSON.parse(line) as { custom_id: string }).custom_id);
-      const key = `${f.repo}\u0000${base}`;
+      const key = ledgerKey(f.repo, base);
       sends.set(key, (sends.get(key) ?? 0) + 1);
     }
   }
@@ -136,7 +135,7 @@ export async function checkInvariant(dataDir: string): Promise<InvariantReport> 
   const final = new Map<string, string>();
   const retried = new Map<string, Set<number>>();
   for (const r of records) {
-    const key = `${r.repo}\u0000${r.custom_id}`;
+    const key = ledgerKey(r.repo, r.custom_id);
     if (r.fate === 'usable')
       usable.set(key, (usable.get(key) ?? new Set()).add(`${r.batch_id}#${r.attempt}`));
     if (r.fate === 'final') final.set(key, r.reason ?? '');

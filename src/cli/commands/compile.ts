@@ -5,7 +5,9 @@
  */
 import { relative } from 'node:path';
 import { dataPaths } from '../../domain/data-paths.ts';
-import { compileDataset, type CompileSummary } from '../../compile/compile-dataset.ts';
+import { systemClock } from '../../clock.ts';
+import type { CompileSummary } from '../../compile/compile-dataset.ts';
+import { createCompileStep } from '../../daemon/compile-step.ts';
 import { DATASET_FORMATS, type DatasetFormat } from '../../compile/record-format.ts';
 import { UsageError } from '../../errors.ts';
 import {
@@ -108,15 +110,16 @@ export const compileCommand: Command = {
         ? { batchOutput: override('batch-output-dir')! }
         : {}),
     });
-    const summary = await compileDataset({
+    // The daemon's compile step, without its removal of older sets.
+    const summary = await createCompileStep({
       paths,
       config,
       format,
       trainRatio,
       seed,
-      now: () => new Date(),
+      clock: systemClock,
       log: log.child({ component: 'compile' }),
-    });
+    })();
     ctx.stdout.write(describeCompile(summary, ctx.cwd));
     return 0;
   },

@@ -123,6 +123,7 @@ export const runCommand: Command = {
           config,
           log: log.child({ component: 'compile' }),
           clock: systemClock,
+          keepSets: config.compile.keep_sets,
         }),
       });
     } catch (err) {

@@ -11,7 +11,7 @@ import { withRemote } from '../../jobs/job-record.ts';
 import { jobPath, readJobs, writeJob } from '../../jobs/job-store.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { BatchApi, RemoteBatch } from '../../openai/batch-api.ts';
-import { readCustomIds } from '../../convert/converted-slices.ts';
+import { readCustomIds } from '../../domain/batch-input-ids.ts';
 import { downloadVerified, resultPath } from '../../poll/result-download.ts';
 import type { CommandContext } from '../command.ts';
 import { formatCount, table } from '../../format.ts';
