@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { downloadLines, requestLine, testEmulator, uploadRequests } from '../support/emulator.ts';
+import { ManualClock } from '../../src/clock.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const created = (
@@ -256,8 +257,10 @@ test('enqueued-token limit per model: a batch that would pass it fails, later on
 test('the same inputs and seed give the same results, request by request', async (t) => {
   const dir = await tempDir(t);
   const runs: string[][] = [];
+  // Both runs start at the same instant, as if one ran again: the answers carry their time.
+  const clockStart = new ManualClock().now();
   for (let i = 0; i < 2; i++) {
-    const env = await testEmulator(t, { seed: 7 });
+    const env = await testEmulator(t, { seed: 7, clockStart });
     const file = await uploadRequests(env, dir, 6);
     const batch = await created(env, file.id);
     await env.advance(10_000);

@@ -29,11 +29,16 @@ export interface TestEmulator {
 
 export async function testEmulator(
   t: TestContext,
-  options: Omit<EmulatorOptions, 'clock' | 'faults'> & { faults?: unknown } = {},
+  options: Omit<EmulatorOptions, 'clock' | 'faults'> & {
+    faults?: unknown;
+    /** Where its clock starts (ms since the epoch); by default the real now, to the second. */
+    clockStart?: number;
+  } = {},
 ): Promise<TestEmulator> {
-  const clock = new ManualClock();
+  const { clockStart, ...emulatorOptions } = options;
+  const clock = new ManualClock(clockStart);
   const emulator = await startEmulator({
-    ...options,
+    ...emulatorOptions,
     clock,
     schedule: { ...TEST_SCHEDULE, ...options.schedule },
     faults: FaultProfileSchema.parse(options.faults ?? {}),
