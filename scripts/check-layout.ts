@@ -39,6 +39,7 @@ const SHARED = [
   'config',
   'jobs',
   'openai',
+  'anthropic',
 ];
 const STAGES = ['intake', 'convert', 'submit', 'poll', 'compile', 'status'];
 const LAYERS: Record<string, { rank: number; mayImport: (from: string, to: string) => boolean }> = {
@@ -100,6 +101,10 @@ for (const file of files) {
     if (spec === 'openai' || spec.startsWith('openai/')) {
       if (!SDK_ALLOWED.some((p) => relative(src, file).startsWith(p)))
         problems.push(`${at}: imports the openai SDK (only src/openai/ may)`);
+    }
+    if (spec === '@anthropic-ai/sdk' || spec.startsWith('@anthropic-ai/sdk/')) {
+      if (!relative(src, file).startsWith('anthropic/'))
+        problems.push(`${at}: imports the @anthropic-ai/sdk SDK (only src/anthropic/ may)`);
     }
     if (!spec.startsWith('.')) continue;
     const to = resolve(dirname(file), spec);

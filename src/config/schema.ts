@@ -188,6 +188,25 @@ const Connection = {
   project_id: unset(z.string().min(1)).describe('OpenAI project (or OPENAI_PROJECT_ID).'),
 };
 
+/** Anthropic Message Batches (docs/providers.md); the key and URL also from the environment. */
+const Provider = z
+  .enum(['openai', 'azure', 'openai_compatible', 'anthropic'])
+  .default('openai')
+  .describe('The batch API: openai (default), azure, openai_compatible, anthropic.');
+
+const AnthropicConnection = z
+  .strictObject({
+    api_key: unset(ApiKeyText).describe('Anthropic API key (or ANTHROPIC_API_KEY).'),
+    api_key_file: unset(z.string().min(1)).describe(
+      'A file holding the Anthropic API key (or ANTHROPIC_API_KEY_FILE).',
+    ),
+    base_url: unset(HttpUrl).describe(
+      'Anthropic API base URL, without /v1 (or ANTHROPIC_BASE_URL); https://api.anthropic.com when unset.',
+    ),
+  })
+  .prefault({})
+  .describe('provider "anthropic": how to reach the Message Batches API.');
+
 const Nested = z
   .strictObject({ ...Connection, model: unset(z.string().min(1)) })
   .describe("The original scripts' form; its keys are the same as the top-level ones.");
@@ -196,6 +215,8 @@ const ConfigObject = z.strictObject({
   $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors.'),
   ...Connection,
   openai: Nested.optional(),
+  provider: Provider,
+  anthropic: AnthropicConnection,
   model: unset(z.string().min(1)).describe(
     `Model of both scenarios unless a scenario sets its own; ${DEFAULT_MODEL} when unset.`,
   ),
