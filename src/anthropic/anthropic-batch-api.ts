@@ -48,6 +48,22 @@ export const ANTHROPIC_LIMITS = {
   clockSlackS: 300,
 } as const;
 
+/**
+ * Until when (our clock) a create of `requests` requests must wait: a batch of another key with
+ * as many requests lost its answer, and a listed batch could match either window. After two
+ * clock slacks past that answer, the windows no longer overlap.
+ */
+function sameSizeLostUntil(store: AnthropicStore, key: string, requests: number): number {
+  let until = 0;
+  for (const i of store.intents()) {
+    if (i.key === key || i.requests !== requests) continue;
+    for (const w of i.windows) {
+      until = Math.max(until, w.failedAt + 2 * ANTHROPIC_LIMITS.clockSlackS * 1000);
+    }
+  }
+  return until;
+}
+
 export interface AnthropicSettings {
   readonly apiKey: string;
   readonly baseURL?: string | undefined;
@@ -97,25 +113,41 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
     return undefined;
   };
 
+  let chain: Promise<unknown> = Promise.resolve();
+  const serially = <T>(call: () => Promise<T>): Promise<T> => {
+    const run = chain.then(call, call);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
   /** Translates an ended batch's results once; the batch as the port reports it afterwards. */
   async function mapped(b: MessageBatchLike, options?: CallOptions): Promise<RemoteBatch> {
     const store = await ready();
     const key = keyOfBatch(store, b.id);
     const known = store.known(b.id);
     if (b.processing_status === 'ended' && key !== undefined && known?.prepared === false) {
-      const usage = await writeResultFiles({
-        lines: (await batches.results(
-          b.id,
-          {},
-          signalOf(options),
-        )) as AsyncIterable<AnthropicResultLine>,
-        key,
-        ids: await readIds(store, key),
-        resultsPath: store.resultPath(b.id, 'results'),
-        errorsPath: store.resultPath(b.id, 'errors'),
-        nowS: Math.floor(clock.now() / 1000),
-      });
-      await store.record({ t: 'prepared', batch_id: b.id, usage });
+      try {
+        const usage = await writeResultFiles({
+          lines: (await batches.results(
+            b.id,
+            {},
+            signalOf(options),
+          )) as AsyncIterable<AnthropicResultLine>,
+          key,
+          ids: await readIds(store, key),
+          resultsPath: store.resultPath(b.id, 'results'),
+          errorsPath: store.resultPath(b.id, 'errors'),
+          nowS: Math.floor(clock.now() / 1000),
+        });
+        await store.record({ t: 'prepared', batch_id: b.id, usage });
+      } catch (err) {
+        if (options?.signal?.aborted === true) throw options.signal.reason as Error;
+        // The batch stays `finalizing` and its results are read again on the next look.
+        const failure = fromAnthropicError(err);
+        settings.warn?.(
+          `anthropic batch ${b.id}: its results could not be read yet (${failure instanceof Error ? failure.message : String(failure)}); tried again next time`,
+        );
+      }
     }
     return remoteBatchOf(b, store.known(b.id));
   }
@@ -167,58 +199,70 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
       } else await store.deleteUpload(id);
     },
     createBatch: ({ inputFileId, endpoint, metadata }, options) =>
-      sdk(options, async () => {
-        const store = await ready();
-        if (endpoint !== '/v1/chat/completions') {
-          throw apiError({
-            kind: 'permanent',
-            message: `the anthropic provider sends chat requests only, not ${endpoint} (scenarios.*.endpoint "chat")`,
-            maybeDone: false,
-          });
-        }
-        const path = store.uploadPath(inputFileId);
-        await stat(path).catch(() => {
-          throw gone(`input file ${inputFileId}`);
-        });
-        const sha =
-          metadata['slicebatch_sha256'] ?? createHash('sha256').update(inputFileId).digest('hex');
-        const key = submissionKey(sha, metadata['slicebatch_attempt'] ?? '1');
-        const earlier = store.intent(key);
-        if (earlier?.batchId !== undefined) {
-          // This submission has its batch already: never a second one.
-          return mapped(await batches.retrieve(earlier.batchId, {}, signalOf(options)), options);
-        }
-        const plan = await planRequests(path, key, store.idsPath(key));
-        const sentAt = clock.now();
-        await store.record({
-          t: 'intent',
-          key,
-          file_id: inputFileId,
-          metadata,
-          requests: plan.requests,
-          model: plan.model,
-          sent_at: sentAt,
-        });
-        try {
-          const batch = await batches.create(
-            { requests: [] },
-            {
-              body: requestBody(path, key),
-              headers: { 'content-type': 'application/json' },
-              maxRetries: 0,
-              ...signalOf(options),
-            },
-          );
-          await store.record({ t: 'created', key, batch_id: batch.id, adopted: false });
-          return remoteBatchOf(batch, store.known(batch.id));
-        } catch (err) {
-          const failure = classifyAnthropicError(err);
-          if (failure?.maybeDone === true || (options?.signal?.aborted ?? false)) {
-            await store.record({ t: 'lost', key, sent_at: sentAt, failed_at: clock.now() });
+      // One create at a time: the window of a lost answer is told apart from the next one's.
+      serially(() =>
+        sdk(options, async () => {
+          const store = await ready();
+          if (endpoint !== '/v1/chat/completions') {
+            throw apiError({
+              kind: 'permanent',
+              message: `the anthropic provider sends chat requests only, not ${endpoint} (scenarios.*.endpoint "chat")`,
+              maybeDone: false,
+            });
           }
-          throw err;
-        }
-      }),
+          const path = store.uploadPath(inputFileId);
+          await stat(path).catch(() => {
+            throw gone(`input file ${inputFileId}`);
+          });
+          const sha =
+            metadata['slicebatch_sha256'] ?? createHash('sha256').update(inputFileId).digest('hex');
+          const key = submissionKey(sha, metadata['slicebatch_attempt'] ?? '1');
+          const earlier = store.intent(key);
+          if (earlier?.batchId !== undefined) {
+            // This submission has its batch already: never a second one.
+            return mapped(await batches.retrieve(earlier.batchId, {}, signalOf(options)), options);
+          }
+          const plan = await planRequests(path, key, store.idsPath(key));
+          const waitMs = sameSizeLostUntil(store, key, plan.requests) - clock.now();
+          if (waitMs > 0) {
+            throw apiError({
+              kind: 'transient',
+              message: `another create of ${plan.requests} requests lost its answer: this one waits ${Math.ceil(waitMs / 1000)} s, until the two batches can be told apart (docs/providers.md)`,
+              retryAfterMs: waitMs,
+              maybeDone: false,
+            });
+          }
+          const sentAt = clock.now();
+          await store.record({
+            t: 'intent',
+            key,
+            file_id: inputFileId,
+            metadata,
+            requests: plan.requests,
+            model: plan.model,
+            sent_at: sentAt,
+          });
+          try {
+            const batch = await batches.create(
+              { requests: [] },
+              {
+                body: requestBody(path, key),
+                headers: { 'content-type': 'application/json' },
+                maxRetries: 0,
+                ...signalOf(options),
+              },
+            );
+            await store.record({ t: 'created', key, batch_id: batch.id, adopted: false });
+            return remoteBatchOf(batch, store.known(batch.id));
+          } catch (err) {
+            const failure = classifyAnthropicError(err);
+            if (failure?.maybeDone === true || (options?.signal?.aborted ?? false)) {
+              await store.record({ t: 'lost', key, sent_at: sentAt, failed_at: clock.now() });
+            }
+            throw err;
+          }
+        }),
+      ),
     retrieveBatch: (id, options) =>
       sdk(options, async () => {
         const b = await batches.retrieve(id, {}, signalOf(options));

@@ -18,6 +18,7 @@ import {
 import { placeholdersOf } from '../domain/prompt-template.ts';
 import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../domain/slice-fields.ts';
 import { LOG_LEVELS } from '../log/log-level.ts';
+import { ANTHROPIC_BATCH_PRICES } from '../domain/anthropic-prices.ts';
 import { parseListenAddress } from './listen-address.ts';
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
@@ -25,6 +26,7 @@ export const DEFAULT_PRICES = {
   'gpt-4o-mini': { input: 0.075, cached_input: 0.0375, output: 0.3 },
   'gpt-4.1-mini': { input: 0.2, cached_input: 0.05, output: 0.8 },
   'gpt-5-mini': { input: 0.125, cached_input: 0.0125, output: 1.0 },
+  ...ANTHROPIC_BATCH_PRICES,
 } as const;
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
