@@ -9,6 +9,7 @@ import { REALISTIC_SCHEDULE, type Schedule } from '../../emulator/batch-lifecycl
 import { DEMO_SCHEDULE, startEmulator } from '../../emulator/emulator.ts';
 import { FaultProfileSchema, type FaultProfile } from '../../emulator/faults.ts';
 import { UsageError, errorMessage } from '../../errors.ts';
+import { runAnthropicEmulator } from './emulator-anthropic.ts';
 import { logLevelFromEnv } from '../../log/log-level.ts';
 import { createLogger } from '../../log/logger.ts';
 import {
@@ -103,6 +104,11 @@ export const emulatorCommand: Command = {
     'Run a local emulator of the OpenAI Files + Batch API (no key needed, nothing leaves the machine).\n' +
     'Point any client at it: OPENAI_BASE_URL=http://HOST:PORT/v1 OPENAI_API_KEY=anything.',
   flags: {
+    provider: {
+      type: 'string',
+      value: 'NAME',
+      description: 'the API to speak: openai (default) or anthropic (the Message Batches API)',
+    },
     host: {
       type: 'string',
       value: 'HOST',
@@ -234,6 +240,15 @@ export const emulatorCommand: Command = {
       ...(ctx.stderr === process.stderr ? {} : { stream: ctx.stderr }),
     });
     const stateDir = stringFlag(args, 'state-dir');
+    const provider = stringFlag(args, 'provider') ?? 'openai';
+    if (provider === 'anthropic') {
+      return runAnthropicEmulator(ctx, args, { schedule, faults, stateDir, log });
+    }
+    if (provider !== 'openai') {
+      throw new UsageError(
+        `slicebatch emulator: --provider ${provider}: expected openai or anthropic`,
+      );
+    }
     const emulator = await startEmulator({
       host: stringFlag(args, 'host') ?? '127.0.0.1',
       port: integerFlag(args, CMD, 'port') ?? 8787,

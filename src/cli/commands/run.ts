@@ -17,6 +17,7 @@ import { terminalText } from '../../format.ts';
 import { VERSION } from '../version.ts';
 import { booleanFlag, CONFIG_FLAGS, noPositionals, type Command } from '../command.ts';
 import { setup } from '../setup.ts';
+import { anthropicEmulatorApi, PROVIDER_FLAG, providerFlag } from '../provider-flag.ts';
 
 /** The poll tick on the emulator, unless poll_schedule is set: its batches end in seconds. */
 export const EMULATOR_POLL_SCHEDULE = '*/2 * * * * *';
@@ -37,6 +38,7 @@ export const runCommand: Command = {
       description:
         'use the built-in emulator, started in this process on a free loopback port (no key; nothing leaves the machine)',
     },
+    provider: PROVIDER_FLAG,
     once: {
       type: 'boolean',
       description:
@@ -47,12 +49,21 @@ export const runCommand: Command = {
     noPositionals(args, 'run');
     const useEmulator = booleanFlag(args, 'emulator');
     const once = booleanFlag(args, 'once');
-    const { config, log } = await setup(ctx, args);
+    const provider = providerFlag(args, 'run');
+    const setUp = await setup(ctx, args);
+    const { log } = setUp;
+    const config = provider === undefined ? setUp.config : { ...setUp.config, provider };
     const paths = dataPaths(ctx.cwd, config.data_dir);
 
-    let emulator: Emulator | undefined;
+    let emulator: Pick<Emulator, 'url' | 'close'> | undefined;
     let api: BatchApi;
-    if (useEmulator) {
+    if (useEmulator && config.provider === 'anthropic') {
+      ({ api, emulator } = await anthropicEmulatorApi(config, paths.state, EMULATOR_KEY));
+      log.warn(
+        { url: emulator.url },
+        'using the built-in Anthropic emulator: nothing leaves this machine',
+      );
+    } else if (useEmulator) {
       const { startEmulator } = await import('../../emulator/emulator.ts');
       emulator = await startEmulator({
         host: '127.0.0.1',
@@ -77,7 +88,7 @@ export const runCommand: Command = {
       log.warn({ url: emulator.url }, 'using the built-in emulator: nothing leaves this machine');
     } else {
       try {
-        api = batchApiFromConfig(config);
+        api = batchApiFromConfig(config, paths.state);
       } catch (err) {
         if (err instanceof ConfigError) {
           throw new ConfigError(
