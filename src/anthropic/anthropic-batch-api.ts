@@ -32,7 +32,6 @@ import {
   ERRORS_PREFIX,
   OUTPUT_PREFIX,
   remoteBatchOf,
-  totalRequests,
   type MessageBatchLike,
 } from './batch-object.ts';
 import { openAnthropicStore, type AnthropicStore } from './anthropic-store.ts';
@@ -40,29 +39,9 @@ import { planRequests, requestBody } from './request-stream.ts';
 import { writeResultFiles } from './results-file.ts';
 import type { AnthropicResultLine } from './translate-result.ts';
 import { submissionKey } from './translate-request.ts';
+import { createLostCreates, keyOfBatch, sameSizeLostUntil } from './lost-creates.ts';
 
-export const ANTHROPIC_LIMITS = {
-  maxRequestsPerBatch: 100_000,
-  maxBytesPerBatch: 256 * 1024 * 1024,
-  /** Where a batch may have been created around a lost answer: server and our clock apart. */
-  clockSlackS: 300,
-} as const;
-
-/**
- * Until when (our clock) a create of `requests` requests must wait: a batch of another key with
- * as many requests lost its answer, and a listed batch could match either window. After two
- * clock slacks past that answer, the windows no longer overlap.
- */
-function sameSizeLostUntil(store: AnthropicStore, key: string, requests: number): number {
-  let until = 0;
-  for (const i of store.intents()) {
-    if (i.key === key || i.requests !== requests) continue;
-    for (const w of i.windows) {
-      until = Math.max(until, w.failedAt + 2 * ANTHROPIC_LIMITS.clockSlackS * 1000);
-    }
-  }
-  return until;
-}
+export { ANTHROPIC_LIMITS } from './lost-creates.ts';
 
 export interface AnthropicSettings {
   readonly apiKey: string;
@@ -108,10 +87,6 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
     fetch: createHttpClient(timeoutMs).fetch,
   });
   const batches = client.messages.batches;
-  const keyOfBatch = (store: AnthropicStore, id: string): string | undefined => {
-    for (const i of store.intents()) if (i.batchId === id) return i.key;
-    return undefined;
-  };
 
   let chain: Promise<unknown> = Promise.resolve();
   const serially = <T>(call: () => Promise<T>): Promise<T> => {
@@ -156,34 +131,12 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
     return (await store.readIds(key)).map((l) => JSON.parse(l) as string);
   }
 
-  /** An unknown batch: ours after a lost answer (adopted), a second one (cancelled), or not ours. */
-  async function match(b: MessageBatchLike): Promise<void> {
-    const store = await ready();
-    if (store.isDuplicate(b.id) || keyOfBatch(store, b.id) !== undefined) return;
-    const createdS = Date.parse(b.created_at) / 1000;
-    const total = totalRequests(b);
-    const slack = ANTHROPIC_LIMITS.clockSlackS;
-    const candidates = [...store.intents()].filter(
-      (i) =>
-        i.requests === total &&
-        i.windows.some(
-          (w) => createdS >= w.sentAt / 1000 - slack && createdS <= w.failedAt / 1000 + slack,
-        ),
-    );
-    const open = candidates.filter((i) => i.batchId === undefined);
-    if (open.length === 1) {
-      await store.record({ t: 'created', key: open[0]!.key, batch_id: b.id, adopted: true });
-      return;
-    }
-    if (open.length === 0 && candidates.length > 0) {
-      const key = candidates[0]!.key;
-      if (b.processing_status !== 'ended') await batches.cancel(b.id);
-      await store.record({ t: 'duplicate', key, batch_id: b.id });
-      settings.warn?.(
-        `anthropic batch ${b.id} matches the create of ${key}, whose batch is ${candidates[0]!.batchId}: a second batch after a lost answer, cancelled`,
-      );
-    }
-  }
+  const { match, sweepAfterLoss } = createLostCreates({
+    batches,
+    ready,
+    // Without a logger, a process warning (stderr): a second batch is never silent.
+    warn: settings.warn ?? ((m) => process.emitWarning(m, { code: 'SLICEBATCH_ANTHROPIC' })),
+  });
 
   return {
     uploadFile: async (path, filename) => (await ready()).keepUpload(path, filename, clock.now()),
@@ -267,6 +220,7 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
       sdk(options, async () => {
         const b = await batches.retrieve(id, {}, signalOf(options));
         await match(b);
+        await sweepAfterLoss(b, options);
         return mapped(b, options);
       }),
     listBatches: (options) =>
