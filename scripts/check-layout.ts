@@ -2,7 +2,8 @@
  * The layout check (run by `npm run lint`): the import graph of src/ has no cycles, and no
  * module imports what its layer may not (docs/architecture.md, "Layout"):
  *
- * - shared (domain, clock, errors, format, log, storage, lifecycle, config, jobs, openai):
+ * - shared (domain, clock, errors, format, log, storage, lifecycle, config, jobs, openai,
+ *   anthropic):
  *   imports only shared;
  * - stages (intake, convert, submit, poll, compile, status): shared and themselves, never
  *   another stage;
@@ -12,7 +13,7 @@
  * - composition (daemon, then cli): anything below it.
  *
  * Only src/openai/ (and the emulator's upstream client, on the provider's side) imports the
- * `openai` SDK. `--stats` also prints the longest functions and the files over 300 lines.
+ * `openai` SDK, and only src/anthropic/ the `@anthropic-ai/sdk`. `--stats` also prints the longest functions and the files over 300 lines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
