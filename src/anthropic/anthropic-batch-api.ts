@@ -38,7 +38,7 @@ import { openAnthropicStore, type AnthropicStore } from './anthropic-store.ts';
 import { planRequests, requestBody } from './request-stream.ts';
 import { writeResultFiles } from './results-file.ts';
 import type { AnthropicResultLine } from './translate-result.ts';
-import { submissionKey } from './translate-request.ts';
+import { RequestLineError, submissionKey } from './translate-request.ts';
 import { createLostCreates, keyOfBatch, sameSizeLostUntil } from './lost-creates.ts';
 
 export { ANTHROPIC_LIMITS } from './lost-creates.ts';
@@ -175,7 +175,15 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
             // This submission has its batch already: never a second one.
             return mapped(await batches.retrieve(earlier.batchId, {}, signalOf(options)), options);
           }
-          const plan = await planRequests(path, key, store.idsPath(key));
+          const plan = await planRequests(path, key, store.idsPath(key)).catch((err: unknown) => {
+            // A line the Messages API cannot take: this file fails for good, naming the line.
+            if (!(err instanceof RequestLineError)) throw err;
+            throw apiError({
+              kind: 'permanent',
+              message: `${metadata['slicebatch_file'] ?? inputFileId}: ${err.message}`,
+              maybeDone: false,
+            });
+          });
           const waitMs = sameSizeLostUntil(store, key, plan.requests) - clock.now();
           if (waitMs > 0) {
             throw apiError({

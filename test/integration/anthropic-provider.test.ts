@@ -226,3 +226,21 @@ test('a second batch after a lost answer (the listing lagged) is found and cance
   // What ran of the second batch before the cancel is all it cost: 15 of its 40 requests.
   assert.ok(first.request_counts!.completed < 40);
 });
+
+test('a line the Messages API cannot take fails its file for good, naming the file and line; nothing is sent', async (t) => {
+  const dir = await tempDir(t);
+  const env = await testAnthropic(t);
+  const api = env.api(dir);
+  const path = join(dir, 'input.jsonl');
+  await writeFile(
+    path,
+    `${requestLine('scenario1_a')}\n${JSON.stringify({ ...JSON.parse(requestLine('scenario1_b')), url: '/v1/responses' })}\n`,
+  );
+  await assert.rejects(submit(api, path), (err: unknown) => {
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.kind, 'permanent');
+    assert.match(err.message, /^input: request line 2: endpoint \/v1\/responses/);
+    return true;
+  });
+  assert.equal(env.emulator.stats().batchesCreated, 0);
+});
