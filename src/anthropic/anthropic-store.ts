@@ -64,6 +64,9 @@ export interface AnthropicStore {
   readIds(key: string): Promise<string[]>;
 }
 
+/** How long a create call interrupted by a crash may have run: past the default 10-minute timeout. */
+export const CRASHED_CALL_MS = 15 * 60_000;
+
 export async function openAnthropicStore(dir: string): Promise<AnthropicStore> {
   await mkdir(join(dir, 'uploads'), { recursive: true });
   await mkdir(join(dir, 'ids'), { recursive: true });
@@ -110,7 +113,14 @@ export async function openAnthropicStore(dir: string): Promise<AnthropicStore> {
         break;
     }
   };
-  for (const r of await readJournal<StoreRecord>(journalPath)) apply(r);
+  // A create call that a crash interrupted (an intent with neither answer nor failure): its
+  // batch may exist. It is a lost answer whose window ends when the call would have timed out.
+  const unanswered = new Map<string, number>();
+  for (const r of await readJournal<StoreRecord>(journalPath)) {
+    apply(r);
+    if (r.t === 'intent') unanswered.set(r.key, r.sent_at);
+    else if (r.t === 'lost' || r.t === 'created') unanswered.delete(r.key);
+  }
   // Opening cuts a torn last line (a crash mid-append); records are rare (a few a batch), so
   // each is appended on its own handle: nothing stays open between calls.
   await (await openJournal<StoreRecord>(journalPath)).close();
@@ -122,6 +132,11 @@ export async function openAnthropicStore(dir: string): Promise<AnthropicStore> {
       await journal.close();
     }
   };
+  for (const [key, sentAt] of unanswered) {
+    const r: StoreRecord = { t: 'lost', key, sent_at: sentAt, failed_at: sentAt + CRASHED_CALL_MS };
+    await append(r);
+    apply(r);
+  }
   const uploadPath = (id: string): string => join(dir, 'uploads', `${id}.jsonl`);
   const describe = (id: string): string => join(dir, 'uploads', `${id}.json`);
 

@@ -244,3 +244,22 @@ test('a line the Messages API cannot take fails its file for good, naming the fi
   });
   assert.equal(env.emulator.stats().batchesCreated, 0);
 });
+
+test('a crash between the create answer and its record: the next run finds the batch and creates none', async (t) => {
+  const dir = await tempDir(t);
+  const env = await testAnthropic(t);
+  const path = await inputFile(dir, ['scenario1_a', 'scenario1_b', 'scenario1_c']);
+  const created = await submit(env.api(dir), path);
+  // The crash: the journal's last record (the batch id) never reached the disk.
+  const journal = join(dir, 'anthropic', 'batches.jsonl');
+  const records = (await readFile(journal, 'utf8')).split('\n').filter(Boolean);
+  assert.match(records.at(-1)!, /"t":"created"/);
+  await writeFile(journal, `${records.slice(0, -1).join('\n')}\n`);
+
+  const restarted = env.api(dir);
+  const found = (await listed(restarted)).find((b) => b.id === created.id);
+  assert.equal(found?.metadata?.['slicebatch_sha256'], 'ab'.repeat(32));
+  const again = await submit(restarted, path);
+  assert.equal(again.id, created.id);
+  assert.equal(env.emulator.stats().batchesCreated, 1);
+});
