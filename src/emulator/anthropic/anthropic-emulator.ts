@@ -213,8 +213,6 @@ export async function startAnthropicEmulator(
     route(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof HttpError) {
-        // A refused body is not read to its end: the connection is not kept.
-        if (err.status === 413) res.setHeader('connection', 'close');
         send(res, err.status, { type: 'error', error: { type: err.type, message: err.message } });
       } else {
         send(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } });

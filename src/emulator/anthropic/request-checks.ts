@@ -23,14 +23,17 @@ export async function readBody(req: IncomingMessage, max: number): Promise<unkno
   const declared = Number(req.headers['content-length'] ?? NaN);
   const tooLarge = (): HttpError =>
     new HttpError(413, 'request_too_large', `Request exceeds the maximum size of ${max} bytes.`);
-  if (Number.isFinite(declared) && declared > max) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
+  let over = Number.isFinite(declared) && declared > max;
+  // Read to the end even when too large (and keep nothing): a client still sending when the
+  // connection closes may see a reset instead of the 413.
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > max) throw tooLarge();
-    chunks.push(chunk);
+    over ||= size > max;
+    if (!over) chunks.push(chunk);
   }
+  if (over) throw tooLarge();
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
