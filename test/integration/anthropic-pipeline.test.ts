@@ -97,6 +97,7 @@ test('run --emulator --provider anthropic --once: the Anthropic emulator and ada
   });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /every slice has a result or a final reason/);
+  assert.match(r.stderr, /serves the Message Batches API/);
   const report = await checkInvariant(join(dir, 'data'));
   assert.equal(report.usable, 12);
   const jobs = await readJobs(join(dir, 'data', '4.batch_output'));

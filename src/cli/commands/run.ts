@@ -59,6 +59,9 @@ export const runCommand: Command = {
     let api: BatchApi;
     if (useEmulator && config.provider === 'anthropic') {
       ({ api, emulator } = await anthropicEmulatorApi(config, paths.state, EMULATOR_KEY));
+      ctx.stderr.write(
+        `\n  slicebatch run --emulator --provider anthropic: the built-in emulator serves the Message Batches API at ${emulator.url}.\n  Nothing leaves this machine and no key is used; the answers are generated stand-ins.\n\n`,
+      );
       log.warn(
         { url: emulator.url },
         'using the built-in Anthropic emulator: nothing leaves this machine',
