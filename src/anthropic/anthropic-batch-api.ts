@@ -39,6 +39,8 @@ import { planRequests, requestBody } from './request-stream.ts';
 import { writeResultFiles } from './results-file.ts';
 import type { AnthropicResultLine } from './translate-result.ts';
 import { RequestLineError, submissionKey } from './translate-request.ts';
+import { checkedMessageBatch } from './batch-shape.ts';
+import { plainApiId } from '../openai/api-ids.ts';
 import { createLostCreates, keyOfBatch, sameSizeLostUntil } from './lost-creates.ts';
 
 export { ANTHROPIC_LIMITS } from './lost-creates.ts';
@@ -173,7 +175,13 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
           const earlier = store.intent(key);
           if (earlier?.batchId !== undefined) {
             // This submission has its batch already: never a second one.
-            return mapped(await batches.retrieve(earlier.batchId, {}, signalOf(options)), options);
+            return mapped(
+              checkedMessageBatch(
+                'messages.batches.retrieve',
+                await batches.retrieve(earlier.batchId, {}, signalOf(options)),
+              ),
+              options,
+            );
           }
           const plan = await planRequests(path, key, store.idsPath(key)).catch((err: unknown) => {
             // A line the Messages API cannot take: this file fails for good, naming the line.
@@ -213,8 +221,9 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
                 ...signalOf(options),
               },
             );
-            await store.record({ t: 'created', key, batch_id: batch.id, adopted: false });
-            return remoteBatchOf(batch, store.known(batch.id));
+            const b = checkedMessageBatch('messages.batches.create', batch);
+            await store.record({ t: 'created', key, batch_id: b.id, adopted: false });
+            return remoteBatchOf(b, store.known(b.id));
           } catch (err) {
             const failure = classifyAnthropicError(err);
             if (failure?.maybeDone === true || (options?.signal?.aborted ?? false)) {
@@ -226,7 +235,11 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
       ),
     retrieveBatch: (id, options) =>
       sdk(options, async () => {
-        const b = await batches.retrieve(id, {}, signalOf(options));
+        plainApiId('batch id', id, 'retrieving a batch');
+        const b = checkedMessageBatch(
+          'messages.batches.retrieve',
+          await batches.retrieve(id, {}, signalOf(options)),
+        );
         await match(b);
         await sweepAfterLoss(b, options);
         return mapped(b, options);
@@ -234,7 +247,8 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
     listBatches: (options) =>
       (async function* () {
         try {
-          for await (const b of batches.list({ limit: 100 }, signalOf(options))) {
+          for await (const listed of batches.list({ limit: 100 }, signalOf(options))) {
+            const b = checkedMessageBatch('messages.batches.list', listed);
             await match(b);
             yield await mapped(b, options);
           }
@@ -243,7 +257,11 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
         }
       })(),
     cancelBatch: (id, options) =>
-      sdk(options, async () => mapped(await batches.cancel(id, {}, signalOf(options)), options)),
+      sdk(options, async () => {
+        plainApiId('batch id', id, 'cancelling a batch');
+        const b = await batches.cancel(id, {}, signalOf(options));
+        return mapped(checkedMessageBatch('messages.batches.cancel', b), options);
+      }),
     downloadFile: (id, path, _resumeFrom, options) =>
       sdk(options, async () => {
         const store = await ready();

@@ -10,6 +10,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { ApiError, apiError, type ApiFailure } from '../errors.ts';
+import { MalformedAnswerError } from '../openai/answer-shapes.ts';
 
 function retryAfter(headers: Headers | undefined): number | undefined {
   const raw = headers?.get('retry-after');
@@ -20,6 +21,10 @@ function retryAfter(headers: Headers | undefined): number | undefined {
 
 export function classifyAnthropicError(err: unknown): ApiFailure | undefined {
   if (err instanceof ApiError) return err.failure;
+  if (err instanceof MalformedAnswerError) {
+    // A 200 that says nothing usable: failed, and the call may have done its work.
+    return { kind: 'transient', message: err.message, code: err.code, maybeDone: true };
+  }
   if (!(err instanceof Anthropic.APIError)) return undefined;
   if (err instanceof Anthropic.APIUserAbortError) return undefined;
   const status = err.status as number | undefined;

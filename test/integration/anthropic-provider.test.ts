@@ -263,3 +263,23 @@ test('a crash between the create answer and its record: the next run finds the b
   assert.equal(again.id, created.id);
   assert.equal(env.emulator.stats().batchesCreated, 1);
 });
+
+test('a 200 of the wrong shape to a create is a failed call that may be done: checked, matched, not paid twice', async (t) => {
+  const dir = await tempDir(t);
+  const env = await testAnthropic(t, {
+    faults: { http: [{ route: 'POST /v1/messages/batches', kind: 'wrong_shape', nth: [1] }] },
+  });
+  const api = env.api(dir);
+  const path = await inputFile(dir, ['scenario1_a', 'scenario1_b']);
+  await assert.rejects(submit(api, path), (err: unknown) => {
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.kind, 'transient');
+    assert.equal(err.maybeDone, true);
+    assert.match(err.message, /messages\.batches\.create answered with a wrong shape/);
+    return true;
+  });
+  const [found] = await listed(api);
+  assert.equal(found?.metadata?.['slicebatch_sha256'], 'ab'.repeat(32));
+  assert.equal((await submit(api, path)).id, found?.id);
+  assert.equal(env.emulator.stats().batchesCreated, 1);
+});

@@ -8,7 +8,7 @@
  * `request_too_large` beyond), at most 100,000 requests, custom_ids of 1 to 64 characters of
  * `[a-zA-Z0-9_-]`, unique in the batch, and, under version 2026-10-21, no `temperature`,
  * `top_p` or `top_k` in a request's params. Faults come from the same profile as the OpenAI
- * emulator's (faults.ts): HTTP (`status`, `drop`, `slow`, `lose_answer`), batches (`expire`),
+ * emulator's (faults.ts): HTTP (`status`, `drop`, `slow`, `lose_answer`, `wrong_shape`), batches (`expire`),
  * requests (error_4xx, error_object, invalid_json, reasoning_length), `list_lag_s`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -60,6 +60,16 @@ export interface AnthropicEmulator {
   settle(): Promise<void>;
   stats(): AnthropicEmulatorStats;
   close(): Promise<void>;
+}
+
+/** A 200 of the wrong shape (the work done): every field but `type` null, in a list each item's. */
+function wrongShape(json: unknown): unknown {
+  const nulls = (o: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k === 'type' ? v : null]));
+  const o = json as Record<string, unknown>;
+  return Array.isArray(o['data'])
+    ? { ...o, data: (o['data'] as Record<string, unknown>[]).map(nulls) }
+    : nulls(o);
 }
 
 export async function startAnthropicEmulator(
@@ -153,6 +163,7 @@ export async function startAnthropicEmulator(
     const lose = fault?.kind === 'lose_answer';
     const reply = (status: number, json: unknown): void => {
       if (lose) req.socket.destroy();
+      else if (fault?.kind === 'wrong_shape') send(res, status, wrongShape(json));
       else send(res, status, json);
     };
     const parts = url.pathname.split('/').filter(Boolean);
