@@ -3,7 +3,7 @@
  * module imports what its layer may not (docs/architecture.md, "Layout"):
  *
  * - shared (domain, clock, errors, format, log, storage, lifecycle, config, jobs, openai,
- *   providers):
+ *   providers, anthropic):
  *   imports only shared;
  * - stages (intake, convert, submit, poll, compile, status): shared and themselves, never
  *   another stage;
@@ -13,7 +13,7 @@
  * - composition (daemon, then cli): anything below it.
  *
  * Only src/openai/ (and the emulator's upstream client, on the provider's side) imports the
- * `openai` SDK. `--stats` also prints the longest functions and the files over 300 lines.
+ * `openai` SDK, and only src/anthropic/ the `@anthropic-ai/sdk`. `--stats` also prints the longest functions and the files over 300 lines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -41,6 +41,7 @@ const SHARED = [
   'jobs',
   'openai',
   'providers',
+  'anthropic',
 ];
 const STAGES = ['intake', 'convert', 'submit', 'poll', 'compile', 'status'];
 const LAYERS: Record<string, { rank: number; mayImport: (from: string, to: string) => boolean }> = {
@@ -102,6 +103,10 @@ for (const file of files) {
     if (spec === 'openai' || spec.startsWith('openai/')) {
       if (!SDK_ALLOWED.some((p) => relative(src, file).startsWith(p)))
         problems.push(`${at}: imports the openai SDK (only src/openai/ may)`);
+    }
+    if (spec === '@anthropic-ai/sdk' || spec.startsWith('@anthropic-ai/sdk/')) {
+      if (!relative(src, file).startsWith('anthropic/'))
+        problems.push(`${at}: imports the @anthropic-ai/sdk SDK (only src/anthropic/ may)`);
     }
     if (!spec.startsWith('.')) continue;
     const to = resolve(dirname(file), spec);

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { logLevelFromEnv } from '../log/log-level.ts';
+import { withAnthropicEnv } from './anthropic-env.ts';
 import { ApiKeyText, ConfigSchema, HttpUrl, type Config } from './schema.ts';
 import { resolveProviderKeys } from './provider-keys.ts';
 
@@ -125,6 +126,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   config = { ...config, log_level: logLevelFromEnv(options.env, config.log_level) };
   config = { ...config, api_key: await resolveApiKey(config, options, read?.file) };
   config = await resolveProviderKeys(config, { ...options, readKeyFile }, read?.file);
+  config = await withAnthropicEnv(config, options.env, options.cwd, read?.file, (path, source) =>
+    readKeyFile(path, source, true, options.openKeyFile ?? ((p: string) => open(p, 'r'))),
+  );
   if (options.overrides?.data_dir !== undefined) {
     config = { ...config, data_dir: options.overrides.data_dir };
   }

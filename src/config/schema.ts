@@ -24,6 +24,7 @@ import {
 import { placeholdersOf } from '../domain/prompt-template.ts';
 import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../domain/slice-fields.ts';
 import { LOG_LEVELS } from '../log/log-level.ts';
+import { ANTHROPIC_BATCH_PRICES } from '../domain/anthropic-prices.ts';
 import { parseListenAddress } from './listen-address.ts';
 import {
   AzureConfig,
@@ -39,6 +40,7 @@ export const DEFAULT_PRICES = {
   'gpt-4o-mini': { input: 0.075, cached_input: 0.0375, output: 0.3 },
   'gpt-4.1-mini': { input: 0.2, cached_input: 0.05, output: 0.8 },
   'gpt-5-mini': { input: 0.125, cached_input: 0.0125, output: 1.0 },
+  ...ANTHROPIC_BATCH_PRICES,
 } as const;
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -207,6 +209,20 @@ const Connection = {
   project_id: unset(z.string().min(1)).describe('OpenAI project (or OPENAI_PROJECT_ID).'),
 };
 
+/** Anthropic Message Batches (docs/providers.md); the key and URL also from the environment. */
+const AnthropicConnection = z
+  .strictObject({
+    api_key: unset(ApiKeyText).describe('Anthropic API key (or ANTHROPIC_API_KEY).'),
+    api_key_file: unset(z.string().min(1)).describe(
+      'A file holding the Anthropic API key (or ANTHROPIC_API_KEY_FILE).',
+    ),
+    base_url: unset(HttpUrl).describe(
+      'Anthropic API base URL, without /v1 (or ANTHROPIC_BASE_URL); https://api.anthropic.com when unset.',
+    ),
+  })
+  .prefault({})
+  .describe('provider "anthropic": how to reach the Message Batches API.');
+
 const Nested = z
   .strictObject({ ...Connection, model: unset(z.string().min(1)) })
   .describe("The original scripts' form; its keys are the same as the top-level ones.");
@@ -220,6 +236,7 @@ const ConfigObject = z.strictObject({
   openai_compatible: CompatibleConfig.describe(
     'An OpenAI-compatible server (provider "openai_compatible"): docs/providers.md.',
   ),
+  anthropic: AnthropicConnection,
   model: unset(z.string().min(1)).describe(
     `Model of both scenarios unless a scenario sets its own; ${DEFAULT_MODEL} when unset.`,
   ),

@@ -4,9 +4,11 @@
  */
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import { anthropicBatchApiFromConfig } from '../anthropic/from-config.ts';
 import { batchApiFromConfig } from '../openai/client-from-config.ts';
 import { createAzureBatchApi, createCompatibleBatchApi } from '../openai/provider-clients.ts';
 import {
+  ANTHROPIC_CAPABILITIES,
   AZURE_CAPABILITIES,
   COMPATIBLE_PROFILES,
   compatibleCapabilities,
@@ -23,7 +25,12 @@ export function providerOfScenario(config: Config, scenario: string | null): Pro
   return config.provider;
 }
 
-export function batchApiForProvider(config: Config, provider: ProviderName): ProviderApi {
+/** `stateDir`: where the Anthropic adapter keeps its files (the data folder's state folder by default). */
+export function batchApiForProvider(
+  config: Config,
+  provider: ProviderName,
+  stateDir?: string,
+): ProviderApi {
   const timeoutMs = config.submit.request_timeout_ms;
   switch (provider) {
     case 'openai':
@@ -82,7 +89,11 @@ export function batchApiForProvider(config: Config, provider: ProviderName): Pro
       return { ...api, provider, capabilities };
     }
     case 'anthropic':
-      throw new ConfigError('provider anthropic: not built', 'provider');
+      return {
+        ...anthropicBatchApiFromConfig(config, stateDir),
+        provider,
+        capabilities: ANTHROPIC_CAPABILITIES,
+      };
   }
 }
 
@@ -91,13 +102,13 @@ export function batchApiForProvider(config: Config, provider: ProviderName): Pro
  * scenarios name different providers, one port routing each call to its provider
  * (routed-api.ts).
  */
-export function batchApiForConfig(config: Config): ProviderApi {
+export function batchApiForConfig(config: Config, stateDir?: string): ProviderApi {
   const one = providerOfScenario(config, 'scenario1');
   const two = providerOfScenario(config, 'scenario2');
-  if (one === two) return batchApiForProvider(config, one);
+  if (one === two) return batchApiForProvider(config, one, stateDir);
   const apis = new Map<ProviderName, ProviderApi>([
-    [one, batchApiForProvider(config, one)],
-    [two, batchApiForProvider(config, two)],
+    [one, batchApiForProvider(config, one, stateDir)],
+    [two, batchApiForProvider(config, two, stateDir)],
   ]);
   return routedApi(apis, (scenario) => providerOfScenario(config, scenario), config.provider);
 }

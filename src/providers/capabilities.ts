@@ -35,6 +35,24 @@ export const AZURE_CAPABILITIES: ProviderCapabilities = {
   outputExpiry: { minS: 14 * DAY_S, maxS: 30 * DAY_S },
 };
 
+/**
+ * Anthropic Message Batches (src/anthropic/, docs/providers.md): requests inline in the create
+ * call, at most 100,000 requests or 256 MB a batch, results kept 29 days, no metadata (a lost
+ * create answer is matched by its request count and creation time instead), prompt tokens
+ * estimated with o200k (no public offline tokenizer).
+ */
+export const ANTHROPIC_CAPABILITIES: ProviderCapabilities = {
+  input: 'inline',
+  maxRequestsPerBatch: 100_000,
+  maxBytesPerBatch: 256 * MB,
+  completionWindows: ['24h'],
+  metadata: false,
+  modelNaming: 'model',
+  tokenCounting: 'approximate',
+  fileExpiry: null,
+  outputExpiry: null,
+};
+
 /** The Azure OpenAI API version sent by default (the GA version that has the Batch API). */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 

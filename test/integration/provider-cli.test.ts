@@ -46,14 +46,8 @@ for (const provider of ['azure', 'openai_compatible']) {
   });
 }
 
-test('run --provider anthropic before its adapter exists: exit 2 naming the provider', async (t) => {
+test('run --provider with a name that is no provider: exit 2 naming the choices', async (t) => {
   const dir = await tempDir(t);
-  const run = await runCli(['run', '--emulator', '--once', '--provider', 'anthropic'], {
-    cwd: dir,
-    env: {},
-  });
-  assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /provider anthropic: not built/);
   const bad = await runCli(['run', '--emulator', '--once', '--provider', 'bedrock'], {
     cwd: dir,
     env: {},

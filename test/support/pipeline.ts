@@ -10,7 +10,7 @@ import { dataPaths } from '../../src/domain/data-paths.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
+import { createOpenAIBatchApi, type BatchApi } from '../../src/openai/batch-api.ts';
 import { parseCustomId } from '../../src/domain/custom-id.ts';
 import { openPoller, type Poller } from '../../src/poll/poller.ts';
 import { LEDGER_FILE, ledgerKey, type LedgerRecord } from '../../src/domain/ledger.ts';
@@ -29,11 +29,18 @@ export interface TestPipeline {
   settle(maxCycles?: number): Promise<number>;
 }
 
+/** What the pipeline needs of an emulator (the OpenAI one's TestEmulator, or another provider's). */
+export type PipelineEmulator = Pick<TestEmulator, 'clock' | 'advance'> & {
+  readonly emulator: { readonly url: string };
+};
+
 export async function testPipeline(
   t: TestContext,
-  env: TestEmulator,
+  env: PipelineEmulator,
   dataDir: string,
   raw: Record<string, unknown> = {},
+  /** Another provider's adapter (the OpenAI one by default). */
+  makeApi?: (paths: ReturnType<typeof dataPaths>) => BatchApi,
 ): Promise<TestPipeline> {
   const config = parseConfig(
     {
@@ -49,12 +56,14 @@ export async function testPipeline(
   );
   const paths = dataPaths(dataDir, '.');
   const log = await createLogger({ level: 'silent', stream: { write() {} } });
-  const api = createOpenAIBatchApi({
-    apiKey: 'sk-test-pipeline',
-    baseURL: env.emulator.url,
-    maxRetries: 2,
-    timeoutMs: config.submit.request_timeout_ms,
-  });
+  const api =
+    makeApi?.(paths) ??
+    createOpenAIBatchApi({
+      apiKey: 'sk-test-pipeline',
+      baseURL: env.emulator.url,
+      maxRetries: 2,
+      timeoutMs: config.submit.request_timeout_ms,
+    });
   const submitter = await openSubmitter({
     api,
     stateDir: paths.state,

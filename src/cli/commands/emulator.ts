@@ -10,6 +10,7 @@ import { DEMO_SCHEDULE, startEmulator } from '../../emulator/emulator.ts';
 import { FaultProfileSchema, type FaultProfile } from '../../emulator/faults.ts';
 import { EMULATOR_PROVIDERS, type EmulatorProvider } from '../../emulator/dialects.ts';
 import { UsageError, errorMessage } from '../../errors.ts';
+import { runAnthropicEmulator } from './emulator-anthropic.ts';
 import { logLevelFromEnv } from '../../log/log-level.ts';
 import { createLogger } from '../../log/logger.ts';
 import {
@@ -109,7 +110,7 @@ export const emulatorCommand: Command = {
     provider: {
       type: 'string',
       value: 'NAME',
-      description: `whose API to speak: ${EMULATOR_PROVIDERS.join(', ')} (default openai; docs/providers.md)`,
+      description: `whose API to speak: ${[...EMULATOR_PROVIDERS, 'anthropic'].join(', ')} (default openai; anthropic: the Message Batches API; docs/providers.md)`,
     },
     model: {
       type: 'string',
@@ -255,9 +256,12 @@ export const emulatorCommand: Command = {
     });
     const stateDir = stringFlag(args, 'state-dir');
     const provider = stringFlag(args, 'provider') ?? 'openai';
+    if (provider === 'anthropic') {
+      return runAnthropicEmulator(ctx, args, { schedule, faults, stateDir, log });
+    }
     if (!(EMULATOR_PROVIDERS as readonly string[]).includes(provider)) {
       throw new UsageError(
-        `slicebatch emulator: --provider must be one of ${EMULATOR_PROVIDERS.join(', ')}, got ${JSON.stringify(provider)}`,
+        `slicebatch emulator: --provider must be one of ${[...EMULATOR_PROVIDERS, 'anthropic'].join(', ')}, got ${JSON.stringify(provider)}`,
       );
     }
     const models = args.values['model'];

@@ -18,6 +18,7 @@ import { terminalText } from '../../format.ts';
 import { VERSION } from '../version.ts';
 import { booleanFlag, CONFIG_FLAGS, noPositionals, stringFlag, type Command } from '../command.ts';
 import { setup } from '../setup.ts';
+import { anthropicEmulatorApi, PROVIDER_FLAG } from '../provider-flag.ts';
 
 /** The poll tick on the emulator, unless poll_schedule is set: its batches end in seconds. */
 export const EMULATOR_POLL_SCHEDULE = '*/2 * * * * *';
@@ -38,12 +39,7 @@ export const runCommand: Command = {
       description:
         'use the built-in emulator, started in this process on a free loopback port (no key; nothing leaves the machine)',
     },
-    provider: {
-      type: 'string',
-      value: 'NAME',
-      description:
-        'the provider of both scenarios: openai, azure, openai_compatible, anthropic (overrides "provider" in config)',
-    },
+    provider: PROVIDER_FLAG,
     once: {
       type: 'boolean',
       description:
@@ -59,24 +55,28 @@ export const runCommand: Command = {
     const config = withProvider(setUp.config, stringFlag(args, 'provider'));
     const paths = dataPaths(ctx.cwd, config.data_dir);
 
-    let emulator: Emulator | undefined;
+    let emulator: Pick<Emulator, 'url' | 'close'> | undefined;
     let api: BatchApi;
-    if (useEmulator) {
+    if (useEmulator && config.provider === 'anthropic') {
+      ({ api, emulator } = await anthropicEmulatorApi(config, paths.state, EMULATOR_KEY));
+      ctx.stderr.write(
+        `\n  slicebatch run --emulator --provider anthropic: the built-in emulator serves the Message Batches API at ${emulator.url}.\n  Nothing leaves this machine and no key is used; the answers are generated stand-ins.\n\n`,
+      );
+      log.warn(
+        { url: emulator.url },
+        'using the built-in Anthropic emulator: nothing leaves this machine',
+      );
+    } else if (useEmulator && config.provider !== 'anthropic') {
       const { startEmulator } = await import('../../emulator/emulator.ts');
       const provider = config.provider;
-      if (provider === 'anthropic') {
-        throw new ConfigError(
-          'slicebatch run --emulator: provider anthropic: not built',
-          'provider',
-        );
-      }
-      emulator = await startEmulator({
+      const started = await startEmulator({
         host: '127.0.0.1',
         port: 0,
         stateDir: join(paths.state, 'emulator'),
         provider,
       });
-      api = batchApiForProvider(emulatorConfig(config, emulator, EMULATOR_KEY), provider);
+      emulator = started;
+      api = batchApiForProvider(emulatorConfig(config, started, EMULATOR_KEY), provider);
       ctx.stderr.write(
         [
           '',
@@ -90,7 +90,7 @@ export const runCommand: Command = {
       log.warn({ url: emulator.url }, 'using the built-in emulator: nothing leaves this machine');
     } else {
       try {
-        api = batchApiForConfig(config);
+        api = batchApiForConfig(config, paths.state);
       } catch (err) {
         if (err instanceof ConfigError) {
           throw new ConfigError(

@@ -90,7 +90,7 @@ export const submitCommand: Command = {
         ? { batchOutput: stringFlag(args, 'output-dir')! }
         : {}),
     });
-    const api = batchApiForConfig(config);
+    const api = batchApiForConfig(config, paths.state);
     if (booleanFlag(args, 'list-active')) return listActive(ctx, api, paths);
     const check = stringFlag(args, 'check-status');
     if (check !== undefined) return checkStatus(ctx, api, paths, config, check);
