@@ -19,6 +19,7 @@ import { placeholdersOf } from '../domain/prompt-template.ts';
 import { SCENARIO1_PLACEHOLDERS, SCENARIO2_PLACEHOLDERS } from '../domain/slice-fields.ts';
 import { LOG_LEVELS } from '../log/log-level.ts';
 import { parseListenAddress } from './listen-address.ts';
+import { Dedup } from './dedup-schema.ts';
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
 export const DEFAULT_PRICES = {
@@ -377,6 +378,7 @@ const ConfigObject = z.strictObject({
         ),
     })
     .prefault({}),
+  dedup: Dedup,
   estimate: z
     .strictObject({
       output_tokens: z
