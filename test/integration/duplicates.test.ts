@@ -4,7 +4,7 @@
  * the slice kept; the store of what was sent survives a crash on either side of a seal.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
@@ -19,6 +19,7 @@ import { fingerprintCode, similarity } from '../../src/domain/code-fingerprint.t
 import { rejectsReportName } from '../../src/domain/file-names.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { loadSqlite } from '../../src/storage/sqlite.ts';
+import { runCli } from '../support/cli.ts';
 import { sentCustomIds } from '../support/daemon.ts';
 import { functionSlice, jsonl } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -298,3 +299,75 @@ async function listed(dir: string, files: { rel: string }[]) {
   const all = await listFiles(join(dir, '2.reviewed_slices'));
   return all.filter((f) => files.some((x) => x.rel === f.rel));
 }
+
+test('estimate shows what the duplicates waiting would save, status what those not sent saved', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ data_dir: '.', dedup: { enabled: true } }),
+  );
+  await inbox(dir, 'repo_a/s.jsonl', [
+    fn('a1', MERGE),
+    fn('a2', OTHER),
+    fn('a3', MERGE_RECOMMENTED),
+  ]);
+  const price = { input: 0.075, output: 0.3 }; // gpt-4o-mini, the default model's batch price
+  const saved = (prompt: number): number => (prompt * price.input + 700 * price.output) / 1e6;
+
+  const estimate = await runCli(['estimate', '--json'], { cwd: dir });
+  assert.equal(estimate.code, 0, estimate.stderr);
+  const e = JSON.parse(estimate.stdout) as {
+    totals: { requests: number };
+    duplicates: { requests: number; promptTokens: number; savedUsd: number };
+  };
+  assert.equal(e.totals.requests, 2, 'the duplicate is not in what is waiting');
+  assert.equal(e.duplicates.requests, 1);
+  assert.ok(e.duplicates.promptTokens > 100);
+  assert.ok(Math.abs(e.duplicates.savedUsd - saved(e.duplicates.promptTokens)) < 1e-12);
+  const text = await runCli(['estimate'], { cwd: dir });
+  assert.match(
+    text.stdout,
+    /Duplicates not sent \(dedup\): 1 requests, [\d,]+ prompt tokens, about \$[\d.]+ saved/,
+  );
+
+  assert.equal((await runCli(['process', '--quiet'], { cwd: dir })).code, 0);
+  const status = await runCli(['status', '--json'], { cwd: dir });
+  const s = JSON.parse(status.stdout) as {
+    duplicates: { requests: number; prompt_tokens: number; saved_usd: number };
+  };
+  assert.deepEqual(s.duplicates, {
+    requests: 1,
+    prompt_tokens: e.duplicates.promptTokens,
+    saved_usd: saved(e.duplicates.promptTokens),
+  });
+  // A second conversion of the same inbox does not count the duplicate twice.
+  assert.equal((await runCli(['process', '--quiet'], { cwd: dir })).code, 0);
+  const again = JSON.parse((await runCli(['status', '--json'], { cwd: dir })).stdout) as typeof s;
+  assert.equal(again.duplicates.requests, 1);
+  const screen = await runCli(['status'], { cwd: dir, env: { NO_COLOR: '1' } });
+  assert.match(screen.stdout, /duplicates not sent: 1 requests, [\d,]+ prompt tokens, about \$/);
+
+  // The final failures report that compile writes lists it, with the slice kept.
+  const compiled = await runCli(['compile'], { cwd: dir });
+  assert.equal(compiled.code, 0, compiled.stderr);
+  const out = join(dir, '5.final_output');
+  const name = (await readdir(out)).find((n) => /^failures_.*\.jsonl$/.test(n));
+  assert.ok(name !== undefined, 'a failures report');
+  const failures = (await readFile(join(out, name), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const dup = failures.filter((f) => f['code'] === 'duplicate');
+  assert.deepEqual(
+    dup.map((f) => [f['category'], f['slice_id'], f['line'], f['duplicate_of']]),
+    [
+      [
+        'rejected',
+        'a3',
+        3,
+        { id: 'a1', file: '2.reviewed_slices/repo_a/s.jsonl', line: 1, repo: 'repo_a' },
+      ],
+    ],
+  );
+  assert.match(String(dup[0]!['reason']), /^duplicate of slice "a1"/);
+});
