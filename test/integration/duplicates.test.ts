@@ -20,7 +20,14 @@ import { rejectsReportName } from '../../src/domain/file-names.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { loadSqlite } from '../../src/storage/sqlite.ts';
 import { runCli } from '../support/cli.ts';
-import { sentCustomIds } from '../support/daemon.ts';
+import {
+  daemonTestConfig,
+  quickEmulator,
+  sentCustomIds,
+  startTestDaemon,
+  waitFor,
+} from '../support/daemon.ts';
+import { systemClock, type Clock } from '../../src/clock.ts';
 import { functionSlice, jsonl } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { RUN_START, later } from '../support/test-time.ts';
@@ -370,4 +377,44 @@ test('estimate shows what the duplicates waiting would save, status what those n
     ],
   );
   assert.match(String(dup[0]!['reason']), /^duplicate of slice "a1"/);
+});
+
+test('the daemon run again a week later (its clock a week ahead) does not send a duplicate of what it sent before', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const config = daemonTestConfig({ dedup: { enabled: true } });
+  const week: Clock = {
+    now: () => Date.now() + WEEK_MS,
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+  };
+  const before = Date.now();
+  const first = await startTestDaemon(t, { dataDir: dir, emulator, config });
+  await inbox(dir, 'repo_a/monday.jsonl', [fn('a1', MERGE), fn('a2', OTHER)]);
+  await waitFor('the first daemon sent a1 and a2', async () =>
+    (await sent(dir)).length === 2 ? true : undefined,
+  );
+  await first.stop();
+  const after = Date.now();
+
+  const second = await startTestDaemon(t, { dataDir: dir, emulator, config, clock: week });
+  await inbox(dir, 'repo_b/next-monday.jsonl', [
+    fn('b1', MERGE_RECOMMENTED),
+    fn('b2', MERGE_RENAMED_EDITED.replace('if n == 0:\n            continue\n        ', '')),
+  ]);
+  const report = await waitFor('the second daemon reported its duplicates', async () => {
+    const r = await rejects(dir, 'repo_b/next-monday.jsonl');
+    return r.length === 2 ? r : undefined;
+  });
+  await second.stop();
+  assert.deepEqual(await sent(dir), ['scenario1_a1', 'scenario1_a2']);
+  assert.deepEqual(
+    report.map((r) => [r.id, r.code, r.duplicate_of?.id, r.duplicate_of?.repo]),
+    [
+      ['b1', 'duplicate', 'a1', 'repo_a'],
+      ['b2', 'duplicate', 'a1', 'repo_a'],
+    ],
+  );
+  // The slice kept was converted by the first daemon, on its clock.
+  const at = Date.parse(/converted ([^)]+)\)/.exec(report[0]!.reason)![1]!);
+  assert.ok(at >= Math.floor(before / 1000) * 1000 && at <= after, report[0]!.reason);
 });
