@@ -12,7 +12,13 @@ import type { Scenario } from '../domain/answer-schemas.ts';
 import { fingerprintCode, type CodeFingerprint } from '../domain/code-fingerprint.ts';
 import { STAGE_FOLDERS } from '../domain/data-paths.ts';
 import type { Slice } from '../domain/slice-schema.ts';
-import { DUPLICATE_STORE_NAME, openDuplicateStore } from '../storage/duplicate-store.ts';
+import {
+  BrokenStoreError,
+  DUPLICATE_STORE_NAME,
+  openDuplicateStore,
+} from '../storage/duplicate-store.ts';
+import type { Logger } from '../log/logger.ts';
+import { rename, unlink } from 'node:fs/promises';
 import { CONVERTED_EARLIER, loadConvertedSlices } from './converted-slices.ts';
 import type { RejectEntry } from './rejects-report.ts';
 
@@ -58,12 +64,29 @@ export async function openDuplicateGate(options: {
   readonly batchInputDir: string;
   readonly dryRun: boolean;
   readonly now: () => Date;
+  readonly log: Logger;
 }): Promise<DuplicateGate | undefined> {
   const { dedup } = options.config;
   if (!dedup.enabled) return undefined;
-  const store = await openDuplicateStore(duplicateStorePath(options.dataDir), {
-    nearThreshold: dedup.near_threshold,
-    dryRun: options.dryRun,
+  const path = duplicateStorePath(options.dataDir);
+  const open = () =>
+    openDuplicateStore(path, { nearThreshold: dedup.near_threshold, dryRun: options.dryRun });
+  const store = await open().catch(async (err: unknown) => {
+    if (!(err instanceof BrokenStoreError)) throw err;
+    // Not a reason to stop converting: what was sent is forgotten (its duplicates are sent
+    // once more), and the broken file is kept aside for a person to look at.
+    if (options.dryRun) {
+      options.log.warn({ file: path }, `${err.message}; estimated as if nothing was sent before`);
+      return openDuplicateStore(':memory:', { nearThreshold: dedup.near_threshold, dryRun: true });
+    }
+    const aside = `${path}.broken-${options.now().getTime()}`;
+    await rename(path, aside);
+    for (const extra of ['-wal', '-shm']) await unlink(path + extra).catch(() => undefined);
+    options.log.warn(
+      { file: path, aside },
+      `${err.message}; moved to ${aside}, a new store is started (slices sent before are forgotten)`,
+    );
+    return open();
   });
   try {
     // Slices left pending by a run that did not finish: kept if their request is in a batch

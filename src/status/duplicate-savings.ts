@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
 import type { Price } from '../domain/cost.ts';
-import { DUPLICATE_STORE_NAME, openDuplicateStore } from '../storage/duplicate-store.ts';
+import {
+  BrokenStoreError,
+  DUPLICATE_STORE_NAME,
+  openDuplicateStore,
+} from '../storage/duplicate-store.ts';
 import { estimateCost } from './estimate.ts';
 
 export interface NotSentRequests {
@@ -52,7 +56,14 @@ export async function readDuplicateSavings(
 ): Promise<DuplicateSavings | undefined> {
   const path = join(stateDir, DUPLICATE_STORE_NAME);
   if (!existsSync(path)) return undefined;
-  const store = await openDuplicateStore(path, { nearThreshold: 1, dryRun: true });
+  const store = await openDuplicateStore(path, { nearThreshold: 1, dryRun: true }).catch(
+    (err: unknown) => {
+      // The next conversion moves it aside (and says so): nothing to show until then.
+      if (err instanceof BrokenStoreError) return undefined;
+      throw err;
+    },
+  );
+  if (store === undefined) return undefined;
   try {
     const rows = store
       .saved()

@@ -18,8 +18,21 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BANDS, bandKeys, similarity, type CodeFingerprint } from '../domain/code-fingerprint.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
+import { SlicebatchError } from '../errors.ts';
 
 export const DUPLICATE_STORE_NAME = 'duplicates.sqlite';
+
+/** The store's file is not an SQLite database, or a damaged one. */
+export class BrokenStoreError extends SlicebatchError {
+  readonly file: string;
+  constructor(file: string, options?: ErrorOptions) {
+    super('duplicate_store_broken', `${file}: not a readable duplicate store`, options);
+    this.file = file;
+  }
+}
+
+/** SQLITE_CORRUPT, SQLITE_NOTADB. */
+const BROKEN_CODES = new Set([11, 26]);
 
 /** A slice sent (or about to be): the one a duplicate is a duplicate of. */
 export interface KeptSlice {
@@ -136,21 +149,31 @@ export async function openDuplicateStore(
   const { DatabaseSync } = await loadSqlite();
   const dry = options.dryRun === true;
   const present = existsSync(path);
-  let db: Database;
-  if (dry && present) {
-    db = new DatabaseSync(path, { readOnly: true });
-  } else if (dry) {
-    db = new DatabaseSync(':memory:');
-  } else {
-    mkdirSync(dirname(path), { recursive: true });
-    db = new DatabaseSync(path);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
-  }
-  db.exec('PRAGMA busy_timeout = 10000;');
+  let db: Database | undefined;
   // Where additions go; lookups read every schema.
   const target = dry && present ? 'temp' : 'main';
   const schemas = dry && present ? ['main', 'temp'] : ['main'];
-  db.exec(SCHEMA(target));
+  try {
+    if (dry && present) {
+      db = new DatabaseSync(path, { readOnly: true });
+    } else if (dry) {
+      db = new DatabaseSync(':memory:');
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      db = new DatabaseSync(path);
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+    }
+    db.exec('PRAGMA busy_timeout = 10000;');
+    db.exec(SCHEMA(target));
+    if (present) db.prepare('SELECT COUNT(*) FROM main.kept WHERE ref < 0').get();
+  } catch (err) {
+    db?.close();
+    const code = (err as { errcode?: unknown }).errcode;
+    if (typeof code === 'number' && BROKEN_CODES.has(code)) {
+      throw new BrokenStoreError(path, { cause: err });
+    }
+    throw err;
+  }
 
   const exactQ = schemas.map((s) =>
     db.prepare(

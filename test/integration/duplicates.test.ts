@@ -19,6 +19,7 @@ import { fingerprintCode, similarity } from '../../src/domain/code-fingerprint.t
 import { rejectsReportName } from '../../src/domain/file-names.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { loadSqlite } from '../../src/storage/sqlite.ts';
+import { Capture } from '../support/capture.ts';
 import { runCli } from '../support/cli.ts';
 import {
   daemonTestConfig,
@@ -417,4 +418,34 @@ test('the daemon run again a week later (its clock a week ahead) does not send a
   // The slice kept was converted by the first daemon, on its clock.
   const at = Date.parse(/converted ([^)]+)\)/.exec(report[0]!.reason)![1]!);
   assert.ok(at >= Math.floor(before / 1000) * 1000 && at <= after, report[0]!.reason);
+});
+
+test('a store that is not a database is moved aside with a warning; conversion goes on', async (t) => {
+  const dir = await tempDir(t);
+  await inbox(dir, 'repo_a/s.jsonl', [fn('a1', MERGE), fn('a2', MERGE_RECOMMENTED)]);
+  await mkdir(dirname(duplicateStorePath(dir)), { recursive: true });
+  await writeFile(
+    duplicateStorePath(dir),
+    'not a database, but a text file of 64 bytes or so, long enough\n',
+  );
+  const capture = new Capture();
+  const log = await createLogger({ level: 'warn', stream: capture });
+  const status = await runCli(['status', '--json', '--data-dir', dir], { cwd: dir });
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal(
+    (JSON.parse(status.stdout) as { duplicates: { requests: number } }).duplicates.requests,
+    0,
+  );
+  await convert(dir, undefined, { log });
+  assert.deepEqual(await sent(dir), ['scenario1_a1']);
+  const warned = capture
+    .logRecords<{ msg: string; aside: string }>()
+    .find((l) => l.aside !== undefined);
+  assert.ok(warned !== undefined, capture.text);
+  assert.match(
+    warned.msg,
+    /duplicates\.sqlite: not a readable duplicate store; moved to .*\.broken-\d+, a new store is started/,
+  );
+  assert.match(await readFile(warned.aside, 'utf8'), /^not a database/);
+  assert.deepEqual(await storeRows(dir), [{ repo: 'repo_a', slice_id: 'a1', pending: 0 }]);
 });
