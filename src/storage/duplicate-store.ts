@@ -19,6 +19,17 @@ import { dirname } from 'node:path';
 import { BANDS, bandKeys, similarity, type CodeFingerprint } from '../domain/code-fingerprint.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
 import { SlicebatchError } from '../errors.ts';
+import {
+  SCHEMA,
+  exactKey,
+  keptOf,
+  signatureBytes,
+  signatureOf,
+  type KeptRow,
+  type KeptSlice,
+} from './duplicate-store-rows.ts';
+
+export type { KeptSlice };
 
 export const DUPLICATE_STORE_NAME = 'duplicates.sqlite';
 
@@ -33,16 +44,6 @@ export class BrokenStoreError extends SlicebatchError {
 
 /** SQLITE_CORRUPT, SQLITE_NOTADB. */
 const BROKEN_CODES = new Set([11, 26]);
-
-/** A slice sent (or about to be): the one a duplicate is a duplicate of. */
-export interface KeptSlice {
-  readonly repo: string;
-  readonly id: string;
-  readonly file: string;
-  readonly line: number;
-  /** When it was converted (ISO). */
-  readonly at: string;
-}
 
 export interface DuplicateMatch {
   readonly kind: 'exact' | 'near';
@@ -73,49 +74,6 @@ export interface SavedTotals {
 /** Candidates compared per slice at most (a band shared by many slices of boilerplate). */
 const MAX_CANDIDATES = 64;
 const BAND_PARAMS = Array.from({ length: BANDS }, () => '?').join(', ');
-
-const SCHEMA = (s: string): string => `
-  CREATE TABLE IF NOT EXISTS ${s}.kept (
-    ref INTEGER PRIMARY KEY,
-    repo TEXT NOT NULL, slice_id TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,
-    exact BLOB NOT NULL, signature BLOB, pending INTEGER NOT NULL, at TEXT NOT NULL,
-    UNIQUE (repo, slice_id));
-  CREATE INDEX IF NOT EXISTS ${s}.kept_exact ON kept (exact);
-  CREATE INDEX IF NOT EXISTS ${s}.kept_pending ON kept (repo) WHERE pending = 1;
-  CREATE TABLE IF NOT EXISTS ${s}.bands (
-    key INTEGER NOT NULL, ref INTEGER NOT NULL, PRIMARY KEY (key, ref)) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS ${s}.not_sent (
-    repo TEXT NOT NULL, slice_id TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,
-    scenario TEXT NOT NULL, model TEXT NOT NULL, prompt_tokens INTEGER NOT NULL,
-    kind TEXT NOT NULL, similarity REAL NOT NULL, kept_repo TEXT NOT NULL, kept_id TEXT NOT NULL,
-    at TEXT NOT NULL, PRIMARY KEY (repo, slice_id));`;
-
-const exactKey = (fp: CodeFingerprint): Uint8Array => Buffer.from(fp.exact.slice(0, 32), 'hex');
-
-const signatureBytes = (sig: Uint32Array): Uint8Array =>
-  new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
-
-function signatureOf(bytes: Uint8Array): Uint32Array {
-  const copy = new Uint8Array(bytes); // aligned
-  return new Uint32Array(copy.buffer, 0, copy.byteLength / 4);
-}
-
-interface KeptRow {
-  repo: string;
-  slice_id: string;
-  file: string;
-  line: number;
-  at: string;
-  signature?: Uint8Array | null;
-}
-
-const keptOf = (r: KeptRow): KeptSlice => ({
-  repo: r.repo,
-  id: r.slice_id,
-  file: r.file,
-  line: r.line,
-  at: r.at,
-});
 
 export interface DuplicateStore {
   /** The kept slice `fp` duplicates (not the slice itself), or undefined. */
