@@ -14,7 +14,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bandKeys, fingerprintCode, similarity } from '../src/domain/code-fingerprint.ts';
+import {
+  BANDS,
+  bandKeys,
+  fingerprintCode,
+  minSharedBands,
+  similarity,
+} from '../src/domain/code-fingerprint.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,17 +59,24 @@ const pairs = readFileSync(out, 'utf8')
   .filter(Boolean)
   .map((l) => JSON.parse(l) as Pair);
 
-/** The similarity conversion sees: 1 for the same tokens, undefined when LSH never compares. */
-function judged(p: Pair): number | undefined {
+/**
+ * The similarity conversion sees, and the LSH bands the two share: 1 (all bands) for the same
+ * tokens, undefined when they share none.
+ */
+function judged(p: Pair): { s: number; shared: number } | undefined {
   const a = fingerprintCode(p.code_a, p.file_a);
   const b = fingerprintCode(p.code_b, p.file_b);
-  if (a.exact === b.exact) return 1;
+  if (a.exact === b.exact) return { s: 1, shared: BANDS };
   if (a.signature === undefined || b.signature === undefined) return undefined;
   const ka = new Set(bandKeys(a.signature));
-  if (!bandKeys(b.signature).some((k) => ka.has(k))) return undefined;
-  return similarity(a.signature, b.signature);
+  const shared = bandKeys(b.signature).filter((k) => ka.has(k)).length;
+  if (shared === 0) return undefined;
+  return { s: similarity(a.signature, b.signature), shared };
 }
-const scored = pairs.map((p) => ({ p, s: judged(p) }));
+const scored = pairs.map((p) => ({ p, j: judged(p) }));
+/** Called a duplicate at threshold t, as the store decides. */
+const said = (j: { s: number; shared: number } | undefined, t: number): boolean =>
+  j !== undefined && j.s >= t && j.shared >= minSharedBands(t);
 const kinds = [...new Set(pairs.map((p) => p.kind))];
 console.log(
   `${pairs.length} pairs: ` +
@@ -74,10 +87,10 @@ for (const t of [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]) {
   let tp = 0;
   let fp = 0;
   let fn = 0;
-  for (const { p, s } of scored) {
-    const said = s !== undefined && s >= t;
-    if (said && p.label) tp++;
-    else if (said) fp++;
+  for (const { p, j } of scored) {
+    const yes = said(j, t);
+    if (yes && p.label) tp++;
+    else if (yes) fp++;
     else if (p.label) fn++;
   }
   const precision = tp / (tp + fp);
@@ -92,8 +105,8 @@ for (const t of [0.7, 0.8]) {
   console.log(`\nat threshold ${t}, the share of pairs called duplicates, per kind:`);
   for (const k of kinds) {
     const of = scored.filter(({ p }) => p.kind === k);
-    const said = of.filter(({ s }) => s !== undefined && s >= t).length;
+    const n = of.filter(({ j }) => said(j, t)).length;
     const label = of[0]!.p.label ? 'positive' : 'negative';
-    console.log(`  ${k.padEnd(12)} (${label}): ${said}/${of.length}`);
+    console.log(`  ${k.padEnd(12)} (${label}): ${n}/${of.length}`);
   }
 }

@@ -18,7 +18,6 @@
  * Locality-sensitive hashing finds the candidates: the signature is cut into BANDS bands of
  * ROWS slots, and two slices whose bands agree in at least one are compared slot by slot.
  */
-import { createHash } from 'node:crypto';
 
 export const SLOTS = 128;
 export const BANDS = 32;
@@ -29,7 +28,7 @@ export const SHINGLE = 4;
 export const MIN_NEAR_TOKENS = 24;
 
 export interface CodeFingerprint {
-  /** Hex SHA-256 of the token sequence. */
+  /** A 96-bit hash of the token sequence (hex). */
   readonly exact: string;
   readonly tokens: number;
   /** SLOTS unsigned 32-bit values; undefined when the slice is too short to compare. */
@@ -65,6 +64,8 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
+const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+
 /** A 32-bit finaliser (murmur3's): spreads the bits of a combined hash. */
 function mix(h: number): number {
   h ^= h >>> 16;
@@ -79,7 +80,9 @@ function mix(h: number): number {
 export function fingerprintCode(code: string, filePath: string): CodeFingerprint {
   const re = HASH_COMMENT.test(filePath) ? TOKENS_HASH : TOKENS_SLASH;
   re.lastIndex = 0;
-  const exact = createHash('sha256');
+  // The exact hash: two chains of 32 bits over two hashes of each token.
+  let e1 = 0x6a09e667;
+  let e2 = 0xbb67ae85;
   const hashes: number[] = [];
   const names = new Map<string, number>();
   let m: RegExpExecArray | null;
@@ -93,8 +96,11 @@ export function fingerprintCode(code: string, filePath: string): CodeFingerprint
       const n = token.startsWith('"""') || token.startsWith("'''") ? 3 : 1;
       token = `"${token.slice(n, token.length - n)}`;
     }
-    exact.update(token);
-    exact.update('\u0000');
+    const h1 = fnv1a(token);
+    let h2 = 0x3c6ef372;
+    for (let i = 0; i < token.length; i++) h2 = Math.imul(h2, 31) + token.charCodeAt(i);
+    e1 = mix(e1 ^ h1);
+    e2 = mix((e2 + h2) ^ 0x27d4eb2f);
     const word = m[2];
     if (word !== undefined && !KEYWORDS.has(word) && !afterDot) {
       // A name: how far back it was last seen (its bit length; 0 the first time), not what
@@ -104,13 +110,13 @@ export function fingerprintCode(code: string, filePath: string): CodeFingerprint
       names.set(word, at);
       hashes.push(mix((before === undefined ? 0 : 32 - Math.clz32(at - before)) + 0x9e3779b9));
     } else {
-      hashes.push(fnv1a(token));
+      hashes.push(h1);
     }
     afterDot = token === '.';
   }
   const tokens = hashes.length;
   return {
-    exact: exact.digest('hex'),
+    exact: hex8(e1) + hex8(e2) + hex8(mix(e1 ^ hashes.length)),
     tokens,
     signature: tokens < MIN_NEAR_TOKENS ? undefined : signatureOf(hashes),
   };
@@ -145,6 +151,16 @@ export function similarity(a: Uint32Array, b: Uint32Array): number {
   let same = 0;
   for (let i = 0; i < SLOTS; i++) if (a[i] === b[i]) same++;
   return same / SLOTS;
+}
+
+/**
+ * The bands two signatures must share before they are compared: at a threshold of 0.7 or more
+ * two slices that similar share 7.7 of the 32 bands on average, and fewer than 2 with a
+ * probability under 0.3 %; comparing only those spares the slices that share one band of
+ * boilerplate. Below 0.7, one band.
+ */
+export function minSharedBands(threshold: number): number {
+  return threshold >= 0.7 ? 2 : 1;
 }
 
 /** The LSH keys of a signature, one per band: band number and a hash of its slots. */

@@ -46,6 +46,7 @@ export function signatureOf(bytes: Uint8Array): Uint32Array {
 }
 
 export interface KeptRow {
+  ref?: number;
   repo: string;
   slice_id: string;
   file: string;

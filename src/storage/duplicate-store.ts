@@ -16,7 +16,13 @@
  */
 import { mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BANDS, bandKeys, similarity, type CodeFingerprint } from '../domain/code-fingerprint.ts';
+import {
+  BANDS,
+  bandKeys,
+  minSharedBands,
+  similarity,
+  type CodeFingerprint,
+} from '../domain/code-fingerprint.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
 import { SlicebatchError } from '../errors.ts';
 import {
@@ -73,7 +79,9 @@ export interface SavedTotals {
 
 /** Candidates compared per slice at most (a band shared by many slices of boilerplate). */
 const MAX_CANDIDATES = 64;
-const BAND_PARAMS = Array.from({ length: BANDS }, () => '?').join(', ');
+/** Slices taken per band key at most: a key shared by many slices is boilerplate. */
+const PER_BAND = 8;
+const BAND_VALUES = Array.from({ length: BANDS }, () => '(?, ?)').join(', ');
 
 export interface DuplicateStore {
   /** The kept slice `fp` duplicates (not the slice itself), or undefined. */
@@ -140,17 +148,20 @@ export async function openDuplicateStore(
     ),
   );
   const bandQ = schemas.map((s) =>
+    db.prepare(`SELECT ref FROM ${s}.bands WHERE key = ? LIMIT ${PER_BAND}`),
+  );
+  const rowQ = schemas.map((s) =>
     db.prepare(
-      `SELECT k.repo, k.slice_id, k.file, k.line, k.at, k.signature FROM ${s}.kept k
-       WHERE k.ref IN (SELECT ref FROM ${s}.bands WHERE key IN (${BAND_PARAMS}))
-       AND NOT (k.repo = ? AND k.slice_id = ?) ORDER BY k.ref LIMIT ${MAX_CANDIDATES}`,
+      `SELECT ref, repo, slice_id, file, line, at, signature FROM ${s}.kept WHERE ref = ?`,
     ),
   );
   const insertKept = db.prepare(
     `INSERT INTO ${target}.kept (repo, slice_id, file, line, exact, signature, pending, at)
      VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (repo, slice_id) DO NOTHING`,
   );
-  const insertBand = db.prepare(`INSERT OR IGNORE INTO ${target}.bands (key, ref) VALUES (?, ?)`);
+  const insertBands = db.prepare(
+    `INSERT OR IGNORE INTO ${target}.bands (key, ref) VALUES ${BAND_VALUES}`,
+  );
   const insertNotSent = db.prepare(
     `INSERT OR REPLACE INTO ${target}.not_sent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -164,6 +175,7 @@ export async function openDuplicateStore(
     open = false;
   };
 
+  const minShared = minSharedBands(options.nearThreshold);
   return {
     find(repo, id, fp) {
       const exact = exactKey(fp);
@@ -174,12 +186,28 @@ export async function openDuplicateStore(
       if (fp.signature === undefined) return undefined;
       const keys = bandKeys(fp.signature);
       let best: DuplicateMatch | undefined;
-      for (const q of bandQ) {
-        for (const row of q.all(...keys, repo, id) as unknown as KeptRow[]) {
-          if (row.signature == null) continue;
+      let bestRef = 0;
+      for (let q = 0; q < schemas.length; q++) {
+        // The slices that share a band with it (one index lookup per band), then compared.
+        const shared = new Map<number, number>();
+        for (const key of keys) {
+          for (const r of bandQ[q]!.all(key) as { ref: number }[]) {
+            shared.set(r.ref, (shared.get(r.ref) ?? 0) + 1);
+          }
+        }
+        let compared = 0;
+        for (const [ref, bands] of shared) {
+          if (bands < minShared) continue;
+          if (++compared > MAX_CANDIDATES) break;
+          const row = rowQ[q]!.get(ref) as KeptRow | undefined;
+          if (row?.signature == null || (row.repo === repo && row.slice_id === id)) continue;
           const s = similarity(fp.signature, signatureOf(row.signature));
-          if (s >= options.nearThreshold && (best === undefined || s > best.similarity)) {
+          // The most similar; of equals, the first kept.
+          const better =
+            best === undefined || s > best.similarity || (s === best.similarity && ref < bestRef);
+          if (s >= options.nearThreshold && better) {
             best = { kind: 'near', similarity: s, kept: keptOf(row) };
+            bestRef = ref;
           }
         }
       }
@@ -199,7 +227,8 @@ export async function openDuplicateStore(
         at.toISOString(),
       );
       if (r.changes === 0 || fp.signature === undefined) return;
-      for (const key of bandKeys(fp.signature)) insertBand.run(key, r.lastInsertRowid);
+      const ref = r.lastInsertRowid;
+      insertBands.run(...bandKeys(fp.signature).flatMap((key) => [key, ref]));
     },
 
     notSent(e, at) {
