@@ -6,7 +6,8 @@
  *   bands     its LSH band keys (domain/code-fingerprint.ts), the way to its near duplicates
  *   not_sent  the duplicates not sent, with the prompt tokens they would have cost
  */
-import type { CodeFingerprint } from '../domain/code-fingerprint.ts';
+import { BANDS, type CodeFingerprint } from '../domain/code-fingerprint.ts';
+import { SlicebatchError } from '../errors.ts';
 
 /** A slice sent (or about to be): the one a duplicate is a duplicate of. */
 export interface KeptSlice {
@@ -17,6 +18,24 @@ export interface KeptSlice {
   /** When it was converted (ISO). */
   readonly at: string;
 }
+
+/** The store's file is not an SQLite database, or a damaged one. */
+export class BrokenStoreError extends SlicebatchError {
+  readonly file: string;
+  constructor(file: string, options?: ErrorOptions) {
+    super('duplicate_store_broken', `${file}: not a readable duplicate store`, options);
+    this.file = file;
+  }
+}
+
+/** SQLITE_CORRUPT, SQLITE_NOTADB. */
+export const BROKEN_CODES = new Set([11, 26]);
+
+/** Candidates compared per slice at most (a band shared by many slices of boilerplate). */
+export const MAX_CANDIDATES = 64;
+/** Slices taken per band key at most: a key shared by many slices is boilerplate. */
+export const PER_BAND = 8;
+export const BAND_VALUES = Array.from({ length: BANDS }, () => '(?, ?)').join(', ');
 
 export const SCHEMA = (s: string): string => `
   CREATE TABLE IF NOT EXISTS ${s}.kept (

@@ -17,15 +17,18 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  BANDS,
   bandKeys,
   minSharedBands,
   similarity,
   type CodeFingerprint,
 } from '../domain/code-fingerprint.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
-import { SlicebatchError } from '../errors.ts';
 import {
+  BAND_VALUES,
+  MAX_CANDIDATES,
+  PER_BAND,
+  BROKEN_CODES,
+  BrokenStoreError,
   SCHEMA,
   exactKey,
   keptOf,
@@ -35,21 +38,10 @@ import {
   type KeptSlice,
 } from './duplicate-store-rows.ts';
 
+export { BrokenStoreError };
 export type { KeptSlice };
 
 export const DUPLICATE_STORE_NAME = 'duplicates.sqlite';
-
-/** The store's file is not an SQLite database, or a damaged one. */
-export class BrokenStoreError extends SlicebatchError {
-  readonly file: string;
-  constructor(file: string, options?: ErrorOptions) {
-    super('duplicate_store_broken', `${file}: not a readable duplicate store`, options);
-    this.file = file;
-  }
-}
-
-/** SQLITE_CORRUPT, SQLITE_NOTADB. */
-const BROKEN_CODES = new Set([11, 26]);
 
 export interface DuplicateMatch {
   readonly kind: 'exact' | 'near';
@@ -76,12 +68,6 @@ export interface SavedTotals {
   readonly requests: number;
   readonly promptTokens: number;
 }
-
-/** Candidates compared per slice at most (a band shared by many slices of boilerplate). */
-const MAX_CANDIDATES = 64;
-/** Slices taken per band key at most: a key shared by many slices is boilerplate. */
-const PER_BAND = 8;
-const BAND_VALUES = Array.from({ length: BANDS }, () => '(?, ?)').join(', ');
 
 export interface DuplicateStore {
   /** The kept slice `fp` duplicates (not the slice itself), or undefined. */
