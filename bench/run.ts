@@ -3,7 +3,7 @@
  * measured here, never asserted in tests.
  *
  *   npm run bench -- [--size-mb 512] [--real-mb 271] [--real-repos 4] [--runs 3]
- *                    [--only convert|split|count|emulator|submit|poll|grounding|compile|daemon|review]
+ *                    [--only convert|dedup|split|count|emulator|submit|poll|grounding|compile|daemon|review]
  *
  * Step 1 runs on two corpora side by side: generated slices (test/support/slice-generator.ts)
  * and real code (bench/slice-python.py over this machine's Python standard library), the real
@@ -15,6 +15,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ensureCorpus } from './corpus.ts';
 import { benchConvert, type ConvertBench } from './convert.ts';
+import { benchConvertDedup } from './convert-dedup.ts';
 import { ensureRealCorpus } from './real-corpus.ts';
 import { benchCountReal } from './count-real.ts';
 import { benchCountLinearity } from './count-linearity.ts';
@@ -85,6 +86,25 @@ if (only === undefined || only === 'convert') {
   for (const l of lin) {
     console.log(`| ${l.kb} KB | ${f0(l.runMs)} ms | ${f0(l.codeMs)} ms |`);
   }
+}
+
+if (only === undefined || only === 'convert' || only === 'dedup') {
+  const real = await ensureRealCorpus(join(root, 'bench', '.corpus'), Number(values['real-mb']), 1);
+  const d = await benchConvertDedup(real, root, runs);
+  console.log(
+    `\nStep 1 on real code (${f1(real.bytes / 1e6)} MB, ${f0(real.slices)} slices) with dedup.enabled off and on, alternately in the same run, medians of ${runs}; load average (1 min) before each run: ${d.load.map((l) => l.toFixed(1)).join(', ')}:`,
+  );
+  console.log('| dedup | wall time | CPU time | peak RSS |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, r] of [
+    ['off', d.off],
+    ['on', d.on],
+  ] as const) {
+    console.log(`| ${name} | ${f1(r.seconds)} s | ${f1(r.cpuSeconds)} s | ${f0(r.maxRssMb)} MB |`);
+  }
+  console.log(
+    `on/off: wall time ${d.ratio.toFixed(2)}, CPU time ${d.cpuRatio.toFixed(2)}; ${f0(d.duplicates)} duplicates not sent; store ${f1(d.storeMb)} MB`,
+  );
 }
 
 if (only === undefined || only === 'split') {

@@ -249,6 +249,7 @@ export async function compileRepo(input: RepoInput, out: RepoOutputs): Promise<v
             repo,
             ...where,
             ...(rejected.id === undefined ? {} : { slice_id: rejected.id }),
+            ...(rejected.duplicate_of === undefined ? {} : { duplicate_of: rejected.duplicate_of }),
           });
           continue;
         }

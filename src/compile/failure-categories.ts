@@ -62,6 +62,13 @@ export interface FailureEntry {
   readonly code?: string;
   readonly batch_id?: string;
   readonly attempt?: number;
+  /** A `duplicate` (rejects report): the slice kept, which was sent instead. */
+  readonly duplicate_of?: {
+    readonly id: string;
+    readonly file: string;
+    readonly line: number;
+    readonly repo: string;
+  };
 }
 
 /** The entry as a JSONL line, its keys in a fixed order (category and reason first). */
@@ -77,6 +84,7 @@ export function failureLine(e: FailureEntry): string {
     ...(e.code === undefined ? {} : { code: e.code }),
     ...(e.batch_id === undefined ? {} : { batch_id: e.batch_id }),
     ...(e.attempt === undefined ? {} : { attempt: e.attempt }),
+    ...(e.duplicate_of === undefined ? {} : { duplicate_of: e.duplicate_of }),
   };
   return `${JSON.stringify(ordered)}\n`;
 }

@@ -34,6 +34,7 @@ import {
 } from './provider-schema.ts';
 import { providerLimitIssues } from './provider-limits.ts';
 import { pricesForProvider } from './provider-prices.ts';
+import { Dedup } from './dedup-schema.ts';
 
 /** Batch prices in USD per 1M tokens (half the standard price). */
 export const DEFAULT_PRICES = {
@@ -455,6 +456,7 @@ const ConfigObject = z.strictObject({
         ),
     })
     .prefault({}),
+  dedup: Dedup,
   estimate: z
     .strictObject({
       output_tokens: z

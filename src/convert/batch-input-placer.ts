@@ -34,6 +34,8 @@ export interface PlacerOptions {
   readonly now: () => Date;
   readonly chunks?: ChunkPool;
   readonly contentHash?: () => ContentHash;
+  /** Called when a file is full, before it is sealed (synchronously). */
+  readonly beforeSeal?: () => void;
   /** Called when a file has its final name (in order). */
   readonly onSealed: (sealed: SealedBatchInput) => void;
 }
@@ -49,6 +51,7 @@ export function createBatchInputPlacer(options: PlacerOptions) {
     const w = writers.get(scenario);
     if (w === undefined) return;
     writers.delete(scenario);
+    options.beforeSeal?.();
     sealing = sealing.then(async () => options.onSealed(await w.seal()));
   };
   const sealAll = (): void => {

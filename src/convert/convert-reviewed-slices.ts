@@ -53,6 +53,8 @@ import type { Scenario } from '../domain/answer-schemas.ts';
 import { contextTokensOf, maxSliceChars } from './model-context.ts';
 import { createSliceTriage, type ScenarioContext } from './slice-triage.ts';
 import { encodingForModel, type EncodingName } from '../domain/token-counter.ts';
+import type { CodeFingerprint } from '../domain/code-fingerprint.ts';
+import { openDuplicateGate, type SavedRequests } from './duplicate-gate.ts';
 
 export interface ConvertOptions {
   readonly reviewedDir: string;
@@ -111,6 +113,8 @@ export interface ConvertSummary {
   readonly planned?: Readonly<Record<Scenario, Readonly<CountedRequests>>> & {
     readonly models: Readonly<Record<Scenario, string>>;
   };
+  /** Duplicates not sent (`dedup`), with the prompt tokens they would have cost. */
+  readonly duplicates?: Readonly<Record<Scenario, Readonly<SavedRequests>>>;
   readonly totals: {
     readonly files: number;
     readonly bytes: number;
@@ -188,6 +192,8 @@ type Item =
       readonly encoding: EncodingName;
       readonly offset: number;
       readonly texts: number;
+      /** With `dedup`: the fingerprint of its code. */
+      readonly fingerprint?: CodeFingerprint | undefined;
     };
 
 interface Chunk {
@@ -249,6 +255,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     scenario2: fileLimits(config, models.scenario2),
   };
   const counting = options.dryRun === true ? createCountingPlacer(limits) : undefined;
+  const dedup = await openDuplicateGate({ ...options, dryRun: counting !== undefined });
   const placer =
     counting ??
     createBatchInputPlacer({
@@ -257,6 +264,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       now,
       chunks: helpers.chunks,
       contentHash: () => helpers.startHash(),
+      ...(dedup === undefined ? {} : { beforeSeal: () => dedup.beforeSeal() }),
       onSealed: (sealed) => {
         outputs.push(sealed);
         const { file, requests, prompt_tokens } = sealed.manifest;
@@ -307,6 +315,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
           encoding,
           offset: list.length,
           texts: info.variableTexts.length,
+          fingerprint: dedup?.fingerprint(t.slice),
         });
         for (const text of info.variableTexts) list.push(text);
         slicesEncoded++;
@@ -384,6 +393,24 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         });
         continue;
       }
+      const candidate =
+        dedup === undefined
+          ? undefined
+          : {
+              repo: file.listed.relDir,
+              id: item.sliceId,
+              file: file.sourceName,
+              line: item.lineNo,
+              scenario: item.scenario,
+              model: models[item.scenario],
+              promptTokens,
+              fingerprint: item.fingerprint!,
+            };
+      const duplicate = candidate === undefined ? undefined : dedup!.check(candidate);
+      if (duplicate !== undefined) {
+        await file.report.add({ file: file.sourceName, line: item.lineNo, ...duplicate });
+        continue;
+      }
       const placed = await placer.place(
         item.scenario,
         {
@@ -395,6 +422,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       );
       if (placed.ok) {
         file.summary.converted[item.scenario]++;
+        if (candidate !== undefined) dedup!.keep(candidate);
       } else {
         await file.report.add({
           file: file.sourceName,
@@ -478,7 +506,9 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     while (queue.length > 0) await place(queue.shift()!);
     if (currentFile !== undefined) await finishFile(currentFile);
     await placer.finish();
+    dedup?.finish();
   } catch (err) {
+    dedup?.abort();
     await placer.abort();
     for (const f of openFiles) await f.report.abort();
     throw err;
@@ -489,6 +519,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     inputs,
     outputs,
     ...(counting === undefined ? {} : { planned: { ...counting.counted, models } }),
+    ...(dedup === undefined ? {} : { duplicates: dedup.saved }),
     totals: {
       files: files.length,
       bytes: bytesTotal,

@@ -24,6 +24,8 @@ export const REJECT_CODES = {
   line_too_long: 'line_too_long',
   request_too_large: 'request_too_large',
   slice_too_large: 'slice_too_large',
+  /** The same or nearly the same code as a slice sent before (convert/duplicate-gate.ts). */
+  duplicate: 'duplicate',
 } as const;
 export type RejectCode = (typeof REJECT_CODES)[keyof typeof REJECT_CODES];
 

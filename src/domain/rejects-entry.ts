@@ -12,4 +12,13 @@ export interface RejectEntry {
   readonly reason: string;
   readonly field?: string;
   readonly id?: string;
+  /** A `duplicate`: the slice kept, which was sent instead (convert/duplicate-gate.ts). */
+  readonly duplicate_of?: {
+    readonly id: string;
+    readonly file: string;
+    readonly line: number;
+    readonly repo: string;
+  };
+  /** A near `duplicate`: the estimated similarity to the slice kept (0 to 1). */
+  readonly similarity?: number;
 }

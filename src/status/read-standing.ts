@@ -22,6 +22,7 @@ import { describeWaiting } from '../submit/round-report.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from '../submit/submission-plan.ts';
 import { foldRecords, type SubmissionRecord } from '../jobs/submission-state.ts';
 import type { FileState, StatusFacts } from './status-report.ts';
+import { readDuplicateSavings } from './duplicate-savings.ts';
 
 function fileState(d: PlanDecision): FileState {
   switch (d.kind) {
@@ -153,5 +154,6 @@ export async function readStatusFacts(
     rejected: await countRejects(paths.batchInput),
     fates: await countFates(paths.state, sourceOfBatch),
     heartbeat: await readHeartbeat(paths.state),
+    duplicates: await readDuplicateSavings(paths.state, config),
   };
 }

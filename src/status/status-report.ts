@@ -13,6 +13,7 @@ import { judgeHealth } from '../domain/heartbeat.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { isTerminal } from '../domain/batch-status.ts';
 import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
+import type { DuplicateSavings } from './duplicate-savings.ts';
 
 export const STATUS_VERSION = 1;
 /** A batch must end within this (its completion window). */
@@ -74,6 +75,13 @@ export interface StatusReport {
     /** Batch input files not submitted yet, at the same estimate. */
     readonly unsubmitted_cost_usd: number;
   };
+  /** Duplicates not sent (`dedup`), over every run: what they would have cost. */
+  readonly duplicates: {
+    readonly requests: number;
+    readonly prompt_tokens: number;
+    /** Prompt tokens and assumed output tokens at batch prices. */
+    readonly saved_usd: number;
+  };
   /** What needs a person. */
   readonly attention: readonly { readonly kind: string; readonly message: string }[];
 }
@@ -104,6 +112,8 @@ export interface StatusFacts {
   /** Ledger fates per input file (each result counted once). */
   readonly fates: ReadonlyMap<string, { readonly usable: number; readonly final: number }>;
   readonly heartbeat: Heartbeat | undefined;
+  /** From the duplicate store, when there is one. */
+  readonly duplicates?: DuplicateSavings | undefined;
 }
 
 type Counts = { -readonly [K in keyof Omit<InputStanding, 'file' | 'repo'>]: number };
@@ -279,6 +289,11 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
       ...usage,
       total_cost_usd: usage.cost_usd + usage.estimated_cost_usd,
       unsubmitted_cost_usd: unsubmittedCost,
+    },
+    duplicates: {
+      requests: facts.duplicates?.requests ?? 0,
+      prompt_tokens: facts.duplicates?.promptTokens ?? 0,
+      saved_usd: facts.duplicates?.savedUsd ?? 0,
     },
     attention,
   };

@@ -81,6 +81,12 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
   out.push(
     `  total so far ${paint('bold', formatUsd(u.total_cost_usd))}; not submitted yet: about ${formatUsd(u.unsubmitted_cost_usd)}`,
   );
+  const dup = report.duplicates;
+  if (dup.requests > 0) {
+    out.push(
+      `  duplicates not sent: ${formatCount(dup.requests)} requests, ${formatCount(dup.prompt_tokens)} prompt tokens, about ${formatUsd(dup.saved_usd)} saved`,
+    );
+  }
 
   const batches = Object.entries(t.batches)
     .map(([s, n]) => `${n} ${s}`)

@@ -11,6 +11,11 @@ import { convertReviewedSlices, displayName } from '../../convert/convert-review
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
 import type { Scenario } from '../../domain/answer-schemas.ts';
 import { estimateCost, type WaitingRequests } from '../../status/estimate.ts';
+import {
+  duplicateSavings,
+  type DuplicateSavings,
+  type NotSentRequests,
+} from '../../status/duplicate-savings.ts';
 import { listFiles } from '../../storage/list-files.ts';
 import { readJournal } from '../../storage/journal.ts';
 import { planSubmissions } from '../../submit/submission-plan.ts';
@@ -59,6 +64,7 @@ export const estimateCommand: Command = {
       [reviewedDir, batchDir] = batchFiles.length > 0 ? [undefined, dir] : [dir, undefined];
     }
     const waiting: WaitingRequests[] = [];
+    let duplicates: DuplicateSavings | undefined;
     if (reviewedDir !== undefined) {
       const helpers = threadHelpers();
       try {
@@ -81,6 +87,14 @@ export const estimateCommand: Command = {
             requests: p.requests,
             promptTokens: p.promptTokens,
           });
+        }
+        if (dry.duplicates !== undefined) {
+          const notSent: NotSentRequests[] = (['scenario1', 'scenario2'] as const).map((s) => ({
+            scenario: s,
+            model: dry.planned!.models[s],
+            ...dry.duplicates![s],
+          }));
+          duplicates = duplicateSavings(notSent, config.estimate.output_tokens, config.prices);
         }
       } finally {
         await helpers.close();
@@ -117,7 +131,16 @@ export const estimateCommand: Command = {
     const estimate = estimateCost(waiting, assumption, config.prices);
     if (booleanFlag(args, 'json')) {
       ctx.stdout.write(
-        `${JSON.stringify({ provider: config.provider, output_tokens_per_request: assumption, ...estimate }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            provider: config.provider,
+            output_tokens_per_request: assumption,
+            ...estimate,
+            ...(duplicates === undefined ? {} : { duplicates }),
+          },
+          null,
+          2,
+        )}\n`,
       );
       return 0;
     }
@@ -158,6 +181,11 @@ export const estimateCommand: Command = {
             formatUsd(estimate.totals.costUsd),
           ],
         ]),
+      );
+    }
+    if (duplicates !== undefined) {
+      out.push(
+        `Duplicates not sent (dedup): ${formatCount(duplicates.requests)} requests, ${formatCount(duplicates.promptTokens)} prompt tokens, about ${formatUsd(duplicates.savedUsd)} saved (not in the total).`,
       );
     }
     out.push(

@@ -1,0 +1,109 @@
+/**
+ * Step 1 with duplicates caught (`dedup.enabled`) and without, on the same corpus, alternately
+ * in the same run (the machine's load changes between runs; the ratio of two neighbouring runs
+ * is what to compare): `slicebatch process` of the built CLI, wall and CPU time, peak RSS, the
+ * duplicates found and the size of the store they leave.
+ */
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runChild, type ChildRun } from './child.ts';
+import type { Corpus } from './corpus.ts';
+
+export interface DedupBench {
+  readonly off: ChildRun;
+  readonly on: ChildRun;
+  /** Wall time with dedup over wall time without (medians). */
+  readonly ratio: number;
+  readonly cpuRatio: number;
+  readonly duplicates: number;
+  readonly storeMb: number;
+  /** The load average (1 minute) before each run. */
+  readonly load: readonly number[];
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+async function loadAverage(): Promise<number> {
+  return Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
+}
+
+async function countDuplicates(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.rejects.jsonl')) continue;
+    const text = await readFile(join(e.parentPath, e.name), 'utf8');
+    n += text.split('"code":"duplicate"').length - 1;
+  }
+  return n;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
+export async function benchConvertDedup(
+  corpus: Corpus,
+  root: string,
+  runs: number,
+): Promise<DedupBench> {
+  const cli = join(root, 'dist', 'cli', 'main.js');
+  const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
+  const nodeFlags = shebang
+    .replace(/^#!.*?\bnode\b/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+  const offs: ChildRun[] = [];
+  const ons: ChildRun[] = [];
+  const load: number[] = [];
+  let duplicates = 0;
+  let storeBytes = 0;
+  for (let i = 0; i < runs; i++) {
+    for (const enabled of [false, true]) {
+      const work = await mkdtemp(join(corpus.dir, '..', 'dedup-'));
+      try {
+        await writeFile(join(work, 'config.json'), JSON.stringify({ dedup: { enabled } }));
+        load.push(await loadAverage());
+        const run = await runChild(
+          [
+            ...nodeFlags,
+            cli,
+            'process',
+            '--data-dir',
+            work,
+            '-r',
+            join(corpus.dir, '2.reviewed_slices'),
+            '--quiet',
+          ],
+          { cwd: work, env: { LOG_LEVEL: 'warn' } },
+        );
+        (enabled ? ons : offs).push(run);
+        if (enabled) {
+          duplicates = await countDuplicates(work);
+          const store = join(work, '.slicebatch', 'duplicates.sqlite');
+          storeBytes = (await sizeOf(store)) + (await sizeOf(`${store}-wal`));
+        }
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    }
+  }
+  const pick = (rs: ChildRun[], f: (r: ChildRun) => number): number => median(rs.map(f));
+  const mid = (rs: ChildRun[]): ChildRun =>
+    rs.find((r) => r.seconds === pick(rs, (x) => x.seconds)) ?? rs[0]!;
+  return {
+    off: { ...mid(offs), maxRssMb: Math.max(...offs.map((r) => r.maxRssMb)) },
+    on: { ...mid(ons), maxRssMb: Math.max(...ons.map((r) => r.maxRssMb)) },
+    ratio: pick(ons, (r) => r.seconds) / pick(offs, (r) => r.seconds),
+    cpuRatio: pick(ons, (r) => r.cpuSeconds) / pick(offs, (r) => r.cpuSeconds),
+    duplicates,
+    storeMb: storeBytes / 1e6,
+    load,
+  };
+}
