@@ -11,6 +11,7 @@ import {
   SLICE_TYPES,
   type Slice,
 } from './slice-schema.ts';
+import { fastCheckSlice } from './slice-fast-check.ts';
 
 export const REJECT_CODES = {
   invalid_json: 'invalid_json',
@@ -149,6 +150,8 @@ export function parseSliceLine(text: string): ParsedLine {
   for (const field of REQUIRED_FIELDS) {
     if (record[field] === undefined) return missingField(field, withId);
   }
+  const valid = fastCheckSlice(record, type as (typeof SLICE_TYPES)[number]);
+  if (valid !== undefined) return { ok: true, slice: valid };
   const schema = type === 'function' ? FunctionSliceSchema : ClassSliceSchema;
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, slice: parsed.data };
