@@ -84,6 +84,15 @@ export function describeProviderConformance(name: string, make: MakeHarness): vo
         7 * 86_400,
       );
       assert.equal(file.filename, 'scenario1_batch_input_x.ab12cd34.jsonl');
+      const expiry = h.api.capabilities.fileExpiry;
+      if (expiry !== null) {
+        // The asked 7 days, clamped into what the provider takes (Azure: 14 days at least).
+        const asked = Math.min(Math.max(7 * 86_400, expiry.minS), expiry.maxS);
+        assert.equal(file.expires_at, file.created_at + asked, 'the file lives as long as asked');
+      } else {
+        // No expiry to ask for: the asked one is not sent, and the upload is not refused for it.
+        assert.notEqual(file.expires_at, file.created_at + 7 * 86_400);
+      }
       // A lost upload is found again by its name and the size the server reports.
       const expectedBytes = (await h.api.uploadedBytes?.(path)) ?? undefined;
       if (expectedBytes !== undefined) assert.equal(file.bytes, expectedBytes);
@@ -97,6 +106,11 @@ export function describeProviderConformance(name: string, make: MakeHarness): vo
         metadata: META,
         outputExpiresAfterS: 30 * 86_400,
       });
+      if (h.api.capabilities.input === 'inline') {
+        // The requests went up in the create call: the batch knows them all from the start.
+        assert.equal(created.request_counts?.total, ids.length);
+      }
+      // With `metadata: false` the provider keeps none: the adapter gives its batches ours back.
       let found: RemoteBatch | undefined;
       for await (const b of h.api.listBatches()) if (b.id === created.id) found = b;
       assert.deepEqual(found?.metadata, META);
@@ -118,7 +132,7 @@ export function describeProviderConformance(name: string, make: MakeHarness): vo
       assert.equal(h.batchesCreated(), 1);
     });
 
-    void test('a create whose answer is lost: the batch exists once and is found by its metadata', async (t) => {
+    void test('a create whose answer is lost: the batch exists once, found again with our metadata; another of its size told apart', async (t) => {
       const h = await make(t, {
         model: MODEL,
         faults: { http: [{ route: 'POST /v1/batches', kind: 'lose_answer', nth: [1] }] },
@@ -140,6 +154,46 @@ export function describeProviderConformance(name: string, make: MakeHarness): vo
       }
       assert.ok(ours !== undefined, 'the created batch is listed with our metadata');
       assert.equal(h.batchesCreated(), 1, 'the SDK did not create it again');
+
+      // Another submission of as many requests, while that answer is still fresh.
+      const other = { slicebatch_sha256: 'beef', slicebatch_attempt: '1' };
+      const path2 = await inputFile(dir, 'in2.jsonl', ['req_2']);
+      const file2 = await h.api.uploadFile(path2, 'in2.jsonl');
+      const second = () =>
+        h.api.createBatch({
+          inputFileId: file2.id,
+          endpoint: '/v1/chat/completions',
+          metadata: other,
+        });
+      if (h.api.capabilities.metadata) {
+        // Each batch carries its own metadata: the two are told apart at once.
+        const b = await second();
+        const byMeta = new Map<string, string>();
+        for await (const x of h.api.listBatches()) {
+          const sha = x.metadata?.['slicebatch_sha256'];
+          if (sha !== undefined) byMeta.set(sha, x.id);
+        }
+        assert.equal(byMeta.get('beef'), b.id);
+        assert.equal(byMeta.get('c0ffee'), ours.id);
+        assert.equal(h.batchesCreated(), 2);
+      } else {
+        // Matched by request count and creation time instead: a create of the same size waits
+        // until the two could not be mistaken, told as a transient failure with its wait.
+        const waited = await second().then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        assert.ok(waited instanceof TransientApiError, String(waited));
+        assert.equal(waited.maybeDone, false, 'nothing was sent');
+        assert.ok((waited.retryAfterMs ?? 0) > 0, 'it says how long to wait');
+        assert.equal(h.batchesCreated(), 1, 'no batch of the same size in the window');
+        await h.advance(waited.retryAfterMs!);
+        const b = await second();
+        let seen: RemoteBatch | undefined;
+        for await (const x of h.api.listBatches()) if (x.id === b.id) seen = x;
+        assert.deepEqual(seen?.metadata, other);
+        assert.equal(h.batchesCreated(), 2);
+      }
     });
 
     void test('429 and 5xx leave the adapter as transient errors (429 with its retry-after)', async (t) => {
