@@ -196,6 +196,31 @@ export function describeProviderConformance(name: string, make: MakeHarness): vo
       }
     });
 
+    void test('a 200 of the wrong shape to a create: a failed call that may be done, the batch found once', async (t) => {
+      const h = await make(t, {
+        model: MODEL,
+        faults: { http: [{ route: 'POST /v1/batches', kind: 'wrong_shape', nth: [1] }] },
+      });
+      const dir = await tempDir(t);
+      const path = await inputFile(dir, 'in.jsonl', ['req_1', 'req_2']);
+      const file = await h.api.uploadFile(path, 'in.jsonl');
+      const failure = await h.api
+        .createBatch({ inputFileId: file.id, endpoint: '/v1/chat/completions', metadata: META })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      assert.ok(failure instanceof TransientApiError, String(failure));
+      assert.equal(failure.maybeDone, true);
+      assert.match(failure.message, /batches\.create answered with a wrong shape/);
+      const ours: RemoteBatch[] = [];
+      for await (const b of h.api.listBatches()) {
+        if (b.metadata?.['slicebatch_sha256'] === 'c0ffee') ours.push(b);
+      }
+      assert.equal(ours.length, 1, 'the created batch is listed with our metadata');
+      assert.equal(h.batchesCreated(), 1);
+    });
+
     void test('429 and 5xx leave the adapter as transient errors (429 with its retry-after)', async (t) => {
       const h = await make(t, {
         model: MODEL,
