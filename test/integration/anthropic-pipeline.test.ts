@@ -1,16 +1,21 @@
 /**
  * The whole pipeline on the Anthropic provider: reviewed slices converted as for OpenAI,
  * submitted through the Anthropic adapter to the Message Batches emulator with faults on (lost
- * create answers, 429/5xx, expiry, per-request errors), polled, compiled.
+ * create answers, 429/5xx, expiry, per-request errors), polled, compiled. The faults run holds
+ * the invariants provider-faults.test.ts holds for the OpenAI-shaped providers: no input paid
+ * for twice (batches counted on the emulator's side), every slice a result or a final reason,
+ * the dataset compiled, the adapter's inputs cleaned up, the job files naming the provider.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'node:test';
 import { readJobs } from '../../src/jobs/job-store.ts';
+import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { runCli } from '../support/cli.ts';
 import { compileDataset } from '../../src/compile/compile-dataset.ts';
 import { parseConfig } from '../../src/config/load.ts';
+import type { BatchApi } from '../../src/openai/batch-api.ts';
 import { dataPaths } from '../../src/domain/data-paths.ts';
 import { testAnthropic } from '../support/anthropic.ts';
 import { convert, quietLog, sliceSource, writeInbox } from '../support/dataset.ts';
@@ -52,23 +57,41 @@ test('faults on: no batch paid twice, every slice a result or a final reason, th
   const slices = sliceSource('repo_a', 5);
   await writeInbox(dir, 'repo_a/slices.jsonl', slices(30));
   await convert(dir, config);
-  const pipeline = await testPipeline(t, env, dir, raw, (paths) =>
-    env.api(paths.state, { maxRetries: 2 }),
-  );
+  let api: BatchApi | undefined;
+  const pipeline = await testPipeline(t, env, dir, raw, (paths) => {
+    api = env.api(paths.state, { maxRetries: 2 });
+    return api;
+  });
   await pipeline.settle(60);
 
   const report = await checkInvariant(dir);
-  assert.equal(report.sent, 30);
+  assert.equal(report.sent, 30, 'every slice was sent');
+  assert.equal(report.usable + report.final.size, 30, 'every slice has an end');
   assert.ok(report.usable > 0, 'some slices have a usable answer');
+  assert.ok(report.retries > 0, 'the faults made retries');
   const stats = env.emulator.stats();
   assert.ok(stats.faults > 0, 'faults were injected');
   assert.equal(stats.duplicateBatches, 0, 'no batch created twice');
   assert.equal(stats.requestsBilledTwice, 0, 'no request paid twice');
-  for (const job of pipeline.submitter.jobs.values()) {
+  // Counted on the emulator's side: one batch for each input file submitted, none more.
+  const inputs = new Set(
+    (await listBatchInputFiles(join(dir, '3.batch_input'), dir)).map((f) => f.manifest.sha256),
+  );
+  assert.ok(inputs.size > 30 / 8, 'the slices and a retry file were submitted');
+  assert.equal(stats.batchesCreated, inputs.size, 'one batch per input, none paid twice');
+  const jobs = [...pipeline.submitter.jobs.values()];
+  assert.equal(new Set(jobs.map((j) => j.batch_id)).size, inputs.size);
+  for (const job of jobs) {
+    assert.equal(job.provider, 'anthropic');
+    assert.equal(job.model, 'claude-haiku-4-5');
     if (job.request_counts !== null && job.request_counts.completed > 0) {
       assert.ok(job.cost_usd !== null && job.cost_usd > 0, `${job.batch_id} has its cost`);
     }
   }
+  // The adapter's kept inputs ("uploads") were cleaned up as the batches ended.
+  const kept = [];
+  for await (const f of api!.listFiles('batch')) kept.push(f.filename);
+  assert.deepEqual(kept, [], 'no input left in the adapter');
 
   const summary = await compileDataset({
     paths: dataPaths(dir, '.'),
@@ -77,6 +100,12 @@ test('faults on: no batch paid twice, every slice a result or a final reason, th
     log: quietLog,
   });
   assert.equal(summary.records, report.usable);
+  const train = (await readdir(join(dir, '5.final_output'))).find((n) =>
+    n.startsWith('train_dataset_'),
+  );
+  assert.ok(train !== undefined, 'a compiled dataset');
+  const records = (await readFile(join(dir, '5.final_output', train), 'utf8')).split('\n');
+  assert.ok(records.filter(Boolean).length > 0, 'with records');
 });
 
 test('run --emulator --provider anthropic --once: the Anthropic emulator and adapter, to a dataset, exit 0', async (t) => {

@@ -19,6 +19,8 @@ import { batchApiForProvider } from '../../src/providers/batch-api-for-provider.
 import { emulatorConfig } from '../../src/providers/emulator-config.ts';
 import type { ProviderName } from '../../src/providers/port.ts';
 import { requestLine, TEST_SCHEDULE } from '../support/emulator.ts';
+import { ANTHROPIC_CAPABILITIES } from '../../src/providers/capabilities.ts';
+import { testAnthropic } from '../support/anthropic.ts';
 import {
   describeProviderConformance,
   type ConformanceHarness,
@@ -83,6 +85,34 @@ describeProviderConformance('openai_compatible', (t, o) =>
   ),
 );
 
+/**
+ * The suite's fault routes are the OpenAI API's (`POST /v1/batches`, `GET /v1/batches/<id>`):
+ * on the Message Batches API they are `/v1/messages/batches...`. The adapter is built as
+ * `batchApiForProvider` builds it, on the emulator's clock (its lost-create windows are read on
+ * that clock), with the SDK's retries on as in real use.
+ */
+function anthropicFaults(faults: unknown): unknown {
+  const profile = (faults ?? {}) as { http?: { route: string }[] };
+  return {
+    ...profile,
+    http: profile.http?.map((f) => ({
+      ...f,
+      route: f.route.replace(' /v1/batches', ' /v1/messages/batches'),
+    })),
+  };
+}
+
+describeProviderConformance('anthropic', async (t, o) => {
+  const env = await testAnthropic(t, { faults: anthropicFaults(o.faults) });
+  const dir = await tempDir(t);
+  const api = env.api(dir, { maxRetries: 2 });
+  return {
+    api: { ...api, provider: 'anthropic', capabilities: ANTHROPIC_CAPABILITIES },
+    advance: (ms) => env.advance(ms),
+    batchesCreated: () => env.emulator.stats().batchesCreated,
+  };
+});
+
 test('azure emulator: the key in api-key, an api-version, and deployments as model names, or it refuses', async (t) => {
   const emulator = await startEmulator({
     provider: 'azure',
@@ -137,7 +167,7 @@ test('azure emulator: the key in api-key, an api-version, and deployments as mod
 });
 
 test('azure adapter: lines go up with the deployment as model and /chat/completions, the local file unchanged', async (t) => {
-  const emulator = await startEmulator({ provider: 'azure', models: ['dep-a'], apiKeys: [KEY] });
+  const emulator = await startEmulator({ provider: 'azure', models: ['dep-a'] });
   deferCleanup(t, () => emulator.close());
   const dir = await tempDir(t);
   const path = join(dir, 'in.jsonl');
