@@ -308,9 +308,15 @@ test('the same content again is skipped; appended lines alone are read, bad ones
   assert.deepEqual([rewritten.converted, rewritten.already_converted], [1, 6]);
   const again = byFile.get('repo_d/again.jsonl')!;
   assert.deepEqual([again.converted, again.already_converted], [0, 2]);
-  const said = d.log
-    .logRecords<{ msg: string; alreadySent?: number }>()
-    .filter((l) => (l.alreadySent ?? 0) > 0);
+  // The take's record can be written before its log line: wait for the lines, then count.
+  const sentLines = () =>
+    d.log
+      .logRecords<{ msg: string; alreadySent?: number }>()
+      .filter((l) => (l.alreadySent ?? 0) > 0);
+  const said = await waitFor('both takes said', async () => {
+    const lines = sentLines();
+    return lines.reduce((n, l) => n + l.alreadySent!, 0) >= 8 ? lines : undefined;
+  });
   assert.equal(
     said.reduce((n, l) => n + l.alreadySent!, 0),
     8,
