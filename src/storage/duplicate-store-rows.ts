@@ -8,6 +8,7 @@
  */
 import { BANDS, type CodeFingerprint } from '../domain/code-fingerprint.ts';
 import { SlicebatchError } from '../errors.ts';
+import type { Database } from './sqlite.ts';
 
 /** A slice sent (or about to be): the one a duplicate is a duplicate of. */
 export interface KeptSlice {
@@ -81,3 +82,26 @@ export const keptOf = (r: KeptRow): KeptSlice => ({
   line: r.line,
   at: r.at,
 });
+
+export interface SavedTotals {
+  readonly scenario: string;
+  readonly model: string;
+  readonly requests: number;
+  readonly promptTokens: number;
+}
+
+/** The duplicates not sent so far, by scenario and model. */
+export function savedTotals(db: Database): SavedTotals[] {
+  const rows = db
+    .prepare(
+      `SELECT scenario, model, COUNT(*) AS requests, SUM(prompt_tokens) AS tokens
+       FROM main.not_sent GROUP BY scenario, model ORDER BY scenario, model`,
+    )
+    .all() as { scenario: string; model: string; requests: number; tokens: number }[];
+  return rows.map((r) => ({
+    scenario: r.scenario,
+    model: r.model,
+    requests: r.requests,
+    promptTokens: r.tokens,
+  }));
+}

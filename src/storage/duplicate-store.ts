@@ -23,6 +23,7 @@ import {
   type CodeFingerprint,
 } from '../domain/code-fingerprint.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
+import { loadPrefilter, type Prefilter } from './duplicate-prefilter.ts';
 import {
   BAND_VALUES,
   MAX_CANDIDATES,
@@ -34,12 +35,14 @@ import {
   keptOf,
   signatureBytes,
   signatureOf,
+  savedTotals,
   type KeptRow,
   type KeptSlice,
+  type SavedTotals,
 } from './duplicate-store-rows.ts';
 
 export { BrokenStoreError };
-export type { KeptSlice };
+export type { KeptSlice, SavedTotals };
 
 export const DUPLICATE_STORE_NAME = 'duplicates.sqlite';
 
@@ -60,13 +63,6 @@ export interface NotSent {
   readonly model: string;
   readonly promptTokens: number;
   readonly match: DuplicateMatch;
-}
-
-export interface SavedTotals {
-  readonly scenario: string;
-  readonly model: string;
-  readonly requests: number;
-  readonly promptTokens: number;
 }
 
 export interface DuplicateStore {
@@ -115,7 +111,7 @@ export async function openDuplicateStore(
       db = new DatabaseSync(path);
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
     }
-    db.exec('PRAGMA busy_timeout = 10000;');
+    db.exec('PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32768;');
     db.exec(SCHEMA(target));
     if (present) db.prepare('SELECT COUNT(*) FROM main.kept WHERE ref < 0').get();
   } catch (err) {
@@ -138,7 +134,8 @@ export async function openDuplicateStore(
   );
   const rowQ = schemas.map((s) =>
     db.prepare(
-      `SELECT ref, repo, slice_id, file, line, at, signature FROM ${s}.kept WHERE ref = ?`,
+      `SELECT ref, repo, slice_id, file, line, at, signature FROM ${s}.kept
+       WHERE ref IN (SELECT value FROM json_each(?))`, // the candidates, one statement
     ),
   );
   const insertKept = db.prepare(
@@ -162,31 +159,39 @@ export async function openDuplicateStore(
   };
 
   const minShared = minSharedBands(options.nearThreshold);
+  // Most slices have no key in common with any kept: they are looked up without a query.
+  let pf: Prefilter | undefined;
   return {
     find(repo, id, fp) {
+      pf ??= loadPrefilter(db, schemas);
       const exact = exactKey(fp);
-      for (const q of exactQ) {
+      for (const q of pf.mayHaveExact(exact) ? exactQ : []) {
         const row = q.get(exact, repo, id) as KeptRow | undefined;
         if (row !== undefined) return { kind: 'exact', similarity: 1, kept: keptOf(row) };
       }
       if (fp.signature === undefined) return undefined;
-      const keys = bandKeys(fp.signature);
+      // Only the keys some kept slice may have (most slices: none, and no query).
+      const present = bandKeys(fp.signature).filter((key) => pf!.mayHaveBand(key));
+      if (present.length < minShared) return undefined;
       let best: DuplicateMatch | undefined;
       let bestRef = 0;
       for (let q = 0; q < schemas.length; q++) {
-        // The slices that share a band with it (one index lookup per band), then compared.
+        // The slices that share a band with it (one index lookup per band, PER_BAND slices at
+        // most), then the first MAX_CANDIDATES that share enough bands, compared.
         const shared = new Map<number, number>();
-        for (const key of keys) {
+        for (const key of present) {
           for (const r of bandQ[q]!.all(key) as { ref: number }[]) {
             shared.set(r.ref, (shared.get(r.ref) ?? 0) + 1);
           }
         }
-        let compared = 0;
-        for (const [ref, bands] of shared) {
-          if (bands < minShared) continue;
-          if (++compared > MAX_CANDIDATES) break;
-          const row = rowQ[q]!.get(ref) as KeptRow | undefined;
-          if (row?.signature == null || (row.repo === repo && row.slice_id === id)) continue;
+        const refs = [...shared].filter(([, n]) => n >= minShared).map(([ref]) => ref);
+        if (refs.length === 0) continue;
+        const rows = rowQ[q]!.all(
+          JSON.stringify(refs.slice(0, MAX_CANDIDATES)),
+        ) as unknown as KeptRow[];
+        for (const row of rows) {
+          const ref = row.ref!;
+          if (row.signature == null || (row.repo === repo && row.slice_id === id)) continue;
           const s = similarity(fp.signature, signatureOf(row.signature));
           // The most similar; of equals, the first kept.
           const better =
@@ -212,9 +217,12 @@ export async function openDuplicateStore(
         sig,
         at.toISOString(),
       );
-      if (r.changes === 0 || fp.signature === undefined) return;
-      const ref = r.lastInsertRowid;
-      insertBands.run(...bandKeys(fp.signature).flatMap((key) => [key, ref]));
+      if (r.changes === 0) return;
+      if (fp.signature !== undefined) {
+        const ref = r.lastInsertRowid;
+        insertBands.run(...bandKeys(fp.signature).flatMap((key) => [key, ref]));
+      }
+      pf?.add(fp);
     },
 
     notSent(e, at) {
@@ -280,19 +288,6 @@ export async function openDuplicateStore(
       db.close();
     },
 
-    saved() {
-      const rows = db
-        .prepare(
-          `SELECT scenario, model, COUNT(*) AS requests, SUM(prompt_tokens) AS tokens
-           FROM main.not_sent GROUP BY scenario, model ORDER BY scenario, model`,
-        )
-        .all() as { scenario: string; model: string; requests: number; tokens: number }[];
-      return rows.map((r) => ({
-        scenario: r.scenario,
-        model: r.model,
-        requests: r.requests,
-        promptTokens: r.tokens,
-      }));
-    },
+    saved: () => savedTotals(db),
   };
 }
