@@ -313,7 +313,7 @@ test('the same content again is skipped; appended lines alone are read, bad ones
     d.log
       .logRecords<{ msg: string; alreadySent?: number }>()
       .filter((l) => (l.alreadySent ?? 0) > 0);
-  const said = await waitFor('both takes said', async () => {
+  const said = await waitFor('both takes said', () => {
     const lines = sentLines();
     return lines.reduce((n, l) => n + l.alreadySent!, 0) >= 8 ? lines : undefined;
   });
