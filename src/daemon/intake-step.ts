@@ -6,7 +6,8 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { DataPaths } from '../domain/data-paths.ts';
-import { displayName, type ConvertSummary } from '../convert/convert-reviewed-slices.ts';
+import type { ConvertSummary } from '../convert/convert-reviewed-slices.ts';
+import { displayName } from '../domain/data-paths.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
 import { errorMessage } from '../errors.ts';
 import { fingerprintFile, type ContentFingerprint } from '../storage/content-fingerprint.ts';

@@ -10,7 +10,7 @@ import type { JobRecord } from '../jobs/job-record.ts';
 import type { Submission, SubmissionRecord } from '../jobs/submission-state.ts';
 import type { Logger } from '../log/logger.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
-import { backoffMs, budgetModel, limitFromMessage } from './enqueued-token-budget.ts';
+import { backoffMs, budgetModel, limitFromMessage } from '../domain/enqueued-token-budget.ts';
 
 /** The learned limits by model; none when the file is missing or unreadable. */
 export async function readLearnedLimits(path: string): Promise<Record<string, number>> {

@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import type { RetryPolicy } from './api-retry.ts';
 import { endpointOfFile } from './batch-input-files.ts';
-import { estimateFileCost, type PlanDecision } from './submission-plan.ts';
+import { estimateFileCost, type PlanDecision } from '../domain/submission-plan.ts';
 import { newJob, submitFile, type CrashPoint } from './submit-file.ts';
 
 export interface RoundResult {

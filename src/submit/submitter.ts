@@ -21,7 +21,7 @@ import type { RetryPolicy } from './api-retry.ts';
 import type { BatchInputFile } from './batch-input-files.ts';
 import { createCallRateLimit } from './call-rate-limit.ts';
 import { effectiveLimits, onTokenLimit, readLearnedLimits } from './learned-limits.ts';
-import { planSubmissions, type PlanDecision } from './submission-plan.ts';
+import { planSubmissions, type PlanDecision } from '../domain/submission-plan.ts';
 import {
   applyRecord,
   foldRecords,
