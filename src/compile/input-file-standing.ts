@@ -13,7 +13,7 @@ import type { Scenario } from '../domain/answer-schemas.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { listFiles } from '../storage/list-files.ts';
 import { hashFile } from '../storage/file-hash.ts';
-import { planSubmissions, type PlanDecision } from '../submit/submission-plan.ts';
+import { planSubmissions, type PlanDecision } from '../domain/submission-plan.ts';
 import type { Submission } from '../jobs/submission-state.ts';
 import type { InputFileStanding } from './failure-categories.ts';
 

@@ -13,7 +13,8 @@
  * whatever the timing.
  */
 import { access, unlink } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
+import { displayName } from '../domain/data-paths.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
 import { isReviewedSliceFile } from '../domain/inbox-names.ts';
@@ -135,13 +136,6 @@ const IN_FLIGHT = 3;
 const READ_CHUNK_BYTES = 256 * 1024;
 /** Leftovers of an interrupted run older than this are removed. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
-
-/** How an input file is named in reports and summaries: relative to the data folder. */
-export function displayName(dataDir: string, path: string): string {
-  const rel = relative(dataDir, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
-  return rel.split('\\').join('/');
-}
 
 export function createScenarioBuilders(config: Config): ScenarioBuilders {
   return {

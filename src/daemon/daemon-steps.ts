@@ -1,5 +1,6 @@
 /**
- * The daemon's three steps (take inbox files, submit, poll) as units: each made from its
+ * The daemon's three steps (take inbox files, submit, poll: the submit step's work is
+ * submit-step.ts, shared with `slicebatch submit`) as units: each made from its
  * dependencies, each run by the step queue with the daemon's stop signal. What they learn (the
  * last poll, the last plan, failures in a row, problems for a person) goes into the daemon's
  * standing, read by the heartbeat, the health check and `--once`.
@@ -7,14 +8,13 @@
 import { ApiError } from '../errors.ts';
 import type { DataPaths } from '../domain/data-paths.ts';
 import type { Heartbeat } from '../domain/heartbeat.ts';
-import { writeSubmissionRound } from '../jobs/job-store.ts';
 import type { Poller } from '../poll/poller.ts';
-import { listBatchInputFiles } from '../submit/batch-input-files.ts';
-import { describeWaiting, submissionRoundReport } from '../submit/round-report.ts';
-import type { PlanDecision } from '../submit/submission-plan.ts';
+import { describeWaiting } from '../domain/submission-plan.ts';
+import type { PlanDecision } from '../domain/submission-plan.ts';
 import type { Submitter } from '../submit/submitter.ts';
 import type { IntakeStep } from './intake-step.ts';
 import type { createMetrics } from './metrics.ts';
+import { createSubmitStep } from './submit-step.ts';
 import type { StepName } from './work-queue.ts';
 
 /** What the steps have learnt so far. */
@@ -88,9 +88,14 @@ export function createDaemonSteps(
 ): Record<StepName, (signal: AbortSignal) => Promise<void>> {
   const { paths, submitter, poller, intake, metrics, standing, now } = deps;
 
+  const submitRound = createSubmitStep({
+    paths,
+    submitter,
+    now,
+    writeRound: 'when-something-happened',
+  });
   const submit = async (signal: AbortSignal): Promise<void> => {
-    const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
-    const round = await submitter.submitRound(files, signal);
+    const { round } = await submitRound(signal);
     standing.lastDecisions = round.decisions;
     metrics.submitted.inc(round.submitted.length);
     const failures = standing.submitFailures;
@@ -119,10 +124,6 @@ export function createDaemonSteps(
     );
     if (capped.length > 0) standing.problems.set('submit', capped.join('; '));
     else standing.problems.delete('submit');
-    if (round.submitted.length > 0 || round.failed.length > 0) {
-      const at = new Date(now());
-      await writeSubmissionRound(paths.batchOutput, submissionRoundReport(round, at), at);
-    }
   };
 
   const poll = async (): Promise<void> => {

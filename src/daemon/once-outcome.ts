@@ -10,7 +10,7 @@
  * could not be downloaded.
  */
 import type { JobRecord } from '../jobs/job-record.ts';
-import type { PlanDecision } from '../submit/submission-plan.ts';
+import type { PlanDecision } from '../domain/submission-plan.ts';
 
 export interface OnceState {
   /** Inbox files seen and not complete, or complete and not taken yet. */

@@ -2,7 +2,7 @@
  * The stage folders under the data folder (the contract's names). `--data-dir` moves them all;
  * per-stage flags move one each.
  */
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 
 export const STAGE_FOLDERS = {
   reviewed: '2.reviewed_slices',
@@ -38,4 +38,11 @@ export function dataPaths(
     finalOutput: at('finalOutput', overrides.finalOutput),
     state: at('state'),
   };
+}
+
+/** How an input file is named in reports and summaries: relative to the data folder. */
+export function displayName(dataDir: string, path: string): string {
+  const rel = relative(dataDir, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
+  return rel.split('\\').join('/');
 }

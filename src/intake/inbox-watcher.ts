@@ -6,13 +6,12 @@
  * disappearance next to a new file tells that the file was renamed into place.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, realpath, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { mkdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { FSWatcher } from 'chokidar';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import {
-  describeListingProblem,
   inboxPathProblem,
   listFiles,
   type ListedFile,
@@ -26,6 +25,14 @@ import {
   type ReadinessRules,
 } from './file-readiness.ts';
 import { isReviewedSliceFile, isTemporaryName } from '../domain/inbox-names.ts';
+import {
+  createProblemLog,
+  createRecentTemporaries,
+  fileTimesAgree,
+  inboxRel,
+  listedFile,
+  watchInbox,
+} from './inbox-watch-parts.ts';
 
 export interface InboxWatcherOptions {
   readonly inbox: string;
@@ -64,39 +71,7 @@ export interface InboxWatcher {
   close(): Promise<void>;
 }
 
-/** How long a temporary name that left a folder explains a new file there. */
-const RENAME_WINDOW_MS = 2000;
-
-export function watcherErrorHint(err: unknown, rescanMs: number): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const keep = `the rescan every ${Math.round(rescanMs / 1000)} s keeps files coming meanwhile`;
-  if (code === 'ENOSPC')
-    return `the inotify watch limit is reached: raise it (sysctl fs.inotify.max_user_watches=524288) or set daemon.watch.polling to true; ${keep}`;
-  if (code === 'EMFILE' || code === 'ENFILE')
-    return `too many open files: raise the limit (ulimit -n 65536, LimitNOFILE= in the unit) or set daemon.watch.polling to true; ${keep}`;
-  if (code === 'EACCES' || code === 'EPERM')
-    return `permission denied: let the daemon's user read the inbox folders; ${keep}`;
-  return keep;
-}
-
-/** File times within this of our clock are trusted (file systems round them). */
-const CLOCK_AGREEMENT_MS = 2000;
-
-/** The mtime the file system gives a file written now, minus our clock's now. */
-async function fileClockSkew(dir: string, now: () => number): Promise<number> {
-  const probe = join(dir, `.clock-probe-${process.pid}`);
-  await mkdir(dir, { recursive: true });
-  const before = now();
-  await writeFile(probe, '');
-  try {
-    const { mtimeMs } = await stat(probe);
-    const after = now();
-    if (mtimeMs < before) return mtimeMs - before;
-    return mtimeMs > after ? mtimeMs - after : 0;
-  } finally {
-    await unlink(probe).catch(() => undefined);
-  }
-}
+export { watcherErrorHint } from './inbox-watch-parts.ts';
 
 export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   const { inbox, log, now } = options;
@@ -105,8 +80,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     trustFileTimes: !options.polling,
   };
   const candidates = new Map<string, Candidate>();
-  /** Temporary names that left, per folder: name → when. */
-  const leftRecently = new Map<string, Map<string, number>>();
+  const temporaries = createRecentTemporaries(now);
   let ready = new Map<string, ListedFile>();
   let watcher: FSWatcher | undefined;
   let recheck: NodeJS.Timeout | undefined;
@@ -115,47 +89,11 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   let handing: Promise<void> | undefined;
   let closed = false;
 
-  const relOf = (path: string): string => relative(inbox, path).split(sep).join('/');
-
-  /** What the walk skipped: said once per path (links, loops, unreadable folders). */
-  const reported = new Set<string>();
+  const relOf = (path: string): string => inboxRel(inbox, path);
   let realInbox: string | undefined;
-  const problems = new Map<string, ListingProblem>();
-  const onProblem = (p: ListingProblem): void => {
-    problems.set(p.rel, p);
-    const key = `${p.kind}:${p.rel}`;
-    if (reported.has(key)) return;
-    reported.add(key);
-    log.warn(
-      { folder: p.rel, problem: p.kind, ...(p.kind === 'unreadable' ? { err: p.error } : {}) },
-      `inbox: ${describeListingProblem(p)}`,
-    );
-  };
-
-  const renamedIn = (path: string, at: number): boolean => {
-    const left = leftRecently.get(dirname(path));
-    if (left === undefined) return false;
-    const name = basename(path);
-    for (const [temp, when] of left) {
-      if (at - when > RENAME_WINDOW_MS) left.delete(temp);
-      else if (isTemporaryNameOf(temp, name) && !existsSync(join(dirname(path), temp))) return true;
-    }
-    return false;
-  };
-
-  const listed = (path: string, s: Awaited<ReturnType<typeof stat>>): ListedFile => {
-    const rel = relOf(path);
-    const slash = rel.lastIndexOf('/');
-    return {
-      rel,
-      relDir: slash === -1 ? '' : rel.slice(0, slash),
-      path,
-      size: Number(s.size),
-      mtimeMs: Number(s.mtimeMs),
-      ctimeMs: Number(s.ctimeMs),
-      ino: Number(s.ino),
-    };
-  };
+  const problemLog = createProblemLog(log);
+  const { problems } = problemLog;
+  const onProblem = (p: ListingProblem): void => problemLog.note(p);
 
   /** Re-reads the stat of a candidate and decides; true when it became ready. */
   const evaluate = async (path: string, renamed = false, checked = false): Promise<void> => {
@@ -178,7 +116,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     }
     if (!s.isFile() || closed) return;
     const t = now();
-    const file = listed(path, s);
+    const file = listedFile(inbox, path, s);
     const c = observe(candidates.get(path), file, t, renamed);
     const r = readiness(c, t, rules);
     if (r.ready) {
@@ -228,9 +166,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
 
   /** A temporary name was active in `dir` just now (written, or renamed away). */
   const temporarySeen = (dir: string, name: string): void => {
-    let left = leftRecently.get(dir);
-    if (left === undefined) leftRecently.set(dir, (left = new Map<string, number>()));
-    left.set(name, now());
+    temporaries.seen(dir, name);
     // Its new name may have been seen first. (A temporary name still there did not move.)
     for (const candidate of candidates.keys()) {
       if (
@@ -240,15 +176,6 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
       ) {
         void evaluate(candidate, true);
       }
-    }
-  };
-
-  /** Forgets the temporary names seen longer ago than the rename window. */
-  const forgetOldTemporaries = (): void => {
-    const t = now();
-    for (const [dir, left] of leftRecently) {
-      for (const [temp, when] of left) if (t - when > RENAME_WINDOW_MS) left.delete(temp);
-      if (left.size === 0) leftRecently.delete(dir);
     }
   };
 
@@ -279,11 +206,12 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
       candidates.delete(path);
       return;
     }
-    if (event === 'add' || event === 'change') void evaluate(path, renamedIn(path, now()));
+    if (event === 'add' || event === 'change')
+      void evaluate(path, temporaries.renamedIn(path, now()));
   };
 
   const rescan = async (): Promise<void> => {
-    forgetOldTemporaries();
+    temporaries.forgetOld();
     problems.clear();
     const files = await listFiles(inbox, isReviewedSliceFile, { onProblem });
     await Promise.all(
@@ -298,45 +226,15 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     async start() {
       await mkdir(inbox, { recursive: true });
       if (rules.trustFileTimes && options.clockProbeDir !== undefined) {
-        const skew = await fileClockSkew(options.clockProbeDir, now).catch(() => undefined);
-        if (skew === undefined || Math.abs(skew) > CLOCK_AGREEMENT_MS) {
-          rules.trustFileTimes = false;
-          log.warn(
-            { skewMs: skew ?? null },
-            skew === undefined
-              ? 'could not compare the file system clock with ours: inbox files are taken once unchanged for daemon.watch.stable_ms by our clock'
-              : `the file system clock and ours differ by ${Math.round(Math.abs(skew) / 1000)} s: file times are not trusted; inbox files are taken once unchanged for daemon.watch.stable_ms by our clock`,
-          );
-        }
+        rules.trustFileTimes = await fileTimesAgree(options.clockProbeDir, now, log);
       }
       if (options.follow === false) {
         await rescan();
         return;
       }
-      watcher = watch(inbox, {
-        ignoreInitial: true,
-        // Hidden folders are not part of the inbox; hidden files are watched for renames.
-        ignored: (path, stats) =>
-          path !== inbox && stats?.isDirectory() === true && basename(path).startsWith('.'),
-        backend: options.polling ? 'polling' : 'auto',
-        pollingInterval: options.pollingIntervalMs,
-        atomic: false,
-        persistent: true,
-        // Links are not followed (list-files.ts): a loop or a link out of the inbox is skipped.
-        followSymlinks: false,
-      });
-      watcher.on('all', (event, path) => onEvent(event, path));
-      watcher.on('raw', (event, rel, details) => {
-        const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-        if (rel !== null && typeof watchedPath === 'string') onRawEvent(event, rel, watchedPath);
-      });
-      watcher.on('error', (err) => {
-        log.error(
-          { err, code: (err as NodeJS.ErrnoException).code },
-          `the inbox watcher failed: ${errorMessage(err)}; ${watcherErrorHint(err, options.rescanMs)}`,
-        );
-      });
-      await new Promise<void>((resolve) => watcher!.once('ready', () => resolve()));
+      const watching = watchInbox(inbox, options, { event: onEvent, raw: onRawEvent }, log);
+      watcher = watching.watcher;
+      await watching.ready;
       await rescan();
       rescanTimer = setInterval(() => {
         rescan().catch((err: unknown) =>

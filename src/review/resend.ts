@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { DataPaths } from '../domain/data-paths.ts';
 import { readCustomIds } from '../domain/batch-input-ids.ts';
 import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
-import { displayName } from '../convert/convert-reviewed-slices.ts';
+import { displayName } from '../domain/data-paths.ts';
 import type { Logger } from '../log/logger.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { writeRetryFile } from '../poll/retry-requests.ts';

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DataPaths } from '../domain/data-paths.ts';
-import { displayName } from '../convert/convert-reviewed-slices.ts';
+import { displayName } from '../domain/data-paths.ts';
 import { customIdOfLine } from '../domain/batch-input-ids.ts';
 import { isBatchInputName } from '../domain/file-names.ts';
 import { buildCustomId, parseCustomId, scenarioOf } from '../domain/custom-id.ts';

@@ -7,7 +7,7 @@
  * class of the failure as the caller reclassified it).
  */
 import { ApiError, apiError, errorMessage, type ApiFailure } from '../errors.ts';
-import { backoffMs } from './enqueued-token-budget.ts';
+import { backoffMs } from '../domain/enqueued-token-budget.ts';
 
 /** The error class of a failed call, under the name submit-file.ts knows it by. */
 export { ApiError as ApiCallFailed };

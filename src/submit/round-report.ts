@@ -4,26 +4,8 @@
  * waiting and why, the files skipped.
  */
 import type { SubmissionRound } from '../jobs/job-store.ts';
-import type { PlanDecision } from './submission-plan.ts';
+import { describeWaiting } from '../domain/submission-plan.ts';
 import type { RoundResult } from './submitter.ts';
-
-import { formatCount as count, formatUsd as usd } from '../format.ts';
-
-/** Why a file was not submitted in this round, when it waits for something. */
-export function describeWaiting(d: PlanDecision): string | undefined {
-  switch (d.kind) {
-    case 'wait_budget':
-      return `waits for the enqueued-token budget of ${d.model} (${count(d.inUse)} of ${count(d.limit)} in use, needs ${count(d.file.manifest.prompt_tokens)})`;
-    case 'backoff':
-      return `waits until ${new Date(d.until).toISOString()} (its batch hit the enqueued-token limit)`;
-    case 'cost_cap':
-      return `not submitted: limits.max_cost_usd (${usd(d.capUsd)}) would be passed (spent about ${usd(d.spentUsd)}, this file about ${usd(d.nextUsd)})`;
-    case 'too_large':
-      return `never fits: ${count(d.file.manifest.prompt_tokens)} prompt tokens, more than the limit of ${count(d.limit)} (convert again with that limit to split it)`;
-    default:
-      return undefined;
-  }
-}
 
 export function submissionRoundReport(round: RoundResult, now: Date): SubmissionRound {
   const waiting = round.decisions.flatMap((d) => {

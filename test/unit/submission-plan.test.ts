@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JobRecord } from '../../src/jobs/job-record.ts';
 import { priceFor } from '../../src/domain/cost.ts';
-import { admit, backoffMs, limitFromMessage } from '../../src/submit/enqueued-token-budget.ts';
+import { admit, backoffMs, limitFromMessage } from '../../src/domain/enqueued-token-budget.ts';
 import type { BatchInputFile } from '../../src/submit/batch-input-files.ts';
-import { planSubmissions, type PlanInput } from '../../src/submit/submission-plan.ts';
+import { planSubmissions, type PlanInput } from '../../src/domain/submission-plan.ts';
 import { foldRecords, type SubmissionRecord } from '../../src/jobs/submission-state.ts';
 
 function file(name: string, tokens: number, model = 'gpt-4o-mini', sha = name): BatchInputFile {

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { readBatchInputFiles, enqueuedTokenLimits } from '../../compile/input-file-standing.ts';
 import { dataPaths } from '../../domain/data-paths.ts';
 import { isBatchInputName } from '../../domain/file-names.ts';
-import { convertReviewedSlices, displayName } from '../../convert/convert-reviewed-slices.ts';
+import { convertReviewedSlices } from '../../convert/convert-reviewed-slices.ts';
+import { displayName } from '../../domain/data-paths.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
 import type { Scenario } from '../../domain/answer-schemas.ts';
 import { estimateCost, type WaitingRequests } from '../../status/estimate.ts';
@@ -18,7 +19,7 @@ import {
 } from '../../status/duplicate-savings.ts';
 import { listFiles } from '../../storage/list-files.ts';
 import { readJournal } from '../../storage/journal.ts';
-import { planSubmissions } from '../../submit/submission-plan.ts';
+import { planSubmissions } from '../../domain/submission-plan.ts';
 import { foldRecords, type SubmissionRecord } from '../../jobs/submission-state.ts';
 import { readJobs } from '../../jobs/job-store.ts';
 import { booleanFlag, CONFIG_FLAGS, noPositionals, stringFlag, type Command } from '../command.ts';

@@ -2,11 +2,10 @@
  * `slicebatch process`: step 1 (the original scenario_processor.py), once. Reviewed slices → batch input files.
  */
 import { relative } from 'node:path';
+import { systemClock } from '../../clock.ts';
 import { dataPaths } from '../../domain/data-paths.ts';
-import {
-  convertReviewedSlices,
-  type ConvertSummary,
-} from '../../convert/convert-reviewed-slices.ts';
+import type { ConvertSummary } from '../../convert/convert-reviewed-slices.ts';
+import { createConvertStep } from '../../daemon/convert-step.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
 import { lockDataDir } from '../../storage/data-dir-lock.ts';
 import {
@@ -77,20 +76,19 @@ export const processCommand: Command = {
     const helpers = threadHelpers();
     let summary: ConvertSummary;
     try {
-      summary = await convertReviewedSlices({
-        reviewedDir: paths.reviewed,
-        batchInputDir: paths.batchInput,
-        dataDir: paths.dataDir,
+      // The daemon's conversion (its intake step's), over every reviewed-slice file.
+      summary = await createConvertStep({
+        paths,
         config,
         caps,
         helpers,
-        now: () => new Date(),
+        now: () => systemClock.now(),
         log: log.child({ component: 'convert' }),
         onProgress: (p) => {
           if (p.bytesTotal >= PROGRESS_MIN_BYTES)
             bar?.update(p.bytesDone, p.bytesTotal, `${formatCount(p.slices)} slices`);
         },
-      });
+      })();
     } finally {
       bar?.finish();
       await helpers.close();

@@ -7,13 +7,11 @@
  */
 import { systemClock } from '../../clock.ts';
 import { relative } from 'node:path';
+import { createSubmitStep } from '../../daemon/submit-step.ts';
 import { dataPaths } from '../../domain/data-paths.ts';
 import { UsageError } from '../../errors.ts';
-import { writeSubmissionRound } from '../../jobs/job-store.ts';
 import { batchApiForConfig } from '../../providers/batch-api-for-provider.ts';
 import { lockDataDir } from '../../storage/data-dir-lock.ts';
-import { listBatchInputFiles } from '../../submit/batch-input-files.ts';
-import { submissionRoundReport } from '../../submit/round-report.ts';
 import { openSubmitter } from '../../submit/submitter.ts';
 import { CRASH_POINTS, type CrashPoint } from '../../submit/submit-file.ts';
 import { CONFIG_FLAGS, booleanFlag, noPositionals, stringFlag, type Command } from '../command.ts';
@@ -109,12 +107,14 @@ export const submitCommand: Command = {
     });
     try {
       await submitter.tracker.refresh();
-      const files = await listBatchInputFiles(paths.batchInput, paths.dataDir);
-      const round = await submitter.submitRound(files);
-      const now = new Date(systemClock.now());
-      const report = submissionRoundReport(round, now);
+      // The daemon's submit step, writing the round's file even when nothing happened.
+      const { files, round, report, resultsPath } = await createSubmitStep({
+        paths,
+        submitter,
+        now: () => systemClock.now(),
+        writeRound: 'always',
+      })();
       const { waiting, skipped } = report;
-      const resultsPath = await writeSubmissionRound(paths.batchOutput, report, now);
       const out: string[] = [];
       if (files.length === 0)
         out.push(`No batch input files in ${relative(ctx.cwd, paths.batchInput) || '.'}.`);
@@ -160,7 +160,7 @@ export const submitCommand: Command = {
           `Stopped: the account's quota is exhausted (429 insufficient_quota); nothing will be accepted until billing changes. ${round.quotaError}`,
         );
       }
-      out.push(`Round written to ${relative(ctx.cwd, resultsPath)}.`);
+      out.push(`Round written to ${relative(ctx.cwd, resultsPath!)}.`);
       ctx.stdout.write(`${out.join('\n')}\n`);
       return round.authError !== undefined ||
         round.quotaError !== undefined ||

@@ -9,9 +9,10 @@
  * pass it stops submission).
  */
 import type { JobRecord } from '../jobs/job-record.ts';
-import type { BatchInputFile } from './batch-input-files.ts';
-import { costUsd, priceFor, type Price } from '../domain/cost.ts';
-import { holdsTokens } from '../domain/batch-status.ts';
+import type { BatchInputFile } from './batch-input-manifest.ts';
+import { costUsd, priceFor, type Price } from './cost.ts';
+import { holdsTokens } from './batch-status.ts';
+import { formatCount as count, formatUsd as usd } from '../format.ts';
 import { admit, budgetModel } from './enqueued-token-budget.ts';
 import { currentBatchId, type Submission } from '../jobs/submission-state.ts';
 
@@ -167,4 +168,20 @@ export function planSubmissions(input: PlanInput): PlanDecision[] {
     decisions.push({ kind: 'submit', file, estimatedCostUsd: cost });
   }
   return decisions;
+}
+
+/** Why a file was not submitted in this round, when it waits for something. */
+export function describeWaiting(d: PlanDecision): string | undefined {
+  switch (d.kind) {
+    case 'wait_budget':
+      return `waits for the enqueued-token budget of ${d.model} (${count(d.inUse)} of ${count(d.limit)} in use, needs ${count(d.file.manifest.prompt_tokens)})`;
+    case 'backoff':
+      return `waits until ${new Date(d.until).toISOString()} (its batch hit the enqueued-token limit)`;
+    case 'cost_cap':
+      return `not submitted: limits.max_cost_usd (${usd(d.capUsd)}) would be passed (spent about ${usd(d.spentUsd)}, this file about ${usd(d.nextUsd)})`;
+    case 'too_large':
+      return `never fits: ${count(d.file.manifest.prompt_tokens)} prompt tokens, more than the limit of ${count(d.limit)} (convert again with that limit to split it)`;
+    default:
+      return undefined;
+  }
 }
