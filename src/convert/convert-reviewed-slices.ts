@@ -19,7 +19,8 @@ import { createContentHasher, prefixState } from '../storage/content-fingerprint
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { describeListingProblem, listFiles } from '../storage/list-files.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
-import { createChunkEncoder, type Chunk, type InputFile } from './chunk-encoder.ts';
+import { createChunkEncoder } from './chunk-encoder.ts';
+import { createChunkPipeline } from './chunk-pipeline.ts';
 import { createChunkPlacement } from './chunk-placement.ts';
 import { countingOutput, writingOutput, type ConvertOutput } from './convert-output.ts';
 import type {
@@ -30,7 +31,7 @@ import type {
 } from './convert-types.ts';
 import { loadConvertedSlices } from './converted-slices.ts';
 import { openDuplicateGate, type DuplicateGate } from './duplicate-gate.ts';
-import { finishInputFile, openInputFile } from './input-files.ts';
+import { openInputFile } from './input-files.ts';
 import { setUpScenarios, type ScenarioSetup } from './scenario-setup.ts';
 
 export type {
@@ -42,11 +43,6 @@ export type {
 } from './convert-types.ts';
 export { createScenarioBuilders } from './scenario-setup.ts';
 
-/**
- * Read chunks encoded ahead of the one being placed: enough to keep both cores busy, few enough
- * that what is in flight dies young (cheap garbage collection).
- */
-const IN_FLIGHT = 3;
 const READ_CHUNK_BYTES = 256 * 1024;
 /** Leftovers of an interrupted run older than this are removed. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
@@ -118,25 +114,13 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   const { placer } = output;
   const encoder = createChunkEncoder(setup, helpers, dedup);
   const placement = createChunkPlacement(setup, placer, dedup);
-  const inputs: InputFileSummary[] = [];
+  const pipeline = createChunkPipeline({
+    placement,
+    recycle: (sink) => encoder.recycle(sink),
+    output,
+    log,
+  });
 
-  let currentFile: InputFile | undefined;
-  const finishFile = async (file: InputFile): Promise<void> => {
-    openFiles.delete(file);
-    inputs.push(await finishInputFile(file, output, log));
-  };
-  const place = async (chunk: Chunk): Promise<void> => {
-    if (currentFile !== chunk.file) {
-      if (currentFile !== undefined) await finishFile(currentFile);
-      currentFile = chunk.file;
-    }
-    await placement.place(chunk);
-    encoder.recycle(chunk.sink);
-  };
-
-  const queue: Chunk[] = [];
-  /** Files whose report is open (finished ones are let go: memory per file stays small). */
-  const openFiles = new Set<InputFile>();
   const cleanedDirs = new Set<string>();
   let triageDir: string | undefined;
   let bytesBefore = 0;
@@ -153,7 +137,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         triage.startFolder(await loadConvertedSlices(outDir));
       }
       const file = openInputFile(listed, { dataDir: options.dataDir, outDir }, sourceNames, output);
-      openFiles.add(file);
+      pipeline.opened(file);
       let readSoFar = 0;
       let chunkBytes = 0;
       const hasher = createContentHasher(
@@ -173,27 +157,23 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
           options.onProgress?.({ bytesDone: bytesBefore + n, bytesTotal, slices });
         },
       })) {
-        queue.push(encoder.encode(raws, chunkBytes, file));
-        while (queue.length > IN_FLIGHT) await place(queue.shift()!);
+        await pipeline.push(encoder.encode(raws, chunkBytes, file));
       }
       file.read = hasher.digest();
       // A file without any line still gets its summary (and clears a stale report).
-      if (queue.length === 0 || queue[queue.length - 1]!.file !== file) {
-        queue.push(encoder.encode([], 0, file));
-      }
+      if (!pipeline.hasQueued(file)) await pipeline.push(encoder.encode([], 0, file));
       bytesBefore += bytesToRead(listed);
     }
-    while (queue.length > 0) await place(queue.shift()!);
-    if (currentFile !== undefined) await finishFile(currentFile);
+    await pipeline.drain();
     await placer.finish();
     dedup?.finish();
   } catch (err) {
     dedup?.abort();
     await placer.abort();
-    for (const f of openFiles) await f.report.abort();
+    await pipeline.abort();
     throw err;
   }
-  return summarize(files.length, bytesTotal, inputs, outputs, output, setup, dedup);
+  return summarize(files.length, bytesTotal, pipeline.inputs, outputs, output, setup, dedup);
 }
 
 function summarize(
