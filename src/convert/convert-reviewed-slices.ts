@@ -19,7 +19,7 @@ import { createContentHasher, prefixState } from '../storage/content-fingerprint
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { describeListingProblem, listFiles } from '../storage/list-files.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
-import { createChunkEncoder } from './chunk-encoder.ts';
+import { createChunkEncoder, type InputFile } from './chunk-encoder.ts';
 import { createChunkPipeline } from './chunk-pipeline.ts';
 import { createChunkPlacement } from './chunk-placement.ts';
 import { countingOutput, writingOutput, type ConvertOutput } from './convert-output.ts';
@@ -138,30 +138,13 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       }
       const file = openInputFile(listed, { dataDir: options.dataDir, outDir }, sourceNames, output);
       pipeline.opened(file);
-      let readSoFar = 0;
-      let chunkBytes = 0;
-      const hasher = createContentHasher(
-        listed.from === undefined
-          ? undefined
-          : (listed.prefix ?? (await prefixState(listed.path, listed.from.offset))),
+      await readInto(file, encoder, pipeline, (n) =>
+        options.onProgress?.({
+          bytesDone: bytesBefore + n,
+          bytesTotal,
+          slices: encoder.slicesEncoded,
+        }),
       );
-      for await (const raws of readLineBatches(listed.path, {
-        chunkBytes: READ_CHUNK_BYTES,
-        onChunk: (bytes) => hasher.update(bytes),
-        ...(listed.from !== undefined ? { from: listed.from } : {}),
-        ...(listed.end !== undefined ? { end: listed.end } : {}),
-        onBytes: (n) => {
-          chunkBytes = n - readSoFar;
-          readSoFar = n;
-          const slices = encoder.slicesEncoded;
-          options.onProgress?.({ bytesDone: bytesBefore + n, bytesTotal, slices });
-        },
-      })) {
-        await pipeline.push(encoder.encode(raws, chunkBytes, file));
-      }
-      file.read = hasher.digest();
-      // A file without any line still gets its summary (and clears a stale report).
-      if (!pipeline.hasQueued(file)) await pipeline.push(encoder.encode([], 0, file));
       bytesBefore += bytesToRead(listed);
     }
     await pipeline.drain();
@@ -174,6 +157,42 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     throw err;
   }
   return summarize(files.length, bytesTotal, pipeline.inputs, outputs, output, setup, dedup);
+}
+
+/**
+ * Reads an input file's lines (from where an earlier read stopped, when it did) into the
+ * pipeline, and its fingerprint as read; `onBytes` gets the bytes read so far.
+ */
+async function readInto(
+  file: InputFile,
+  encoder: ReturnType<typeof createChunkEncoder>,
+  pipeline: ReturnType<typeof createChunkPipeline>,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const { listed } = file;
+  let readSoFar = 0;
+  let chunkBytes = 0;
+  const hasher = createContentHasher(
+    listed.from === undefined
+      ? undefined
+      : (listed.prefix ?? (await prefixState(listed.path, listed.from.offset))),
+  );
+  for await (const raws of readLineBatches(listed.path, {
+    chunkBytes: READ_CHUNK_BYTES,
+    onChunk: (bytes) => hasher.update(bytes),
+    ...(listed.from !== undefined ? { from: listed.from } : {}),
+    ...(listed.end !== undefined ? { end: listed.end } : {}),
+    onBytes: (n) => {
+      chunkBytes = n - readSoFar;
+      readSoFar = n;
+      onBytes(n);
+    },
+  })) {
+    await pipeline.push(encoder.encode(raws, chunkBytes, file));
+  }
+  file.read = hasher.digest();
+  // A file without any line still gets its summary (and clears a stale report).
+  if (!pipeline.hasQueued(file)) await pipeline.push(encoder.encode([], 0, file));
 }
 
 function summarize(
