@@ -13,17 +13,18 @@ import { join } from 'node:path';
 import { apiErrors } from './api-errors.ts';
 import type { EmulatorClock } from './clock.ts';
 import { nextStep, TERMINAL_STATUSES, type Schedule } from './batch-lifecycle.ts';
-import {
-  expireAfter,
-  newBatchRecord,
-  type BatchCreateParams,
-  type BatchRecord,
-} from './batch-record.ts';
+import { newBatchRecord, type BatchCreateParams, type BatchRecord } from './batch-record.ts';
 import type { UpstreamCall } from './batch-runner.ts';
 import { createBatchRuns } from './batch-runs.ts';
-import { applyStep, type StepContext } from './batch-steps.ts';
+import {
+  applyStep,
+  assertCancellable,
+  enqueuedTokens,
+  lifecycleFacts,
+  type StepContext,
+} from './batch-steps.ts';
 import { createBatchStore } from './batch-store.ts';
-import { validateRecord } from './batch-validation.ts';
+import { batchInputFile, validateRecord } from './batch-validation.ts';
 import type { FileStore } from './file-store.ts';
 import type { Faults } from './faults.ts';
 import type { Tokenizers } from './tokenizers.ts';
@@ -107,15 +108,7 @@ export async function openBatchService(options: BatchServiceOptions) {
     runs,
     tokenizers: options.tokenizers,
     tokenLimit: (model) => options.tokenLimits.get(model),
-    enqueuedTokens(model, except) {
-      let n = 0;
-      for (const b of batches.values()) {
-        if (b.id === except || b.model !== model) continue;
-        if (b.status === 'in_progress' || b.status === 'finalizing' || b.status === 'cancelling')
-          n += b.prompt_tokens;
-      }
-      return n;
-    },
+    enqueuedTokens: (model, except) => enqueuedTokens(batches.values(), model, except),
     save,
     effect(b, work) {
       const p = (async () => {
@@ -131,26 +124,12 @@ export async function openBatchService(options: BatchServiceOptions) {
   function tickOne(b: BatchRecord, now: number): void {
     for (let i = 0; i < 8; i++) {
       if (TERMINAL_STATUSES.includes(b.status)) return;
-      const step = nextStep(
-        {
-          status: b.status,
-          createdAt: b.created_at,
-          expiresAt: b.expires_at,
-          inProgressAt: b.in_progress_at,
-          finalizingAt: b.finalizing_at,
-          cancellingAt: b.cancelling_at,
-          validation: b.validation,
-          total: b.total,
-          processed: b.completed + b.failed,
-          expireAfter: expireAfter(b),
-          upstream: options.upstream !== undefined,
-          upstreamFinished: runs.get(b.id)?.upstreamFinished ?? false,
-          busy: busy.has(b.id),
-          cancelRequested: b.cancel_requested && b.status !== 'cancelling',
-        },
-        now,
-        schedule,
-      );
+      const facts = lifecycleFacts(b, {
+        upstream: options.upstream !== undefined,
+        upstreamFinished: runs.get(b.id)?.upstreamFinished ?? false,
+        busy: busy.has(b.id),
+      });
+      const step = nextStep(facts, now, schedule);
       if (!applyStep(b, step, steps)) return;
     }
   }
@@ -171,14 +150,7 @@ export async function openBatchService(options: BatchServiceOptions) {
     createdCount: () => createdCount,
 
     async create(params: BatchCreateParams): Promise<BatchRecord> {
-      const file = files.get(params.input_file_id);
-      if (file === undefined) throw apiErrors.notFound('file', params.input_file_id);
-      if (file.purpose !== 'batch') {
-        throw apiErrors.badRequest(
-          `The file ${file.id} has purpose '${file.purpose}', not 'batch'.`,
-          'input_file_id',
-        );
-      }
+      const file = batchInputFile(files, params.input_file_id);
       const now = clock.now();
       const injected = faults.forBatch(file.filename);
       const b = newBatchRecord(options.newId(), file, params, now, schedule, injected);
@@ -206,13 +178,7 @@ export async function openBatchService(options: BatchServiceOptions) {
     async cancel(id: string): Promise<BatchRecord> {
       const b = batches.get(id);
       if (b === undefined) throw apiErrors.notFound('batch', id);
-      if (b.status !== 'validating' && b.status !== 'in_progress' && b.status !== 'cancelling') {
-        throw apiErrors.badRequest(
-          `Cannot cancel a batch with status '${b.status}'.`,
-          null,
-          'batch_not_cancellable',
-        );
-      }
+      assertCancellable(b);
       b.cancel_requested = true;
       tickOne(b, clock.now());
       await save(b);

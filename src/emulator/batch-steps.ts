@@ -2,8 +2,9 @@
  * The transitions of an emulated batch: one step of batch-lifecycle.ts applied to its record.
  * Steps with work to do (runs, result files) hand it to `effect`, which saves the record after.
  */
-import type { Step } from './batch-lifecycle.ts';
-import type { BatchRecord } from './batch-record.ts';
+import { apiErrors } from './api-errors.ts';
+import type { LifecycleFacts, Step } from './batch-lifecycle.ts';
+import { expireAfter, type BatchRecord } from './batch-record.ts';
 import type { BatchRuns } from './batch-runs.ts';
 import type { Tokenizers } from './tokenizers.ts';
 import type { BatchErrorData } from './validate-batch-input.ts';
@@ -98,4 +99,53 @@ function tokenLimitError(model: string | null, limit: number): BatchErrorData {
     param: null,
     line: null,
   };
+}
+
+/** What the state machine needs to know of a batch, beside its record: its run and its work. */
+export function lifecycleFacts(
+  b: BatchRecord,
+  run: { upstream: boolean; upstreamFinished: boolean; busy: boolean },
+): LifecycleFacts {
+  return {
+    status: b.status,
+    createdAt: b.created_at,
+    expiresAt: b.expires_at,
+    inProgressAt: b.in_progress_at,
+    finalizingAt: b.finalizing_at,
+    cancellingAt: b.cancelling_at,
+    validation: b.validation,
+    total: b.total,
+    processed: b.completed + b.failed,
+    expireAfter: expireAfter(b),
+    upstream: run.upstream,
+    upstreamFinished: run.upstreamFinished,
+    busy: run.busy,
+    cancelRequested: b.cancel_requested && b.status !== 'cancelling',
+  };
+}
+
+/** Prompt tokens of the admitted, unfinished batches of a model (the enqueued tokens), but `except`. */
+export function enqueuedTokens(
+  batches: Iterable<BatchRecord>,
+  model: string | null,
+  except: string,
+): number {
+  let n = 0;
+  for (const b of batches) {
+    if (b.id === except || b.model !== model) continue;
+    if (b.status === 'in_progress' || b.status === 'finalizing' || b.status === 'cancelling')
+      n += b.prompt_tokens;
+  }
+  return n;
+}
+
+/** Throws the API's error when the batch can no longer be cancelled. */
+export function assertCancellable(b: BatchRecord): void {
+  if (b.status !== 'validating' && b.status !== 'in_progress' && b.status !== 'cancelling') {
+    throw apiErrors.badRequest(
+      `Cannot cancel a batch with status '${b.status}'.`,
+      null,
+      'batch_not_cancellable',
+    );
+  }
 }

@@ -2,7 +2,9 @@
  * The validation of a batch's input file: its outcome written into the record (total, model,
  * prompt tokens, and the errors that fail it, an injected validation failure included).
  */
+import { apiErrors } from './api-errors.ts';
 import type { BatchRecord } from './batch-record.ts';
+import type { FileObject, FileStore } from './file-store.ts';
 import type { Tokenizers } from './tokenizers.ts';
 import { validateBatchInput } from './validate-batch-input.ts';
 
@@ -42,4 +44,17 @@ export async function validateRecord(
     ];
   }
   b.validation = b.errors === null ? 'ok' : 'failed';
+}
+
+/** The input file a batch create names: it must exist and have purpose `batch`. */
+export function batchInputFile(files: FileStore, id: string): FileObject {
+  const file = files.get(id);
+  if (file === undefined) throw apiErrors.notFound('file', id);
+  if (file.purpose !== 'batch') {
+    throw apiErrors.badRequest(
+      `The file ${file.id} has purpose '${file.purpose}', not 'batch'.`,
+      'input_file_id',
+    );
+  }
+  return file;
 }
