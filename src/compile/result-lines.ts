@@ -3,7 +3,7 @@
  * of each read without parsing the line (the index needs only those; the line is parsed once,
  * when its slice is compiled). Streams the file: constant memory whatever its size.
  */
-import { open } from 'node:fs/promises';
+import { scanByteLines } from '../storage/byte-lines.ts';
 
 export interface ResultLineRef {
   readonly offset: number;
@@ -107,49 +107,18 @@ export function peekResultLine(
   return { customId, status };
 }
 
-/** Yields the non-empty lines of a results file, a read chunk at a time. */
-export async function* scanResultLines(
+/** Yields the non-empty lines of a results file, a read chunk at a time (storage/byte-lines.ts). */
+export function scanResultLines(
   path: string,
   chunkBytes = 1024 * 1024,
 ): AsyncGenerator<ResultLineRef[]> {
-  const handle = await open(path, 'r');
-  try {
-    let buf = Buffer.allocUnsafe(chunkBytes);
-    // Bytes of an unfinished line at the start of `buf`, and the file offset of buf[0].
-    let kept = 0;
-    let base = 0;
-    for (;;) {
-      if (kept === buf.length) {
-        // A line longer than the buffer: grow it.
-        const grown = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(grown, 0, 0, kept);
-        buf = grown;
-      }
-      const { bytesRead } = await handle.read(buf, kept, buf.length - kept, base + kept);
-      const filled = kept + bytesRead;
-      const out: ResultLineRef[] = [];
-      let from = 0;
-      for (;;) {
-        let nl = buf.indexOf(NEWLINE, from);
-        if (nl === -1 || nl >= filled) {
-          if (bytesRead > 0) break;
-          nl = filled; // the last line has no newline
-          if (from >= filled) break;
-        }
-        let end = nl;
-        if (end > from && buf[end - 1] === CR) end--;
-        if (end > from) {
-          out.push({ offset: base + from, length: end - from, ...peekResultLine(buf, from, end) });
-        }
-        from = nl + 1;
-      }
-      if (out.length > 0) yield out;
-      if (bytesRead === 0) return;
-      kept = filled - from;
-      buf.copy(buf, 0, from, filled);
-      base += from;
-    }
-  } finally {
-    await handle.close();
-  }
+  return scanByteLines(
+    path,
+    (buf, start, end, _lineNo, offset) => ({
+      offset,
+      length: end - start,
+      ...peekResultLine(buf, start, end),
+    }),
+    { chunkBytes },
+  );
 }
