@@ -3,6 +3,7 @@
  * Everything the client sees goes over real HTTP and follows the official schemas; time is a
  * parameter (a manual clock in tests); faults are injected on demand, seeded.
  */
+import { settleBatches } from './settle.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -185,15 +186,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     origin: `http://${host}:${address.port}`,
     port: address.port,
     tick: () => batches.tick(),
-    async settle() {
-      for (let i = 0; i < 10_000; i++) {
-        batches.tick();
-        const pending = batches.pending();
-        if (pending.length === 0) return;
-        await Promise.allSettled(pending);
-      }
-      throw new Error('emulator did not settle');
-    },
+    settle: () => settleBatches(batches),
     stats: () => ({
       ...stats,
       batchesCreated: batches.createdCount(),

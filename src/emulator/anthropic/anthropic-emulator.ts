@@ -11,6 +11,7 @@
  * emulator's (faults.ts): HTTP (`status`, `drop`, `slow`, `lose_answer`, `wrong_shape`), batches (`expire`),
  * requests (error_4xx, error_object, invalid_json, reasoning_length), `list_lag_s`.
  */
+import { settleBatches } from '../settle.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createReadStream } from 'node:fs';
@@ -245,15 +246,7 @@ export async function startAnthropicEmulator(
     url: baseUrl,
     port: address.port,
     tick: () => store.tick(),
-    async settle() {
-      for (let i = 0; i < 10_000; i++) {
-        store.tick();
-        const pending = store.pending();
-        if (pending.length === 0) return;
-        await Promise.allSettled(pending);
-      }
-      throw new Error('emulator did not settle');
-    },
+    settle: () => settleBatches(store),
     stats: () => ({
       ...counters,
       batchesCreated: store.stats.created,
