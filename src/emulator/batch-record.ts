@@ -52,6 +52,8 @@ export interface BatchRecord {
     no_unfinished_lines?: boolean;
     /** Ended with `output_file_id: null` whatever completed. */
     null_output_id?: boolean;
+    /** An absent output or error file id shown as `""` (the real API's way), not null. */
+    empty_file_ids?: boolean;
   };
 }
 
@@ -120,6 +122,7 @@ function injectedFaults(injected: readonly BatchFaultT[]): BatchRecord['fault'] 
     token_limit: injected.some((f) => f.kind === 'token_limit_exceeded'),
     no_unfinished_lines: injected.some((f) => f.kind === 'no_unfinished_lines'),
     null_output_id: injected.some((f) => f.kind === 'null_output_id'),
+    empty_file_ids: injected.some((f) => f.kind === 'empty_file_ids'),
   };
 }
 
@@ -136,6 +139,7 @@ export function batchObject(b: BatchRecord): Record<string, unknown> {
   const s = (ms: number | null): number | null => (ms === null ? null : unixSeconds(ms));
   // Result files exist while finalizing, expiring or cancelling; they are shown once it ends.
   const ended = TERMINAL_STATUSES.includes(b.status);
+  const absent = b.fault.empty_file_ids === true ? '' : null;
   return {
     id: b.id,
     object: 'batch',
@@ -145,8 +149,8 @@ export function batchObject(b: BatchRecord): Record<string, unknown> {
     input_file_id: b.input_file_id,
     completion_window: b.completion_window,
     status: b.status,
-    output_file_id: ended && b.fault.null_output_id !== true ? b.output_file_id : null,
-    error_file_id: ended ? b.error_file_id : null,
+    output_file_id: (ended && b.fault.null_output_id !== true ? b.output_file_id : null) ?? absent,
+    error_file_id: (ended ? b.error_file_id : null) ?? absent,
     created_at: unixSeconds(b.created_at),
     in_progress_at: s(b.in_progress_at),
     expires_at: unixSeconds(b.expires_at),

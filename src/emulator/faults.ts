@@ -14,7 +14,7 @@
  * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
  *   complete with no output file (every request fails).
  * - Batches also: end without error lines for their unfinished requests, or with
- *   `output_file_id: null` although requests completed.
+ *   `output_file_id: null` although requests completed, or show an absent file id as `""`.
  * - Requests: an error line with a 4xx body, an error line with an `error` object, a
  *   completed response whose content is not valid JSON, (reasoning models) an empty content
  *   with `finish_reason: "length"` when the budget is below `min_budget`, or a scenario 1
@@ -79,6 +79,8 @@ const BatchFault = z.strictObject({
     'no_unfinished_lines',
     /** Ends with `output_file_id: null` although requests completed. */
     'null_output_id',
+    /** Shows an absent output or error file id as `""`, not null (as the real API does). */
+    'empty_file_ids',
   ]),
   /** For `expire`: how many requests finish before the batch expires (or a fraction). */
   after_requests: z.number().int().nonnegative().optional(),
