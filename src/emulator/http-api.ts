@@ -12,6 +12,7 @@ import { unixSeconds } from './clock.ts';
 import type { Faults, HttpFaultT } from './faults.ts';
 import type { ChatBody, ChatCompletion } from './responder.ts';
 import { OPENAI_EMULATOR_DIALECT, type EmulatorDialect } from './dialects.ts';
+import type { BatchCreateLimit } from './create-limit.ts';
 
 export interface HttpApiDeps {
   readonly files: FileStore;
@@ -30,6 +31,8 @@ export interface HttpApiDeps {
   readonly listLagMs?: number | undefined;
   /** The provider's API spoken (paths, auth, windows, expiries): OpenAI's when absent. */
   readonly dialect?: EmulatorDialect | undefined;
+  /** The limit on batch creations per hour (create-limit.ts); none when absent. */
+  readonly createLimit?: BatchCreateLimit | undefined;
 }
 
 type Handler = (
@@ -282,6 +285,7 @@ export function createHttpApi(deps: HttpApiDeps) {
             'completion_window',
           );
         }
+        deps.createLimit?.admit();
         const b = await batches.create({
           input_file_id: body.input_file_id,
           endpoint: endpoint as string,

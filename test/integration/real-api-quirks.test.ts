@@ -1,11 +1,15 @@
 /**
  * More of the real Batch API's ways, end to end (the first ones are in real-api.test.ts): an
- * absent file id sent as `""`. Each case runs the submitter and the poller against the emulator
- * (its default behaviour, or a fault kind), on the emulator's clock.
+ * absent file id sent as `""`, and the limit on batch creations per hour (429 with a long
+ * retry-after). Each case runs the submitter and the poller against the emulator (its default
+ * behaviour, or a fault kind), on the emulator's clock.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { submissionRoundReport } from '../../src/submit/round-report.ts';
+import { createLogger } from '../../src/log/logger.ts';
 import { writeBatchInputs } from '../support/batch-inputs.ts';
+import { Capture } from '../support/capture.ts';
 import { testEmulator } from '../support/emulator.ts';
 import { checkInvariant } from '../support/pipeline.ts';
 import { openSubmitAndPoll } from '../support/submit-and-poll.ts';
@@ -37,4 +41,55 @@ test('an absent file id sent as "" (a clean batch\'s error_file_id) is no file: 
   assert.equal(again.handled, 0, 'handled once');
   const report = await checkInvariant(data);
   assert.equal(report.usable, 6);
+});
+
+test('the limit on batch creations per hour: its 429 pauses submission until the time it names, nothing lost or doubled', async (t) => {
+  const env = await testEmulator(t, { batchCreatesPerHour: 2 });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 4, 2);
+  const logs = new Capture();
+  const log = await createLogger({ level: 'info', stream: logs });
+  const p = await openSubmitAndPoll(
+    t,
+    env,
+    data,
+    { submit: { concurrency: 1, requests_per_minute: 60_000, retry_base_ms: 1 } },
+    log,
+  );
+  const started = env.clock.now();
+  const round = await p.submitter.submitRound(await p.files());
+  assert.equal(round.submitted.length, 2, 'two creations fit the hour');
+  assert.ok(
+    env.clock.now() - started < 60_000,
+    `the round does not sit out the hour (it took ${env.clock.now() - started} ms of the clock)`,
+  );
+  assert.deepEqual(round.failed, [], 'the other files are not failed: they wait');
+  const waiting = submissionRoundReport(round, new Date(env.clock.now())).waiting;
+  assert.equal(waiting.length, 2, JSON.stringify(waiting));
+  for (const w of waiting) assert.match(w.reason, /^waits until .+ \(the API limits .*429/);
+  const paused = logs.logRecords().filter((r) => /no file is submitted before/.test(r.msg));
+  assert.equal(paused.length, 1, 'one log line says why and until when');
+  assert.match(paused[0]!.msg, /429 rate_limit_exceeded: .*Limit 2 \/ 1h/);
+  const created = env.emulator.stats().batchesCreated;
+  assert.equal(created, 2);
+
+  // A round within the hour asks nothing of the API.
+  await env.advance(10 * 60_000);
+  const calls = env.emulator.stats().requests;
+  const early = await p.submitter.submitRound(await p.files());
+  assert.equal(early.submitted.length, 0);
+  assert.equal(env.emulator.stats().requests, calls, 'no call while the API asked to wait');
+
+  // Once the hour is over, the rest are created, each once, and everything completes.
+  await env.advance(51 * 60_000);
+  const later = await p.submitter.submitRound(await p.files());
+  assert.equal(later.submitted.length, 2, JSON.stringify(later.failed));
+  for (let i = 0; i < 3; i++) {
+    await env.advance(60_000);
+    await p.poller.tick();
+  }
+  assert.equal(env.emulator.stats().batchesCreated, 4, 'one batch per file');
+  const report = await checkInvariant(data);
+  assert.equal(report.usable, 8);
+  assert.equal(report.final.size, 0);
 });

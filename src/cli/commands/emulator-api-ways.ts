@@ -1,9 +1,9 @@
 /**
  * Flags of `slicebatch emulator` for more of the real API's ways (docs/real-api.md): batches
- * that show an absent file id as `""`.
+ * that show an absent file id as `""`, and the limit on batch creations per hour.
  */
 import { UsageError } from '../../errors.ts';
-import { numberFlag, type FlagSpec, type ParsedFlags } from '../command.ts';
+import { integerFlag, numberFlag, type FlagSpec, type ParsedFlags } from '../command.ts';
 
 const CMD = 'emulator';
 
@@ -12,6 +12,11 @@ export const API_WAYS_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: 'string',
     value: 'R',
     description: 'fraction of batches that show an absent output or error file id as ""',
+  },
+  'batch-creates-per-hour': {
+    type: 'string',
+    value: 'N',
+    description: 'batch creations allowed per hour, 429 beyond (default 2000, as the real API)',
   },
 };
 
@@ -25,4 +30,8 @@ export function addApiWayFaults(args: ParsedFlags, batches: unknown[]): void {
     );
   }
   batches.push({ kind: 'empty_file_ids', rate: r });
+}
+
+export function batchCreatesPerHour(args: ParsedFlags): number | undefined {
+  return integerFlag(args, CMD, 'batch-creates-per-hour', 1);
 }

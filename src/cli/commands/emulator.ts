@@ -11,7 +11,7 @@ import { FaultProfileSchema, type FaultProfile } from '../../emulator/faults.ts'
 import { EMULATOR_PROVIDERS, type EmulatorProvider } from '../../emulator/dialects.ts';
 import { UsageError, errorMessage } from '../../errors.ts';
 import { runAnthropicEmulator } from './emulator-anthropic.ts';
-import { addApiWayFaults, API_WAYS_FLAGS } from './emulator-api-ways.ts';
+import { addApiWayFaults, API_WAYS_FLAGS, batchCreatesPerHour } from './emulator-api-ways.ts';
 import { logLevelFromEnv } from '../../log/log-level.ts';
 import { createLogger } from '../../log/logger.ts';
 import {
@@ -279,6 +279,7 @@ export const emulatorCommand: Command = {
       seed: faults.seed,
       tokenLimits: tokenLimits(args),
       maxRequestsPerBatch: integerFlag(args, CMD, 'max-requests', 1),
+      batchCreatesPerHour: batchCreatesPerHour(args),
       upstream:
         upstreamUrl === undefined
           ? undefined
