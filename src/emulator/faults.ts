@@ -7,7 +7,8 @@
  * - HTTP: answer 429 (with retry-after), 500/502/503, or a permanent 400/401/403/404, drop the
  *   connection, answer slowly, do the work and lose the answer (the client sees a dropped
  *   connection; the batch exists), cut a file download half-way (a connection reset), answer
- *   429 insufficient_quota, or refuse a batch on a fresh upload (400 "Cannot find file");
+ *   429 insufficient_quota or 400 billing_hard_limit_reached, or refuse a batch on a fresh
+ *   upload (400 "Cannot find file");
  *   answer 200 with a body of the wrong shape (`wrong_shape`: every field but `object` null, in a
  *   list each item's), or send a file download in a trickle (`trickle`: `chunk_bytes`
  *   every `delay_ms`).
@@ -47,6 +48,8 @@ const HttpFault = z.strictObject({
     'insufficient_quota',
     /** `POST /v1/batches` on a file uploaded less than `within_s` ago: 400 "Cannot find file". */
     'file_not_ready',
+    /** 400 `billing_hard_limit_reached`: the organisation's spending limit (account-refusals.ts). */
+    'billing_hard_limit',
   ]),
   /** For `file_not_ready`: how long a fresh upload stays invisible to batch creation (60 s). */
   within_s: z.number().nonnegative().optional(),

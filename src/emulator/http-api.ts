@@ -13,6 +13,7 @@ import type { Faults, HttpFaultT } from './faults.ts';
 import type { ChatBody, ChatCompletion } from './responder.ts';
 import { OPENAI_EMULATOR_DIALECT, type EmulatorDialect } from './dialects.ts';
 import type { BatchCreateLimit } from './create-limit.ts';
+import { accountRefusal } from './account-refusals.ts';
 
 export interface HttpApiDeps {
   readonly files: FileStore;
@@ -383,6 +384,11 @@ export function createHttpApi(deps: HttpApiDeps) {
       if (fault?.kind === 'insufficient_quota') {
         req.resume();
         throw apiErrors.insufficientQuota();
+      }
+      const refused = accountRefusal(fault);
+      if (refused !== undefined) {
+        req.resume();
+        throw refused;
       }
       if (fault?.kind === 'status') {
         req.resume();

@@ -57,9 +57,7 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
   }
   const code = status ?? 0;
   if (code === 401) return { ...base, kind: 'auth', maybeDone: false };
-  if (code === 429 && base.code === 'insufficient_quota') {
-    return { ...base, kind: 'quota', maybeDone: false };
-  }
+  if (isAccountOutOfFunds(code, base.code)) return { ...base, kind: 'quota', maybeDone: false };
   if (code === 429) {
     return { ...base, kind: 'rate_limited', retryAfterMs: retryAfter(headers), maybeDone: false };
   }
@@ -67,6 +65,18 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
     return { ...base, kind: 'transient', retryAfterMs: retryAfter(headers), maybeDone: true };
   }
   return { ...base, kind: 'permanent', maybeDone: false };
+}
+
+/**
+ * The account cannot pay: 429 `insufficient_quota`, or 400 `billing_hard_limit_reached` (the
+ * organisation's spending limit; a 400 that no other file gets past either). Not a rate limit,
+ * not the request's fault: nothing is accepted until a person changes the billing.
+ */
+function isAccountOutOfFunds(status: number, code: string | undefined): boolean {
+  return (
+    (status === 429 && code === 'insufficient_quota') ||
+    (status === 400 && code === 'billing_hard_limit_reached')
+  );
 }
 
 /**

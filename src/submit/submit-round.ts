@@ -19,6 +19,12 @@ import { estimateFileCost, type PlanDecision } from '../domain/submission-plan.t
 import { newJob, submitFile, type CrashPoint } from './submit-file.ts';
 import { holdWhilePaused, laterPause, pauseOf, type SubmitPause } from './submit-pause.ts';
 
+/** How the API said the account cannot pay: `429 insufficient_quota`, ... */
+function quotaCode(err: unknown): string {
+  const f = err instanceof ApiError ? err.failure : undefined;
+  return [f?.status ?? 429, f?.code ?? 'insufficient_quota'].join(' ');
+}
+
 /** The one log line of a round the API paused. */
 function pausedMessage(pause: SubmitPause): string {
   return `${pause.reason}: no file is submitted before ${new Date(pause.until).toISOString()}; the files left wait`;
@@ -165,7 +171,7 @@ async function onFailure(
       so.quotaError ??= errorMessage(err);
       deps.log.error(
         { err, file: d.file.display },
-        `the API says the account's quota is exhausted (429 insufficient_quota): submission stopped until billing changes`,
+        `the API says the account's quota is exhausted (${quotaCode(err)}): submission stopped until billing changes`,
       );
     }
     deps.tasks.clear();

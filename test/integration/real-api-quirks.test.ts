@@ -93,3 +93,23 @@ test('the limit on batch creations per hour: its 429 pauses submission until the
   assert.equal(report.usable, 8);
   assert.equal(report.final.size, 0);
 });
+
+test('400 billing_hard_limit_reached stops submission like an exhausted quota: no file failed', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { http: [{ route: 'POST /v1/batches', kind: 'billing_hard_limit', nth: [1] }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 3, 2);
+  const p = await openSubmitAndPoll(t, env, data, {
+    submit: { concurrency: 1, requests_per_minute: 60_000 },
+  });
+  const round = await p.submitter.submitRound(await p.files());
+  assert.equal(round.submitted.length, 0);
+  assert.match(round.quotaError ?? '', /Billing hard limit/);
+  assert.deepEqual(round.failed, [], 'the file is not failed for good');
+  assert.equal(env.emulator.stats().faults, 1, 'one call: the other files were not tried');
+  // Billing raised: the next round submits every file, the first one included, once each.
+  const next = await p.submitter.submitRound(await p.files());
+  assert.equal(next.submitted.length, 3, JSON.stringify(next.failed));
+  assert.equal(env.emulator.stats().batchesCreated, 3);
+});

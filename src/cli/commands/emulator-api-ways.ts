@@ -1,6 +1,7 @@
 /**
  * Flags of `slicebatch emulator` for more of the real API's ways (docs/real-api.md): batches
- * that show an absent file id as `""`, and the limit on batch creations per hour.
+ * that show an absent file id as `""`, a billing hard limit, and the limit on batch creations
+ * per hour.
  */
 import { UsageError } from '../../errors.ts';
 import { integerFlag, numberFlag, type FlagSpec, type ParsedFlags } from '../command.ts';
@@ -13,6 +14,11 @@ export const API_WAYS_FLAGS: Readonly<Record<string, FlagSpec>> = {
     value: 'R',
     description: 'fraction of batches that show an absent output or error file id as ""',
   },
+  'rate-billing-hard-limit': {
+    type: 'string',
+    value: 'R',
+    description: 'fraction of requests answered 400 billing_hard_limit_reached',
+  },
   'batch-creates-per-hour': {
     type: 'string',
     value: 'N',
@@ -20,16 +26,20 @@ export const API_WAYS_FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
 };
 
-/** The batch faults these flags ask for, added to `batches`. */
-export function addApiWayFaults(args: ParsedFlags, batches: unknown[]): void {
-  const r = numberFlag(args, CMD, 'rate-empty-file-ids');
-  if (r === undefined) return;
-  if (r < 0 || r > 1) {
-    throw new UsageError(
-      `slicebatch emulator: --rate-empty-file-ids must be between 0 and 1, got ${r}`,
-    );
+function rate(args: ParsedFlags, name: string): number | undefined {
+  const r = numberFlag(args, CMD, name);
+  if (r !== undefined && (r < 0 || r > 1)) {
+    throw new UsageError(`slicebatch emulator: --${name} must be between 0 and 1, got ${r}`);
   }
-  batches.push({ kind: 'empty_file_ids', rate: r });
+  return r;
+}
+
+/** The faults these flags ask for, added to the profile's `http` and `batches`. */
+export function addApiWayFaults(args: ParsedFlags, http: unknown[], batches: unknown[]): void {
+  const empty = rate(args, 'rate-empty-file-ids');
+  if (empty !== undefined) batches.push({ kind: 'empty_file_ids', rate: empty });
+  const billing = rate(args, 'rate-billing-hard-limit');
+  if (billing !== undefined) http.push({ kind: 'billing_hard_limit', rate: billing });
 }
 
 export function batchCreatesPerHour(args: ParsedFlags): number | undefined {

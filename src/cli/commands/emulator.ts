@@ -65,7 +65,7 @@ async function faultProfile(args: ParsedFlags, cwd: string): Promise<FaultProfil
     requests.push({ kind: 'error_object', code: 'server_error', rate: rReqErr });
   const rExpire = rate(args, 'rate-expire');
   if (rExpire !== undefined) batches.push({ kind: 'expire', after_fraction: 0.5, rate: rExpire });
-  addApiWayFaults(args, batches);
+  addApiWayFaults(args, http, batches);
   const seed = integerFlag(args, CMD, 'seed');
   const clockOffset = numberFlag(args, CMD, 'clock-offset');
   const listLag = numberFlag(args, CMD, 'list-lag');
