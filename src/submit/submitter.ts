@@ -94,6 +94,7 @@ export async function openSubmitter(options: SubmitterOptions) {
       batchOutputDir: options.batchOutputDir,
       prices: config.prices,
       now,
+      log,
     }));
   const saveJob = (job: JobRecord): Promise<void> =>
     tracker.save({ ...job, provider: job.provider ?? providerOfScenario(config, job.scenario) });

@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { submissionRoundReport } from '../../src/submit/round-report.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import type { StatusReport } from '../../src/status/status-report.ts';
 import { writeBatchInputs } from '../support/batch-inputs.ts';
 import { Capture } from '../support/capture.ts';
+import { runCli } from '../support/cli.ts';
 import { testEmulator } from '../support/emulator.ts';
 import { checkInvariant } from '../support/pipeline.ts';
 import { openSubmitAndPoll } from '../support/submit-and-poll.ts';
@@ -112,4 +114,66 @@ test('400 billing_hard_limit_reached stops submission like an exhausted quota: n
   const next = await p.submitter.submitRound(await p.files());
   assert.equal(next.submitted.length, 3, JSON.stringify(next.failed));
   assert.equal(env.emulator.stats().batchesCreated, 3);
+});
+
+test("a batch the API does not know (404: another project's key, or deleted) holds up no other batch", async (t) => {
+  const env = await testEmulator(t);
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 2, 2);
+  const logs = new Capture();
+  const log = await createLogger({ level: 'info', stream: logs });
+  const p = await openSubmitAndPoll(t, env, data, {}, log);
+  const round = await p.submitter.submitRound(await p.files());
+  assert.equal(round.submitted.length, 2);
+  // A job file of a batch this API key cannot see (copied from another project, say).
+  const known = round.submitted[0]!;
+  const stranger = {
+    ...known,
+    batch_id: 'batch_0123456789abcdef0123456789abcdef',
+    batch_file: '3.batch_input/other/elsewhere.jsonl',
+    repo: 'other',
+    input_sha256: 'f'.repeat(64),
+  };
+  await p.submitter.tracker.save(stranger);
+  await env.advance(60_000);
+  const tick = await p.poller.tick();
+  assert.equal(tick.handled, 2, 'the two batches the API knows are handled');
+  const flagged = p.submitter.jobs.get(stranger.batch_id)!;
+  assert.equal(flagged.done, false, 'nothing decided for its requests: nothing resent');
+  assert.equal(flagged.retry_file, null);
+  assert.match(flagged.unknown_to_api?.message ?? '', /404/);
+  const warned = logs.logRecords().filter((r) => /does not know batch/.test(r.msg));
+  assert.equal(warned.length, 1, 'one warning');
+  // Asked again on each tick, without a new warning; the rest goes on.
+  await env.advance(60_000);
+  await p.poller.tick();
+  assert.equal(logs.logRecords().filter((r) => /does not know batch/.test(r.msg)).length, 1);
+  const status = await runCli(['status', '--json', '--data-dir', data], { cwd: data });
+  const report = JSON.parse(status.stdout) as StatusReport;
+  assert.ok(
+    report.attention.some(
+      (a) => a.kind === 'batch_unknown' && a.message.includes(stranger.batch_id),
+    ),
+    JSON.stringify(report.attention),
+  );
+  const invariant = await checkInvariant(data);
+  assert.equal(invariant.usable, 4);
+});
+
+test('a 404 for a batch that the API answers for again: the mark goes, the batch is handled once', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { http: [{ route: 'GET /v1/batches/*', kind: 'status', status: 404, nth: [1] }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 2);
+  const p = await openSubmitAndPoll(t, env, data);
+  const [job] = (await p.submitter.submitRound(await p.files())).submitted;
+  await env.advance(60_000);
+  assert.equal((await p.poller.tick()).handled, 0);
+  assert.ok(p.submitter.jobs.get(job!.batch_id)!.unknown_to_api, 'marked on the 404');
+  const tick = await p.poller.tick();
+  assert.equal(tick.handled, 1);
+  const handled = p.submitter.jobs.get(job!.batch_id)!;
+  assert.equal(handled.unknown_to_api, null, 'the mark is gone');
+  assert.deepEqual(handled.outcome, { usable: 2, retry: 0, final: 0 });
 });
