@@ -5,6 +5,7 @@
  * behaviour, or a fault kind), on the emulator's clock.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { submissionRoundReport } from '../../src/submit/round-report.ts';
 import { createLogger } from '../../src/log/logger.ts';
@@ -12,7 +13,7 @@ import type { StatusReport } from '../../src/status/status-report.ts';
 import { writeBatchInputs } from '../support/batch-inputs.ts';
 import { Capture } from '../support/capture.ts';
 import { runCli } from '../support/cli.ts';
-import { testEmulator } from '../support/emulator.ts';
+import { downloadLines, testEmulator } from '../support/emulator.ts';
 import { checkInvariant } from '../support/pipeline.ts';
 import { openSubmitAndPoll } from '../support/submit-and-poll.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -176,4 +177,32 @@ test('a 404 for a batch that the API answers for again: the mark goes, the batch
   const handled = p.submitter.jobs.get(job!.batch_id)!;
   assert.equal(handled.unknown_to_api, null, 'the mark is gone');
   assert.deepEqual(handled.outcome, { usable: 2, retry: 0, final: 0 });
+});
+
+test('result lines come in another order than the requests: each is joined to its own request', async (t) => {
+  const env = await testEmulator(t);
+  const data = await tempDir(t);
+  const [path] = await writeBatchInputs(data, 1, 40);
+  const sent = (await readFile(path!, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
+  const p = await openSubmitAndPoll(t, env, data);
+  const [job] = (await p.submitter.submitRound(await p.files())).submitted;
+  await env.advance(60_000);
+  const batch = await env.client.batches.retrieve(job!.batch_id);
+  const lines = (await downloadLines(env.client, batch.output_file_id)) as {
+    custom_id: string;
+  }[];
+  const order = lines.map((l) => l.custom_id);
+  assert.notDeepEqual(order, sent, 'the emulator, as the API, does not keep the input order');
+  assert.deepEqual([...order].sort(), [...sent].sort(), 'each request once');
+  assert.equal((await p.poller.tick()).handled, 1);
+  assert.deepEqual(p.submitter.jobs.get(job!.batch_id)!.outcome, {
+    usable: 40,
+    retry: 0,
+    final: 0,
+  });
+  const report = await checkInvariant(data);
+  assert.equal(report.usable, 40);
 });
