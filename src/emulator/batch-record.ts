@@ -9,6 +9,7 @@ import type { FileObject } from './file-store.ts';
 import type { BatchFaultT } from './faults.ts';
 import { snapshotOf } from './model-snapshots.ts';
 import type { BatchErrorData } from './validate-batch-input.ts';
+import type { Stall } from './stalled-phase.ts';
 
 export interface BatchRecord {
   id: string;
@@ -54,6 +55,8 @@ export interface BatchRecord {
     null_output_id?: boolean;
     /** An absent output or error file id shown as `""` (the real API's way), not null. */
     empty_file_ids?: boolean;
+    /** A phase that lasts longer than the schedule says (stalled-phase.ts). */
+    stall?: Stall | null;
   };
 }
 
@@ -111,6 +114,7 @@ export function newBatchRecord(
 
 function injectedFaults(injected: readonly BatchFaultT[]): BatchRecord['fault'] {
   const expire = injected.find((f) => f.kind === 'expire');
+  const stall = injected.find((f) => f.kind === 'stall');
   return {
     expire_after: expire?.after_requests ?? null,
     expire_after_fraction:
@@ -123,6 +127,10 @@ function injectedFaults(injected: readonly BatchFaultT[]): BatchRecord['fault'] 
     no_unfinished_lines: injected.some((f) => f.kind === 'no_unfinished_lines'),
     null_output_id: injected.some((f) => f.kind === 'null_output_id'),
     empty_file_ids: injected.some((f) => f.kind === 'empty_file_ids'),
+    stall:
+      stall === undefined
+        ? null
+        : { phase: stall.phase ?? 'finalizing', ms: (stall.for_s ?? 3600) * 1000 },
   };
 }
 

@@ -15,7 +15,8 @@
  * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
  *   complete with no output file (every request fails).
  * - Batches also: end without error lines for their unfinished requests, or with
- *   `output_file_id: null` although requests completed, or show an absent file id as `""`.
+ *   `output_file_id: null` although requests completed, or show an absent file id as `""`,
+ *   or stay in validating, finalizing or cancelling far longer (`stall`).
  * - Requests: an error line with a 4xx body, an error line with an `error` object, a
  *   completed response whose content is not valid JSON, (reasoning models) an empty content
  *   with `finish_reason: "length"` when the budget is below `min_budget`, or a scenario 1
@@ -84,7 +85,12 @@ const BatchFault = z.strictObject({
     'null_output_id',
     /** Shows an absent output or error file id as `""`, not null (as the real API does). */
     'empty_file_ids',
+    /** Stays in `phase` `for_s` seconds longer than the schedule says (stalled-phase.ts). */
+    'stall',
   ]),
+  /** For `stall`: the phase that lasts (`finalizing` when absent) and how much longer (3600). */
+  phase: z.enum(['validating', 'finalizing', 'cancelling']).optional(),
+  for_s: z.number().nonnegative().optional(),
   /** For `expire`: how many requests finish before the batch expires (or a fraction). */
   after_requests: z.number().int().nonnegative().optional(),
   after_fraction: z.number().min(0).max(1).optional(),

@@ -206,3 +206,31 @@ test('result lines come in another order than the requests: each is joined to it
   const report = await checkInvariant(data);
   assert.equal(report.usable, 40);
 });
+
+test('a batch that sits in finalizing for most of a day: waited for, nothing resent, handled once', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { batches: [{ kind: 'stall', phase: 'finalizing', for_s: 20 * 3600 }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 3);
+  const p = await openSubmitAndPoll(t, env, data);
+  const [job] = (await p.submitter.submitRound(await p.files())).submitted;
+  for (let hour = 0; hour < 19; hour++) {
+    await env.advance(3_600_000);
+    await p.poller.tick();
+    await p.submitter.submitRound(await p.files());
+  }
+  const waiting = p.submitter.jobs.get(job!.batch_id)!;
+  assert.equal(waiting.status, 'finalizing');
+  assert.equal(waiting.request_counts?.completed, 3);
+  assert.equal(waiting.done, false);
+  assert.equal(waiting.retry_file, null, 'nothing sent again while it finalizes');
+  assert.equal(env.emulator.stats().batchesCreated, 1);
+  await env.advance(2 * 3_600_000);
+  assert.equal((await p.poller.tick()).handled, 1);
+  const handled = p.submitter.jobs.get(job!.batch_id)!;
+  assert.equal(handled.status, 'completed');
+  assert.deepEqual(handled.outcome, { usable: 3, retry: 0, final: 0 });
+  await p.submitter.submitRound(await p.files());
+  assert.equal(env.emulator.stats().batchesCreated, 1, 'one batch in all');
+});

@@ -1,7 +1,7 @@
 /**
  * Flags of `slicebatch emulator` for more of the real API's ways (docs/real-api.md): batches
- * that show an absent file id as `""`, a billing hard limit, and the limit on batch creations
- * per hour.
+ * that show an absent file id as `""` or stay long in finalizing, a billing hard limit, and the
+ * limit on batch creations per hour.
  */
 import { UsageError } from '../../errors.ts';
 import { integerFlag, numberFlag, type FlagSpec, type ParsedFlags } from '../command.ts';
@@ -18,6 +18,11 @@ export const API_WAYS_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: 'string',
     value: 'R',
     description: 'fraction of requests answered 400 billing_hard_limit_reached',
+  },
+  'rate-stall': {
+    type: 'string',
+    value: 'R',
+    description: 'fraction of batches that stay in finalizing an hour longer',
   },
   'batch-creates-per-hour': {
     type: 'string',
@@ -38,6 +43,9 @@ function rate(args: ParsedFlags, name: string): number | undefined {
 export function addApiWayFaults(args: ParsedFlags, http: unknown[], batches: unknown[]): void {
   const empty = rate(args, 'rate-empty-file-ids');
   if (empty !== undefined) batches.push({ kind: 'empty_file_ids', rate: empty });
+  const stall = rate(args, 'rate-stall');
+  if (stall !== undefined)
+    batches.push({ kind: 'stall', phase: 'finalizing', for_s: 3600, rate: stall });
   const billing = rate(args, 'rate-billing-hard-limit');
   if (billing !== undefined) http.push({ kind: 'billing_hard_limit', rate: billing });
 }
