@@ -26,8 +26,14 @@ export function unknownWarning(job: JobRecord): string {
   return `the API does not know batch ${job.batch_id} (${job.batch_file}): ${job.unknown_to_api?.message ?? '404'}; a key of another project, or a batch deleted? Its requests wait (nothing is sent again); asked again on each poll`;
 }
 
-/** The attention line of `status` for a job the API does not know. */
+/** What `status` and `run --once` say of a job the API does not know. */
 export function unknownAttention(job: JobRecord): string | undefined {
   if (job.unknown_to_api == null || job.done) return undefined;
   return `batch ${job.batch_id} (${job.batch_file}) is unknown to the API since ${job.unknown_to_api.since} (${job.unknown_to_api.message}): check the key's project; its requests wait`;
+}
+
+/** The attention entries of `status` for a job (none, or one: `batch_unknown`). */
+export function unknownAttentions(job: JobRecord): { kind: string; message: string }[] {
+  const message = unknownAttention(job);
+  return message === undefined ? [] : [{ kind: 'batch_unknown', message }];
 }
