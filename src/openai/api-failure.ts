@@ -16,11 +16,36 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   const ms = Number(headers.get('retry-after-ms'));
   if (Number.isFinite(ms) && ms > 0) return ms;
   const raw = headers.get('retry-after');
-  if (raw === null) return undefined;
+  if (raw === null) return rateLimitResetMs(headers);
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * A duration of the `x-ratelimit-reset-*` headers (the rate-limits guide: `1s`, `6m0s`, `20ms`),
+ * in ms; undefined when it is not one.
+ */
+export function resetAfterMs(text: string): number | undefined {
+  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$/.exec(text.trim());
+  if (m === null || text.trim() === '') return undefined;
+  const [, h, min, s, ms] = m;
+  return Math.round(
+    Number(h ?? 0) * 3_600_000 +
+      Number(min ?? 0) * 60_000 +
+      Number(s ?? 0) * 1000 +
+      Number(ms ?? 0),
+  );
+}
+
+/** Without `retry-after`: the latest of the `x-ratelimit-reset-requests` / `-tokens` headers. */
+function rateLimitResetMs(headers: Headers): number | undefined {
+  const waits = ['x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens']
+    .map((name) => headers.get(name))
+    .map((v) => (v === null ? undefined : resetAfterMs(v)))
+    .filter((v): v is number => v !== undefined);
+  return waits.length === 0 ? undefined : Math.max(...waits);
 }
 
 /**
