@@ -102,8 +102,8 @@ export class AuthApiError extends ApiError {
 }
 
 /**
- * The account has no quota left (429 `insufficient_quota`): like a refused key, nothing is
- * submitted until a person changes the billing; not retried.
+ * The account has no quota left (429 `insufficient_quota`, 400 `billing_hard_limit_reached`):
+ * like a refused key, nothing is submitted until a person changes the billing; not retried.
  */
 export class QuotaApiError extends ApiError {
   constructor(failure: ApiFailure, message?: string, options?: ErrorOptions) {

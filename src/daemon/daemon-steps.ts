@@ -47,7 +47,7 @@ export function createStanding(): DaemonStanding {
 }
 
 const QUOTA_PROBLEM =
-  "the API says the account's quota is exhausted (429 insufficient_quota): submission stopped; check the plan and billing";
+  "the API says the account's quota is exhausted (insufficient_quota or billing_hard_limit_reached): submission stopped; check the plan and billing";
 
 /** A refused key or an exhausted quota, from any failed call, is a problem for a person. */
 export function noteApiError(standing: DaemonStanding, err: unknown): void {

@@ -11,6 +11,7 @@
  */
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { PlanDecision } from '../domain/submission-plan.ts';
+import { unknownAttention } from '../jobs/unknown-batch.ts';
 
 export interface OnceState {
   /** Inbox files seen and not complete, or complete and not taken yet. */
@@ -87,6 +88,11 @@ export function onceOutcome(s: OnceState): OnceOutcome {
   }
   for (const job of s.jobs) {
     if (job.done) continue;
+    const unknown = unknownAttention(job);
+    if (unknown !== undefined) {
+      unfinished.push(unknown);
+      continue;
+    }
     const failures = s.downloadFailures.get(job.batch_id) ?? 0;
     // A dropped connection resumes where it stopped: a refusal (the file is gone) is given up
     // sooner than other failures.

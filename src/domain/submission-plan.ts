@@ -26,7 +26,13 @@ export type PlanDecision =
   | { readonly kind: 'duplicate'; readonly file: BatchInputFile; readonly of: string }
   | { readonly kind: 'in_flight'; readonly file: BatchInputFile }
   | { readonly kind: 'failed'; readonly file: BatchInputFile; readonly reason: string }
-  | { readonly kind: 'backoff'; readonly file: BatchInputFile; readonly until: number }
+  | {
+      readonly kind: 'backoff';
+      readonly file: BatchInputFile;
+      readonly until: number;
+      /** Why it waits, when not a token-limit failure of its batch. */
+      readonly reason?: string;
+    }
   | {
       readonly kind: 'wait_budget';
       readonly file: BatchInputFile;
@@ -176,7 +182,7 @@ export function describeWaiting(d: PlanDecision): string | undefined {
     case 'wait_budget':
       return `waits for the enqueued-token budget of ${d.model} (${count(d.inUse)} of ${count(d.limit)} in use, needs ${count(d.file.manifest.prompt_tokens)})`;
     case 'backoff':
-      return `waits until ${new Date(d.until).toISOString()} (its batch hit the enqueued-token limit)`;
+      return `waits until ${new Date(d.until).toISOString()} (${d.reason ?? 'its batch hit the enqueued-token limit'})`;
     case 'cost_cap':
       return `not submitted: limits.max_cost_usd (${usd(d.capUsd)}) would be passed (spent about ${usd(d.spentUsd)}, this file about ${usd(d.nextUsd)})`;
     case 'too_large':

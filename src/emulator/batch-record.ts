@@ -9,6 +9,7 @@ import type { FileObject } from './file-store.ts';
 import type { BatchFaultT } from './faults.ts';
 import { snapshotOf } from './model-snapshots.ts';
 import type { BatchErrorData } from './validate-batch-input.ts';
+import type { Stall } from './stalled-phase.ts';
 
 export interface BatchRecord {
   id: string;
@@ -52,6 +53,10 @@ export interface BatchRecord {
     no_unfinished_lines?: boolean;
     /** Ended with `output_file_id: null` whatever completed. */
     null_output_id?: boolean;
+    /** An absent output or error file id shown as `""` (the real API's way), not null. */
+    empty_file_ids?: boolean;
+    /** A phase that lasts longer than the schedule says (stalled-phase.ts). */
+    stall?: Stall | null;
   };
 }
 
@@ -109,6 +114,7 @@ export function newBatchRecord(
 
 function injectedFaults(injected: readonly BatchFaultT[]): BatchRecord['fault'] {
   const expire = injected.find((f) => f.kind === 'expire');
+  const stall = injected.find((f) => f.kind === 'stall');
   return {
     expire_after: expire?.after_requests ?? null,
     expire_after_fraction:
@@ -120,6 +126,11 @@ function injectedFaults(injected: readonly BatchFaultT[]): BatchRecord['fault'] 
     token_limit: injected.some((f) => f.kind === 'token_limit_exceeded'),
     no_unfinished_lines: injected.some((f) => f.kind === 'no_unfinished_lines'),
     null_output_id: injected.some((f) => f.kind === 'null_output_id'),
+    empty_file_ids: injected.some((f) => f.kind === 'empty_file_ids'),
+    stall:
+      stall === undefined
+        ? null
+        : { phase: stall.phase ?? 'finalizing', ms: (stall.for_s ?? 3600) * 1000 },
   };
 }
 
@@ -136,6 +147,7 @@ export function batchObject(b: BatchRecord): Record<string, unknown> {
   const s = (ms: number | null): number | null => (ms === null ? null : unixSeconds(ms));
   // Result files exist while finalizing, expiring or cancelling; they are shown once it ends.
   const ended = TERMINAL_STATUSES.includes(b.status);
+  const absent = b.fault.empty_file_ids === true ? '' : null;
   return {
     id: b.id,
     object: 'batch',
@@ -145,8 +157,8 @@ export function batchObject(b: BatchRecord): Record<string, unknown> {
     input_file_id: b.input_file_id,
     completion_window: b.completion_window,
     status: b.status,
-    output_file_id: ended && b.fault.null_output_id !== true ? b.output_file_id : null,
-    error_file_id: ended ? b.error_file_id : null,
+    output_file_id: (ended && b.fault.null_output_id !== true ? b.output_file_id : null) ?? absent,
+    error_file_id: (ended ? b.error_file_id : null) ?? absent,
     created_at: unixSeconds(b.created_at),
     in_progress_at: s(b.in_progress_at),
     expires_at: unixSeconds(b.expires_at),

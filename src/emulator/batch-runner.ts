@@ -17,6 +17,7 @@ import { readLineBatches, type RawLine } from '../storage/jsonl-lines.ts';
 import { unixSeconds } from './clock.ts';
 import { REQUEST_OUTCOMES, type Faults } from './faults.ts';
 import { derivedId } from './ids.ts';
+import { inFinishOrder } from './finish-order.ts';
 import { chatBodyOfResponses, responsesObject } from './responses-object.ts';
 import {
   cachedTokensOf,
@@ -102,7 +103,7 @@ export function createBatchRunner(options: RunnerOptions) {
     });
   };
 
-  const nextLine = async (): Promise<ParsedLine | undefined> => {
+  const nextInputLine = async (): Promise<ParsedLine | undefined> => {
     for (;;) {
       if (pendingLines.length === 0) {
         if (exhausted) return undefined;
@@ -120,6 +121,8 @@ export function createBatchRunner(options: RunnerOptions) {
       return { customId: v.custom_id, body: v.body };
     }
   };
+  // Requests finish in another order than the input's (finish-order.ts).
+  const nextLine = inFinishOrder(nextInputLine, options.seed, options.batchId);
 
   const requestId = (customId: string): string => derivedId('req_', options.batchId, customId);
   const lineId = (customId: string): string => derivedId('batch_req_', options.batchId, customId);

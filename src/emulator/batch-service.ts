@@ -8,6 +8,7 @@
  * (batch-steps.ts), the runs and their result files (batch-runs.ts), the input's validation
  * (batch-validation.ts), the persistence (batch-store.ts).
  */
+import { scheduleOf } from './stalled-phase.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { apiErrors } from './api-errors.ts';
@@ -129,7 +130,7 @@ export async function openBatchService(options: BatchServiceOptions) {
         upstreamFinished: runs.get(b.id)?.upstreamFinished ?? false,
         busy: busy.has(b.id),
       });
-      const step = nextStep(facts, now, schedule);
+      const step = nextStep(facts, now, scheduleOf(b.fault.stall, schedule));
       if (!applyStep(b, step, steps)) return;
     }
   }

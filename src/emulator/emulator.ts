@@ -21,6 +21,7 @@ import { promptTokensOfBody, respond } from './responder.ts';
 import { createTokenizers } from './tokenizers.ts';
 import { createUpstreamCall, type UpstreamOptions } from './upstream.ts';
 import { emulatorDialect, type EmulatorProvider } from './dialects.ts';
+import { BATCH_CREATES_PER_HOUR, createBatchCreateLimit } from './create-limit.ts';
 
 /** Quick enough for a demo, slow enough to watch: seconds, not hours. */
 export const DEMO_SCHEDULE: Schedule = {
@@ -58,6 +59,8 @@ export interface EmulatorOptions {
    * server's model names. A request line naming another fails its batch. Any name when absent.
    */
   readonly models?: readonly string[] | undefined;
+  /** Batch creations allowed per hour (429 beyond): 2,000, the documented default. */
+  readonly batchCreatesPerHour?: number | undefined;
   /** Observes each batch created (tests: how often each input was submitted). */
   readonly onBatchCreated?: BatchServiceOptions['onBatchCreated'];
 }
@@ -145,6 +148,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiKeys: options.apiKeys,
     listLagMs: profile.list_lag_s * 1000,
     dialect,
+    createLimit: createBatchCreateLimit(options.batchCreatesPerHour ?? BATCH_CREATES_PER_HOUR, () =>
+      clock.now(),
+    ),
     async complete(body) {
       if (upstreamCall !== undefined) {
         const r = await upstreamCall(body);

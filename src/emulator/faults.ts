@@ -7,14 +7,16 @@
  * - HTTP: answer 429 (with retry-after), 500/502/503, or a permanent 400/401/403/404, drop the
  *   connection, answer slowly, do the work and lose the answer (the client sees a dropped
  *   connection; the batch exists), cut a file download half-way (a connection reset), answer
- *   429 insufficient_quota, or refuse a batch on a fresh upload (400 "Cannot find file");
+ *   429 insufficient_quota or 400 billing_hard_limit_reached, or refuse a batch on a fresh
+ *   upload (400 "Cannot find file");
  *   answer 200 with a body of the wrong shape (`wrong_shape`: every field but `object` null, in a
  *   list each item's), or send a file download in a trickle (`trickle`: `chunk_bytes`
  *   every `delay_ms`).
  * - Batches: fail validation, fail with token_limit_exceeded, expire after some of the requests,
  *   complete with no output file (every request fails).
  * - Batches also: end without error lines for their unfinished requests, or with
- *   `output_file_id: null` although requests completed.
+ *   `output_file_id: null` although requests completed, or show an absent file id as `""`,
+ *   or stay in validating, finalizing or cancelling far longer (`stall`).
  * - Requests: an error line with a 4xx body, an error line with an `error` object, a
  *   completed response whose content is not valid JSON, (reasoning models) an empty content
  *   with `finish_reason: "length"` when the budget is below `min_budget`, or a scenario 1
@@ -47,6 +49,8 @@ const HttpFault = z.strictObject({
     'insufficient_quota',
     /** `POST /v1/batches` on a file uploaded less than `within_s` ago: 400 "Cannot find file". */
     'file_not_ready',
+    /** 400 `billing_hard_limit_reached`: the organisation's spending limit (account-refusals.ts). */
+    'billing_hard_limit',
   ]),
   /** For `file_not_ready`: how long a fresh upload stays invisible to batch creation (60 s). */
   within_s: z.number().nonnegative().optional(),
@@ -79,7 +83,14 @@ const BatchFault = z.strictObject({
     'no_unfinished_lines',
     /** Ends with `output_file_id: null` although requests completed. */
     'null_output_id',
+    /** Shows an absent output or error file id as `""`, not null (as the real API does). */
+    'empty_file_ids',
+    /** Stays in `phase` `for_s` seconds longer than the schedule says (stalled-phase.ts). */
+    'stall',
   ]),
+  /** For `stall`: the phase that lasts (`finalizing` when absent) and how much longer (3600). */
+  phase: z.enum(['validating', 'finalizing', 'cancelling']).optional(),
+  for_s: z.number().nonnegative().optional(),
   /** For `expire`: how many requests finish before the batch expires (or a fraction). */
   after_requests: z.number().int().nonnegative().optional(),
   after_fraction: z.number().min(0).max(1).optional(),

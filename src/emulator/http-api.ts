@@ -12,6 +12,8 @@ import { unixSeconds } from './clock.ts';
 import type { Faults, HttpFaultT } from './faults.ts';
 import type { ChatBody, ChatCompletion } from './responder.ts';
 import { OPENAI_EMULATOR_DIALECT, type EmulatorDialect } from './dialects.ts';
+import type { BatchCreateLimit } from './create-limit.ts';
+import { accountRefusal } from './account-refusals.ts';
 
 export interface HttpApiDeps {
   readonly files: FileStore;
@@ -30,6 +32,8 @@ export interface HttpApiDeps {
   readonly listLagMs?: number | undefined;
   /** The provider's API spoken (paths, auth, windows, expiries): OpenAI's when absent. */
   readonly dialect?: EmulatorDialect | undefined;
+  /** The limit on batch creations per hour (create-limit.ts); none when absent. */
+  readonly createLimit?: BatchCreateLimit | undefined;
 }
 
 type Handler = (
@@ -282,6 +286,7 @@ export function createHttpApi(deps: HttpApiDeps) {
             'completion_window',
           );
         }
+        deps.createLimit?.admit();
         const b = await batches.create({
           input_file_id: body.input_file_id,
           endpoint: endpoint as string,
@@ -379,6 +384,11 @@ export function createHttpApi(deps: HttpApiDeps) {
       if (fault?.kind === 'insufficient_quota') {
         req.resume();
         throw apiErrors.insufficientQuota();
+      }
+      const refused = accountRefusal(fault);
+      if (refused !== undefined) {
+        req.resume();
+        throw refused;
       }
       if (fault?.kind === 'status') {
         req.resume();

@@ -73,6 +73,8 @@ export interface JobRecord {
   awaiting_output_since?: number | null;
   /** We asked for the cancellation: unfinished requests are sent again. */
   cancelled_by_us: boolean;
+  /** The API answered 404 for the batch (unknown-batch.ts): since when, and what it said. */
+  unknown_to_api?: { since: string; message: string } | null;
 }
 
 /** Local time without an offset, as Python's datetime.now().isoformat() wrote it. */

@@ -11,6 +11,8 @@ import type { BatchApi } from '../openai/batch-api.ts';
 import { changedBy, withRemote, type JobRecord } from './job-record.ts';
 import { readJobs, writeJob } from './job-store.ts';
 import { fetchBatches } from './refresh-jobs.ts';
+import type { Logger } from '../log/logger.ts';
+import { markedUnknown, unknownWarning } from './unknown-batch.ts';
 
 export interface JobTracker {
   readonly jobs: ReadonlyMap<string, JobRecord>;
@@ -27,6 +29,8 @@ export async function openJobTracker(options: {
   readonly batchOutputDir: string;
   readonly prices: Config['prices'];
   readonly now: () => number;
+  /** Says when the API does not know a batch (unknown-batch.ts). */
+  readonly log?: Logger | undefined;
 }): Promise<JobTracker> {
   const jobs = await readJobs(options.batchOutputDir);
   const listeners: ((job: JobRecord) => Promise<void>)[] = [];
@@ -42,15 +46,25 @@ export async function openJobTracker(options: {
     },
     async refresh() {
       const active = [...jobs.values()].filter((j) => !isTerminal(j.status));
+      const unknown = new Map<string, string>();
       const remote = await fetchBatches(
         options.api,
         active.map((j) => ({ id: j.batch_id, createdAt: j.timestamps.created_at })),
+        undefined,
+        unknown,
       );
       const changed: JobRecord[] = [];
       for (const job of active) {
+        const why = unknown.get(job.batch_id);
+        if (why !== undefined && job.unknown_to_api == null) {
+          const marked = markedUnknown(job, why, options.now());
+          options.log?.warn({ batchId: job.batch_id }, unknownWarning(marked));
+          await save(marked);
+        }
         const b = remote.get(job.batch_id);
-        if (b === undefined || !changedBy(job, b)) continue;
-        const updated = withRemote(job, b, options.now());
+        const known = job.unknown_to_api == null ? {} : { unknown_to_api: null };
+        if (b === undefined || (!changedBy(job, b) && job.unknown_to_api == null)) continue;
+        const updated = { ...withRemote(job, b, options.now()), ...known };
         if (updated.usage !== null && updated.model !== null) {
           const price = priceFor(updated.model, options.prices);
           if (price)

@@ -4,6 +4,7 @@
  * batch the listing did not reach is retrieved on its own.
  */
 import type { BatchApi, RemoteBatch } from '../openai/batch-api.ts';
+import { unknownBatchMessage } from './unknown-batch.ts';
 
 /** Up to this many batches, retrieving each costs fewer calls than listing. */
 export const RETRIEVE_AT_MOST = 2;
@@ -18,6 +19,8 @@ export async function fetchBatches(
   api: BatchApi,
   refs: readonly BatchRef[],
   retrieveAtMost = RETRIEVE_AT_MOST,
+  /** Filled with the batches the API answered 404 for, and what it said (else: thrown). */
+  unknown?: Map<string, string>,
 ): Promise<Map<string, RemoteBatch>> {
   const found = new Map<string, RemoteBatch>();
   if (refs.length === 0) return found;
@@ -31,7 +34,15 @@ export async function fetchBatches(
     }
   }
   for (const r of refs) {
-    if (!found.has(r.id)) found.set(r.id, await api.retrieveBatch(r.id));
+    if (found.has(r.id)) continue;
+    try {
+      found.set(r.id, await api.retrieveBatch(r.id));
+    } catch (err) {
+      // One batch the API does not know holds up no other (unknown-batch.ts).
+      const message = unknownBatchMessage(err);
+      if (message === undefined || unknown === undefined) throw err;
+      unknown.set(r.id, message);
+    }
   }
   return found;
 }

@@ -11,6 +11,11 @@ import type { RemoteBatch, RemoteFile } from './remote-types.ts';
 
 const count = z.number().int().nonnegative();
 const time = z.number().nonnegative();
+/** A file id that may be absent: the API sends null, or `""` (read as null). */
+const optionalFileId = z
+  .string()
+  .nullish()
+  .transform((id) => (id === '' ? null : id));
 
 const RemoteFileShape = z.looseObject({
   id: z.string().min(1),
@@ -26,8 +31,8 @@ const RemoteBatchShape = z.looseObject({
   endpoint: z.string(),
   model: z.string().nullish(),
   input_file_id: z.string().min(1),
-  output_file_id: z.string().min(1).nullish(),
-  error_file_id: z.string().min(1).nullish(),
+  output_file_id: optionalFileId,
+  error_file_id: optionalFileId,
   created_at: time,
   in_progress_at: time.nullish(),
   expires_at: time.nullish(),

@@ -16,11 +16,36 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   const ms = Number(headers.get('retry-after-ms'));
   if (Number.isFinite(ms) && ms > 0) return ms;
   const raw = headers.get('retry-after');
-  if (raw === null) return undefined;
+  if (raw === null) return rateLimitResetMs(headers);
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * A duration of the `x-ratelimit-reset-*` headers (the rate-limits guide: `1s`, `6m0s`, `20ms`),
+ * in ms; undefined when it is not one.
+ */
+export function resetAfterMs(text: string): number | undefined {
+  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$/.exec(text.trim());
+  if (m === null || text.trim() === '') return undefined;
+  const [, h, min, s, ms] = m;
+  return Math.round(
+    Number(h ?? 0) * 3_600_000 +
+      Number(min ?? 0) * 60_000 +
+      Number(s ?? 0) * 1000 +
+      Number(ms ?? 0),
+  );
+}
+
+/** Without `retry-after`: the latest of the `x-ratelimit-reset-requests` / `-tokens` headers. */
+function rateLimitResetMs(headers: Headers): number | undefined {
+  const waits = ['x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens']
+    .map((name) => headers.get(name))
+    .map((v) => (v === null ? undefined : resetAfterMs(v)))
+    .filter((v): v is number => v !== undefined);
+  return waits.length === 0 ? undefined : Math.max(...waits);
 }
 
 /**
@@ -57,9 +82,7 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
   }
   const code = status ?? 0;
   if (code === 401) return { ...base, kind: 'auth', maybeDone: false };
-  if (code === 429 && base.code === 'insufficient_quota') {
-    return { ...base, kind: 'quota', maybeDone: false };
-  }
+  if (isAccountOutOfFunds(code, base.code)) return { ...base, kind: 'quota', maybeDone: false };
   if (code === 429) {
     return { ...base, kind: 'rate_limited', retryAfterMs: retryAfter(headers), maybeDone: false };
   }
@@ -67,6 +90,18 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
     return { ...base, kind: 'transient', retryAfterMs: retryAfter(headers), maybeDone: true };
   }
   return { ...base, kind: 'permanent', maybeDone: false };
+}
+
+/**
+ * The account cannot pay: 429 `insufficient_quota`, or 400 `billing_hard_limit_reached` (the
+ * organisation's spending limit; a 400 that no other file gets past either). Not a rate limit,
+ * not the request's fault: nothing is accepted until a person changes the billing.
+ */
+function isAccountOutOfFunds(status: number, code: string | undefined): boolean {
+  return (
+    (status === 429 && code === 'insufficient_quota') ||
+    (status === 400 && code === 'billing_hard_limit_reached')
+  );
 }
 
 /**

@@ -11,6 +11,7 @@
 import type { Heartbeat } from '../domain/heartbeat.ts';
 import { judgeHealth } from '../domain/heartbeat.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
+import { unknownAttentions } from '../jobs/unknown-batch.ts';
 import { isTerminal } from '../domain/batch-status.ts';
 import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 import type { DuplicateSavings } from './duplicate-savings.ts';
@@ -259,6 +260,7 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
         message: `results of ${job.batch_id} did not match its counts (taken as they are; requests without a line sent again): ${job.result_notes.slice(0, 3).join('; ')}`,
       });
     }
+    attention.push(...unknownAttentions(job));
     if (!job.done && job.download_error !== null) {
       attention.push({
         kind: 'download',

@@ -1,5 +1,6 @@
 /**
- * Calling the API with retries: 429 after the delay it asks for, 5xx and connection errors
+ * Calling the API with retries: 429 after the delay it asks for (unless that is longer than the
+ * backoff's cap: then the call fails at once, submit-pause.ts), 5xx and connection errors
  * with exponential backoff; permanent errors (400, 403, 404, ...), a rejected key (401) and an
  * exhausted quota (429 insufficient_quota) are not retried. When a failure may hide work done
  * (`maybeDone`), `check` is asked first whether it was done, before anything is tried again.
@@ -8,6 +9,7 @@
  */
 import { ApiError, apiError, errorMessage, type ApiFailure } from '../errors.ts';
 import { backoffMs } from '../domain/enqueued-token-budget.ts';
+import { asksLongWait } from './submit-pause.ts';
 
 /** The error class of a failed call, under the name submit-file.ts knows it by. */
 export { ApiError as ApiCallFailed };
@@ -54,7 +56,8 @@ export async function callWithRetries<T>(
         });
         if (done !== undefined) return done;
       }
-      if (attempt >= policy.attempts) throw failed();
+      // A wait longer than the retries' own (an hour's limit) is not sat out here.
+      if (attempt >= policy.attempts || asksLongWait(failure, policy.capMs)) throw failed();
       const delay = failure.retryAfterMs ?? backoffMs(attempt, policy.baseMs, policy.capMs);
       policy.onRetry?.(what, failure, delay);
       await policy.sleep(delay);

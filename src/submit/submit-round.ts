@@ -2,7 +2,8 @@
  * One submission round of the submitter (submitter.ts): the plan's files to submit now go to
  * the task queue, each uploaded and created exactly once (submit-file.ts); a refused key or an
  * exhausted quota stops the round, a permanent failure is journaled (and its unused upload
- * deleted), a transient one is tried again at a later round.
+ * deleted), a transient one is tried again at a later round; an answer asking to wait longer
+ * than retries do (an hour's limit on creations) pauses submission until then (submit-pause.ts).
  */
 import type PQueue from 'p-queue';
 import type { Clock } from '../clock.ts';
@@ -16,6 +17,18 @@ import type { RetryPolicy } from './api-retry.ts';
 import { endpointOfFile } from './batch-input-files.ts';
 import { estimateFileCost, type PlanDecision } from '../domain/submission-plan.ts';
 import { newJob, submitFile, type CrashPoint } from './submit-file.ts';
+import { holdWhilePaused, laterPause, pauseOf, type SubmitPause } from './submit-pause.ts';
+
+/** How the API said the account cannot pay: `429 insufficient_quota`, ... */
+function quotaCode(err: unknown): string {
+  const f = err instanceof ApiError ? err.failure : undefined;
+  return [f?.status ?? 429, f?.code ?? 'insufficient_quota'].join(' ');
+}
+
+/** The one log line of a round the API paused. */
+function pausedMessage(pause: SubmitPause): string {
+  return `${pause.reason}: no file is submitted before ${new Date(pause.until).toISOString()}; the files left wait`;
+}
 
 export interface RoundResult {
   readonly decisions: PlanDecision[];
@@ -25,6 +38,8 @@ export interface RoundResult {
   readonly authError: string | undefined;
   /** A 429 insufficient_quota: the account cannot pay; submission stopped. */
   readonly quotaError: string | undefined;
+  /** The API asked to wait longer than retries do: nothing submitted before then. */
+  readonly pause?: SubmitPause | undefined;
 }
 
 /** What a round runs on: the submitter's state and its ports. */
@@ -131,6 +146,7 @@ interface RoundSoFar {
   readonly failed: RoundResult['failed'];
   authError: string | undefined;
   quotaError: string | undefined;
+  pause?: SubmitPause | undefined;
 }
 
 /** A failed submission: stops the round (abort, 401, quota) or counts as the file's failure. */
@@ -142,13 +158,20 @@ async function onFailure(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const meaning = meaningOf(err, signal?.aborted === true);
+  const pause = pauseOf(err, deps.policy.capMs, deps.clock.now());
+  if (pause !== undefined && meaning === 'transient') {
+    if (so.pause === undefined) deps.log.warn({ err, file: d.file.display }, pausedMessage(pause));
+    so.pause = laterPause(so.pause, pause);
+    deps.tasks.clear();
+    return;
+  }
   if (meaning === 'stopped' || meaning === 'auth' || meaning === 'quota') {
     if (meaning === 'auth') so.authError ??= errorMessage(err);
     if (meaning === 'quota') {
       so.quotaError ??= errorMessage(err);
       deps.log.error(
         { err, file: d.file.display },
-        `the API says the account's quota is exhausted (429 insufficient_quota): submission stopped until billing changes`,
+        `the API says the account's quota is exhausted (${quotaCode(err)}): submission stopped until billing changes`,
       );
     }
     deps.tasks.clear();
@@ -182,7 +205,7 @@ export async function runRound(
     deps.inFlight.add(sha);
     started.push(sha);
     void deps.tasks.add(async () => {
-      if (so.authError !== undefined || so.quotaError !== undefined) return;
+      if (so.authError !== undefined || so.quotaError !== undefined || so.pause) return;
       try {
         so.submitted.push(await submitOne(deps, d));
       } catch (err) {
@@ -196,5 +219,7 @@ export async function runRound(
   // Tasks dropped by a stop (401, insufficient_quota) never ran: their files are free again.
   for (const sha of started) deps.inFlight.delete(sha);
   signal?.throwIfAborted();
-  return { decisions, ...so };
+  // Files left by a pause wait for it (the round report says until when and why).
+  const sent = new Set(so.submitted.map((j) => j.input_sha256));
+  return { ...so, decisions: holdWhilePaused(decisions, so.pause, deps.clock.now(), sent) };
 }

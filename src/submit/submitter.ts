@@ -30,6 +30,7 @@ import {
 } from '../jobs/submission-state.ts';
 import type { CrashPoint } from './submit-file.ts';
 import { runRound, type RoundDeps, type RoundResult } from './submit-round.ts';
+import { holdWhilePaused, laterPause, type SubmitPause } from './submit-pause.ts';
 import { providerOfScenario } from '../providers/batch-api-for-provider.ts';
 
 export type { RoundResult } from './submit-round.ts';
@@ -93,6 +94,7 @@ export async function openSubmitter(options: SubmitterOptions) {
       batchOutputDir: options.batchOutputDir,
       prices: config.prices,
       now,
+      log,
     }));
   const saveJob = (job: JobRecord): Promise<void> =>
     tracker.save({ ...job, provider: job.provider ?? providerOfScenario(config, job.scenario) });
@@ -124,18 +126,24 @@ export async function openSubmitter(options: SubmitterOptions) {
     saveJob,
     crashpoint: options.crashpoint,
   };
+  // Set when the API asks to wait longer than retries do (submit-pause.ts).
+  let pause: SubmitPause | undefined;
   const plan = (files: readonly BatchInputFile[]): PlanDecision[] =>
-    planSubmissions({
-      files,
-      submissions,
-      jobs: tracker.jobs,
-      limits: limits(),
-      prices: config.prices,
-      maxCostUsd: config.limits.max_cost_usd,
-      outputTokens: config.estimate.output_tokens,
-      inFlight: round.inFlight,
-      now: now(),
-    });
+    holdWhilePaused(
+      planSubmissions({
+        files,
+        submissions,
+        jobs: tracker.jobs,
+        limits: limits(),
+        prices: config.prices,
+        maxCostUsd: config.limits.max_cost_usd,
+        outputTokens: config.estimate.output_tokens,
+        inFlight: round.inFlight,
+        now: now(),
+      }),
+      pause,
+      now(),
+    );
 
   return {
     submissions: submissions as ReadonlyMap<string, Submission>,
@@ -147,8 +155,14 @@ export async function openSubmitter(options: SubmitterOptions) {
      * Plans, then submits what may be submitted now (submit-round.ts); resolves when those are
      * done, rejects with the signal's reason once it is aborted.
      */
-    submitRound: (files: readonly BatchInputFile[], signal?: AbortSignal): Promise<RoundResult> =>
-      runRound(round, plan(files), signal),
+    async submitRound(
+      files: readonly BatchInputFile[],
+      signal?: AbortSignal,
+    ): Promise<RoundResult> {
+      const result = await runRound(round, plan(files), signal);
+      pause = laterPause(pause, result.pause);
+      return result;
+    },
     async close(): Promise<void> {
       await round.tasks.onIdle();
       await journal.close();

@@ -11,6 +11,7 @@ import { FaultProfileSchema, type FaultProfile } from '../../emulator/faults.ts'
 import { EMULATOR_PROVIDERS, type EmulatorProvider } from '../../emulator/dialects.ts';
 import { UsageError, errorMessage } from '../../errors.ts';
 import { runAnthropicEmulator } from './emulator-anthropic.ts';
+import { addApiWayFaults, API_WAYS_FLAGS, batchCreatesPerHour } from './emulator-api-ways.ts';
 import { logLevelFromEnv } from '../../log/log-level.ts';
 import { createLogger } from '../../log/logger.ts';
 import {
@@ -64,6 +65,7 @@ async function faultProfile(args: ParsedFlags, cwd: string): Promise<FaultProfil
     requests.push({ kind: 'error_object', code: 'server_error', rate: rReqErr });
   const rExpire = rate(args, 'rate-expire');
   if (rExpire !== undefined) batches.push({ kind: 'expire', after_fraction: 0.5, rate: rExpire });
+  addApiWayFaults(args, http, batches);
   const seed = integerFlag(args, CMD, 'seed');
   const clockOffset = numberFlag(args, CMD, 'clock-offset');
   const listLag = numberFlag(args, CMD, 'list-lag');
@@ -211,6 +213,7 @@ export const emulatorCommand: Command = {
       value: 'R',
       description: 'fraction of batches expiring half-way',
     },
+    ...API_WAYS_FLAGS,
     'clock-offset': {
       type: 'string',
       value: 'S',
@@ -276,6 +279,7 @@ export const emulatorCommand: Command = {
       seed: faults.seed,
       tokenLimits: tokenLimits(args),
       maxRequestsPerBatch: integerFlag(args, CMD, 'max-requests', 1),
+      batchCreatesPerHour: batchCreatesPerHour(args),
       upstream:
         upstreamUrl === undefined
           ? undefined

@@ -157,7 +157,7 @@ export const submitCommand: Command = {
       }
       if (round.quotaError !== undefined) {
         out.push(
-          `Stopped: the account's quota is exhausted (429 insufficient_quota); nothing will be accepted until billing changes. ${round.quotaError}`,
+          `Stopped: the account's quota is exhausted (insufficient_quota or billing_hard_limit_reached); nothing will be accepted until billing changes. ${round.quotaError}`,
         );
       }
       out.push(`Round written to ${relative(ctx.cwd, resultsPath!)}.`);
