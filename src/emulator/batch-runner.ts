@@ -63,22 +63,6 @@ export function createBatchRunner(options: RunnerOptions) {
   const inFlight = new Map<string, ParsedLine>();
   let upstreamDone: Promise<void> | undefined;
 
-  /** The built-in responder's answer to one request, with its fault. */
-  const answer = async (line: ParsedLine): Promise<void> => {
-    const decision = options.failAll
-      ? { outcome: REQUEST_OUTCOMES.error_4xx, status: 400 }
-      : options.faults.forRequest(line.customId);
-    const a = builtInAnswer(line, decision, {
-      seed: options.seed,
-      createdSeconds: unixSeconds(options.now()),
-      counterFor: options.counterFor,
-      endpoint: options.endpoint,
-    });
-    if (a.kind === 'success') return results.success(line.customId, a.completion, a.body);
-    if (a.kind === 'http_error') return results.httpError(line.customId, a.status, a.body);
-    return results.error(line.customId, a.code, a.message, true);
-  };
-
   return {
     get processed(): number {
       return results.counts.completed + results.counts.failed;
@@ -106,7 +90,7 @@ export function createBatchRunner(options: RunnerOptions) {
       while (!stopped && results.counts.completed + results.counts.failed < target) {
         const line = await lines.next();
         if (line === undefined) return;
-        await answer(line);
+        await answer(line, options, results);
       }
     },
 
@@ -131,13 +115,7 @@ export function createBatchRunner(options: RunnerOptions) {
     ): Promise<{ outputLines: number; errorLines: number }> {
       stopped = true;
       if (unfinished !== undefined && !withoutUnfinishedLines) {
-        const { code, message } = UNFINISHED[unfinished];
-        for (const line of inFlight.values())
-          await results.error(line.customId, code, message, false);
-        inFlight.clear();
-        for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
-          await results.error(line.customId, code, message, false);
-        }
+        await reportUnfinished(UNFINISHED[unfinished], lines, inFlight, results);
       }
       await upstreamDone;
       await lines.close();
@@ -152,6 +130,36 @@ export function createBatchRunner(options: RunnerOptions) {
       await lines.close();
     },
   };
+}
+
+/** The built-in responder's answer to one request, with its fault, written to its file. */
+async function answer(line: ParsedLine, options: RunnerOptions, results: ResultFiles) {
+  const decision = options.failAll
+    ? { outcome: REQUEST_OUTCOMES.error_4xx, status: 400 }
+    : options.faults.forRequest(line.customId);
+  const a = builtInAnswer(line, decision, {
+    seed: options.seed,
+    createdSeconds: unixSeconds(options.now()),
+    counterFor: options.counterFor,
+    endpoint: options.endpoint,
+  });
+  if (a.kind === 'success') return results.success(line.customId, a.completion, a.body);
+  if (a.kind === 'http_error') return results.httpError(line.customId, a.status, a.body);
+  return results.error(line.customId, a.code, a.message, true);
+}
+
+/** Every request not answered (in flight upstream, or not read yet) gets the error line. */
+async function reportUnfinished(
+  { code, message }: (typeof UNFINISHED)[keyof typeof UNFINISHED],
+  lines: ReturnType<typeof openRequestLines>,
+  inFlight: Map<string, ParsedLine>,
+  results: ResultFiles,
+): Promise<void> {
+  for (const line of inFlight.values()) await results.error(line.customId, code, message, false);
+  inFlight.clear();
+  for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
+    await results.error(line.customId, code, message, false);
+  }
 }
 
 /**
