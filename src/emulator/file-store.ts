@@ -100,32 +100,41 @@ function expired(f: FileObject, nowMs: number): boolean {
   return f.expires_at !== null && unixSeconds(nowMs) >= f.expires_at;
 }
 
-/** The files' metadata of a state folder (none before the first save). */
-async function readFileMeta(metaPath: string): Promise<FileObject[]> {
-  try {
-    return JSON.parse(await readFile(metaPath, 'utf8')) as FileObject[];
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return [];
+/**
+ * The files' metadata, in memory and, with a state folder, saved after each change (one save
+ * after another) and read back at the start (none before the first save).
+ */
+async function openFileMeta(metaPath: string, persist: boolean) {
+  const files = new Map<string, FileObject>();
+  if (persist) {
+    try {
+      for (const f of JSON.parse(await readFile(metaPath, 'utf8')) as FileObject[])
+        files.set(f.id, f);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
+  let saving: Promise<void> = Promise.resolve();
+  return {
+    files,
+    save: (): Promise<void> => {
+      if (!persist) return Promise.resolve();
+      saving = saving.then(() => writeJsonAtomic(metaPath, [...files.values()]));
+      return saving;
+    },
+    /** Waits for the saves under way. */
+    flush: (): Promise<void> => saving,
+  };
 }
 
 export async function openFileStore(options: FileStoreOptions) {
   const dataDir = join(options.root, 'files');
-  const metaPath = join(options.root, 'files.json');
   await mkdir(dataDir, { recursive: true });
-  const files = new Map<string, FileObject>(
-    options.persist ? (await readFileMeta(metaPath)).map((f) => [f.id, f]) : [],
-  );
+  const meta = await openFileMeta(join(options.root, 'files.json'), options.persist);
+  const { files, save } = meta;
   let tmpCounter = 0;
   /** The most bytes of one upload held in memory at once (streams' buffers), for tests. */
   let uploadPeakBuffered = 0;
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    if (!options.persist) return Promise.resolve();
-    saving = saving.then(() => writeJsonAtomic(metaPath, [...files.values()]));
-    return saving;
-  };
   const pathOf = (id: string): string => join(dataDir, id);
   /** Creation times to the millisecond (files made before a restart: their created_at). */
   const createdMs = new Map<string, number>();
@@ -208,7 +217,7 @@ export async function openFileStore(options: FileStoreOptions) {
       return live(f) !== undefined; // an expired file was gone already: 404
     },
 
-    flush: () => saving,
+    flush: () => meta.flush(),
   };
 }
 
