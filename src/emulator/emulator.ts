@@ -10,10 +10,10 @@ import { offsetClock, systemClock, type EmulatorClock } from './clock.ts';
 import { createDirectCompletion } from './direct-completion.ts';
 import { emulatorRoot, serveEmulator } from './emulator-server.ts';
 import { openFileStore } from './file-store.ts';
-import { createFaults, NO_FAULTS, type FaultProfile } from './faults.ts';
+import { createFaults, NO_FAULTS, type FaultProfile, type Faults } from './faults.ts';
 import { createHttpApi } from './http-api.ts';
 import { createIdGenerator } from './ids.ts';
-import { createTokenizers } from './tokenizers.ts';
+import { createTokenizers, type Tokenizers } from './tokenizers.ts';
 import { createUpstreamCall, type UpstreamOptions } from './upstream.ts';
 import { emulatorDialect, type EmulatorDialect, type EmulatorProvider } from './dialects.ts';
 
@@ -86,7 +86,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const seed = options.seed ?? options.faults?.seed ?? 1;
   const faults = createFaults(profile);
   const state = await emulatorRoot(options.stateDir, 'slicebatch-emulator-');
-  const { root, persist } = state;
   const ids = createIdGenerator(seed);
   const onError =
     options.onError ??
@@ -94,24 +93,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const tokenizers = createTokenizers();
   const dialect = emulatorDialect(options.provider ?? 'openai', options.models ?? []);
   const now = () => clock.now();
-  const files = await openFileStore({
-    root,
-    newId: () => ids.file(),
-    maxBatchFileBytes: options.maxBatchFileBytes ?? 200 * 1024 * 1024,
-    persist,
-    now,
-    fileExpiry: dialect.fileExpiry,
-  });
-  const batches = await openBatchService({
-    ...batchServiceSettings(options, dialect),
-    root,
-    persist,
+  const { files, batches } = await openStores(options, {
+    root: state.root,
+    persist: state.persist,
     clock,
-    files,
     faults,
     seed,
-    newId: () => ids.batch(),
+    ids,
     tokenizers,
+    dialect,
     onError: (err, id) => onError(err, id),
   });
   const stats = { requests: 0, faults: 0 };
@@ -166,6 +156,45 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }),
     close: () => server.close(),
   };
+}
+
+/** The emulator's Files and Batches, on its state folder and its clock. */
+async function openStores(
+  options: EmulatorOptions,
+  on: {
+    readonly root: string;
+    readonly persist: boolean;
+    readonly clock: EmulatorClock;
+    readonly faults: Faults;
+    readonly seed: number;
+    readonly ids: ReturnType<typeof createIdGenerator>;
+    readonly tokenizers: Tokenizers;
+    readonly dialect: EmulatorDialect;
+    readonly onError: (err: unknown, batchId: string) => void;
+  },
+) {
+  const { root, persist, clock, dialect, ids } = on;
+  const files = await openFileStore({
+    root,
+    newId: () => ids.file(),
+    maxBatchFileBytes: options.maxBatchFileBytes ?? 200 * 1024 * 1024,
+    persist,
+    now: () => clock.now(),
+    fileExpiry: dialect.fileExpiry,
+  });
+  const batches = await openBatchService({
+    ...batchServiceSettings(options, dialect),
+    root,
+    persist,
+    clock,
+    files,
+    faults: on.faults,
+    seed: on.seed,
+    newId: () => ids.batch(),
+    tokenizers: on.tokenizers,
+    onError: on.onError,
+  });
+  return { files, batches };
 }
 
 /** The batch service's settings that come from the options and the provider's dialect. */

@@ -18,12 +18,12 @@ import type { Schedule } from '../batch-lifecycle.ts';
 import { systemClock, type EmulatorClock } from '../clock.ts';
 import { DEMO_SCHEDULE } from '../emulator.ts';
 import { emulatorRoot, serveEmulator } from '../emulator-server.ts';
-import { createFaults, NO_FAULTS, type FaultProfile } from '../faults.ts';
+import { createFaults, NO_FAULTS, type FaultProfile, type Faults } from '../faults.ts';
 import { createIdGenerator } from '../ids.ts';
 import { settleBatches } from '../settle.ts';
 import { wrongShape } from '../wrong-shape.ts';
 import { checkCaller, faultBeforeRoute, sendError, sendJson } from './anthropic-http.ts';
-import { openMessageBatches } from './message-batches.ts';
+import { openMessageBatches, type MessageBatches } from './message-batches.ts';
 import { messageBatchesRoutes } from './message-batches-routes.ts';
 
 export { ANTHROPIC_VERSIONS } from './anthropic-http.ts';
@@ -62,6 +62,47 @@ export interface AnthropicEmulator {
   close(): Promise<void>;
 }
 
+interface RequestContext {
+  readonly counters: { requests: number; faults: number };
+  readonly faults: Faults;
+  readonly apiKeys: readonly string[] | undefined;
+  readonly ids: ReturnType<typeof createIdGenerator>;
+  readonly store: MessageBatches;
+  readonly answer: ReturnType<typeof messageBatchesRoutes>;
+}
+
+/**
+ * One request: the caller checked, its HTTP fault applied, the batches brought up to date,
+ * then the route's answer written (a results file streamed; a JSON answer lost or of the wrong
+ * shape when the fault says so).
+ */
+async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+): Promise<void> {
+  const { counters, ids } = ctx;
+  counters.requests++;
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const version = checkCaller(req, ctx.apiKeys);
+  const fault = ctx.faults.forHttp(req.method ?? 'GET', url.pathname);
+  if (fault !== undefined) {
+    counters.faults++;
+    if (await faultBeforeRoute(req, res, () => ids.request(), fault)) return;
+  }
+  ctx.store.tick();
+  const reply = await ctx.answer(req, url, version);
+  if ('resultsPath' in reply) {
+    res.writeHead(200, { 'content-type': 'application/binary', 'request-id': ids.request() });
+    await pipeline(createReadStream(reply.resultsPath), res);
+  } else if (fault?.kind === 'lose_answer') {
+    req.socket.destroy();
+  } else {
+    const json = fault?.kind === 'wrong_shape' ? wrongShape(reply.json, 'type') : reply.json;
+    sendJson(res, ids.request(), 200, json);
+  }
+}
+
 export async function startAnthropicEmulator(
   options: AnthropicEmulatorOptions = {},
 ): Promise<AnthropicEmulator> {
@@ -90,27 +131,8 @@ export async function startAnthropicEmulator(
     lagMs: profile.list_lag_s * 1000,
   });
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    counters.requests++;
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const version = checkCaller(req, options.apiKeys);
-    const fault = faults.forHttp(req.method ?? 'GET', url.pathname);
-    if (fault !== undefined) {
-      counters.faults++;
-      if (await faultBeforeRoute(req, res, () => ids.request(), fault)) return;
-    }
-    store.tick();
-    const reply = await answer(req, url, version);
-    if ('resultsPath' in reply) {
-      res.writeHead(200, { 'content-type': 'application/binary', 'request-id': ids.request() });
-      await pipeline(createReadStream(reply.resultsPath), res);
-    } else if (fault?.kind === 'lose_answer') {
-      req.socket.destroy();
-    } else {
-      const json = fault?.kind === 'wrong_shape' ? wrongShape(reply.json, 'type') : reply.json;
-      sendJson(res, ids.request(), 200, json);
-    }
-  }
+  const route = (req: IncomingMessage, res: ServerResponse) =>
+    handleRequest(req, res, { counters, faults, apiKeys: options.apiKeys, ids, store, answer });
 
   const server = await serveEmulator(
     (req, res) => {
