@@ -1,7 +1,9 @@
 /**
  * `slicebatch emulator --provider anthropic`: the Message Batches API over real HTTP, for tests,
  * demos and `run --emulator --provider anthropic`. Routes under /v1/messages/batches: create,
- * retrieve, list (newest first, `before_id`/`after_id`/`limit`), cancel, delete, results (JSONL).
+ * retrieve, list (newest first, `before_id`/`after_id`/`limit`), cancel, results (JSONL); a
+ * delete is not emulated (405). The routes are in message-batches-routes.ts, the API's HTTP
+ * conventions in anthropic-http.ts, the batches in message-batches.ts; this file wires them.
  *
  * What it holds callers to, as the API does: a key (`x-api-key`, or `Authorization: Bearer`
  * as the SDK's 1.x line sends it), an `anthropic-version` header, a body of at most 256 MB (413
