@@ -9,31 +9,20 @@
  * gets an error line (`batch_expired`, `batch_cancelled`), so each request of the input is in
  * exactly one of the two files.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
 import PQueue from 'p-queue';
 import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
-import { readLineBatches, type RawLine } from '../storage/jsonl-lines.ts';
+import { builtInAnswer } from './builtin-answer.ts';
 import { unixSeconds } from './clock.ts';
 import { REQUEST_OUTCOMES, type Faults } from './faults.ts';
-import { derivedId } from './ids.ts';
-import { inFinishOrder } from './finish-order.ts';
-import { chatBodyOfResponses, responsesObject } from './responses-object.ts';
 import {
-  cachedTokensOf,
-  promptTokensOfBody,
-  respond,
-  type ChatBody,
-  type ChatCompletion,
-} from './responder.ts';
+  openRequestLinesInFinishOrder,
+  type ParsedLine,
+  type RequestLines,
+} from './request-lines.ts';
+import type { ChatBody, ChatCompletion } from './responder.ts';
+import { createResultFiles, type BatchUsage, type ResultFiles } from './result-files.ts';
 
-export interface BatchUsage {
-  input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
-  output_tokens: number;
-  output_tokens_details: { reasoning_tokens: number };
-  total_tokens: number;
-}
+export type { BatchUsage } from './result-files.ts';
 
 /** Answers one request from a real chat-completions server (see upstream.ts). */
 export type UpstreamCall = (
@@ -59,11 +48,6 @@ export interface RunnerOptions {
   readonly endpoint?: string | undefined;
 }
 
-interface ParsedLine {
-  readonly customId: string;
-  readonly body: ChatBody;
-}
-
 export const UNFINISHED = {
   expired: {
     code: 'batch_expired',
@@ -76,207 +60,42 @@ export const UNFINISHED = {
 } as const;
 
 export function createBatchRunner(options: RunnerOptions) {
-  const out: WriteStream = createWriteStream(options.outputPath);
-  const err: WriteStream = createWriteStream(options.errorPath);
-  const usage: BatchUsage = {
-    input_tokens: 0,
-    input_tokens_details: { cached_tokens: 0 },
-    output_tokens: 0,
-    output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: 0,
-  };
-  const counts = { completed: 0, failed: 0, outputLines: 0, errorLines: 0 };
+  const results = createResultFiles(options.batchId, options.outputPath, options.errorPath);
+  // Requests finish in another order than the input's (finish-order.ts).
+  const lines = openRequestLinesInFinishOrder(options.inputPath, options.seed, options.batchId);
   let stopped = false;
-  let pendingLines: RawLine[] = [];
-  const lines = readLineBatches(options.inputPath)[Symbol.asyncIterator]();
-  let exhausted = false;
   /** Requests started but not finished (upstream mode): reported as unfinished if stopped. */
   const inFlight = new Map<string, ParsedLine>();
-
-  /** The run was dropped (the emulator is closing): its files are destroyed, nothing is written. */
-  let aborted = false;
-  const write = async (stream: WriteStream, value: unknown): Promise<void> => {
-    if (aborted) return;
-    if (stream.write(`${JSON.stringify(value)}\n`)) return;
-    await once(stream, 'drain').catch((err: unknown) => {
-      if (!aborted) throw err;
-    });
-  };
-
-  const nextInputLine = async (): Promise<ParsedLine | undefined> => {
-    for (;;) {
-      if (pendingLines.length === 0) {
-        if (exhausted) return undefined;
-        const next = await lines.next();
-        if (next.done) {
-          exhausted = true;
-          return undefined;
-        }
-        pendingLines = next.value;
-      }
-      const raw = pendingLines.shift()!;
-      // The file was validated: every line is a request.
-      if (raw.kind !== 'text') continue;
-      const v = JSON.parse(raw.text) as { custom_id: string; body: ChatBody };
-      return { customId: v.custom_id, body: v.body };
-    }
-  };
-  // Requests finish in another order than the input's (finish-order.ts).
-  const nextLine = inFinishOrder(nextInputLine, options.seed, options.batchId);
-
-  const requestId = (customId: string): string => derivedId('req_', options.batchId, customId);
-  const lineId = (customId: string): string => derivedId('batch_req_', options.batchId, customId);
-
-  const recordSuccess = async (
-    customId: string,
-    completion: ChatCompletion,
-    body: unknown = completion,
-  ): Promise<void> => {
-    usage.input_tokens += completion.usage.prompt_tokens;
-    usage.input_tokens_details.cached_tokens +=
-      completion.usage.prompt_tokens_details.cached_tokens;
-    usage.output_tokens += completion.usage.completion_tokens;
-    usage.output_tokens_details.reasoning_tokens +=
-      completion.usage.completion_tokens_details.reasoning_tokens;
-    usage.total_tokens += completion.usage.total_tokens;
-    counts.completed++;
-    counts.outputLines++;
-    await write(out, {
-      id: lineId(customId),
-      custom_id: customId,
-      response: { status_code: 200, request_id: requestId(customId), body },
-      error: null,
-    });
-  };
-  const recordHttpError = async (
-    customId: string,
-    status: number,
-    body: unknown,
-  ): Promise<void> => {
-    counts.failed++;
-    counts.errorLines++;
-    await write(err, {
-      id: lineId(customId),
-      custom_id: customId,
-      response: { status_code: status, request_id: requestId(customId), body },
-      error: null,
-    });
-  };
-  const recordError = async (
-    customId: string,
-    code: string,
-    message: string,
-    countsAsFailed: boolean,
-  ): Promise<void> => {
-    if (countsAsFailed) counts.failed++;
-    counts.errorLines++;
-    await write(err, {
-      id: lineId(customId),
-      custom_id: customId,
-      response: null,
-      error: { code, message },
-    });
-  };
-
-  /** The built-in responder's answer to one request, with its fault. */
-  const answer = async (line: ParsedLine): Promise<void> => {
-    const decision = options.failAll
-      ? { outcome: REQUEST_OUTCOMES.error_4xx, status: 400 }
-      : options.faults.forRequest(line.customId);
-    switch (decision.outcome) {
-      case REQUEST_OUTCOMES.error_4xx:
-        return recordHttpError(line.customId, decision.status ?? 400, {
-          error: {
-            message: `(emulated fault) Invalid request for ${line.customId}.`,
-            type: 'invalid_request_error',
-            param: null,
-            code: decision.code ?? null,
-          },
-        });
-      case REQUEST_OUTCOMES.error_object:
-        return recordError(
-          line.customId,
-          decision.code ?? 'server_error',
-          '(emulated fault) The server had an error while processing this request.',
-          true,
-        );
-      default: {
-        const responses = options.endpoint === '/v1/responses';
-        const body = responses ? chatBodyOfResponses(line.body) : line.body;
-        // Counted on the body as sent (a Responses body's schema is `text.format`).
-        const promptTokens = promptTokensOfBody(line.body, options.counterFor);
-        const completion = respond(line.customId, body, options.counterFor, {
-          seed: options.seed,
-          createdSeconds: unixSeconds(options.now()),
-          invalidJson: decision.outcome === REQUEST_OUTCOMES.invalid_json,
-          ungrounded: decision.outcome === REQUEST_OUTCOMES.ungrounded,
-          reasoningExhausted:
-            decision.outcome === REQUEST_OUTCOMES.reasoning_length &&
-            (decision.minBudget === undefined ||
-              (body.max_completion_tokens ?? 0) < decision.minBudget),
-          promptTokens,
-          cachedTokens: cachedTokensOf(body, promptTokens, options.counterFor),
-        });
-        if (responses) {
-          const answer = responsesObject(line.customId, line.body, completion);
-          return recordSuccess(line.customId, completion, answer);
-        }
-        return recordSuccess(line.customId, completion);
-      }
-    }
-  };
-
   let upstreamDone: Promise<void> | undefined;
-  const runUpstream = (call: UpstreamCall, concurrency: number): Promise<void> => {
-    const queue = new PQueue({ concurrency });
-    return (async () => {
-      for (;;) {
-        if (stopped) break;
-        await queue.onSizeLessThan(concurrency);
-        const line = await nextLine();
-        if (line === undefined) break;
-        inFlight.set(line.customId, line);
-        void queue.add(async () => {
-          const result = await call(line.body);
-          if (stopped || !inFlight.delete(line.customId)) return;
-          if (result.ok) await recordSuccess(line.customId, result.completion);
-          else if (result.status !== null)
-            await recordHttpError(line.customId, result.status, result.body);
-          else await recordError(line.customId, 'server_error', result.message, true);
-        });
-      }
-      await queue.onIdle();
-    })();
-  };
 
   return {
     get processed(): number {
-      return counts.completed + counts.failed;
+      return results.counts.completed + results.counts.failed;
     },
     get completed(): number {
-      return counts.completed;
+      return results.counts.completed;
     },
     get failed(): number {
-      return counts.failed;
+      return results.counts.failed;
     },
     get usage(): BatchUsage {
-      return usage;
+      return results.usage;
     },
     /** Upstream mode: all requests are answered. */
     get upstreamFinished(): boolean {
-      return exhausted && inFlight.size === 0 && upstreamDone !== undefined;
+      return lines.exhausted && inFlight.size === 0 && upstreamDone !== undefined;
     },
 
     /** Responder mode: finish requests until `target` are done. */
     async advance(target: number): Promise<void> {
       if (options.upstream !== undefined) {
-        upstreamDone ??= runUpstream(options.upstream.call, options.upstream.concurrency);
+        upstreamDone ??= runUpstream(options.upstream, lines, results, inFlight, () => stopped);
         return;
       }
-      while (!stopped && counts.completed + counts.failed < target) {
-        const line = await nextLine();
+      while (!stopped && results.counts.completed + results.counts.failed < target) {
+        const line = await lines.next();
         if (line === undefined) return;
-        await answer(line);
+        await answer(line, options, results);
       }
     },
 
@@ -301,31 +120,85 @@ export function createBatchRunner(options: RunnerOptions) {
     ): Promise<{ outputLines: number; errorLines: number }> {
       stopped = true;
       if (unfinished !== undefined && !withoutUnfinishedLines) {
-        const { code, message } = UNFINISHED[unfinished];
-        for (const line of inFlight.values())
-          await recordError(line.customId, code, message, false);
-        inFlight.clear();
-        for (let line = await nextLine(); line !== undefined; line = await nextLine()) {
-          await recordError(line.customId, code, message, false);
-        }
+        await reportUnfinished(UNFINISHED[unfinished], lines, inFlight, results);
       }
       await upstreamDone;
-      await lines.return?.(undefined);
-      out.end();
-      err.end();
-      await Promise.all([once(out, 'close'), once(err, 'close')]);
-      return { outputLines: counts.outputLines, errorLines: counts.errorLines };
+      await lines.close();
+      await results.close();
+      return { outputLines: results.counts.outputLines, errorLines: results.counts.errorLines };
     },
 
     /** Drops the run (the emulator is closing). */
     async abort(): Promise<void> {
       stopped = true;
-      aborted = true;
-      await lines.return?.(undefined);
-      // A write still under way fails once its stream is destroyed: nobody reads these files.
-      for (const stream of [out, err]) stream.on('error', () => undefined).destroy();
+      results.destroy();
+      await lines.close();
     },
   };
+}
+
+/** The built-in responder's answer to one request, with its fault, written to its file. */
+async function answer(line: ParsedLine, options: RunnerOptions, results: ResultFiles) {
+  const decision = options.failAll
+    ? { outcome: REQUEST_OUTCOMES.error_4xx, status: 400 }
+    : options.faults.forRequest(line.customId);
+  const a = builtInAnswer(line, decision, {
+    seed: options.seed,
+    createdSeconds: unixSeconds(options.now()),
+    counterFor: options.counterFor,
+    endpoint: options.endpoint,
+  });
+  if (a.kind === 'success') return results.success(line.customId, a.completion, a.body);
+  if (a.kind === 'http_error') return results.httpError(line.customId, a.status, a.body);
+  return results.error(line.customId, a.code, a.message, true);
+}
+
+/** Every request not answered (in flight upstream, or not read yet) gets the error line. */
+async function reportUnfinished(
+  { code, message }: (typeof UNFINISHED)[keyof typeof UNFINISHED],
+  lines: RequestLines,
+  inFlight: Map<string, ParsedLine>,
+  results: ResultFiles,
+): Promise<void> {
+  for (const line of inFlight.values()) await results.error(line.customId, code, message, false);
+  inFlight.clear();
+  for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
+    await results.error(line.customId, code, message, false);
+  }
+}
+
+/**
+ * Upstream mode: the requests go to the upstream server, at most `concurrency` at a time, each
+ * answer written as it comes; one that comes after the run stopped is dropped (its request is
+ * then reported unfinished by `finish`).
+ */
+function runUpstream(
+  upstream: { call: UpstreamCall; concurrency: number },
+  lines: RequestLines,
+  results: ResultFiles,
+  inFlight: Map<string, ParsedLine>,
+  stopped: () => boolean,
+): Promise<void> {
+  const { call, concurrency } = upstream;
+  const queue = new PQueue({ concurrency });
+  return (async () => {
+    for (;;) {
+      if (stopped()) break;
+      await queue.onSizeLessThan(concurrency);
+      const line = await lines.next();
+      if (line === undefined) break;
+      inFlight.set(line.customId, line);
+      void queue.add(async () => {
+        const result = await call(line.body);
+        if (stopped() || !inFlight.delete(line.customId)) return;
+        if (result.ok) await results.success(line.customId, result.completion);
+        else if (result.status !== null)
+          await results.httpError(line.customId, result.status, result.body);
+        else await results.error(line.customId, 'server_error', result.message, true);
+      });
+    }
+    await queue.onIdle();
+  })();
 }
 
 export type BatchRunner = ReturnType<typeof createBatchRunner>;

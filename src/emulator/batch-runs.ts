@@ -21,21 +21,46 @@ export interface BatchRunsOptions {
   readonly upstream?: { call: UpstreamCall; concurrency: number } | undefined;
 }
 
+function runPaths(workDir: string, b: BatchRecord) {
+  return {
+    output: join(workDir, `${b.id}.output.jsonl`),
+    error: join(workDir, `${b.id}.error.jsonl`),
+  };
+}
+
+/**
+ * Registers a run's result files as the batch's output and error files (with the batch's
+ * output expiry), or removes one that has no line.
+ */
+async function registerResults(
+  files: FileStore,
+  b: BatchRecord,
+  paths: { output: string; error: string },
+  lines: { outputLines: number; errorLines: number },
+  now: number,
+): Promise<void> {
+  const resultFile = async (path: string, name: string, count: number) => {
+    if (count === 0) {
+      await rm(path, { force: true });
+      return null;
+    }
+    const expiresAfter = b.output_expires_after_s ?? undefined;
+    return (await files.register(path, name, 'batch_output', now, expiresAfter)).id;
+  };
+  const output = await resultFile(paths.output, `batch_${b.id}_output.jsonl`, lines.outputLines);
+  if (output !== null) b.output_file_id = output;
+  const error = await resultFile(paths.error, `batch_${b.id}_error.jsonl`, lines.errorLines);
+  if (error !== null) b.error_file_id = error;
+}
+
 export function createBatchRuns(options: BatchRunsOptions) {
   const { workDir, clock, files } = options;
   const runners = new Map<string, BatchRunner>();
 
-  function runPaths(b: BatchRecord) {
-    return {
-      output: join(workDir, `${b.id}.output.jsonl`),
-      error: join(workDir, `${b.id}.error.jsonl`),
-    };
-  }
-
   function runnerOf(b: BatchRecord): BatchRunner {
     let r = runners.get(b.id);
     if (r === undefined) {
-      const paths = runPaths(b);
+      const paths = runPaths(workDir, b);
       r = createBatchRunner({
         batchId: b.id,
         inputPath: files.pathOf(b.input_file_id),
@@ -54,22 +79,6 @@ export function createBatchRuns(options: BatchRunsOptions) {
     return r;
   }
 
-  /** Registers a result file, or removes it when it has no line; its id, or null. */
-  async function resultFile(
-    path: string,
-    name: string,
-    b: BatchRecord,
-    lines: number,
-    now: number,
-  ): Promise<string | null> {
-    if (lines === 0) {
-      await rm(path, { force: true });
-      return null;
-    }
-    const expiresAfter = b.output_expires_after_s ?? undefined;
-    return (await files.register(path, name, 'batch_output', now, expiresAfter)).id;
-  }
-
   /** Ends the run of a batch: every request (or, expired or cancelled, those done) and its files. */
   async function writeResults(b: BatchRecord, unfinished?: 'expired' | 'cancelled'): Promise<void> {
     if (b.model !== null) await options.tokenizers.ensure(b.model);
@@ -86,18 +95,7 @@ export function createBatchRuns(options: BatchRunsOptions) {
     b.completed = runner.completed;
     b.failed = runner.failed;
     b.usage = runner.usage;
-    const paths = runPaths(b);
-    const now = clock.now();
-    const output = await resultFile(
-      paths.output,
-      `batch_${b.id}_output.jsonl`,
-      b,
-      outputLines,
-      now,
-    );
-    if (output !== null) b.output_file_id = output;
-    const error = await resultFile(paths.error, `batch_${b.id}_error.jsonl`, b, errorLines, now);
-    if (error !== null) b.error_file_id = error;
+    await registerResults(files, b, runPaths(workDir, b), { outputLines, errorLines }, clock.now());
     b.results_written = true;
   }
 

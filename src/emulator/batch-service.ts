@@ -6,25 +6,24 @@
  *
  * The pieces: the record and its Batch object (batch-record.ts), the transitions
  * (batch-steps.ts), the runs and their result files (batch-runs.ts), the input's validation
- * (batch-validation.ts), the persistence (batch-store.ts).
+ * (batch-validation.ts), the persistence (batch-store.ts), the background work (batch-work.ts).
  */
-import { scheduleOf } from './stalled-phase.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { apiErrors } from './api-errors.ts';
 import type { EmulatorClock } from './clock.ts';
-import { nextStep, TERMINAL_STATUSES, type Schedule } from './batch-lifecycle.ts';
+import type { Schedule } from './batch-lifecycle.ts';
 import { newBatchRecord, type BatchCreateParams, type BatchRecord } from './batch-record.ts';
 import type { UpstreamCall } from './batch-runner.ts';
-import { createBatchRuns } from './batch-runs.ts';
+import { createBatchRuns, type BatchRuns } from './batch-runs.ts';
 import {
-  applyStep,
+  advanceBatch,
   assertCancellable,
   enqueuedTokens,
-  lifecycleFacts,
   type StepContext,
 } from './batch-steps.ts';
 import { createBatchStore } from './batch-store.ts';
+import { createBatchWork, type BatchWork } from './batch-work.ts';
 import { batchInputFile, validateRecord } from './batch-validation.ts';
 import type { FileStore } from './file-store.ts';
 import type { Faults } from './faults.ts';
@@ -62,6 +61,44 @@ export interface BatchCreated {
 
 export const SUPPORTED_ENDPOINTS = ['/v1/chat/completions', '/v1/responses'] as const;
 
+/**
+ * A record read back after a restart: a run in progress starts again from its input (its
+ * counts and results reset). True when its validation was under way and is to be started again.
+ */
+function resumeAfterRestart(b: BatchRecord): boolean {
+  if (b.status === 'in_progress') {
+    b.completed = 0;
+    b.failed = 0;
+    b.results_written = false;
+  }
+  return b.validation === 'pending' && b.status === 'validating';
+}
+
+/** What the lifecycle steps of the service's batches act with. */
+function stepContext(
+  options: BatchServiceOptions,
+  batches: ReadonlyMap<string, BatchRecord>,
+  runs: BatchRuns,
+  work: BatchWork,
+  save: (b: BatchRecord) => Promise<void>,
+): StepContext {
+  return {
+    runs,
+    tokenizers: options.tokenizers,
+    tokenLimit: (model) => options.tokenLimits.get(model),
+    enqueuedTokens: (model, except) => enqueuedTokens(batches.values(), model, except),
+    save,
+    effect: (b, effect) =>
+      work.effect(b.id, async () => {
+        await effect();
+        await save(b);
+      }),
+    busy: (id) => work.busy(id),
+    upstream: options.upstream !== undefined,
+    schedule: options.schedule,
+  };
+}
+
 export async function openBatchService(options: BatchServiceOptions) {
   const { clock, schedule, files, faults } = options;
   const dir = join(options.root, 'batches');
@@ -69,83 +106,42 @@ export async function openBatchService(options: BatchServiceOptions) {
   await mkdir(dir, { recursive: true });
   await mkdir(workDir, { recursive: true });
   const batches = new Map<string, BatchRecord>();
-  const busy = new Map<string, Promise<void>>();
-  const validations = new Map<string, Promise<void>>();
+  const work = createBatchWork(options.onError);
   const store = createBatchStore(dir, options.persist);
   const save = (b: BatchRecord): Promise<void> => store.save(b);
   const runs = createBatchRuns({ ...options, workDir });
   let createdCount = 0;
-
-  function startValidation(b: BatchRecord): void {
-    const work = (async () => {
-      await validateRecord(b, files.pathOf(b.input_file_id), {
-        maxRequests: options.maxRequestsPerBatch,
-        tokenizers: options.tokenizers,
-        lineUrl: options.lineUrl,
-        checkModel: options.checkModel,
-      });
+  const validation = {
+    maxRequests: options.maxRequestsPerBatch,
+    tokenizers: options.tokenizers,
+    lineUrl: options.lineUrl,
+    checkModel: options.checkModel,
+  };
+  const startValidation = (b: BatchRecord): void =>
+    work.validate(b.id, async () => {
+      await validateRecord(b, files.pathOf(b.input_file_id), validation);
       await save(b);
-    })();
-    validations.set(b.id, work);
-    void work
-      .catch((err: unknown) => options.onError(err, b.id))
-      .finally(() => validations.delete(b.id));
-  }
+    });
 
   for (const record of await store.load()) batches.set(record.id, record);
-  for (const b of batches.values()) {
-    // Work in flight at the restart is done again.
-    if (b.validation === 'pending' && b.status === 'validating') startValidation(b);
-    if (b.status === 'in_progress') {
-      b.completed = 0;
-      b.failed = 0;
-      b.results_written = false;
-    }
-  }
+  // Work in flight at the restart is done again.
+  for (const b of batches.values()) if (resumeAfterRestart(b)) startValidation(b);
 
   let closed = false;
 
-  const steps: StepContext = {
-    runs,
-    tokenizers: options.tokenizers,
-    tokenLimit: (model) => options.tokenLimits.get(model),
-    enqueuedTokens: (model, except) => enqueuedTokens(batches.values(), model, except),
-    save,
-    effect(b, work) {
-      const p = (async () => {
-        await work();
-        await save(b);
-      })()
-        .catch((err: unknown) => options.onError(err, b.id))
-        .finally(() => busy.delete(b.id));
-      busy.set(b.id, p);
-    },
-  };
-
-  function tickOne(b: BatchRecord, now: number): void {
-    for (let i = 0; i < 8; i++) {
-      if (TERMINAL_STATUSES.includes(b.status)) return;
-      const facts = lifecycleFacts(b, {
-        upstream: options.upstream !== undefined,
-        upstreamFinished: runs.get(b.id)?.upstreamFinished ?? false,
-        busy: busy.has(b.id),
-      });
-      const step = nextStep(facts, now, scheduleOf(b.fault.stall, schedule));
-      if (!applyStep(b, step, steps)) return;
-    }
-  }
+  const steps = stepContext(options, batches, runs, work, save);
 
   return {
     /** Moves every batch along as far as the clock allows (work continues in the background). */
     tick(): void {
       if (closed) return;
       const now = clock.now();
-      for (const b of batches.values()) tickOne(b, now);
+      for (const b of batches.values()) advanceBatch(b, now, steps);
     },
 
     /** Background work running (validations, runs, result files, upstream requests). */
     pending(): Promise<void>[] {
-      return [...validations.values(), ...busy.values(), ...runs.activity()];
+      return [...work.pending(), ...runs.activity()];
     },
 
     createdCount: () => createdCount,
@@ -181,7 +177,7 @@ export async function openBatchService(options: BatchServiceOptions) {
       if (b === undefined) throw apiErrors.notFound('batch', id);
       assertCancellable(b);
       b.cancel_requested = true;
-      tickOne(b, clock.now());
+      advanceBatch(b, clock.now(), steps);
       await save(b);
       return b;
     },
@@ -189,8 +185,7 @@ export async function openBatchService(options: BatchServiceOptions) {
     async close(): Promise<void> {
       // No new work from here on; then wait for the work already started, all of it.
       closed = true;
-      while (validations.size > 0 || busy.size > 0)
-        await Promise.allSettled([...validations.values(), ...busy.values()]);
+      await work.settle();
       await runs.abortAll();
       await store.settle();
     },

@@ -1,9 +1,17 @@
 /**
- * The transitions of an emulated batch: one step of batch-lifecycle.ts applied to its record.
+ * The transitions of an emulated batch: one step of batch-lifecycle.ts applied to its record,
+ * and a batch advanced step by step as far as the clock allows (advanceBatch).
  * Steps with work to do (runs, result files) hand it to `effect`, which saves the record after.
  */
+import { scheduleOf } from './stalled-phase.ts';
 import { apiErrors } from './api-errors.ts';
-import type { LifecycleFacts, Step } from './batch-lifecycle.ts';
+import {
+  nextStep,
+  TERMINAL_STATUSES,
+  type LifecycleFacts,
+  type Schedule,
+  type Step,
+} from './batch-lifecycle.ts';
 import { expireAfter, type BatchRecord } from './batch-record.ts';
 import type { BatchRuns } from './batch-runs.ts';
 import type { Tokenizers } from './tokenizers.ts';
@@ -19,6 +27,24 @@ export interface StepContext {
   readonly save: (b: BatchRecord) => Promise<void>;
   /** Runs work for the batch in the background (the batch is busy meanwhile), then saves it. */
   readonly effect: (b: BatchRecord, work: () => Promise<void>) => void;
+  /** A step's effect is under way for the batch. */
+  readonly busy: (batchId: string) => boolean;
+  /** Requests are answered by an upstream server. */
+  readonly upstream: boolean;
+  readonly schedule: Schedule;
+}
+
+/** Moves a batch along as far as the clock allows: its next steps, at most 8 at once. */
+export function advanceBatch(b: BatchRecord, now: number, ctx: StepContext): void {
+  for (let i = 0; i < 8; i++) {
+    if (TERMINAL_STATUSES.includes(b.status)) return;
+    const facts = lifecycleFacts(b, {
+      upstream: ctx.upstream,
+      upstreamFinished: ctx.runs.get(b.id)?.upstreamFinished ?? false,
+      busy: ctx.busy(b.id),
+    });
+    if (!applyStep(b, nextStep(facts, now, scheduleOf(b.fault.stall, ctx.schedule)), ctx)) return;
+  }
 }
 
 /** Applies one step; returns true when the batch may move again at once. */

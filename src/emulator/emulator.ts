@@ -4,23 +4,18 @@
  * parameter (a manual clock in tests); faults are injected on demand, seeded.
  */
 import { settleBatches } from './settle.ts';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { encodingForModel } from '../domain/token-counter.ts';
 import { REALISTIC_SCHEDULE, type Schedule } from './batch-lifecycle.ts';
 import { openBatchService, type BatchServiceOptions } from './batch-service.ts';
-import { offsetClock, systemClock, unixSeconds, type EmulatorClock } from './clock.ts';
+import { offsetClock, systemClock, type EmulatorClock } from './clock.ts';
+import { createDirectCompletion } from './direct-completion.ts';
+import { emulatorRoot, serveEmulator } from './emulator-server.ts';
 import { openFileStore } from './file-store.ts';
-import { createFaults, NO_FAULTS, type FaultProfile } from './faults.ts';
+import { createFaults, NO_FAULTS, type FaultProfile, type Faults } from './faults.ts';
 import { createHttpApi } from './http-api.ts';
-import { createIdGenerator, derivedId } from './ids.ts';
-import { promptTokensOfBody, respond } from './responder.ts';
-import { createTokenizers } from './tokenizers.ts';
+import { createIdGenerator } from './ids.ts';
+import { createTokenizers, type Tokenizers } from './tokenizers.ts';
 import { createUpstreamCall, type UpstreamOptions } from './upstream.ts';
-import { emulatorDialect, type EmulatorProvider } from './dialects.ts';
+import { emulatorDialect, type EmulatorDialect, type EmulatorProvider } from './dialects.ts';
 import { BATCH_CREATES_PER_HOUR, createBatchCreateLimit } from './create-limit.ts';
 
 /** Quick enough for a demo, slow enough to watch: seconds, not hours. */
@@ -91,17 +86,98 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const profile = options.faults ?? NO_FAULTS;
   // The server's own clock: every timestamp it reports, and every lifecycle step, runs on it.
   const clock = offsetClock(ourClock, profile.clock_offset_s * 1000);
-  const schedule: Schedule = { ...DEMO_SCHEDULE, ...options.schedule };
   const seed = options.seed ?? options.faults?.seed ?? 1;
   const faults = createFaults(profile);
-  const persist = options.stateDir !== undefined;
-  const root = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'slicebatch-emulator-')));
+  const state = await emulatorRoot(options.stateDir, 'slicebatch-emulator-');
   const ids = createIdGenerator(seed);
   const onError =
     options.onError ??
     ((err: unknown, context: string) => console.error(`emulator (${context}):`, err));
   const tokenizers = createTokenizers();
   const dialect = emulatorDialect(options.provider ?? 'openai', options.models ?? []);
+  const now = () => clock.now();
+  const { files, batches } = await openStores(options, {
+    root: state.root,
+    persist: state.persist,
+    clock,
+    faults,
+    seed,
+    ids,
+    tokenizers,
+    dialect,
+    onError: (err, id) => onError(err, id),
+  });
+  const stats = { requests: 0, faults: 0 };
+  const handle = createHttpApi({
+    files,
+    batches,
+    faults,
+    now,
+    newRequestId: () => ids.request(),
+    tick: () => batches.tick(),
+    stats,
+    apiKeys: options.apiKeys,
+    listLagMs: profile.list_lag_s * 1000,
+    dialect,
+    createLimit: createBatchCreateLimit(options.batchCreatesPerHour ?? BATCH_CREATES_PER_HOUR, now),
+    complete: createDirectCompletion({
+      upstream: options.upstream === undefined ? undefined : createUpstreamCall(options.upstream),
+      tokenizers,
+      seed,
+      now,
+    }),
+  });
+
+  const server = await serveEmulator(
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        onError(err, `${req.method} ${req.url}`);
+        res.destroy();
+      });
+    },
+    {
+      host: options.host,
+      port: options.port,
+      tick: () => batches.tick(),
+      tickMs: options.tickMs ?? (ourClock === systemClock ? 100 : 0),
+      release: async () => {
+        await batches.close();
+        await files.flush();
+        await state.release();
+      },
+    },
+  );
+  return {
+    url: `${server.origin}${dialect.basePath}`,
+    origin: server.origin,
+    port: server.port,
+    tick: () => batches.tick(),
+    settle: () => settleBatches(batches),
+    stats: () => ({
+      ...stats,
+      batchesCreated: batches.createdCount(),
+      uploadPeakBuffered: files.uploadPeakBuffered,
+    }),
+    close: () => server.close(),
+  };
+}
+
+/** The emulator's Files and Batches, on its state folder and its clock. */
+async function openStores(
+  options: EmulatorOptions,
+  on: {
+    readonly root: string;
+    readonly persist: boolean;
+    readonly clock: EmulatorClock;
+    readonly faults: Faults;
+    readonly seed: number;
+    readonly ids: ReturnType<typeof createIdGenerator>;
+    readonly tokenizers: Tokenizers;
+    readonly dialect: EmulatorDialect;
+    readonly onError: (err: unknown, batchId: string) => void;
+  },
+) {
+  const { root, persist, clock, dialect, ids } = on;
   const files = await openFileStore({
     root,
     newId: () => ids.file(),
@@ -111,15 +187,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     fileExpiry: dialect.fileExpiry,
   });
   const batches = await openBatchService({
+    ...batchServiceSettings(options, dialect),
     root,
     persist,
     clock,
-    schedule,
     files,
-    faults,
-    seed,
+    faults: on.faults,
+    seed: on.seed,
     newId: () => ids.batch(),
-    tokenizers,
+    tokenizers: on.tokenizers,
+    onError: on.onError,
+  });
+  return { files, batches };
+}
+
+/** The batch service's settings that come from the options and the provider's dialect. */
+function batchServiceSettings(options: EmulatorOptions, dialect: EmulatorDialect) {
+  return {
+    schedule: { ...DEMO_SCHEDULE, ...options.schedule },
     maxRequestsPerBatch: options.maxRequestsPerBatch ?? dialect.maxRequestsPerBatch,
     lineUrl: dialect.lineUrl,
     checkModel: dialect.checkModel,
@@ -131,85 +216,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             call: createUpstreamCall(options.upstream),
             concurrency: options.upstream.concurrency ?? 4,
           },
-    onError: (err, id) => onError(err, id),
     onBatchCreated: options.onBatchCreated,
-  });
-  const upstreamCall =
-    options.upstream === undefined ? undefined : createUpstreamCall(options.upstream);
-  const stats = { requests: 0, faults: 0 };
-  const handle = createHttpApi({
-    files,
-    batches,
-    faults,
-    now: () => clock.now(),
-    newRequestId: () => ids.request(),
-    tick: () => batches.tick(),
-    stats,
-    apiKeys: options.apiKeys,
-    listLagMs: profile.list_lag_s * 1000,
-    dialect,
-    createLimit: createBatchCreateLimit(options.batchCreatesPerHour ?? BATCH_CREATES_PER_HOUR, () =>
-      clock.now(),
-    ),
-    async complete(body) {
-      if (upstreamCall !== undefined) {
-        const r = await upstreamCall(body);
-        if (r.ok) return r.completion;
-        throw new Error(r.message);
-      }
-      await tokenizers.ensure(body.model);
-      const counterFor = (e: ReturnType<typeof encodingForModel>) => tokenizers.counterFor(e);
-      const customId = derivedId('direct_', JSON.stringify(body.messages));
-      return respond(customId, body, counterFor, {
-        seed,
-        createdSeconds: unixSeconds(clock.now()),
-        promptTokens: promptTokensOfBody(body, counterFor),
-      });
-    },
-  });
-
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      onError(err, `${req.method} ${req.url}`);
-      res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-
-  const tickMs = options.tickMs ?? (ourClock === systemClock ? 100 : 0);
-  const timer = tickMs > 0 ? setInterval(() => batches.tick(), tickMs) : undefined;
-  timer?.unref();
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${host}:${address.port}${dialect.basePath}`,
-    origin: `http://${host}:${address.port}`,
-    port: address.port,
-    tick: () => batches.tick(),
-    settle: () => settleBatches(batches),
-    stats: () => ({
-      ...stats,
-      batchesCreated: batches.createdCount(),
-      uploadPeakBuffered: files.uploadPeakBuffered,
-    }),
-    close() {
-      closing ??= (async () => {
-        if (timer !== undefined) clearInterval(timer);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await batches.close();
-        await files.flush();
-        if (!persist) await rm(root, { recursive: true, force: true });
-      })();
-      return closing;
-    },
   };
 }

@@ -1,27 +1,17 @@
 /**
  * The emulator's Files: contents on disk (never in memory), metadata kept in memory and, with a
- * state folder, persisted beside them. Uploads are parsed as a stream (multipart, also chunked)
- * and written to disk as they arrive.
+ * state folder, persisted beside them. Uploads are parsed as a stream and written to disk as
+ * they arrive (file-upload.ts); listing is a pure function of the files (`listFiles`).
  */
-import { Busboy, type BusboyHeaders } from '@fastify/busboy';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
-import { ApiError, apiErrors } from './api-errors.ts';
 import { unixSeconds } from './clock.ts';
+import { checkUpload, receiveUpload } from './file-upload.ts';
 
-export const FILE_PURPOSES = [
-  'assistants',
-  'batch',
-  'fine-tune',
-  'vision',
-  'user_data',
-  'evals',
-] as const;
+export { FILE_PURPOSES } from './file-upload.ts';
 
 export interface FileObject {
   readonly id: string;
@@ -59,12 +49,64 @@ export interface ListFilesQuery {
   readonly createdUpTo?: number | undefined;
 }
 
-export async function openFileStore(options: FileStoreOptions) {
-  const dataDir = join(options.root, 'files');
-  const metaPath = join(options.root, 'files.json');
-  await mkdir(dataDir, { recursive: true });
+/** A file's metadata as the API gives it; batch files expire after 30 days unless told. */
+function fileObject(
+  id: string,
+  filename: string,
+  purpose: string,
+  bytes: number,
+  created: number,
+  expiresAfterS: number | undefined,
+): FileObject {
+  const expiry =
+    expiresAfterS ??
+    (purpose === 'batch' || purpose === 'batch_output' ? DEFAULT_BATCH_FILE_EXPIRY_S : undefined);
+  return {
+    id,
+    object: 'file',
+    bytes,
+    created_at: created,
+    expires_at: expiry === undefined ? null : created + expiry,
+    filename,
+    purpose,
+    status: 'processed',
+    status_details: null,
+  };
+}
+
+/** A page of files (oldest or newest first, after a cursor), those of a purpose, not too new. */
+export function listFiles(
+  files: readonly FileObject[],
+  query: ListFilesQuery,
+  createdMsOf: (f: FileObject) => number,
+): { data: FileObject[]; has_more: boolean } {
+  const upTo = query.createdUpTo;
+  let all = files.filter(
+    (f) =>
+      (query.purpose === undefined || f.purpose === query.purpose) &&
+      (upTo === undefined || createdMsOf(f) <= upTo),
+  );
+  all.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  if (query.order === 'desc') all.reverse();
+  if (query.after !== undefined) {
+    const i = all.findIndex((f) => f.id === query.after);
+    all = i === -1 ? [] : all.slice(i + 1);
+  }
+  return { data: all.slice(0, query.limit), has_more: all.length > query.limit };
+}
+
+/** Past its `expires_at` on the server's clock: gone (404), as on the real API. */
+function expired(f: FileObject, nowMs: number): boolean {
+  return f.expires_at !== null && unixSeconds(nowMs) >= f.expires_at;
+}
+
+/**
+ * The files' metadata, in memory and, with a state folder, saved after each change (one save
+ * after another) and read back at the start (none before the first save).
+ */
+async function openFileMeta(metaPath: string, persist: boolean) {
   const files = new Map<string, FileObject>();
-  if (options.persist) {
+  if (persist) {
     try {
       for (const f of JSON.parse(await readFile(metaPath, 'utf8')) as FileObject[])
         files.set(f.id, f);
@@ -72,25 +114,32 @@ export async function openFileStore(options: FileStoreOptions) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
+  let saving: Promise<void> = Promise.resolve();
+  return {
+    files,
+    save: (): Promise<void> => {
+      if (!persist) return Promise.resolve();
+      saving = saving.then(() => writeJsonAtomic(metaPath, [...files.values()]));
+      return saving;
+    },
+    /** Waits for the saves under way. */
+    flush: (): Promise<void> => saving,
+  };
+}
+
+export async function openFileStore(options: FileStoreOptions) {
+  const dataDir = join(options.root, 'files');
+  await mkdir(dataDir, { recursive: true });
+  const meta = await openFileMeta(join(options.root, 'files.json'), options.persist);
+  const { files, save } = meta;
   let tmpCounter = 0;
   /** The most bytes of one upload held in memory at once (streams' buffers), for tests. */
   let uploadPeakBuffered = 0;
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    if (!options.persist) return Promise.resolve();
-    saving = saving.then(() => writeJsonAtomic(metaPath, [...files.values()]));
-    return saving;
-  };
   const pathOf = (id: string): string => join(dataDir, id);
   /** Creation times to the millisecond (files made before a restart: their created_at). */
   const createdMs = new Map<string, number>();
   const live = (f: FileObject | undefined): FileObject | undefined =>
-    f === undefined ||
-    f.expires_at === null ||
-    options.now === undefined ||
-    unixSeconds(options.now()) < f.expires_at
-      ? f
-      : undefined;
+    f === undefined || options.now === undefined || !expired(f, options.now()) ? f : undefined;
 
   const add = async (
     tmp: string,
@@ -102,21 +151,7 @@ export async function openFileStore(options: FileStoreOptions) {
   ): Promise<FileObject> => {
     const id = options.newId();
     await rename(tmp, pathOf(id));
-    const created = unixSeconds(nowMs);
-    const expiry =
-      expiresAfterS ??
-      (purpose === 'batch' || purpose === 'batch_output' ? DEFAULT_BATCH_FILE_EXPIRY_S : undefined);
-    const file: FileObject = {
-      id,
-      object: 'file',
-      bytes,
-      created_at: created,
-      expires_at: expiry === undefined ? null : created + expiry,
-      filename,
-      purpose,
-      status: 'processed',
-      status_details: null,
-    };
+    const file = fileObject(id, filename, purpose, bytes, unixSeconds(nowMs), expiresAfterS);
     files.set(id, file);
     createdMs.set(id, nowMs);
     await save();
@@ -126,11 +161,6 @@ export async function openFileStore(options: FileStoreOptions) {
   return {
     get uploadPeakBuffered() {
       return uploadPeakBuffered;
-    },
-
-    /** A path for a new file's content, to be registered with `register`. */
-    tempPath(): string {
-      return join(dataDir, `.tmp-${process.pid}-${tmpCounter++}`);
     },
 
     async register(
@@ -146,110 +176,19 @@ export async function openFileStore(options: FileStoreOptions) {
 
     /** POST /v1/files: multipart with `file`, `purpose`, optional `expires_after[...]`. */
     async upload(req: IncomingMessage, nowMs: number): Promise<FileObject> {
-      const type = req.headers['content-type'] ?? '';
-      if (!type.startsWith('multipart/form-data')) {
-        throw apiErrors.badRequest('The request must be multipart/form-data.', null, null);
-      }
-      const fields = new Map<string, string>();
       const tmp = join(dataDir, `.upload-${process.pid}-${tmpCounter++}`);
-      let filename: string | undefined;
-      let bytes = 0;
-      let fileDone: Promise<void> | undefined;
-      const busboy = Busboy({ headers: req.headers as BusboyHeaders, limits: { fields: 20 } });
-      busboy.on('field', (name: string, value: string) => fields.set(name, value));
-      busboy.on(
-        'file',
-        (
-          field: string,
-          stream: NodeJS.ReadableStream & { readableLength: number },
-          name: string,
-        ) => {
-          if (field !== 'file' || fileDone !== undefined) {
-            stream.resume();
-            return;
-          }
-          filename = name;
-          const out = createWriteStream(tmp);
-          const count = new Transform({
-            transform(chunk: Buffer, _enc, cb) {
-              bytes += chunk.length;
-              const held = stream.readableLength + out.writableLength + chunk.length;
-              if (held > uploadPeakBuffered) uploadPeakBuffered = held;
-              cb(null, chunk);
-            },
-          });
-          fileDone = pipeline(stream, count, out);
-        },
-      );
+      const received = await receiveUpload(req, tmp, (held) => {
+        if (held > uploadPeakBuffered) uploadPeakBuffered = held;
+      });
+      let checked: ReturnType<typeof checkUpload>;
       try {
-        await pipeline(req, busboy);
-        await fileDone;
+        checked = checkUpload(received, options);
       } catch (err) {
         await rm(tmp, { force: true });
-        if (err instanceof ApiError) throw err;
-        throw apiErrors.badRequest(`Could not read the upload: ${(err as Error).message}`);
+        throw err;
       }
-      const purpose = fields.get('purpose');
-      const fail = async (e: ApiError): Promise<never> => {
-        await rm(tmp, { force: true });
-        throw e;
-      };
-      if (fileDone === undefined || filename === undefined)
-        return fail(apiErrors.badRequest("Missing required parameter: 'file'.", 'file'));
-      if (purpose === undefined)
-        return fail(apiErrors.badRequest("Missing required parameter: 'purpose'.", 'purpose'));
-      if (!(FILE_PURPOSES as readonly string[]).includes(purpose)) {
-        return fail(
-          apiErrors.badRequest(
-            `Invalid value for 'purpose': '${purpose}'.`,
-            'purpose',
-            'invalid_value',
-          ),
-        );
-      }
-      if (purpose === 'batch') {
-        if (!filename.endsWith('.jsonl')) {
-          return fail(
-            apiErrors.badRequest('Invalid file format for Batch API. Must be .jsonl', 'file'),
-          );
-        }
-        if (bytes > options.maxBatchFileBytes) {
-          return fail(
-            apiErrors.badRequest(
-              `File is too large for Batch API: ${bytes} bytes, the limit is ${options.maxBatchFileBytes}.`,
-              'file',
-            ),
-          );
-        }
-      }
-      let expiresAfter: number | undefined;
-      const seconds = fields.get('expires_after[seconds]');
-      if (seconds !== undefined) {
-        const range =
-          options.fileExpiry === undefined ? { minS: 3600, maxS: 2_592_000 } : options.fileExpiry;
-        if (range === null) {
-          return fail(
-            apiErrors.badRequest(
-              "Unrecognized request argument supplied: 'expires_after'.",
-              'expires_after[seconds]',
-            ),
-          );
-        }
-        expiresAfter = Number(seconds);
-        if (
-          !Number.isInteger(expiresAfter) ||
-          expiresAfter < range.minS ||
-          expiresAfter > range.maxS
-        ) {
-          return fail(
-            apiErrors.badRequest(
-              `Invalid 'expires_after[seconds]': between ${range.minS} and ${range.maxS}.`,
-              'expires_after[seconds]',
-            ),
-          );
-        }
-      }
-      return add(tmp, filename, purpose, bytes, nowMs, expiresAfter);
+      const { filename, purpose, expiresAfterS } = checked;
+      return add(tmp, filename, purpose, received.bytes, nowMs, expiresAfterS);
     },
 
     /** A file that exists and has not expired. */
@@ -265,20 +204,8 @@ export async function openFileStore(options: FileStoreOptions) {
     },
 
     list(query: ListFilesQuery): { data: FileObject[]; has_more: boolean } {
-      const upTo = query.createdUpTo;
-      let all = [...files.values()].filter(
-        (f) =>
-          live(f) !== undefined &&
-          (query.purpose === undefined || f.purpose === query.purpose) &&
-          (upTo === undefined || (createdMs.get(f.id) ?? f.created_at * 1000) <= upTo),
-      );
-      all.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
-      if (query.order === 'desc') all.reverse();
-      if (query.after !== undefined) {
-        const i = all.findIndex((f) => f.id === query.after);
-        all = i === -1 ? [] : all.slice(i + 1);
-      }
-      return { data: all.slice(0, query.limit), has_more: all.length > query.limit };
+      const current = [...files.values()].filter((f) => live(f) !== undefined);
+      return listFiles(current, query, (f) => createdMs.get(f.id) ?? f.created_at * 1000);
     },
 
     async delete(id: string): Promise<boolean> {
@@ -290,7 +217,7 @@ export async function openFileStore(options: FileStoreOptions) {
       return live(f) !== undefined; // an expired file was gone already: 404
     },
 
-    flush: () => saving,
+    flush: () => meta.flush(),
   };
 }
 

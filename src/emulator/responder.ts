@@ -97,32 +97,36 @@ const REASONING_TOKENS: Readonly<Record<string, number>> = {
   high: 1024,
 };
 
+/**
+ * The answer's text: JSON in the request's schema, or in its scenario's answer structure, a
+ * JSON object, or plain text; a scenario 1 answer quotes the request's code (grounded-answer.ts).
+ */
+function answerContent(customId: string, body: ChatBody, options: RespondOptions): string {
+  const seed = Math.floor(unitHash(options.seed, 'respond', customId) * 2 ** 31);
+  const { scenario } = parseCustomId(customId);
+  const format = body.response_format?.type;
+  const quoting = (value: unknown): unknown =>
+    scenario === 'scenario1'
+      ? groundedAnswer(value, userPromptOf(body), seed, options.ungrounded === true)
+      : value;
+  if (format === 'json_schema' && body.response_format?.json_schema?.schema !== undefined) {
+    return JSON.stringify(quoting(valueFromSchema(body.response_format.json_schema.schema, seed)));
+  }
+  if (scenario !== undefined) {
+    return JSON.stringify(quoting(valueFromSchema(answerJsonSchema(scenario), seed)));
+  }
+  if (format === 'json_object')
+    return JSON.stringify({ answer: `Emulated answer to ${customId}.` });
+  return `Emulated answer to ${customId}.`;
+}
+
 export function respond(
   customId: string,
   body: ChatBody,
   counterFor: (e: EncodingName) => TokenCounter,
   options: RespondOptions,
 ): ChatCompletion {
-  const seed = Math.floor(unitHash(options.seed, 'respond', customId) * 2 ** 31);
-  const { scenario } = parseCustomId(customId);
-  const format = body.response_format?.type;
-  let content: string;
-  // A scenario 1 answer quotes the request's code (grounded-answer.ts).
-  const quoting = (value: unknown): unknown =>
-    scenario === 'scenario1'
-      ? groundedAnswer(value, userPromptOf(body), seed, options.ungrounded === true)
-      : value;
-  if (format === 'json_schema' && body.response_format?.json_schema?.schema !== undefined) {
-    content = JSON.stringify(
-      quoting(valueFromSchema(body.response_format.json_schema.schema, seed)),
-    );
-  } else if (scenario !== undefined) {
-    content = JSON.stringify(quoting(valueFromSchema(answerJsonSchema(scenario), seed)));
-  } else if (format === 'json_object') {
-    content = JSON.stringify({ answer: `Emulated answer to ${customId}.` });
-  } else {
-    content = `Emulated answer to ${customId}.`;
-  }
+  let content = answerContent(customId, body, options);
   let finish: 'stop' | 'length' = 'stop';
   if (options.invalidJson) {
     // As when the model runs out of tokens mid-answer.

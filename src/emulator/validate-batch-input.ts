@@ -4,7 +4,7 @@
  * the whole file, at most `maxRequests` lines; an empty file fails. Errors carry the API's codes
  * and line numbers. Also counts the prompt tokens of every request (the enqueued tokens).
  */
-import { readLineBatches } from '../storage/jsonl-lines.ts';
+import { readLineBatches, type RawLine } from '../storage/jsonl-lines.ts';
 import { promptTokensOfBody, type ChatBody } from './responder.ts';
 import type { Tokenizers } from './tokenizers.ts';
 
@@ -25,17 +25,19 @@ export interface ValidationResult {
 /** The real service reports a bounded number of problems. */
 const MAX_ERRORS = 100;
 
+export interface ValidationOptions {
+  readonly endpoint: string;
+  readonly maxRequests: number;
+  readonly tokenizers: Tokenizers;
+  /** A line's url as the provider's dialect names it, as the endpoint is named. */
+  readonly lineUrl?: ((url: unknown) => unknown) | undefined;
+  /** Why a line's model is not served by the provider (undefined: it is). */
+  readonly checkModel?: ((model: string) => string | undefined) | undefined;
+}
+
 export async function validateBatchInput(
   path: string,
-  options: {
-    readonly endpoint: string;
-    readonly maxRequests: number;
-    readonly tokenizers: Tokenizers;
-    /** A line's url as the provider's dialect names it, as the endpoint is named. */
-    readonly lineUrl?: ((url: unknown) => unknown) | undefined;
-    /** Why a line's model is not served by the provider (undefined: it is). */
-    readonly checkModel?: ((model: string) => string | undefined) | undefined;
-  },
+  options: ValidationOptions,
 ): Promise<ValidationResult> {
   const errors: BatchErrorData[] = [];
   const add = (
@@ -46,109 +48,24 @@ export async function validateBatchInput(
   ): void => {
     if (errors.length < MAX_ERRORS) errors.push({ code, message, param, line });
   };
-  const customIds = new Set<string>();
-  let model: string | null = null;
+  const seen = { customIds: new Set<string>(), model: null as string | null };
   let total = 0;
   let promptTokens = 0;
   for await (const batch of readLineBatches(path)) {
     for (const raw of batch) {
       total++;
-      if (raw.kind !== 'text') {
-        add('invalid_json_line', 'This line is not parseable as valid JSON.', raw.lineNo);
+      const checked = checkRequestLine(raw, seen, options);
+      if ('problem' in checked) {
+        const { code, message, param } = checked.problem;
+        add(code, message, raw.lineNo, param);
         continue;
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(raw.text);
-      } catch {
-        add('invalid_json_line', 'This line is not parseable as valid JSON.', raw.lineNo);
-        continue;
+      const { body } = checked;
+      if (seen.model === null) {
+        seen.model = body.model;
+        await options.tokenizers.ensure(body.model);
       }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        add('invalid_json_line', 'Each line must be a JSON object.', raw.lineNo);
-        continue;
-      }
-      const line = value as {
-        custom_id?: unknown;
-        method?: unknown;
-        url?: unknown;
-        body?: unknown;
-      };
-      if (typeof line.custom_id !== 'string' || line.custom_id === '') {
-        add(
-          'missing_required_parameter',
-          "Missing required parameter: 'custom_id'.",
-          raw.lineNo,
-          'custom_id',
-        );
-        continue;
-      }
-      if (customIds.has(line.custom_id)) {
-        add(
-          'duplicate_custom_id',
-          'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.',
-          raw.lineNo,
-          'custom_id',
-        );
-        continue;
-      }
-      customIds.add(line.custom_id);
-      if (line.method !== 'POST') {
-        add(
-          'invalid_method',
-          "Invalid value for 'method': only 'POST' is supported.",
-          raw.lineNo,
-          'method',
-        );
-        continue;
-      }
-      if ((options.lineUrl?.(line.url) ?? line.url) !== options.endpoint) {
-        add(
-          'url_mismatch',
-          `The provided URL '${String(line.url)}' does not match the batch endpoint '${options.endpoint}'.`,
-          raw.lineNo,
-          'url',
-        );
-        continue;
-      }
-      const body = line.body as (Partial<ChatBody> & { input?: unknown }) | undefined;
-      const responses = options.endpoint === '/v1/responses';
-      if (
-        body === null ||
-        typeof body !== 'object' ||
-        typeof body.model !== 'string' ||
-        (responses
-          ? typeof body.input !== 'string' && !Array.isArray(body.input)
-          : !Array.isArray(body.messages))
-      ) {
-        add(
-          'invalid_request',
-          responses
-            ? "The request body must have 'model' and 'input'."
-            : "The request body must have 'model' and 'messages'.",
-          raw.lineNo,
-          'body',
-        );
-        continue;
-      }
-      const unserved = options.checkModel?.(body.model);
-      if (unserved !== undefined) {
-        add('model_not_found', unserved, raw.lineNo, 'body.model');
-        continue;
-      }
-      if (model === null) {
-        model = body.model;
-        await options.tokenizers.ensure(model);
-      } else if (body.model !== model) {
-        add(
-          'mismatched_model',
-          `The provided model '${body.model}' does not match the model '${model}' of the other requests. A batch may use one model only.`,
-          raw.lineNo,
-          'body.model',
-        );
-        continue;
-      }
-      promptTokens += promptTokensOfBody(body as ChatBody, (e) => options.tokenizers.counterFor(e));
+      promptTokens += promptTokensOfBody(body, (e) => options.tokenizers.counterFor(e));
     }
   }
   if (total === 0) add('empty_file', 'The batch input file is empty.', null);
@@ -159,5 +76,120 @@ export async function validateBatchInput(
       null,
     );
   }
-  return { errors, total, model, promptTokens };
+  return { errors, total, model: seen.model, promptTokens };
+}
+
+type LineProblem = {
+  readonly code: string;
+  readonly message: string;
+  readonly param: string | null;
+};
+
+const problem = (
+  code: string,
+  message: string,
+  param: string | null = null,
+): { readonly problem: LineProblem } => ({ problem: { code, message, param } });
+
+/**
+ * One line's check, in the order the service reports them: JSON object, custom_id (present,
+ * unique: a new one is added to `seen`), method, url, body, a model the provider serves, the
+ * same model as the lines before. The line's body, or its problem.
+ */
+function checkRequestLine(
+  raw: RawLine,
+  seen: { readonly customIds: Set<string>; readonly model: string | null },
+  options: ValidationOptions,
+): { readonly problem: LineProblem } | { readonly body: ChatBody } {
+  const parsed = parsedObject(raw);
+  if ('problem' in parsed) return parsed;
+  const { line } = parsed;
+  if (typeof line.custom_id !== 'string' || line.custom_id === '') {
+    return problem(
+      'missing_required_parameter',
+      "Missing required parameter: 'custom_id'.",
+      'custom_id',
+    );
+  }
+  if (seen.customIds.has(line.custom_id)) {
+    return problem(
+      'duplicate_custom_id',
+      'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.',
+      'custom_id',
+    );
+  }
+  seen.customIds.add(line.custom_id);
+  if (line.method !== 'POST') {
+    return problem(
+      'invalid_method',
+      "Invalid value for 'method': only 'POST' is supported.",
+      'method',
+    );
+  }
+  if ((options.lineUrl?.(line.url) ?? line.url) !== options.endpoint) {
+    return problem(
+      'url_mismatch',
+      `The provided URL '${String(line.url)}' does not match the batch endpoint '${options.endpoint}'.`,
+      'url',
+    );
+  }
+  const body = requestBody(line.body, options.endpoint);
+  if ('problem' in body) return body;
+  const { model } = body.body;
+  const unserved = options.checkModel?.(model);
+  if (unserved !== undefined) return problem('model_not_found', unserved, 'body.model');
+  if (seen.model !== null && model !== seen.model) {
+    return problem(
+      'mismatched_model',
+      `The provided model '${model}' does not match the model '${seen.model}' of the other requests. A batch may use one model only.`,
+      'body.model',
+    );
+  }
+  return body;
+}
+
+/** The body of a chat completions (`messages`) or Responses (`input`) request, or its problem. */
+function requestBody(
+  value: unknown,
+  endpoint: string,
+): { readonly problem: LineProblem } | { readonly body: ChatBody } {
+  const body = value as (Partial<ChatBody> & { input?: unknown }) | undefined;
+  const responses = endpoint === '/v1/responses';
+  if (
+    body === null ||
+    typeof body !== 'object' ||
+    typeof body.model !== 'string' ||
+    (responses
+      ? typeof body.input !== 'string' && !Array.isArray(body.input)
+      : !Array.isArray(body.messages))
+  ) {
+    return problem(
+      'invalid_request',
+      responses
+        ? "The request body must have 'model' and 'input'."
+        : "The request body must have 'model' and 'messages'.",
+      'body',
+    );
+  }
+  return { body: body as ChatBody };
+}
+
+/** The line as a JSON object, or why it is not one. */
+function parsedObject(
+  raw: RawLine,
+):
+  | { readonly problem: LineProblem }
+  | { readonly line: { custom_id?: unknown; method?: unknown; url?: unknown; body?: unknown } } {
+  if (raw.kind !== 'text')
+    return problem('invalid_json_line', 'This line is not parseable as valid JSON.');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.text);
+  } catch {
+    return problem('invalid_json_line', 'This line is not parseable as valid JSON.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return problem('invalid_json_line', 'Each line must be a JSON object.');
+  }
+  return { line: value };
 }

@@ -19,7 +19,7 @@ import {
   TEST_SCHEDULE,
 } from '../support/emulator.ts';
 import { NO_DELAYS, spawnEmulatorProcess } from '../support/emulator-process.ts';
-import { tempDir } from '../support/temp-dir.ts';
+import { deferCleanup, tempDir } from '../support/temp-dir.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
@@ -191,7 +191,8 @@ test('with a state folder, files and batches survive a restart and running batch
     faults: NO_FAULTS,
     tickMs: 0,
   });
-  t.after(() => second.close());
+  // Closed before its state folder is removed (a save still under way would find it gone).
+  deferCleanup(t, () => second.close());
   const client2 = new OpenAI({ baseURL: second.url, apiKey: 'k-test', maxRetries: 0 });
   assert.equal((await client2.files.retrieve(file.id)).bytes, file.bytes);
   await second.settle();

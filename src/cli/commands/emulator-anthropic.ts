@@ -9,6 +9,7 @@ import { startAnthropicEmulator } from '../../emulator/anthropic/anthropic-emula
 import type { FaultProfile } from '../../emulator/faults.ts';
 import type { Logger } from '../../log/logger.ts';
 import { integerFlag, stringFlag, type CommandContext, type ParsedFlags } from '../command.ts';
+import { serveUntilStopped } from './emulator-serve.ts';
 
 export async function runAnthropicEmulator(
   ctx: CommandContext,
@@ -36,17 +37,12 @@ export async function runAnthropicEmulator(
     seed: faults.seed,
     maxRequestsPerBatch: integerFlag(args, 'emulator', 'max-requests', 1) ?? 100_000,
   });
-  ctx.stdout.write(
-    `slicebatch emulator (Anthropic Message Batches) listening on ${emulator.url}\n` +
+  return serveUntilStopped(ctx, log, emulator, {
+    banner:
+      `slicebatch emulator (Anthropic Message Batches) listening on ${emulator.url}\n` +
       'Nothing leaves this machine.\n' +
       `Use it with: ANTHROPIC_BASE_URL=${emulator.url} ANTHROPIC_API_KEY=any-non-empty-key (and "provider": "anthropic")\n`,
-  );
-  log.info({ url: emulator.url, schedule, stateDir }, 'anthropic emulator started');
-  await new Promise<void>((resolveStop) => {
-    if (ctx.signal.aborted) resolveStop();
-    ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
+    name: 'anthropic emulator',
+    fields: { schedule, stateDir },
   });
-  await emulator.close();
-  log.info(emulator.stats(), 'anthropic emulator stopped');
-  return 0;
 }

@@ -3,104 +3,28 @@
  * SIGINT/SIGTERM. Timing, token limits and faults from flags or a JSON profile; `--upstream`
  * answers the requests with a real chat-completions server.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { REALISTIC_SCHEDULE, type Schedule } from '../../emulator/batch-lifecycle.ts';
 import { DEMO_SCHEDULE, startEmulator } from '../../emulator/emulator.ts';
-import { FaultProfileSchema, type FaultProfile } from '../../emulator/faults.ts';
+import type { FaultProfile } from '../../emulator/faults.ts';
+import type { Schedule } from '../../emulator/batch-lifecycle.ts';
 import { EMULATOR_PROVIDERS, type EmulatorProvider } from '../../emulator/dialects.ts';
-import { UsageError, errorMessage } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { runAnthropicEmulator } from './emulator-anthropic.ts';
-import { addApiWayFaults, API_WAYS_FLAGS, batchCreatesPerHour } from './emulator-api-ways.ts';
+import { API_WAYS_FLAGS, batchCreatesPerHour } from './emulator-api-ways.ts';
+import { faultProfile, scheduleOf, tokenLimits } from './emulator-options.ts';
+import { serveUntilStopped } from './emulator-serve.ts';
 import { logLevelFromEnv } from '../../log/log-level.ts';
-import { createLogger } from '../../log/logger.ts';
+import { createLogger, type Logger } from '../../log/logger.ts';
 import {
-  booleanFlag,
   integerFlag,
   noPositionals,
-  numberFlag,
   stringFlag,
   type Command,
+  type CommandContext,
   type ParsedFlags,
 } from '../command.ts';
 
 const CMD = 'emulator';
-
-function rate(args: ParsedFlags, name: string): number | undefined {
-  const r = numberFlag(args, CMD, name);
-  if (r !== undefined && (r < 0 || r > 1)) {
-    throw new UsageError(`slicebatch emulator: --${name} must be between 0 and 1, got ${r}`);
-  }
-  return r;
-}
-
-async function faultProfile(args: ParsedFlags, cwd: string): Promise<FaultProfile> {
-  let raw: Record<string, unknown> = {};
-  const file = stringFlag(args, 'faults');
-  if (file !== undefined) {
-    try {
-      raw = JSON.parse(await readFile(resolve(cwd, file), 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new UsageError(`slicebatch emulator: --faults ${file}: ${errorMessage(err)}`);
-    }
-  }
-  const http = [...((raw['http'] as unknown[] | undefined) ?? [])];
-  const requests = [...((raw['requests'] as unknown[] | undefined) ?? [])];
-  const batches = [...((raw['batches'] as unknown[] | undefined) ?? [])];
-  const r429 = rate(args, 'rate-429');
-  if (r429 !== undefined) http.push({ kind: 'status', status: 429, retry_after_s: 1, rate: r429 });
-  const r500 = rate(args, 'rate-500');
-  if (r500 !== undefined) http.push({ kind: 'status', status: 500, rate: r500 });
-  const rDrop = rate(args, 'rate-drop');
-  if (rDrop !== undefined) http.push({ kind: 'drop', rate: rDrop });
-  const rLost = rate(args, 'rate-lost-create');
-  if (rLost !== undefined)
-    http.push({ route: 'POST /v1/batches', kind: 'lose_answer', rate: rLost });
-  const rInvalid = rate(args, 'rate-invalid-json');
-  if (rInvalid !== undefined) requests.push({ kind: 'invalid_json', rate: rInvalid });
-  const rUngrounded = rate(args, 'rate-ungrounded');
-  if (rUngrounded !== undefined) requests.push({ kind: 'ungrounded', rate: rUngrounded });
-  const rReqErr = rate(args, 'rate-request-error');
-  if (rReqErr !== undefined)
-    requests.push({ kind: 'error_object', code: 'server_error', rate: rReqErr });
-  const rExpire = rate(args, 'rate-expire');
-  if (rExpire !== undefined) batches.push({ kind: 'expire', after_fraction: 0.5, rate: rExpire });
-  addApiWayFaults(args, http, batches);
-  const seed = integerFlag(args, CMD, 'seed');
-  const clockOffset = numberFlag(args, CMD, 'clock-offset');
-  const listLag = numberFlag(args, CMD, 'list-lag');
-  const parsed = FaultProfileSchema.safeParse({
-    ...raw,
-    http,
-    requests,
-    batches,
-    ...(seed !== undefined ? { seed } : {}),
-    ...(clockOffset !== undefined ? { clock_offset_s: clockOffset } : {}),
-    ...(listLag !== undefined ? { list_lag_s: listLag } : {}),
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(
-      `slicebatch emulator: fault profile: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
-    );
-  }
-  return parsed.data;
-}
-
-function tokenLimits(args: ParsedFlags): Record<string, number> {
-  const out: Record<string, number> = {};
-  const values = args.values['token-limit'];
-  for (const v of Array.isArray(values) ? values : []) {
-    const m = /^(.+)=(\d+)$/.exec(v);
-    if (m === null) {
-      throw new UsageError(
-        `slicebatch emulator: --token-limit expects MODEL=TOKENS, got ${JSON.stringify(v)}`,
-      );
-    }
-    out[m[1]!] = Number(m[2]);
-  }
-  return out;
-}
 
 export const emulatorCommand: Command = {
   name: CMD,
@@ -242,17 +166,8 @@ export const emulatorCommand: Command = {
   },
   async run(ctx, args) {
     noPositionals(args, CMD);
-    const base: Schedule = booleanFlag(args, 'realistic') ? REALISTIC_SCHEDULE : DEMO_SCHEDULE;
-    const ms = (name: string, fallback: number): number => integerFlag(args, CMD, name) ?? fallback;
-    const schedule: Schedule = {
-      validatingMs: ms('validating-ms', base.validatingMs),
-      msPerRequest: ms('ms-per-request', base.msPerRequest),
-      finalizingMs: ms('finalizing-ms', base.finalizingMs),
-      cancellingMs: ms('cancelling-ms', base.cancellingMs),
-      completionWindowMs: ms('completion-window-ms', base.completionWindowMs),
-    };
+    const schedule = scheduleOf(args);
     const faults = await faultProfile(args, ctx.cwd);
-    const upstreamUrl = stringFlag(args, 'upstream');
     const log = await createLogger({
       level: logLevelFromEnv(ctx.env, 'info'),
       ...(ctx.stderr === process.stderr ? {} : { stream: ctx.stderr }),
@@ -267,47 +182,59 @@ export const emulatorCommand: Command = {
         `slicebatch emulator: --provider must be one of ${[...EMULATOR_PROVIDERS, 'anthropic'].join(', ')}, got ${JSON.stringify(provider)}`,
       );
     }
-    const models = args.values['model'];
-    const emulator = await startEmulator({
-      provider: provider as EmulatorProvider,
-      models: Array.isArray(models) ? models : [],
-      host: stringFlag(args, 'host') ?? '127.0.0.1',
-      port: integerFlag(args, CMD, 'port') ?? 8787,
-      stateDir: stateDir === undefined ? undefined : resolve(ctx.cwd, stateDir),
+    return runOpenAiEmulator(ctx, args, provider as EmulatorProvider, {
       schedule,
       faults,
-      seed: faults.seed,
-      tokenLimits: tokenLimits(args),
-      maxRequestsPerBatch: integerFlag(args, CMD, 'max-requests', 1),
-      batchCreatesPerHour: batchCreatesPerHour(args),
-      upstream:
-        upstreamUrl === undefined
-          ? undefined
-          : {
-              url: upstreamUrl,
-              apiKey: ctx.env['UPSTREAM_API_KEY'],
-              concurrency: integerFlag(args, CMD, 'upstream-concurrency', 1) ?? 4,
-            },
-      onError: (err, context) => log.error({ err, context }, `emulator error in ${context}`),
+      stateDir,
+      log,
     });
-    const useWith =
-      provider === 'azure'
-        ? `AZURE_OPENAI_ENDPOINT=${emulator.origin} AZURE_OPENAI_API_KEY=any-non-empty-key (provider "azure")`
-        : provider === 'openai_compatible'
-          ? `OPENAI_COMPATIBLE_BASE_URL=${emulator.url} OPENAI_COMPATIBLE_API_KEY=any-non-empty-key (provider "openai_compatible")`
-          : `OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=any-non-empty-key`;
-    ctx.stdout.write(
-      `slicebatch emulator (${provider}) listening on ${emulator.url}\n` +
-        `Nothing leaves this machine${upstreamUrl ? ` (requests are answered by ${upstreamUrl})` : ''}.\n` +
-        `Use it with: ${useWith}\n`,
-    );
-    log.info({ url: emulator.url, schedule, stateDir }, 'emulator started');
-    await new Promise<void>((resolveStop) => {
-      if (ctx.signal.aborted) resolveStop();
-      ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
-    });
-    await emulator.close();
-    log.info(emulator.stats(), 'emulator stopped');
-    return 0;
   },
 };
+
+/** `slicebatch emulator` for the OpenAI-shaped providers (openai, azure, openai_compatible). */
+async function runOpenAiEmulator(
+  ctx: CommandContext,
+  args: ParsedFlags,
+  provider: EmulatorProvider,
+  options: { schedule: Schedule; faults: FaultProfile; stateDir: string | undefined; log: Logger },
+): Promise<number> {
+  const { schedule, faults, stateDir, log } = options;
+  const upstreamUrl = stringFlag(args, 'upstream');
+  const models = args.values['model'];
+  const emulator = await startEmulator({
+    provider,
+    models: Array.isArray(models) ? models : [],
+    host: stringFlag(args, 'host') ?? '127.0.0.1',
+    port: integerFlag(args, CMD, 'port') ?? 8787,
+    stateDir: stateDir === undefined ? undefined : resolve(ctx.cwd, stateDir),
+    schedule,
+    faults,
+    seed: faults.seed,
+    tokenLimits: tokenLimits(args),
+    maxRequestsPerBatch: integerFlag(args, CMD, 'max-requests', 1),
+    batchCreatesPerHour: batchCreatesPerHour(args),
+    upstream:
+      upstreamUrl === undefined
+        ? undefined
+        : {
+            url: upstreamUrl,
+            apiKey: ctx.env['UPSTREAM_API_KEY'],
+            concurrency: integerFlag(args, CMD, 'upstream-concurrency', 1) ?? 4,
+          },
+    onError: (err, context) => log.error({ err, context }, `emulator error in ${context}`),
+  });
+  const useWith =
+    provider === 'azure'
+      ? `AZURE_OPENAI_ENDPOINT=${emulator.origin} AZURE_OPENAI_API_KEY=any-non-empty-key (provider "azure")`
+      : provider === 'openai_compatible'
+        ? `OPENAI_COMPATIBLE_BASE_URL=${emulator.url} OPENAI_COMPATIBLE_API_KEY=any-non-empty-key (provider "openai_compatible")`
+        : `OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=any-non-empty-key`;
+  return serveUntilStopped(ctx, log, emulator, {
+    banner:
+      `slicebatch emulator (${provider}) listening on ${emulator.url}\n` +
+      `Nothing leaves this machine${upstreamUrl ? ` (requests are answered by ${upstreamUrl})` : ''}.\n` +
+      `Use it with: ${useWith}\n`,
+    name: 'emulator',
+    fields: { schedule, stateDir },
+  });
+}

@@ -1,7 +1,9 @@
 /**
  * `slicebatch emulator --provider anthropic`: the Message Batches API over real HTTP, for tests,
  * demos and `run --emulator --provider anthropic`. Routes under /v1/messages/batches: create,
- * retrieve, list (newest first, `before_id`/`after_id`/`limit`), cancel, delete, results (JSONL).
+ * retrieve, list (newest first, `before_id`/`after_id`/`limit`), cancel, results (JSONL); a
+ * delete is not emulated (405). The routes are in message-batches-routes.ts, the API's HTTP
+ * conventions in anthropic-http.ts, the batches in message-batches.ts; this file wires them.
  *
  * What it holds callers to, as the API does: a key (`x-api-key`, or `Authorization: Bearer`
  * as the SDK's 1.x line sends it), an `anthropic-version` header, a body of at most 256 MB (413
@@ -11,23 +13,22 @@
  * emulator's (faults.ts): HTTP (`status`, `drop`, `slow`, `lose_answer`, `wrong_shape`), batches (`expire`),
  * requests (error_4xx, error_object, invalid_json, reasoning_length), `list_lag_s`.
  */
-import { settleBatches } from '../settle.ts';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Schedule } from '../batch-lifecycle.ts';
 import { systemClock, type EmulatorClock } from '../clock.ts';
-import { createFaults, NO_FAULTS, type FaultProfile } from '../faults.ts';
-import { createIdGenerator } from '../ids.ts';
 import { DEMO_SCHEDULE } from '../emulator.ts';
-import { messageBatchObject, openMessageBatches } from './message-batches.ts';
-import { checkRequests, HttpError, readBody } from './request-checks.ts';
+import { emulatorRoot, serveEmulator } from '../emulator-server.ts';
+import { createFaults, NO_FAULTS, type FaultProfile, type Faults } from '../faults.ts';
+import { createIdGenerator } from '../ids.ts';
+import { settleBatches } from '../settle.ts';
+import { wrongShape } from '../wrong-shape.ts';
+import { checkCaller, faultBeforeRoute, sendError, sendJson } from './anthropic-http.ts';
+import { openMessageBatches, type MessageBatches } from './message-batches.ts';
+import { messageBatchesRoutes } from './message-batches-routes.ts';
 
-export const ANTHROPIC_VERSIONS = ['2023-06-01', '2026-10-21'] as const;
+export { ANTHROPIC_VERSIONS } from './anthropic-http.ts';
 
 export interface AnthropicEmulatorOptions {
   readonly host?: string;
@@ -63,14 +64,45 @@ export interface AnthropicEmulator {
   close(): Promise<void>;
 }
 
-/** A 200 of the wrong shape (the work done): every field but `type` null, in a list each item's. */
-function wrongShape(json: unknown): unknown {
-  const nulls = (o: Record<string, unknown>): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k === 'type' ? v : null]));
-  const o = json as Record<string, unknown>;
-  return Array.isArray(o['data'])
-    ? { ...o, data: (o['data'] as Record<string, unknown>[]).map(nulls) }
-    : nulls(o);
+interface RequestContext {
+  readonly counters: { requests: number; faults: number };
+  readonly faults: Faults;
+  readonly apiKeys: readonly string[] | undefined;
+  readonly ids: ReturnType<typeof createIdGenerator>;
+  readonly store: MessageBatches;
+  readonly answer: ReturnType<typeof messageBatchesRoutes>;
+}
+
+/**
+ * One request: the caller checked, its HTTP fault applied, the batches brought up to date,
+ * then the route's answer written (a results file streamed; a JSON answer lost or of the wrong
+ * shape when the fault says so).
+ */
+async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+): Promise<void> {
+  const { counters, ids } = ctx;
+  counters.requests++;
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const version = checkCaller(req, ctx.apiKeys);
+  const fault = ctx.faults.forHttp(req.method ?? 'GET', url.pathname);
+  if (fault !== undefined) {
+    counters.faults++;
+    if (await faultBeforeRoute(req, res, () => ids.request(), fault)) return;
+  }
+  ctx.store.tick();
+  const reply = await ctx.answer(req, url, version);
+  if ('resultsPath' in reply) {
+    res.writeHead(200, { 'content-type': 'application/binary', 'request-id': ids.request() });
+    await pipeline(createReadStream(reply.resultsPath), res);
+  } else if (fault?.kind === 'lose_answer') {
+    req.socket.destroy();
+  } else {
+    const json = fault?.kind === 'wrong_shape' ? wrongShape(reply.json, 'type') : reply.json;
+    sendJson(res, ids.request(), 200, json);
+  }
 }
 
 export async function startAnthropicEmulator(
@@ -81,13 +113,9 @@ export async function startAnthropicEmulator(
   const faults = createFaults(profile);
   const seed = options.seed ?? profile.seed;
   const ids = createIdGenerator(seed);
-  const persist = options.stateDir !== undefined;
-  const root = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'slicebatch-anthropic-')));
-  await mkdir(root, { recursive: true });
-  const maxBytes = options.maxBatchBytes ?? 256 * 1024 * 1024;
-  const maxRequests = options.maxRequestsPerBatch ?? 100_000;
+  const state = await emulatorRoot(options.stateDir, 'slicebatch-anthropic-');
   const store = await openMessageBatches({
-    root,
+    root: state.root,
     clock,
     schedule: { ...DEMO_SCHEDULE, ...options.schedule },
     faults,
@@ -96,155 +124,37 @@ export async function startAnthropicEmulator(
   });
   const counters = { requests: 0, faults: 0 };
   let baseUrl = '';
-
-  const send = (
-    res: ServerResponse,
-    status: number,
-    json: unknown,
-    headers: Record<string, string> = {},
-  ): void => {
-    const text = JSON.stringify(json);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'request-id': ids.request(),
-      ...headers,
-    });
-    res.end(text);
-  };
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    counters.requests++;
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const method = req.method ?? 'GET';
-    const key =
-      req.headers['x-api-key'] ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (
-      typeof key !== 'string' ||
-      key === '' ||
-      (options.apiKeys !== undefined && !options.apiKeys.includes(key))
-    ) {
-      throw new HttpError(401, 'authentication_error', 'invalid x-api-key');
-    }
-    const version = req.headers['anthropic-version'];
-    if (
-      typeof version !== 'string' ||
-      !(ANTHROPIC_VERSIONS as readonly string[]).includes(version)
-    ) {
-      throw new HttpError(
-        400,
-        'invalid_request_error',
-        'anthropic-version: header is required and must be a known version',
-      );
-    }
-    const fault = faults.forHttp(method, url.pathname);
-    if (fault !== undefined) {
-      counters.faults++;
-      if (fault.kind === 'status' && fault.status !== undefined) {
-        const type =
-          fault.status === 429
-            ? 'rate_limit_error'
-            : fault.status >= 500
-              ? 'api_error'
-              : 'invalid_request_error';
-        send(
-          res,
-          fault.status,
-          { type: 'error', error: { type, message: 'emulated fault' } },
-          fault.retry_after_s === undefined ? {} : { 'retry-after': String(fault.retry_after_s) },
-        );
-        return;
-      }
-      if (fault.kind === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delay_ms ?? 1000));
-    }
-    store.tick();
-    const lose = fault?.kind === 'lose_answer';
-    const reply = (status: number, json: unknown): void => {
-      if (lose) req.socket.destroy();
-      else if (fault?.kind === 'wrong_shape') send(res, status, wrongShape(json));
-      else send(res, status, json);
-    };
-    const parts = url.pathname.split('/').filter(Boolean);
-    if (parts[0] !== 'v1' || parts[1] !== 'messages' || parts[2] !== 'batches') {
-      throw new HttpError(404, 'not_found_error', `${method} ${url.pathname}: no such route`);
-    }
-    const id = parts[3];
-    if (id === undefined && method === 'POST') {
-      const requests = checkRequests(await readBody(req, maxBytes), version, maxRequests);
-      const b = await store.create(requests);
-      reply(200, messageBatchObject(b, baseUrl));
-      return;
-    }
-    if (id === undefined && method === 'GET') {
-      const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 20)));
-      const lagMs = profile.list_lag_s * 1000;
-      let list = [...store.batches].filter((b) => clock.now() - b.createdMs >= lagMs).reverse();
-      const after = url.searchParams.get('after_id');
-      const before = url.searchParams.get('before_id');
-      if (after !== null) list = list.slice(list.findIndex((b) => b.id === after) + 1);
-      if (before !== null)
-        list = list.slice(
-          0,
-          Math.max(
-            0,
-            list.findIndex((b) => b.id === before),
-          ),
-        );
-      const page = list.slice(0, limit);
-      reply(200, {
-        data: page.map((b) => messageBatchObject(b, baseUrl)),
-        has_more: list.length > limit,
-        first_id: page[0]?.id ?? null,
-        last_id: page[page.length - 1]?.id ?? null,
-      });
-      return;
-    }
-    const b = id === undefined ? undefined : store.get(id);
-    if (b === undefined)
-      throw new HttpError(404, 'not_found_error', `message batch ${id} not found`);
-    const action = parts[4];
-    if (action === undefined && method === 'GET') return reply(200, messageBatchObject(b, baseUrl));
-    if (action === 'cancel' && method === 'POST') {
-      await store.cancel(b);
-      return reply(200, messageBatchObject(b, baseUrl));
-    }
-    if (action === 'results' && method === 'GET') {
-      if (b.status !== 'ended')
-        throw new HttpError(400, 'invalid_request_error', `batch ${b.id} has not ended yet`);
-      res.writeHead(200, { 'content-type': 'application/binary', 'request-id': ids.request() });
-      await pipeline(createReadStream(store.resultsPath(b.id)), res);
-      return;
-    }
-    throw new HttpError(405, 'invalid_request_error', `${method} ${url.pathname}: not allowed`);
-  }
-
-  const server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      if (err instanceof HttpError) {
-        send(res, err.status, { type: 'error', error: { type: err.type, message: err.message } });
-      } else {
-        send(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } });
-      }
-    });
+  const answer = messageBatchesRoutes({
+    store,
+    maxBytes: options.maxBatchBytes ?? 256 * 1024 * 1024,
+    maxRequests: options.maxRequestsPerBatch ?? 100_000,
+    baseUrl: () => baseUrl,
+    now: () => clock.now(),
+    lagMs: profile.list_lag_s * 1000,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  baseUrl = `http://${host}:${address.port}`;
-  const tickMs = options.tickMs ?? (clock === systemClock ? 100 : 0);
-  const timer = tickMs > 0 ? setInterval(() => store.tick(), tickMs) : undefined;
-  timer?.unref();
-  let closing: Promise<void> | undefined;
+
+  const route = (req: IncomingMessage, res: ServerResponse) =>
+    handleRequest(req, res, { counters, faults, apiKeys: options.apiKeys, ids, store, answer });
+
+  const server = await serveEmulator(
+    (req, res) => {
+      route(req, res).catch((err: unknown) => sendError(res, ids.request(), err));
+    },
+    {
+      host: options.host,
+      port: options.port,
+      tick: () => store.tick(),
+      tickMs: options.tickMs ?? (clock === systemClock ? 100 : 0),
+      release: async () => {
+        await Promise.allSettled(store.pending());
+        await state.release();
+      },
+    },
+  );
+  baseUrl = server.origin;
   return {
     url: baseUrl,
-    port: address.port,
+    port: server.port,
     tick: () => store.tick(),
     settle: () => settleBatches(store),
     stats: () => ({
@@ -253,17 +163,6 @@ export async function startAnthropicEmulator(
       duplicateBatches: store.stats.duplicateBatches,
       requestsBilledTwice: store.stats.billedTwice,
     }),
-    close() {
-      closing ??= (async () => {
-        if (timer !== undefined) clearInterval(timer);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await Promise.allSettled(store.pending());
-        if (!persist) await rm(root, { recursive: true, force: true });
-      })();
-      return closing;
-    },
+    close: () => server.close(),
   };
 }

@@ -5,7 +5,7 @@
  * max_tokens or messages, and (under version 2026-10-21) `temperature`, `top_p` or `top_k`.
  */
 import type { IncomingMessage } from 'node:http';
-import type { BatchRequest } from './message-batches.ts';
+import type { BatchRequest } from './message-batch-record.ts';
 
 const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
