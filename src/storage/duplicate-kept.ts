@@ -1,0 +1,297 @@
+/**
+ * The slices kept (sent, or about to be) by the duplicate store (duplicate-store.ts): their
+ * files (duplicate-log.ts) and, in memory, two key tables (key-table.ts) from which the
+ * candidates of a lookup come: exact hash → slice, and LSH band key → slice (BANDS keys a
+ * slice, PER_BAND slices a key at most: a key shared by more is boilerplate). A candidate is
+ * verified against its data record, read by offset: a key collision is never a duplicate.
+ *
+ * Memory: the tables are made for twice the slices kept (at least 1,024 slots each), and made
+ * again twice as large from the index file when they fill; with 5 bytes a slot and an offset
+ * of 4 bytes a slice, that is between about 140 and 280 bytes a slice kept (BANDS + 1 keys).
+ *
+ * A slice is *pending* from when it is kept until a confirm mark (the run's, or one of its own
+ * when it is settled); a dropped one stays in the tables and the files, and is skipped.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BANDS, bandKeys, similarity, type CodeFingerprint } from '../domain/code-fingerprint.ts';
+import {
+  INDEX_RECORD,
+  KIND_CONFIRM,
+  KIND_CONFIRM_ALL,
+  KIND_DROP,
+  KIND_SLICE,
+  openLogFiles,
+  type DataRecord,
+  type IndexRecord,
+  type LogFiles,
+} from './duplicate-log.ts';
+import { keyTable, slotsFor, type KeyTable } from './key-table.ts';
+
+/** Candidates compared per lookup at most (a band shared by many slices of boilerplate). */
+export const MAX_CANDIDATES = 64;
+/** Slices taken per band key at most: a key shared by many slices is boilerplate. */
+export const PER_BAND = 8;
+
+/** A slice sent (or about to be): the one a duplicate is a duplicate of. */
+export interface KeptSlice {
+  readonly repo: string;
+  readonly id: string;
+  readonly file: string;
+  readonly line: number;
+  /** When it was converted (ISO). */
+  readonly at: string;
+}
+
+export interface KeptMatch {
+  readonly similarity: number;
+  readonly kept: KeptSlice;
+}
+
+export interface KeptSet {
+  /** The first slice kept with the same tokens as `fp` (not the slice itself). */
+  findExact(repo: string, id: string, fp: CodeFingerprint): KeptMatch | undefined;
+  /** The most similar slice kept, at `threshold` or above (of equals, the first kept). */
+  findNear(repo: string, id: string, fp: CodeFingerprint, threshold: number): KeptMatch | undefined;
+  keep(slice: KeptSlice, fp: CodeFingerprint): void;
+  pendingRepos(): string[];
+  settle(repo: string, converted: (id: string) => boolean): void;
+  commit(): void;
+  confirm(): void;
+  close(): void;
+  /** Every slice kept and not dropped, in order. */
+  list(): { slice: KeptSlice; pending: boolean }[];
+  /** Lookups so far, and the data records they read. */
+  readonly stats: { lookups: number; reads: number };
+}
+
+export const INDEX_NAME = 'duplicates.index';
+export const DATA_NAME = 'duplicates.data';
+
+function idHash(repo: string, id: string): number {
+  let h = 0x811c9dc5;
+  const text = `${repo}\0${id}`;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+const sliceOf = (meta: string): KeptSlice => {
+  const [repo, id, file, line, at] = JSON.parse(meta) as [string, string, string, number, string];
+  return { repo, id, file, line, at };
+};
+
+/**
+ * The kept slices of the store in `dir` (undefined: none, a dry run's of its own). A dry run
+ * reads the files there and writes what it keeps into files of its own in the temp folder.
+ */
+export function openKeptSet(
+  dir: string | undefined,
+  options: { dryRun: boolean; checkValues?: number },
+): KeptSet {
+  const dry = options.dryRun;
+  const indexPath = dir === undefined ? undefined : join(dir, INDEX_NAME);
+  const present = indexPath !== undefined && statSync(indexPath, { throwIfNoEntry: false });
+  let offsets = new Uint32Array(1024);
+  let slices = 0;
+  let confirmedBelow = 0;
+  const confirmed = new Set<number>();
+  const dropped = new Set<number>();
+  const expected = present ? Math.max(0, present.size / INDEX_RECORD) : 0;
+  let exactTable: KeyTable;
+  let bandTable: KeyTable;
+  const makeTables = (n: number): void => {
+    exactTable = keyTable(slotsFor(n), PER_BAND, options.checkValues);
+    bandTable = keyTable(slotsFor(n * BANDS), PER_BAND, options.checkValues);
+  };
+  makeTables(expected);
+  const index = (exact: number, bands: Uint32Array | undefined, ref: number): void => {
+    exactTable.add(exact, ref);
+    if (bands !== undefined) for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
+  };
+  /** A new slice, whose data is at `offset`: its ref. */
+  const added = (offset: number): number => {
+    if (slices === offsets.length) {
+      const more = new Uint32Array(offsets.length * 2);
+      more.set(offsets);
+      offsets = more;
+    }
+    offsets[slices] = offset / 8;
+    return slices++;
+  };
+  const onRecord = (r: IndexRecord): void => {
+    if (r.kind === KIND_SLICE) {
+      index(r.exact[0]!, r.signed ? r.bands : undefined, added(r.aux));
+    } else if (r.kind === KIND_CONFIRM_ALL) {
+      confirmedBelow = slices;
+    } else if (r.kind === KIND_CONFIRM) {
+      confirmed.add(r.aux);
+    } else if (r.kind === KIND_DROP) {
+      dropped.add(r.aux);
+    }
+  };
+
+  // The store's files, and a dry run's own (refs from `spillFrom` on are in those).
+  let base: LogFiles | undefined;
+  if (indexPath !== undefined && (present || !dry)) {
+    base = openLogFiles(
+      indexPath,
+      join(dir!, DATA_NAME),
+      { readOnly: dry, durable: true },
+      onRecord,
+    );
+  }
+  const spillFrom = slices;
+  let spillDir: string | undefined;
+  let spill: LogFiles | undefined;
+  if (dry) {
+    spillDir = mkdtempSync(join(tmpdir(), 'slicebatch-dedup-'));
+    spill = openLogFiles(
+      join(spillDir, INDEX_NAME),
+      join(spillDir, DATA_NAME),
+      { readOnly: false, durable: false },
+      onRecord,
+    );
+  }
+  const writer = (dry ? spill : base)!;
+  const filesOf = (ref: number): LogFiles =>
+    spill !== undefined && ref >= spillFrom ? spill : base!;
+
+  const stats = { lookups: 0, reads: 0 };
+  const read = (ref: number): DataRecord => {
+    stats.reads++;
+    return filesOf(ref).read(offsets[ref]! * 8);
+  };
+  const isSelf = (rec: DataRecord, h: number, repo: string, id: string): boolean => {
+    if (rec.idHash !== h) return false;
+    const s = sliceOf(rec.meta());
+    return s.repo === repo && s.id === id;
+  };
+  const candidates: number[] = [];
+  const collect = (ref: number): void => {
+    if (!dropped.has(ref)) candidates.push(ref);
+  };
+  const exactRefs = (fp: CodeFingerprint): number[] => {
+    candidates.length = 0;
+    exactTable.find(fp.exactWords[0], collect);
+    return candidates.sort((a, b) => a - b);
+  };
+  const sameExact = (rec: DataRecord, fp: CodeFingerprint): boolean =>
+    rec.exact[0] === fp.exactWords[0] &&
+    rec.exact[1] === fp.exactWords[1] &&
+    rec.exact[2] === fp.exactWords[2];
+  const bands = new Uint32Array(BANDS);
+  const pendingRefs = (): number[] => {
+    const refs: number[] = [];
+    for (let r = confirmedBelow; r < spillFrom; r++) {
+      if (!confirmed.has(r) && !dropped.has(r)) refs.push(r);
+    }
+    return refs;
+  };
+
+  return {
+    stats,
+    findExact(repo, id, fp) {
+      stats.lookups++;
+      const h = idHash(repo, id);
+      for (const ref of exactRefs(fp)) {
+        const rec = read(ref);
+        if (sameExact(rec, fp) && !isSelf(rec, h, repo, id)) {
+          return { similarity: 1, kept: sliceOf(rec.meta()) };
+        }
+      }
+      return undefined;
+    },
+
+    findNear(repo, id, fp, threshold) {
+      if (fp.signature === undefined) return undefined;
+      candidates.length = 0;
+      bandKeys(fp.signature, bands);
+      for (let b = 0; b < BANDS; b++) bandTable.find(bands[b]!, collect);
+      if (candidates.length === 0) return undefined;
+      // Each once, those that share the most bands first, then the first kept.
+      const shared = new Map<number, number>();
+      for (const ref of candidates) shared.set(ref, (shared.get(ref) ?? 0) + 1);
+      const refs = [...shared.keys()]
+        .sort((a, b) => shared.get(b)! - shared.get(a)! || a - b)
+        .slice(0, MAX_CANDIDATES);
+      const h = idHash(repo, id);
+      let best: { ref: number; s: number; meta: string } | undefined;
+      for (const ref of refs) {
+        const rec = read(ref);
+        if (rec.signature === undefined || isSelf(rec, h, repo, id)) continue;
+        const s = similarity(fp.signature, rec.signature);
+        if (s < threshold) continue;
+        if (best === undefined || s > best.s || (s === best.s && ref < best.ref)) {
+          best = { ref, s, meta: rec.meta() };
+        }
+      }
+      return best && { similarity: best.s, kept: sliceOf(best.meta) };
+    },
+
+    keep(slice, fp) {
+      const h = idHash(slice.repo, slice.id);
+      for (const ref of exactRefs(fp)) {
+        const rec = read(ref);
+        if (sameExact(rec, fp) && isSelf(rec, h, slice.repo, slice.id)) return; // kept already
+      }
+      const meta = JSON.stringify([slice.repo, slice.id, slice.file, slice.line, slice.at]);
+      const keys = fp.signature === undefined ? undefined : bandKeys(fp.signature, bands);
+      const offset = writer.appendSlice(fp.exactWords, h, fp.signature, keys, meta);
+      index(fp.exactWords[0], keys, added(offset));
+      if (exactTable.full || bandTable.full) {
+        // Larger, from every slice kept (the new one too: it is in the files).
+        makeTables(slices);
+        let ref = 0;
+        const again = (r: IndexRecord): void => {
+          if (r.kind === KIND_SLICE) index(r.exact[0]!, r.signed ? r.bands : undefined, ref++);
+        };
+        base?.scan(again);
+        spill?.scan(again);
+      }
+    },
+
+    pendingRepos() {
+      return [...new Set(pendingRefs().map((ref) => sliceOf(read(ref).meta()).repo))];
+    },
+
+    settle(repo, converted) {
+      if (dry) return; // nothing of a dry run's own is pending across runs
+      for (const ref of pendingRefs()) {
+        const s = sliceOf(read(ref).meta());
+        if (s.repo !== repo) continue;
+        const keep = converted(s.id);
+        writer.appendMark(keep ? KIND_CONFIRM : KIND_DROP, ref);
+        (keep ? confirmed : dropped).add(ref);
+      }
+      writer.commit();
+    },
+
+    commit() {
+      if (!dry) writer.commit();
+    },
+
+    confirm() {
+      if (dry) return;
+      writer.appendMark(KIND_CONFIRM_ALL, 0);
+      confirmedBelow = slices;
+      writer.commit();
+    },
+
+    close() {
+      base?.close();
+      spill?.close();
+      if (spillDir !== undefined) rmSync(spillDir, { recursive: true, force: true });
+    },
+
+    list() {
+      const out: { slice: KeptSlice; pending: boolean }[] = [];
+      for (let ref = 0; ref < slices; ref++) {
+        if (dropped.has(ref)) continue;
+        const pending = ref >= confirmedBelow && !confirmed.has(ref);
+        out.push({ slice: sliceOf(read(ref).meta()), pending });
+      }
+      return out;
+    },
+  };
+}
