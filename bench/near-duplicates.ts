@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BANDS, bandKeys, fingerprintCode, similarity } from '../src/domain/code-fingerprint.ts';
+import { minSharedBands } from '../src/storage/duplicate-kept.ts';
 
 const { values } = parseArgs({
   options: {
@@ -70,7 +71,7 @@ function judged(p: Pair): { s: number; shared: number } | undefined {
 const scored = pairs.map((p) => ({ p, j: judged(p) }));
 /** Called a duplicate at threshold t, as the store decides. */
 const said = (j: { s: number; shared: number } | undefined, t: number): boolean =>
-  j !== undefined && j.s >= t && j.shared >= 1;
+  j !== undefined && j.s >= t && j.shared >= minSharedBands(t);
 const kinds = [...new Set(pairs.map((p) => p.kind))];
 console.log(
   `${pairs.length} pairs: ` +

@@ -27,12 +27,22 @@ import {
   type IndexRecord,
   type LogFiles,
 } from './duplicate-log.ts';
-import { keyTable, slotsFor, type KeyTable } from './key-table.ts';
+import { keyTable, slotsFor } from './key-table.ts';
 
 /** Candidates compared per lookup at most (a band shared by many slices of boilerplate). */
 export const MAX_CANDIDATES = 64;
 /** Slices taken per band key at most: a key shared by many slices is boilerplate. */
 export const PER_BAND = 8;
+
+/**
+ * The bands a kept slice must share with a slice before they are compared: at a threshold of
+ * 0.8 or more, two slices that similar share 5.2 of the 20 bands on average, and fewer than 2
+ * with a probability under 2 % (at 0.8; under 0.1 % at 0.85); comparing only those spares
+ * reading the slices that share one band of boilerplate. Below 0.8, one band.
+ */
+export function minSharedBands(threshold: number): number {
+  return threshold >= 0.8 ? 2 : 1;
+}
 
 /** A slice sent (or about to be): the one a duplicate is a duplicate of. */
 export interface KeptSlice {
@@ -69,10 +79,12 @@ export interface KeptSet {
 export const INDEX_NAME = 'duplicates.index';
 export const DATA_NAME = 'duplicates.data';
 
+/** FNV-1a of `repo`, a 0, then `id`. */
 function idHash(repo: string, id: string): number {
   let h = 0x811c9dc5;
-  const text = `${repo}\0${id}`;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < repo.length; i++) h = Math.imul(h ^ repo.charCodeAt(i), 0x01000193);
+  h = Math.imul(h, 0x01000193);
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
@@ -98,13 +110,8 @@ export function openKeptSet(
   const confirmed = new Set<number>();
   const dropped = new Set<number>();
   const expected = present ? Math.max(0, present.size / INDEX_RECORD) : 0;
-  let exactTable: KeyTable;
-  let bandTable: KeyTable;
-  const makeTables = (n: number): void => {
-    exactTable = keyTable(slotsFor(n), PER_BAND, options.checkValues);
-    bandTable = keyTable(slotsFor(n * BANDS), PER_BAND, options.checkValues);
-  };
-  makeTables(expected);
+  const exactTable = keyTable(slotsFor(expected), PER_BAND, options.checkValues);
+  const bandTable = keyTable(slotsFor(expected * BANDS), PER_BAND, options.checkValues);
   const index = (exact: number, bands: Uint32Array | undefined, ref: number): void => {
     exactTable.add(exact, ref);
     if (bands !== undefined) for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
@@ -209,12 +216,25 @@ export function openKeptSet(
       bandKeys(fp.signature, bands);
       for (let b = 0; b < BANDS; b++) bandTable.find(bands[b]!, collect);
       if (candidates.length === 0) return undefined;
-      // Each once, those that share the most bands first, then the first kept.
-      const shared = new Map<number, number>();
-      for (const ref of candidates) shared.set(ref, (shared.get(ref) ?? 0) + 1);
-      const refs = [...shared.keys()]
-        .sort((a, b) => shared.get(b)! - shared.get(a)! || a - b)
-        .slice(0, MAX_CANDIDATES);
+      // Each once, if it shares enough bands; those that share the most first, then the first
+      // kept.
+      const need = minSharedBands(threshold);
+      candidates.sort((a, b) => a - b);
+      const refs: number[] = [];
+      const counts: number[] = [];
+      for (let i = 0; i < candidates.length;) {
+        let j = i + 1;
+        while (j < candidates.length && candidates[j] === candidates[i]) j++;
+        if (j - i >= need) {
+          refs.push(candidates[i]!);
+          counts.push(j - i);
+        }
+        i = j;
+      }
+      if (refs.length > MAX_CANDIDATES) {
+        const order = refs.map((_, k) => k).sort((a, b) => counts[b]! - counts[a]! || a - b);
+        refs.splice(0, refs.length, ...order.slice(0, MAX_CANDIDATES).map((k) => refs[k]!));
+      }
       const h = idHash(repo, id);
       let best: { ref: number; s: number; meta: string } | undefined;
       for (const ref of refs) {
@@ -241,7 +261,8 @@ export function openKeptSet(
       index(fp.exactWords[0], keys, added(offset));
       if (exactTable.full || bandTable.full) {
         // Larger, from every slice kept (the new one too: it is in the files).
-        makeTables(slices);
+        exactTable.reset(slotsFor(slices));
+        bandTable.reset(slotsFor(slices * BANDS));
         let ref = 0;
         const again = (r: IndexRecord): void => {
           if (r.kind === KIND_SLICE) index(r.exact[0]!, r.signed ? r.bands : undefined, ref++);

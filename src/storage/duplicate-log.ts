@@ -61,6 +61,8 @@ const D_SIGNATURE = 6;
 const DATA_PIECE = 256 * 1024;
 /** Index records held at most before they are written. */
 const HELD_MAX = INDEX_RECORD * 8192;
+/** Bytes read for a data record (most are shorter; a longer one is read again whole). */
+const READ_AHEAD = 1024;
 
 /** The file is not one of this version (or not one at all). */
 export class BadLogFileError extends Error {}
@@ -149,8 +151,8 @@ function readRecord(w: Uint32Array, at: number, rec: IndexRecord): void {
   rec.kind = kind & 0xff;
   rec.signed = (kind & HAS_SIGNATURE) !== 0;
   rec.aux = w[at + W_AUX]! * (rec.kind === KIND_SLICE ? 8 : 1);
-  rec.exact.set(w.subarray(at + W_EXACT, at + W_EXACT + 3));
-  rec.bands.set(w.subarray(at + W_BANDS, at + W_BANDS + BANDS));
+  for (let k = 0; k < 3; k++) rec.exact[k] = w[at + W_EXACT + k]!;
+  for (let k = 0; k < BANDS; k++) rec.bands[k] = w[at + W_BANDS + k]!;
 }
 
 /**
@@ -344,7 +346,7 @@ export function openLogFiles(
         bytes = piece.buf;
         at = (offset - pieceAt) / 4;
       } else {
-        const n = readSync(data.fd, scratch.buf, 0, scratch.buf.length, offset);
+        const n = readSync(data.fd, scratch.buf, 0, READ_AHEAD, offset);
         const length = n >= 4 ? scratch.w[0]! : 0;
         if (length > n) {
           scratch.grow(length, 0);

@@ -5,9 +5,10 @@
  * key and, rarely, a slice under another key with the same check near it (about one probe in
  * 65,535): what it returns are candidates, which the duplicate store verifies.
  *
- * Its size is fixed when it is made; `full` says when it holds MAX_LOAD of its slots, and the
- * owner makes a larger one from the keys it keeps elsewhere (the table cannot: it does not
- * have them).
+ * `full` says when it holds MAX_LOAD of its slots; the owner then calls `reset` with a larger
+ * size and adds every entry again from the keys it keeps elsewhere (the table cannot: it does
+ * not have them). The arrays are resizable buffers, grown in place: no second copy is held
+ * while the entries are added again, and the pages are taken as they are used.
  */
 
 /** The share of slots in use before the table is full. */
@@ -17,6 +18,8 @@ export const SLOT_BYTES = 6;
 
 export interface KeyTable {
   readonly slots: number;
+  /** Empties the table, with `slots` slots from now on (not fewer than before). */
+  reset(slots: number): void;
   readonly entries: number;
   /** MAX_LOAD of the slots or more are in use. */
   readonly full: boolean;
@@ -30,15 +33,30 @@ export interface KeyTable {
 export const slotsFor = (entries: number): number =>
   Math.max(1024, Math.ceil((entries * 1.5) / MAX_LOAD));
 
+/** The largest size the arrays may grow to (address space reserved, not memory). */
+const MAX_SLOTS = 2 ** 29;
+
+/** A typed array on a buffer that can grow in place up to `max` elements. */
+function growable<T extends Uint16Array | Uint32Array>(
+  make: (buffer: ArrayBuffer) => T,
+  bytesPer: number,
+  length: number,
+): T {
+  const buffer = new ArrayBuffer(length * bytesPer, { maxByteLength: MAX_SLOTS * bytesPer });
+  return make(buffer);
+}
+
 export function keyTable(
-  slots: number,
+  initialSlots: number,
   perKey: number,
   /** How many values a check takes (tests set fewer, to force false candidates). */
   checkValues = 65_535,
 ): KeyTable {
-  const checks = new Uint16Array(slots);
-  const refs = new Uint32Array(slots);
-  const limit = Math.floor(slots * MAX_LOAD);
+  let slots = Math.min(initialSlots, MAX_SLOTS);
+  // Length-tracking views: they follow their buffer as it grows.
+  const checks = growable((b) => new Uint16Array(b), 2, slots);
+  const refs = growable((b) => new Uint32Array(b), 4, slots);
+  let limit = Math.floor(slots * MAX_LOAD);
   // The home slot from the high bits of a multiplicative hash; the check from the low bits of
   // the key (never 0, which marks a free slot).
   const homeOf = (key: number): number =>
@@ -46,12 +64,23 @@ export function keyTable(
   const checkOf = (key: number): number => ((key >>> 0) % checkValues) + 1;
   let entries = 0;
   return {
-    slots,
+    get slots() {
+      return slots;
+    },
     get entries() {
       return entries;
     },
     get full() {
       return entries >= limit;
+    },
+    reset(more) {
+      const next = Math.min(Math.max(more, slots), MAX_SLOTS);
+      checks.fill(0);
+      checks.buffer.resize(next * 2);
+      refs.buffer.resize(next * 4);
+      slots = next;
+      limit = Math.floor(slots * MAX_LOAD);
+      entries = 0;
     },
     add(key, ref) {
       if (entries >= slots - 1) throw new RangeError('the key table is full');
