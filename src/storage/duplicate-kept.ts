@@ -5,9 +5,10 @@
  * slice, PER_BAND slices a key at most: a key shared by more is boilerplate). A candidate is
  * verified against its data record, read by offset: a key collision is never a duplicate.
  *
- * Memory: the tables are made for twice the slices kept (at least 1,024 slots each), and made
- * again twice as large from the index file when they fill; with 5 bytes a slot and an offset
- * of 4 bytes a slice, that is between about 140 and 280 bytes a slice kept (BANDS + 1 keys).
+ * Memory: the tables are made for 1.5 times the slices kept (at least 1,024 slots each) and,
+ * when they are 90 % full, made again 1.5 times as large from the index file (in place); with
+ * 6 bytes a slot, BANDS + 1 keys a slice and an offset of 4 bytes, that is about 145 to 215
+ * bytes a slice kept. They hold 2^29 slots at most (key-table.ts): about 24 million slices.
  *
  * A slice is *pending* from when it is kept until a confirm mark (the run's, or one of its own
  * when it is settled); a dropped one stays in the tables and the files, and is skipped.
@@ -151,16 +152,20 @@ export function openKeptSet(
   const spillFrom = slices;
   let spillDir: string | undefined;
   let spill: LogFiles | undefined;
-  if (dry) {
-    spillDir = mkdtempSync(join(tmpdir(), 'slicebatch-dedup-'));
-    spill = openLogFiles(
-      join(spillDir, INDEX_NAME),
-      join(spillDir, DATA_NAME),
-      { readOnly: false, durable: false },
-      onRecord,
-    );
-  }
-  const writer = (dry ? spill : base)!;
+  /** Where slices kept go: the store's files, or a dry run's own (made when first needed). */
+  const writer = (): LogFiles => {
+    if (!dry) return base!;
+    if (spill === undefined) {
+      spillDir = mkdtempSync(join(tmpdir(), 'slicebatch-dedup-'));
+      spill = openLogFiles(
+        join(spillDir, INDEX_NAME),
+        join(spillDir, DATA_NAME),
+        { readOnly: false, durable: false },
+        () => undefined,
+      );
+    }
+    return spill;
+  };
   const filesOf = (ref: number): LogFiles =>
     spill !== undefined && ref >= spillFrom ? spill : base!;
 
@@ -257,7 +262,7 @@ export function openKeptSet(
       }
       const meta = JSON.stringify([slice.repo, slice.id, slice.file, slice.line, slice.at]);
       const keys = fp.signature === undefined ? undefined : bandKeys(fp.signature, bands);
-      const offset = writer.appendSlice(fp.exactWords, h, fp.signature, keys, meta);
+      const offset = writer().appendSlice(fp.exactWords, h, fp.signature, keys, meta);
       index(fp.exactWords[0], keys, added(offset));
       if (exactTable.full || bandTable.full) {
         // Larger, from every slice kept (the new one too: it is in the files).
@@ -282,21 +287,21 @@ export function openKeptSet(
         const s = sliceOf(read(ref).meta());
         if (s.repo !== repo) continue;
         const keep = converted(s.id);
-        writer.appendMark(keep ? KIND_CONFIRM : KIND_DROP, ref);
+        writer().appendMark(keep ? KIND_CONFIRM : KIND_DROP, ref);
         (keep ? confirmed : dropped).add(ref);
       }
-      writer.commit();
+      writer().commit();
     },
 
     commit() {
-      if (!dry) writer.commit();
+      if (!dry) writer().commit();
     },
 
     confirm() {
       if (dry) return;
-      writer.appendMark(KIND_CONFIRM_ALL, 0);
+      writer().appendMark(KIND_CONFIRM_ALL, 0);
       confirmedBelow = slices;
-      writer.commit();
+      writer().commit();
     },
 
     close() {
