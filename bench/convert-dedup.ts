@@ -86,8 +86,11 @@ export async function benchConvertDedup(
         (enabled ? ons : offs).push(run);
         if (enabled) {
           duplicates = await countDuplicates(work);
-          const store = join(work, '.slicebatch', 'duplicates.sqlite');
-          storeBytes = (await sizeOf(store)) + (await sizeOf(`${store}-wal`));
+          const state = join(work, '.slicebatch');
+          storeBytes = 0;
+          for (const name of await readdir(state)) {
+            if (name.startsWith('duplicates.')) storeBytes += await sizeOf(join(state, name));
+          }
         }
       } finally {
         await rm(work, { recursive: true, force: true });

@@ -43,12 +43,12 @@ try {
   const at = new Date();
   for (let i = 0; i < slices.length; i++) {
     const sig = fps[i]!.signature;
-    const keys = sig === undefined ? [] : bandKeys(sig);
+    const keys = sig === undefined ? [] : [...bandKeys(sig)];
     if (sig !== undefined) {
       const shared = keys.filter((k) => keptKeys.has(k)).length;
       signed++;
       sharedKeys += shared;
-      if (shared >= 2) queried++;
+      if (shared >= 1) queried++;
     }
     t = cpu();
     const match = store.find('r', slices[i]!.id, fps[i]!);
@@ -65,6 +65,7 @@ try {
   t = cpu();
   store.commit();
   store.confirm();
+  const stats = { ...store.stats };
   store.close();
   const close = cpu() - t;
   const per = (us: number): string => `${(us / slices.length).toFixed(1)} µs`;
@@ -73,7 +74,10 @@ try {
   console.log(
     `  ${signed} slices with a signature share ${(sharedKeys / signed).toFixed(1)} of their ` +
       `${BANDS} band keys with slices kept on average; ` +
-      `${((100 * queried) / signed).toFixed(0)} % share at least 2 (the store reads its band index)`,
+      `${((100 * queried) / signed).toFixed(0)} % share at least 1 (their candidates are read)`,
+  );
+  console.log(
+    `  ${stats.reads} kept slices read to verify candidates (${(stats.reads / slices.length).toFixed(2)} a slice)`,
   );
   console.log(`  commit and close ${(close / 1000).toFixed(0)} ms in all`);
 } finally {

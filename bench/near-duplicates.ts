@@ -14,13 +14,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  BANDS,
-  bandKeys,
-  fingerprintCode,
-  minSharedBands,
-  similarity,
-} from '../src/domain/code-fingerprint.ts';
+import { BANDS, bandKeys, fingerprintCode, similarity } from '../src/domain/code-fingerprint.ts';
+import { minSharedBands } from '../src/storage/duplicate-kept.ts';
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +64,7 @@ function judged(p: Pair): { s: number; shared: number } | undefined {
   if (a.exact === b.exact) return { s: 1, shared: BANDS };
   if (a.signature === undefined || b.signature === undefined) return undefined;
   const ka = new Set(bandKeys(a.signature));
-  const shared = bandKeys(b.signature).filter((k) => ka.has(k)).length;
+  const shared = [...bandKeys(b.signature)].filter((k) => ka.has(k)).length;
   if (shared === 0) return undefined;
   return { s: similarity(a.signature, b.signature), shared };
 }

@@ -79,11 +79,15 @@ export async function openDuplicateGate(options: {
       options.log.warn({ file: path }, `${err.message}; estimated as if nothing was sent before`);
       return openDuplicateStore(':memory:', { nearThreshold: dedup.near_threshold, dryRun: true });
     }
-    const aside = `${path}.broken-${options.now().getTime()}`;
-    await rename(path, aside);
-    for (const extra of ['-wal', '-shm']) await unlink(path + extra).catch(() => undefined);
+    const aside = `${err.file}.broken-${options.now().getTime()}`;
+    for (const file of err.files) {
+      await rename(file, `${file}.broken-${options.now().getTime()}`).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      });
+      for (const extra of ['-wal', '-shm']) await unlink(file + extra).catch(() => undefined);
+    }
     options.log.warn(
-      { file: path, aside },
+      { file: err.file, aside },
       `${err.message}; moved to ${aside}, a new store is started (slices sent before are forgotten)`,
     );
     return open();
@@ -104,6 +108,8 @@ export async function openDuplicateGate(options: {
     scenario1: { requests: 0, promptTokens: 0 },
     scenario2: { requests: 0, promptTokens: 0 },
   };
+  // When slices are kept and found: the clock read once per batch input file, not per slice.
+  let stamp = options.now();
   const where = (repo: string): string => (repo === '' ? 'the top of the inbox' : repo);
   return {
     saved,
@@ -111,7 +117,7 @@ export async function openDuplicateGate(options: {
     check(c) {
       const match = store.find(c.repo, c.id, c.fingerprint);
       if (match === undefined) return undefined;
-      store.notSent({ ...c, match }, options.now());
+      store.notSent({ ...c, match }, stamp);
       saved[c.scenario].requests++;
       saved[c.scenario].promptTokens += c.promptTokens;
       const k = match.kept;
@@ -132,13 +138,12 @@ export async function openDuplicateGate(options: {
       };
     },
     keep(c) {
-      store.keep(
-        { repo: c.repo, id: c.id, file: c.file, line: c.line },
-        c.fingerprint,
-        options.now(),
-      );
+      store.keep({ repo: c.repo, id: c.id, file: c.file, line: c.line }, c.fingerprint, stamp);
     },
-    beforeSeal: () => store.commit(),
+    beforeSeal() {
+      store.commit();
+      stamp = options.now();
+    },
     finish() {
       store.confirm();
       store.close();

@@ -1,27 +1,30 @@
 /**
  * The fingerprint of a slice's code, for catching duplicates before they are paid for. Pure.
  *
- * The code is cut into tokens (identifiers, numbers, string literals, operators); comments and
- * whitespace are dropped, and a string is its text whatever its quotes, so code that differs
- * only in them has the same tokens.
+ * The code is cut into tokens (code-tokens.ts: identifiers, numbers, string literals,
+ * operators; comments and whitespace dropped, a string its text whatever its quotes).
  *
  * - **Exact**: a hash of the token sequence. Two slices with the same tokens are duplicates:
  *   the same code, however it is indented, wrapped or commented.
  * - **Near**: a MinHash signature of the set of token shingles (runs of SHINGLE consecutive
- *   tokens), where each identifier is replaced by the order of its first appearance (`a`, `b`,
- *   `a` → `#0`, `#1`, `#0`; keywords stay as they are): consistently renamed variables give
+ *   tokens), where each identifier is replaced by how far back the same name was last seen
+ *   (keywords and names after a `.` stay as they are): consistently renamed variables give
  *   the same shingles, and the share of shingles two slices have in common (their Jaccard
  *   similarity) is estimated by the share of equal signature slots. One permutation hashing
- *   (each shingle hashed once, into one of SLOTS slots; empty slots filled from the next full
- *   one) keeps the cost to one hash per shingle.
+ *   (each shingle hashed once, into one of SLOTS slots) with optimal densification
+ *   (Shrivastava 2017: an empty slot takes the value of the full slot that a fixed sequence of
+ *   hashes of its own number first hits) keeps the cost to one hash per shingle, and keeps the
+ *   slots of short slices as independent as those of long ones.
  *
- * Locality-sensitive hashing finds the candidates: the signature is cut into BANDS bands of
- * ROWS slots, and two slices whose bands agree in at least one are compared slot by slot.
+ * Locality-sensitive hashing finds the candidates: the first BANDS * ROWS slots of the
+ * signature are cut into BANDS bands of ROWS slots, and two slices that agree in every slot of
+ * at least one band are compared slot by slot.
  */
+import { DOT, WORD, hashComments, scanTokens } from './code-tokens.ts';
 
 export const SLOTS = 128;
-export const BANDS = 32;
-export const ROWS = SLOTS / BANDS;
+export const BANDS = 20;
+export const ROWS = 6;
 /** Tokens per shingle. */
 export const SHINGLE = 4;
 /** Slices with fewer tokens are checked for exact duplicates only (too short to compare). */
@@ -30,44 +33,24 @@ export const MIN_NEAR_TOKENS = 24;
 export interface CodeFingerprint {
   /** A 96-bit hash of the token sequence (hex). */
   readonly exact: string;
+  /** The same 96 bits, as three unsigned 32-bit words. */
+  readonly exactWords: readonly [number, number, number];
   readonly tokens: number;
   /** SLOTS unsigned 32-bit values; undefined when the slice is too short to compare. */
   readonly signature: Uint32Array | undefined;
 }
 
-const HASH_COMMENT = /\.(py|pyi|pyw|rb|sh|bash|pl|pm|r|yaml|yml|toml|cfg|ps1|nim|jl|cr|ex|exs)$/i;
-
-// Triple-quoted and one-line strings, comments (one kind chosen per language), identifiers,
-// numbers, and any other single character that is not a space.
-const TOKENS_HASH =
-  /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(#[^\n]*)|([A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*)|\d[\w.]*|\S/g;
-const TOKENS_SLASH =
-  /`(?:[^`\\]|\\[\s\S])*`|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(\/\/[^\n]*|\/\*[\s\S]*?\*\/)|([A-Za-z_$\u00c0-\uffff][\w$\u00c0-\uffff]*)|\d[\w.]*|\S/g;
-
-/** Words kept as they are (not numbered like identifiers): they carry the code's shape. */
-const KEYWORDS = new Set(
-  (
-    'and as assert async await break case catch class const continue def default del do elif ' +
-    'else enum except export extends false final finally fn for from func function global go if ' +
-    'impl import in interface is lambda let match mut new nil none nonlocal not null or pass ' +
-    'private protected pub public raise return self static struct super switch this throw ' +
-    'throws true try type typeof var void while with yield True False None'
-  ).split(' '),
-);
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+/** Words kept as they are (not replaced like names): they carry the code's shape. */
+const KEYWORDS = (
+  'and as assert async await break case catch class const continue def default del do elif ' +
+  'else enum except export extends false final finally fn for from func function global go if ' +
+  'impl import in interface is lambda let match mut new nil none nonlocal not null or pass ' +
+  'private protected pub public raise return self static struct super switch this throw ' +
+  'throws true try type typeof var void while with yield True False None'
+).split(' ');
 
 /** A 32-bit finaliser (murmur3's): spreads the bits of a combined hash. */
-function mix(h: number): number {
+export function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -76,72 +59,195 @@ function mix(h: number): number {
   return h >>> 0;
 }
 
-/** The fingerprint of `code` from the file `filePath` (its extension picks the comment style). */
-export function fingerprintCode(code: string, filePath: string): CodeFingerprint {
-  const re = HASH_COMMENT.test(filePath) ? TOKENS_HASH : TOKENS_SLASH;
-  re.lastIndex = 0;
-  // The exact hash: two chains of 32 bits over two hashes of each token.
-  let e1 = 0x6a09e667;
-  let e2 = 0xbb67ae85;
-  const hashes: number[] = [];
-  const names = new Map<string, number>();
-  let m: RegExpExecArray | null;
-  let afterDot = false;
-  while ((m = re.exec(code)) !== null) {
-    if (m[1] !== undefined) continue; // a comment
-    let token = m[0];
-    const q = token.charCodeAt(0);
-    if (q === 34 || q === 39 || q === 96) {
-      // A string: its quotes (' " ''' """ `) do not matter, its text does.
-      const n = token.startsWith('"""') || token.startsWith("'''") ? 3 : 1;
-      token = `"${token.slice(n, token.length - n)}`;
-    }
-    const h1 = fnv1a(token);
-    let h2 = 0x3c6ef372;
-    for (let i = 0; i < token.length; i++) h2 = Math.imul(h2, 31) + token.charCodeAt(i);
-    e1 = mix(e1 ^ h1);
-    e2 = mix((e2 + h2) ^ 0x27d4eb2f);
-    const word = m[2];
-    if (word !== undefined && !KEYWORDS.has(word) && !afterDot) {
-      // A name: how far back it was last seen (its bit length; 0 the first time), not what
-      // it is called.
-      const at = hashes.length;
-      const before = names.get(word);
-      names.set(word, at);
-      hashes.push(mix((before === undefined ? 0 : 32 - Math.clz32(at - before)) + 0x9e3779b9));
-    } else {
-      hashes.push(h1);
-    }
-    afterDot = token === '.';
+const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+
+// The keywords by their two token hashes (FNV-1a, then the multiply-by-31 hash), in a small
+// open-addressing table.
+const KEYWORD_SLOTS = 256;
+const keywordH1 = new Int32Array(KEYWORD_SLOTS);
+const keywordH2 = new Int32Array(KEYWORD_SLOTS);
+const keywordUsed = new Uint8Array(KEYWORD_SLOTS);
+for (const word of KEYWORDS) {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x3c6ef372;
+  for (let i = 0; i < word.length; i++) {
+    h1 = Math.imul(h1 ^ word.charCodeAt(i), 0x01000193);
+    h2 = (Math.imul(h2, 31) + word.charCodeAt(i)) | 0;
   }
-  const tokens = hashes.length;
-  return {
-    exact: hex8(e1) + hex8(e2) + hex8(mix(e1 ^ hashes.length)),
-    tokens,
-    signature: tokens < MIN_NEAR_TOKENS ? undefined : signatureOf(hashes),
-  };
+  let i = h1 & (KEYWORD_SLOTS - 1);
+  while (keywordUsed[i] === 1) i = (i + 1) & (KEYWORD_SLOTS - 1);
+  keywordUsed[i] = 1;
+  keywordH1[i] = h1;
+  keywordH2[i] = h2;
 }
 
-/** One permutation hashing with rotation densification over the shingles of `hashes`. */
-function signatureOf(hashes: readonly number[]): Uint32Array {
-  const sig = new Uint32Array(SLOTS).fill(0xffffffff);
-  const filled = new Uint8Array(SLOTS);
-  const last = hashes.length - SHINGLE;
+function isKeyword(h1: number, h2: number): boolean {
+  for (let i = h1 & (KEYWORD_SLOTS - 1); keywordUsed[i] === 1; i = (i + 1) & (KEYWORD_SLOTS - 1)) {
+    if (keywordH1[i] === h1 && keywordH2[i] === h2) return true;
+  }
+  return false;
+}
+
+// Where each name was last seen, in an open-addressing table by its two hashes, reused: an
+// entry is valid for the call whose number it carries.
+let nameBits = 10;
+let nameCall = new Int32Array(1 << nameBits);
+let nameH1 = new Int32Array(1 << nameBits);
+let nameH2 = new Int32Array(1 << nameBits);
+let nameAt = new Int32Array(1 << nameBits);
+let call = 0;
+
+/** The position where the name (h1, h2) was last seen (-1: never), which becomes `at`. */
+function lastSeen(h1: number, h2: number, at: number): number {
+  const mask = (1 << nameBits) - 1;
+  let i = mix(h1 ^ Math.imul(h2, 0x9e3779b1)) & mask;
+  for (;;) {
+    if (nameCall[i] !== call) {
+      nameCall[i] = call;
+      nameH1[i] = h1;
+      nameH2[i] = h2;
+      nameAt[i] = at;
+      return -1;
+    }
+    if (nameH1[i] === h1 && nameH2[i] === h2) {
+      const before = nameAt[i]!;
+      nameAt[i] = at;
+      return before;
+    }
+    i = (i + 1) & mask;
+  }
+}
+
+function sizeNames(tokens: number): void {
+  if (tokens * 2 <= 1 << nameBits) return;
+  while (tokens * 2 > 1 << nameBits) nameBits++;
+  nameCall = new Int32Array(1 << nameBits);
+  nameH1 = new Int32Array(1 << nameBits);
+  nameH2 = new Int32Array(1 << nameBits);
+  nameAt = new Int32Array(1 << nameBits);
+}
+
+let shingleHashes = new Int32Array(1024);
+const NEW_NAME = mix(0x9e3779b9);
+
+/** The fingerprint of `code` from the file `filePath` (its extension picks the comment style). */
+export function fingerprintCode(code: string, filePath: string): CodeFingerprint {
+  const t = scanTokens(code, hashComments(filePath));
+  const n = t.count;
+  if (shingleHashes.length < n)
+    shingleHashes = new Int32Array(Math.max(n, 2 * shingleHashes.length));
+  sizeNames(n);
+  call = (call + 1) | 0;
+  if (call === 0) {
+    nameCall.fill(0);
+    call = 1;
+  }
+  const hashes = shingleHashes;
+  // The exact hash: two chains of 32 bits over the two hashes of each token.
+  let e1 = 0x6a09e667;
+  let e2 = 0xbb67ae85;
+  let afterDot = false;
+  for (let i = 0; i < n; i++) {
+    const h1 = t.h1[i]!;
+    const h2 = t.h2[i]!;
+    const kind = t.kind[i]!;
+    e1 = mix(e1 ^ h1);
+    e2 = mix((e2 + h2) ^ 0x27d4eb2f);
+    if (kind === WORD && !afterDot && !isKeyword(h1, h2)) {
+      // A name: how far back it was last seen (its bit length; 0 the first time), not what
+      // it is called.
+      const before = lastSeen(h1, h2, i);
+      hashes[i] = before < 0 ? NEW_NAME : mix(32 - Math.clz32(i - before) + 0x9e3779b9);
+    } else {
+      hashes[i] = h1;
+    }
+    afterDot = kind === DOT;
+  }
+  return new Fingerprint(
+    e1 >>> 0,
+    e2 >>> 0,
+    mix(e1 ^ n),
+    n,
+    n < MIN_NEAR_TOKENS ? undefined : signatureOf(hashes, n),
+  );
+}
+
+class Fingerprint implements CodeFingerprint {
+  readonly exactWords: readonly [number, number, number];
+  readonly tokens: number;
+  readonly signature: Uint32Array | undefined;
+  constructor(
+    w0: number,
+    w1: number,
+    w2: number,
+    tokens: number,
+    signature: Uint32Array | undefined,
+  ) {
+    this.exactWords = [w0, w1, w2];
+    this.tokens = tokens;
+    this.signature = signature;
+  }
+  /** The hex of exactWords (made when asked: the store compares the words). */
+  get exact(): string {
+    return this.exactWords.map(hex8).join('');
+  }
+}
+
+// Signatures are cut from slabs: one backing store for many, not one each.
+const SLAB_SIGNATURES = 512;
+let slab = new Uint32Array(SLOTS * SLAB_SIGNATURES);
+let slabUsed = 0;
+function newSignature(): Uint32Array {
+  if (slabUsed === SLAB_SIGNATURES) {
+    slab = new Uint32Array(SLOTS * SLAB_SIGNATURES);
+    slabUsed = 0;
+  }
+  const sig = slab.subarray(slabUsed * SLOTS, (slabUsed + 1) * SLOTS);
+  slabUsed++;
+  return sig;
+}
+
+// For each slot, the first DENSIFY_TRIES slots an empty one looks at, in order (further ones,
+// rarely needed, are worked out as they are).
+const DENSIFY_TRIES = 32;
+const densifyAt = (slot: number, attempt: number): number =>
+  mix(Math.imul(slot + 1, 0x9e3779b1) ^ Math.imul(attempt, 0x85ebca77)) & (SLOTS - 1);
+const DENSIFY = new Uint8Array(SLOTS * DENSIFY_TRIES);
+for (let s = 0; s < SLOTS; s++) {
+  for (let a = 0; a < DENSIFY_TRIES; a++) DENSIFY[s * DENSIFY_TRIES + a] = densifyAt(s, a + 1);
+}
+const filled = new Uint8Array(SLOTS);
+
+/** One permutation hashing with optimal densification over the shingles of `hashes`. */
+function signatureOf(hashes: Int32Array, n: number): Uint32Array {
+  const sig = newSignature().fill(0xffffffff);
+  filled.fill(0);
+  const last = n - SHINGLE;
   for (let i = 0; i <= last; i++) {
-    let h = 0x2545f491;
-    for (let j = 0; j < SHINGLE; j++) h = mix(h ^ hashes[i + j]!) + j;
-    h = mix(h);
+    const h = mix(
+      (Math.imul(hashes[i]!, 0x2545f491) +
+        Math.imul(hashes[i + 1]!, 0x9e3779b1) +
+        Math.imul(hashes[i + 2]!, 0x85ebca77) +
+        Math.imul(hashes[i + 3]!, 0xc2b2ae3d)) |
+        0,
+    );
     const slot = h & (SLOTS - 1);
     const value = h >>> 7;
     if (value < sig[slot]!) sig[slot] = value;
     filled[slot] = 1;
   }
-  // An empty slot takes the value of the next full one, marked by the distance to it.
   for (let s = 0; s < SLOTS; s++) {
     if (filled[s] === 1) continue;
-    let d = 1;
-    while (filled[(s + d) & (SLOTS - 1)] === 0) d++;
-    sig[s] = (sig[(s + d) & (SLOTS - 1)]! + Math.imul(d, 0x01000193)) >>> 0;
+    let from = -1;
+    for (let a = 0; a < DENSIFY_TRIES && from < 0; a++) {
+      const j = DENSIFY[s * DENSIFY_TRIES + a]!;
+      if (filled[j] === 1) from = j;
+    }
+    for (let a = DENSIFY_TRIES + 1; from < 0; a++) {
+      const j = densifyAt(s, a);
+      if (filled[j] === 1) from = j;
+    }
+    sig[s] = sig[from]!;
   }
   return sig;
 }
@@ -153,24 +259,12 @@ export function similarity(a: Uint32Array, b: Uint32Array): number {
   return same / SLOTS;
 }
 
-/**
- * The bands two signatures must share before they are compared: at a threshold of 0.7 or more
- * two slices that similar share 7.7 of the 32 bands on average, and fewer than 2 with a
- * probability under 0.3 %; comparing only those spares the slices that share one band of
- * boilerplate. Below 0.7, one band.
- */
-export function minSharedBands(threshold: number): number {
-  return threshold >= 0.7 ? 2 : 1;
-}
-
-/** The LSH keys of a signature, one per band: band number and a hash of its slots. */
-export function bandKeys(sig: Uint32Array): number[] {
-  const keys: number[] = [];
+/** The LSH keys of a signature, one per band: a 32-bit hash of the band's number and slots. */
+export function bandKeys(sig: Uint32Array, out = new Uint32Array(BANDS)): Uint32Array {
   for (let b = 0; b < BANDS; b++) {
     let h = 0x811c9dc5 ^ b;
     for (let r = 0; r < ROWS; r++) h = mix(h ^ sig[b * ROWS + r]!);
-    // Below 2^53: exact as a JavaScript number and as an SQLite integer.
-    keys.push(b * 0x1_0000_0000 + h);
+    out[b] = h;
   }
-  return keys;
+  return out;
 }

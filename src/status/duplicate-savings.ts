@@ -56,13 +56,15 @@ export async function readDuplicateSavings(
 ): Promise<DuplicateSavings | undefined> {
   const path = join(stateDir, DUPLICATE_STORE_NAME);
   if (!existsSync(path)) return undefined;
-  const store = await openDuplicateStore(path, { nearThreshold: 1, dryRun: true }).catch(
-    (err: unknown) => {
-      // The next conversion moves it aside (and says so): nothing to show until then.
-      if (err instanceof BrokenStoreError) return undefined;
-      throw err;
-    },
-  );
+  const store = await openDuplicateStore(path, {
+    nearThreshold: 1,
+    dryRun: true,
+    savedOnly: true,
+  }).catch((err: unknown) => {
+    // The next conversion moves it aside (and says so): nothing to show until then.
+    if (err instanceof BrokenStoreError) return undefined;
+    throw err;
+  });
   if (store === undefined) return undefined;
   try {
     const rows = store

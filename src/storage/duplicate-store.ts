@@ -1,43 +1,38 @@
 /**
  * The slices sent so far, by fingerprint (domain/code-fingerprint.ts), and the duplicates that
- * were not sent: an SQLite file in the data folder's bookkeeping folder (`duplicates.sqlite`),
- * so that a slice that duplicates one sent last week is caught, with memory that does not grow
- * with it (SQLite's page cache).
+ * were not sent, in the data folder's bookkeeping folder: the slices kept in two append-only
+ * files (`duplicates.index`, `duplicates.data`: duplicate-kept.ts, with their lookup tables in
+ * memory), the duplicates not sent in an SQLite file (`duplicates.sqlite`), so that a slice
+ * that duplicates one sent last week is caught.
  *
  * Crash safety. A slice is kept *pending* when its request goes into a batch input file, and
- * its row is committed (fsynced) before that file is sealed (`commit`, which the conversion
- * calls before each seal). A pending row is settled later: confirmed when a batch input file
- * of its repo folder holds the slice, dropped when none does (the run died before the file had
- * its final name). So after a kill at any point every slice in a batch input file has its row,
- * and no slice without one does: nothing is lost, and nothing is counted twice (one row per
- * repo folder and slice id).
+ * it is made durable (fsynced) before that file is sealed (`commit`, which the conversion
+ * calls before each seal). A pending slice is settled later: confirmed when a batch input file
+ * of its repo folder holds it, dropped when none does (the run died before the file had its
+ * final name). So after a kill at any point every slice in a batch input file is kept, and no
+ * slice without one is: nothing is lost, and nothing is counted twice (a slice kept again with
+ * the same code is not added; a duplicate not sent is one row per repo folder and slice id).
  *
- * A dry run (`estimate`) opens the file read-only and keeps what it adds in temporary tables.
+ * A dry run (`estimate`) reads the files and keeps what it adds in files and tables of its own.
  */
 import { mkdirSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
-import {
-  bandKeys,
-  minSharedBands,
-  similarity,
-  type CodeFingerprint,
-} from '../domain/code-fingerprint.ts';
+import { dirname, join } from 'node:path';
+import type { CodeFingerprint } from '../domain/code-fingerprint.ts';
+import type * as Sqlite from 'node:sqlite';
 import { loadSqlite, type Database } from './sqlite.ts';
-import { loadPrefilter, type Prefilter } from './duplicate-prefilter.ts';
+import { BadLogFileError } from './duplicate-log.ts';
 import {
-  BAND_VALUES,
-  MAX_CANDIDATES,
-  PER_BAND,
+  DATA_NAME,
+  INDEX_NAME,
+  openKeptSet,
+  type KeptSet,
+  type KeptSlice,
+} from './duplicate-kept.ts';
+import {
   BROKEN_CODES,
   BrokenStoreError,
   SCHEMA,
-  exactKey,
-  keptOf,
-  signatureBytes,
-  signatureOf,
   savedTotals,
-  type KeptRow,
-  type KeptSlice,
   type SavedTotals,
 } from './duplicate-store-rows.ts';
 
@@ -82,25 +77,29 @@ export interface DuplicateStore {
   /** Drops what was not committed, and closes. */
   close(): void;
   saved(): SavedTotals[];
+  /** Every slice kept and not dropped, in the order kept. */
+  list(): { slice: KeptSlice; pending: boolean }[];
+  /** Lookups so far, and the kept slices they read to verify their candidates. */
+  readonly stats: { readonly lookups: number; readonly reads: number };
 }
 
 export interface DuplicateStoreOptions {
   readonly nearThreshold: number;
-  /** Nothing is written: the file is read (if there is one), additions stay in memory. */
+  /** Nothing is written: the files are read (if there are some), additions stay apart. */
   readonly dryRun?: boolean;
+  /** Only `saved` is asked for (the slices kept are not read). */
+  readonly savedOnly?: boolean;
+  /** For tests: how many values a key check takes (1: every key collides). */
+  readonly checkValues?: number;
 }
 
-export async function openDuplicateStore(
+function openDatabase(
+  DatabaseSync: typeof Sqlite.DatabaseSync,
   path: string,
-  options: DuplicateStoreOptions,
-): Promise<DuplicateStore> {
-  const { DatabaseSync } = await loadSqlite();
-  const dry = options.dryRun === true;
-  const present = existsSync(path);
+  dry: boolean,
+  present: boolean,
+): Database {
   let db: Database | undefined;
-  // Where additions go; lookups read every schema.
-  const target = dry && present ? 'temp' : 'main';
-  const schemas = dry && present ? ['main', 'temp'] : ['main'];
   try {
     if (dry && present) {
       db = new DatabaseSync(path, { readOnly: true });
@@ -111,9 +110,10 @@ export async function openDuplicateStore(
       db = new DatabaseSync(path);
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
     }
-    db.exec('PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32768;');
-    db.exec(SCHEMA(target));
-    if (present) db.prepare('SELECT COUNT(*) FROM main.kept WHERE ref < 0').get();
+    db.exec('PRAGMA busy_timeout = 10000;');
+    db.exec(SCHEMA(dry && present ? 'temp' : 'main'));
+    if (present) db.prepare('SELECT COUNT(*) FROM main.not_sent WHERE line < 0').get();
+    return db;
   } catch (err) {
     db?.close();
     const code = (err as { errcode?: unknown }).errcode;
@@ -122,111 +122,104 @@ export async function openDuplicateStore(
     }
     throw err;
   }
+}
 
-  const exactQ = schemas.map((s) =>
-    db.prepare(
-      `SELECT repo, slice_id, file, line, at FROM ${s}.kept
-       WHERE exact = ? AND NOT (repo = ? AND slice_id = ?) ORDER BY ref LIMIT 1`,
-    ),
-  );
-  const bandQ = schemas.map((s) =>
-    db.prepare(`SELECT ref FROM ${s}.bands WHERE key = ? LIMIT ${PER_BAND}`),
-  );
-  const rowQ = schemas.map((s) =>
-    db.prepare(
-      `SELECT ref, repo, slice_id, file, line, at, signature FROM ${s}.kept
-       WHERE ref IN (SELECT value FROM json_each(?))`, // the candidates, one statement
-    ),
-  );
-  const insertKept = db.prepare(
-    `INSERT INTO ${target}.kept (repo, slice_id, file, line, exact, signature, pending, at)
-     VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (repo, slice_id) DO NOTHING`,
-  );
-  const insertBands = db.prepare(
-    `INSERT OR IGNORE INTO ${target}.bands (key, ref) VALUES ${BAND_VALUES}`,
-  );
+/**
+ * The slices kept by a store of an earlier version (in its SQLite file, with signatures of
+ * another kind): moved into the files of this one as slices to compare exactly (their tokens'
+ * hash is the same), then their tables dropped.
+ */
+function moveEarlierKept(db: Database, kept: KeptSet): void {
+  const old = db
+    .prepare(`SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'kept'`)
+    .get();
+  if (old === undefined) return;
+  const rows = db
+    .prepare(`SELECT repo, slice_id, file, line, exact, at FROM main.kept WHERE pending = 0`)
+    .iterate() as Iterable<{
+    repo: string;
+    slice_id: string;
+    file: string;
+    line: number;
+    exact: Uint8Array;
+    at: string;
+  }>;
+  for (const r of rows) {
+    const b = Buffer.from(r.exact);
+    const words = [b.readUInt32BE(0), b.readUInt32BE(4), b.readUInt32BE(8)] as const;
+    const fp = { exact: b.toString('hex'), exactWords: words, tokens: 0, signature: undefined };
+    kept.keep({ repo: r.repo, id: r.slice_id, file: r.file, line: r.line, at: r.at }, fp);
+  }
+  kept.confirm();
+  db.exec('BEGIN; DROP TABLE IF EXISTS main.bands; DROP TABLE main.kept; COMMIT;');
+}
+
+export async function openDuplicateStore(
+  path: string,
+  options: DuplicateStoreOptions,
+): Promise<DuplicateStore> {
+  const { DatabaseSync } = await loadSqlite();
+  const dry = options.dryRun === true;
+  const memory = path === ':memory:';
+  const present = !memory && existsSync(path);
+  const db = openDatabase(DatabaseSync, memory ? ':memory:' : path, dry, present);
+  let kept: KeptSet;
+  try {
+    const dir = memory || options.savedOnly === true ? undefined : dirname(path);
+    kept = openKeptSet(dir, {
+      dryRun: dry || dir === undefined,
+      ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
+    });
+  } catch (err) {
+    db.close();
+    if (err instanceof BadLogFileError) {
+      const dir = dirname(path);
+      throw new BrokenStoreError(join(dir, INDEX_NAME), {
+        cause: err,
+        also: [join(dir, DATA_NAME)],
+      });
+    }
+    throw err;
+  }
+  try {
+    if (!dry && present) moveEarlierKept(db, kept);
+  } catch (err) {
+    kept.close();
+    db.close();
+    throw err;
+  }
+  const target = dry && present ? 'temp' : 'main';
   const insertNotSent = db.prepare(
     `INSERT OR REPLACE INTO ${target}.not_sent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  let open = false;
-  const begin = (): void => {
-    if (!open) db.exec('BEGIN');
-    open = true;
+  let lastAt: Date | undefined;
+  let lastIso = '';
+  const iso = (at: Date): string => {
+    if (at !== lastAt) [lastAt, lastIso] = [at, at.toISOString()];
+    return lastIso;
   };
+  let open = false;
   const commit = (): void => {
     if (open) db.exec('COMMIT');
     open = false;
   };
 
-  const minShared = minSharedBands(options.nearThreshold);
-  // Most slices have no key in common with any kept: they are looked up without a query.
-  let pf: Prefilter | undefined;
   return {
+    stats: kept.stats,
     find(repo, id, fp) {
-      pf ??= loadPrefilter(db, schemas);
-      const exact = exactKey(fp);
-      for (const q of pf.mayHaveExact(exact) ? exactQ : []) {
-        const row = q.get(exact, repo, id) as KeptRow | undefined;
-        if (row !== undefined) return { kind: 'exact', similarity: 1, kept: keptOf(row) };
-      }
-      if (fp.signature === undefined) return undefined;
-      // Only the keys some kept slice may have (most slices: none, and no query).
-      const present = bandKeys(fp.signature).filter((key) => pf!.mayHaveBand(key));
-      if (present.length < minShared) return undefined;
-      let best: DuplicateMatch | undefined;
-      let bestRef = 0;
-      for (let q = 0; q < schemas.length; q++) {
-        // The slices that share a band with it (one index lookup per band, PER_BAND slices at
-        // most), then the first MAX_CANDIDATES that share enough bands, compared.
-        const shared = new Map<number, number>();
-        for (const key of present) {
-          for (const r of bandQ[q]!.all(key) as { ref: number }[]) {
-            shared.set(r.ref, (shared.get(r.ref) ?? 0) + 1);
-          }
-        }
-        const refs = [...shared].filter(([, n]) => n >= minShared).map(([ref]) => ref);
-        if (refs.length === 0) continue;
-        const rows = rowQ[q]!.all(
-          JSON.stringify(refs.slice(0, MAX_CANDIDATES)),
-        ) as unknown as KeptRow[];
-        for (const row of rows) {
-          const ref = row.ref!;
-          if (row.signature == null || (row.repo === repo && row.slice_id === id)) continue;
-          const s = similarity(fp.signature, signatureOf(row.signature));
-          // The most similar; of equals, the first kept.
-          const better =
-            best === undefined || s > best.similarity || (s === best.similarity && ref < bestRef);
-          if (s >= options.nearThreshold && better) {
-            best = { kind: 'near', similarity: s, kept: keptOf(row) };
-            bestRef = ref;
-          }
-        }
-      }
-      return best;
+      const exact = kept.findExact(repo, id, fp);
+      if (exact !== undefined) return { kind: 'exact', ...exact };
+      const near = kept.findNear(repo, id, fp, options.nearThreshold);
+      return near && { kind: 'near', ...near };
     },
 
     keep(slice, fp, at) {
-      begin();
-      const sig = fp.signature === undefined ? null : signatureBytes(fp.signature);
-      const r = insertKept.run(
-        slice.repo,
-        slice.id,
-        slice.file,
-        slice.line,
-        exactKey(fp),
-        sig,
-        at.toISOString(),
-      );
-      if (r.changes === 0) return;
-      if (fp.signature !== undefined) {
-        const ref = r.lastInsertRowid;
-        insertBands.run(...bandKeys(fp.signature).flatMap((key) => [key, ref]));
-      }
-      pf?.add(fp);
+      kept.keep({ ...slice, at: iso(at) }, fp);
     },
 
     notSent(e, at) {
-      begin();
+      if (!open) db.exec('BEGIN');
+      open = true;
       insertNotSent.run(
         e.repo,
         e.id,
@@ -239,55 +232,33 @@ export async function openDuplicateStore(
         e.match.similarity,
         e.match.kept.repo,
         e.match.kept.id,
-        at.toISOString(),
+        iso(at),
       );
     },
 
-    pendingRepos() {
-      const rows = db
-        .prepare(`SELECT DISTINCT repo FROM ${target}.kept WHERE pending = 1`)
-        .all() as { repo: string }[];
-      return rows.map((r) => r.repo);
-    },
-
-    settle(repo, converted) {
-      if (dry) return; // nothing of a dry run's own is pending across runs
-      const rows = db
-        .prepare(`SELECT ref, slice_id, signature FROM kept WHERE pending = 1 AND repo = ?`)
-        .all(repo) as { ref: number; slice_id: string; signature: Uint8Array | null }[];
-      begin();
-      const confirmOne = db.prepare('UPDATE kept SET pending = 0 WHERE ref = ?');
-      const dropOne = db.prepare('DELETE FROM kept WHERE ref = ?');
-      const dropBand = db.prepare('DELETE FROM bands WHERE key = ? AND ref = ?');
-      for (const row of rows) {
-        if (converted(row.slice_id)) {
-          confirmOne.run(row.ref);
-          continue;
-        }
-        dropOne.run(row.ref);
-        if (row.signature === null) continue;
-        for (const key of bandKeys(signatureOf(row.signature))) dropBand.run(key, row.ref);
-      }
-      commit();
-    },
+    pendingRepos: () => kept.pendingRepos(),
+    settle: (repo, converted) => kept.settle(repo, converted),
 
     commit() {
-      if (!dry) commit();
+      if (dry) return;
+      kept.commit();
+      commit();
     },
 
     confirm() {
       if (dry) return;
-      begin();
-      db.exec('UPDATE kept SET pending = 0 WHERE pending = 1');
       commit();
+      kept.confirm();
     },
 
     close() {
       if (open) db.exec('ROLLBACK');
       open = false;
+      kept.close();
       db.close();
     },
 
     saved: () => savedTotals(db),
+    list: () => kept.list(),
   };
 }

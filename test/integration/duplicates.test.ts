@@ -18,7 +18,7 @@ import type { RejectEntry } from '../../src/convert/rejects-report.ts';
 import { fingerprintCode, similarity } from '../../src/domain/code-fingerprint.ts';
 import { rejectsReportName } from '../../src/domain/file-names.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
-import { loadSqlite } from '../../src/storage/sqlite.ts';
+import { openDuplicateStore } from '../../src/storage/duplicate-store.ts';
 import { Capture } from '../support/capture.ts';
 import { runCli } from '../support/cli.ts';
 import {
@@ -228,15 +228,19 @@ test('a dry run (estimate) counts duplicates and writes nothing to the store', a
 async function storeRows(
   dir: string,
 ): Promise<{ repo: string; slice_id: string; pending: number }[]> {
-  const { DatabaseSync } = await loadSqlite();
-  const db = new DatabaseSync(duplicateStorePath(dir), { readOnly: true });
+  const store = await openDuplicateStore(duplicateStorePath(dir), {
+    nearThreshold: 0.8,
+    dryRun: true,
+  });
   try {
-    const rows = db
-      .prepare('SELECT repo, slice_id, pending FROM kept ORDER BY repo, slice_id')
-      .all() as { repo: string; slice_id: string; pending: number }[];
-    return rows.map((r) => ({ ...r }));
+    return store
+      .list()
+      .map((k) => ({ repo: k.slice.repo, slice_id: k.slice.id, pending: k.pending ? 1 : 0 }))
+      .sort((a, b) =>
+        a.repo === b.repo ? (a.slice_id < b.slice_id ? -1 : 1) : a.repo < b.repo ? -1 : 1,
+      );
   } finally {
-    db.close();
+    store.close();
   }
 }
 
