@@ -139,9 +139,12 @@ export async function openBatchService(options: BatchServiceOptions) {
       for (const b of batches.values()) advanceBatch(b, now, steps);
     },
 
-    /** Background work running (validations, runs, result files, upstream requests). */
+    /**
+     * Background work running (validations, runs, result files, upstream requests) and the
+     * saves the steps started without waiting.
+     */
     pending(): Promise<void>[] {
-      return [...work.pending(), ...runs.activity()];
+      return [...work.pending(), ...runs.activity(), ...store.pending()];
     },
 
     createdCount: () => createdCount,

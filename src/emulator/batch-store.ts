@@ -13,6 +13,8 @@ export interface BatchStore {
   save(b: BatchRecord): Promise<void>;
   /** Waits for the saves under way, those not awaited by their caller included. */
   settle(): Promise<void>;
+  /** The saves under way (for the emulator's settle()). */
+  pending(): Promise<void>[];
 }
 
 export function createBatchStore(dir: string, persist: boolean): BatchStore {
@@ -36,5 +38,6 @@ export function createBatchStore(dir: string, persist: boolean): BatchStore {
     async settle() {
       await Promise.allSettled([...saving]);
     },
+    pending: () => [...saving],
   };
 }

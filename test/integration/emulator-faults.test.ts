@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -154,6 +154,37 @@ test('rate-based faults are seeded: the same seed picks the same requests', asyn
   assert.deepEqual(await pick(3), a);
   assert.ok(a.length > 3 && a.length < 25, `about 30 % of 40 picked, got ${a.length}`);
   assert.notDeepEqual(await pick(4), a);
+});
+
+test('with a state folder, settle() returns once every batch is saved as the API shows it', async (t) => {
+  const dir = await tempDir(t);
+  const stateDir = join(dir, 'state');
+  const clock = new ManualClock();
+  const emulator = await startEmulator({
+    clock,
+    stateDir,
+    schedule: TEST_SCHEDULE,
+    faults: NO_FAULTS,
+    tickMs: 0,
+  });
+  deferCleanup(t, () => emulator.close());
+  const client = new OpenAI({ baseURL: emulator.url, apiKey: 'k-test', maxRetries: 0 });
+  const env = { emulator, clock, client, advance: async () => {} };
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const file = await uploadRequests(env, dir, 5);
+    ids.push((await create(client, file.id)).id);
+  }
+  await emulator.settle();
+  clock.advance(10_000);
+  await emulator.settle();
+  for (const id of ids) {
+    const shown = (await client.batches.retrieve(id)).status;
+    assert.equal(shown, 'completed');
+    // Read at once: a save the steps started without waiting must be done by now.
+    const saved = JSON.parse(await readFile(join(stateDir, 'batches', `${id}.json`), 'utf8'));
+    assert.equal(saved.status, shown, `${id} on disk`);
+  }
 });
 
 test('with a state folder, files and batches survive a restart and running batches finish', async (t) => {
