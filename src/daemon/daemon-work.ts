@@ -61,7 +61,10 @@ export function startWork(
       void (await applyResends({ paths, now, log, counterFor: services.counterFor })),
   });
   const onStep = (e: StepEvent): void => {
-    if (e.endedAt !== undefined && e.error !== undefined) noteApiError(o.standing, e.error);
+    if (e.endedAt !== undefined && e.error !== undefined) {
+      noteApiError(o.standing, e.error);
+      if (!o.signal.aborted) services.metrics.stepFailures.inc({ step: e.step });
+    }
     if (e.endedAt !== undefined) o.onEnded();
   };
   const work = createWorkQueue({ steps, signal: o.signal, now, log, onStep });
