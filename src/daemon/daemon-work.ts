@@ -1,6 +1,6 @@
 /**
  * The daemon's work: its steps (intake, submit, poll: daemon-steps.ts) and the queue that runs
- * them one at a time with the stop signal, and the inbox watcher that hands ready files to the
+ * them (one at a time, but intake beside a poll tick) with the stop signal, and the inbox watcher that hands ready files to the
  * intake step.
  */
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
@@ -24,7 +24,7 @@ export interface WorkOptions {
   readonly watcher?: typeof createInboxWatcher | undefined;
 }
 
-/** The steps and the queue that runs them one at a time, with the stop signal. */
+/** The steps and the queue that runs them (work-queue.ts), with the stop signal. */
 export function startWork(
   options: WorkOptions,
   services: DaemonServices,
