@@ -7,6 +7,10 @@
  * more than one line plus two read buffers: a line longer than `maxLineBytes` is reported and
  * skipped without being buffered. The two read buffers are reused for the whole file (one is
  * read into while the lines of the other are handed out), so reading makes no garbage.
+ *
+ * byte-lines.ts is the other line reader: for the review index and compile's result index,
+ * which must see every line (invalid UTF-8 included, however long); its header says why they
+ * are two and what was measured.
  */
 import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
