@@ -20,6 +20,8 @@ import type { StepName } from './work-queue.ts';
 /** What the steps have learnt so far. */
 export interface DaemonStanding {
   lastPoll: Heartbeat['last_poll'];
+  /** Poll ticks in a row that failed (the tick, or its refresh from the API). */
+  pollFailures: number;
   /** The decisions of the latest submission round, undefined before the first. */
   lastDecisions: readonly PlanDecision[] | undefined;
   /** The API refused the key. */
@@ -37,6 +39,7 @@ export interface DaemonStanding {
 export function createStanding(): DaemonStanding {
   return {
     lastPoll: null,
+    pollFailures: 0,
     lastDecisions: undefined,
     authError: undefined,
     quotaError: undefined,
@@ -130,7 +133,19 @@ export function createDaemonSteps(
     const started = now();
     try {
       const tick = await poller.tick();
-      standing.lastPoll = { ended_at: now(), ok: true, duration_ms: tick.durationMs };
+      const failed = tick.refreshFailure;
+      // A refresh that failed (logged by the poller) counts as a failed poll step.
+      standing.pollFailures = failed === undefined ? 0 : standing.pollFailures + 1;
+      standing.lastPoll = {
+        ended_at: now(),
+        ok: failed === undefined,
+        duration_ms: tick.durationMs,
+        failures: standing.pollFailures,
+      };
+      if (failed !== undefined) {
+        noteApiError(standing, failed);
+        metrics.stepFailures.inc({ step: 'poll' });
+      }
       metrics.pollDuration.observe(tick.durationMs / 1000);
       const failures = standing.downloadFailures;
       for (const job of submitter.jobs.values()) {
@@ -140,7 +155,13 @@ export function createDaemonSteps(
       if (tick.handled > 0) deps.compileSoon();
       await deps.afterPoll?.();
     } catch (err) {
-      standing.lastPoll = { ended_at: now(), ok: false, duration_ms: now() - started };
+      standing.pollFailures++;
+      standing.lastPoll = {
+        ended_at: now(),
+        ok: false,
+        duration_ms: now() - started,
+        failures: standing.pollFailures,
+      };
       noteApiError(standing, err);
       throw err;
     } finally {

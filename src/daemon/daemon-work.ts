@@ -1,6 +1,6 @@
 /**
  * The daemon's work: its steps (intake, submit, poll: daemon-steps.ts) and the queue that runs
- * them one at a time with the stop signal, and the inbox watcher that hands ready files to the
+ * them (one at a time, but intake beside a poll tick) with the stop signal, and the inbox watcher that hands ready files to the
  * intake step.
  */
 import { createInboxWatcher, type InboxWatcher } from '../intake/inbox-watcher.ts';
@@ -24,7 +24,7 @@ export interface WorkOptions {
   readonly watcher?: typeof createInboxWatcher | undefined;
 }
 
-/** The steps and the queue that runs them one at a time, with the stop signal. */
+/** The steps and the queue that runs them (work-queue.ts), with the stop signal. */
 export function startWork(
   options: WorkOptions,
   services: DaemonServices,
@@ -61,7 +61,10 @@ export function startWork(
       void (await applyResends({ paths, now, log, counterFor: services.counterFor })),
   });
   const onStep = (e: StepEvent): void => {
-    if (e.endedAt !== undefined && e.error !== undefined) noteApiError(o.standing, e.error);
+    if (e.endedAt !== undefined && e.error !== undefined) {
+      noteApiError(o.standing, e.error);
+      if (!o.signal.aborted) services.metrics.stepFailures.inc({ step: e.step });
+    }
     if (e.endedAt !== undefined) o.onEnded();
   };
   const work = createWorkQueue({ steps, signal: o.signal, now, log, onStep });

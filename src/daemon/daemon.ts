@@ -1,8 +1,8 @@
 /**
  * The daemon (`slicebatch run`): the inbox watcher feeds the intake step (conversion), whose
  * batch input files feed the submission queue; the poll tick runs on cron, hands ended batches
- * to the poller, and results feed the compiler (debounced). Steps run one at a time
- * (work-queue.ts); each is idempotent, so a restart after a crash or `kill -9` resumes exactly
+ * to the poller, and results feed the compiler (debounced). Steps run one at a time, but
+ * intake beside a poll tick (work-queue.ts); each is idempotent, so a restart after a crash or `kill -9` resumes exactly
  * where the last one stopped.
  *
  * Lifecycle (src/lifecycle/): started in order (lock, heartbeat, bookkeeping, helper thread,

@@ -36,6 +36,12 @@ export function createMetrics(sources: MetricsSources) {
     labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const stepFailures = new Counter({
+    name: 'slicebatch_step_failures_total',
+    help: 'Failed steps (intake, submit, poll; a poll tick whose refresh from the API failed counts), since start',
+    labelNames: ['step'] as const,
+    registers: [registry],
+  });
   const submitted = new Counter({
     name: 'slicebatch_batches_submitted_total',
     help: 'Batches created, since start',
@@ -139,7 +145,7 @@ export function createMetrics(sources: MetricsSources) {
       for (const reason of sources.problems?.().keys() ?? []) this.set({ reason }, 1);
     },
   });
-  return { registry, files, slices, apiErrors, submitted, pollDuration };
+  return { registry, files, slices, apiErrors, stepFailures, submitted, pollDuration };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

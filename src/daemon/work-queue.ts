@@ -1,19 +1,30 @@
 /**
- * The daemon's steps (take inbox files, submit, poll) run one at a time, in the order asked
- * (p-queue, concurrency 1): a conversion never races a poll tick writing retry files into the
- * same folder, and the state each step reads is the state the previous one left. A step asked
- * for while the same step already waits to run is not queued twice (a burst of events, or a
- * cron tick during a long download, costs one run).
+ * The daemon's steps (take inbox files, submit, poll) run in the order asked, each one at a
+ * time, and two steps at once only when they touch different state: intake (the inbox, the
+ * intake log, new batch input files under names reserved exclusively) runs while a poll tick
+ * runs (the job records, the ledger, retry files), so a slow poll (a hung listing, a big
+ * download) does not hold up the conversion of new files. Submit runs alone against both: it
+ * reads the batch input files intake writes and the job records the poll writes, so submit
+ * and poll never race on a job record and a file is never submitted half-converted. A step
+ * never overtakes an earlier one it cannot run beside. A step asked for while the same step
+ * already waits to run is not queued twice (a burst of events, or a cron tick during a long
+ * download, costs one run).
  *
  * A failing step is logged and the daemon goes on: the next request runs it again. Every step
  * gets the daemon's stop signal (src/lifecycle/bounded-stop.ts); a step cut by it is said so,
  * not reported as a failure.
  */
-import PQueue from 'p-queue';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 
 export type StepName = 'intake' | 'submit' | 'poll';
+
+/** The pairs of steps that may run at the same time (each step runs once at a time). */
+const BESIDE: ReadonlySet<string> = new Set(['intake+poll', 'poll+intake']);
+
+export function mayRunBeside(a: StepName, b: StepName): boolean {
+  return BESIDE.has(`${a}+${b}`);
+}
 
 export interface StepEvent {
   readonly step: StepName;
@@ -25,12 +36,20 @@ export interface StepEvent {
 export interface WorkQueue {
   /** Runs `step` after what is queued; shares a run of the same step not started yet. */
   request(step: StepName): Promise<void>;
-  /** The step running now, and since when. */
+  /** The step running longest now, and since when. */
   readonly running: { readonly step: StepName; readonly since: number } | undefined;
+  /** Every step running now, the longest first. */
+  readonly runningSteps: readonly { readonly step: StepName; readonly since: number }[];
   /** Steps waiting to run. */
   readonly depth: number;
-  /** Drops the steps not started; resolves when the running one has ended. */
+  /** Drops the steps not started; resolves when the running ones have ended. */
   drain(): Promise<void>;
+}
+
+interface Waiting {
+  readonly step: StepName;
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
 }
 
 export function createWorkQueue(options: {
@@ -41,15 +60,12 @@ export function createWorkQueue(options: {
   readonly log: Logger;
   readonly onStep?: (event: StepEvent) => void;
 }): WorkQueue {
-  const queue = new PQueue({ concurrency: 1 });
-  const waiting = new Map<StepName, { promise: Promise<void>; resolve: () => void }>();
-  let running: { step: StepName; since: number } | undefined;
+  // In the order asked; at most one entry per step.
+  const pending: Waiting[] = [];
+  const running = new Map<StepName, { step: StepName; since: number; done: Promise<void> }>();
   let draining = false;
 
-  const run = async (step: StepName): Promise<void> => {
-    waiting.delete(step);
-    const startedAt = options.now();
-    running = { step, since: startedAt };
+  const run = async (step: StepName, startedAt: number): Promise<void> => {
     options.onStep?.({ step, startedAt });
     let error: unknown;
     try {
@@ -64,43 +80,81 @@ export function createWorkQueue(options: {
       } else {
         options.log.error({ err, step }, `${step} step failed: ${errorMessage(err)}`);
       }
-    } finally {
-      running = undefined;
     }
     const endedAt = options.now();
+    running.delete(step);
     options.onStep?.(
       error === undefined ? { step, startedAt, endedAt } : { step, startedAt, endedAt, error },
     );
   };
 
+  /** Starts every waiting step that may run beside the running ones and earlier waiting ones. */
+  let starting = false;
+  let again = false;
+  const startReady = (): void => {
+    // A step that asks for a step as it starts comes back here: the loop below looks again.
+    if (starting) {
+      again = true;
+      return;
+    }
+    starting = true;
+    try {
+      do {
+        again = false;
+        const ahead: StepName[] = [];
+        for (let i = 0; i < pending.length;) {
+          const w = pending[i]!;
+          const blockers = [...running.keys(), ...ahead];
+          if (blockers.some((b) => b === w.step || !mayRunBeside(b, w.step))) {
+            ahead.push(w.step);
+            i++;
+            continue;
+          }
+          pending.splice(i, 1);
+          const entry = { step: w.step, since: options.now(), done: Promise.resolve() };
+          running.set(w.step, entry);
+          entry.done = run(w.step, entry.since).then(() => {
+            w.resolve();
+            startReady();
+          });
+          again = true;
+          break;
+        }
+      } while (again);
+    } finally {
+      starting = false;
+    }
+  };
+
+  const runningSteps = () => [...running.values()].sort((a, b) => a.since - b.since);
+
   return {
     request(step) {
       if (draining) return Promise.resolve();
-      let w = waiting.get(step);
+      let w = pending.find((p) => p.step === step);
       if (w === undefined) {
         const { promise, resolve } = Promise.withResolvers<void>();
-        w = { promise, resolve };
-        waiting.set(step, w);
-        void queue.add(async () => {
-          await run(step);
-          resolve();
-        });
+        w = { step, promise, resolve };
+        pending.push(w);
+        startReady();
       }
       return w.promise;
     },
     get running() {
-      return running;
+      const [first] = runningSteps();
+      return first === undefined ? undefined : { step: first.step, since: first.since };
+    },
+    get runningSteps() {
+      return runningSteps().map(({ step, since }) => ({ step, since }));
     },
     get depth() {
-      return queue.size;
+      return pending.length;
     },
     async drain() {
       draining = true;
-      queue.clear();
       // Whoever waits for a step that will not run now is let go.
-      for (const w of waiting.values()) w.resolve();
-      waiting.clear();
-      await queue.onIdle();
+      for (const w of pending.splice(0)) w.resolve();
+      while (running.size > 0) await Promise.all([...running.values()].map((r) => r.done));
     },
   };
 }

@@ -29,6 +29,8 @@ export interface Heartbeat {
     readonly ended_at: number;
     readonly ok: boolean;
     readonly duration_ms: number;
+    /** Poll ticks in a row that failed, this one included (0 after a good one). */
+    readonly failures?: number;
   } | null;
   /** When the cron schedule fires the next poll tick. */
   readonly next_poll_at: number | null;
@@ -124,8 +126,12 @@ export function judgeHealth(beat: Heartbeat | undefined, now: number): Health {
     };
   }
   const problems = beat.problems.length > 0 ? `; needs a person: ${beat.problems.join('; ')}` : '';
+  // The API failing is not the daemon's fault: alive, and said so (it polls again).
+  const poll = beat.last_poll;
+  const pollFailed =
+    poll !== null && !poll.ok ? `; the last poll failed (${poll.failures ?? 1} in a row)` : '';
   return {
     ok: true,
-    summary: `alive (pid ${beat.pid}, ${beat.phase}${beat.running === null ? ', idle' : `, ${beat.running.step}`})${problems}`,
+    summary: `alive (pid ${beat.pid}, ${beat.phase}${beat.running === null ? ', idle' : `, ${beat.running.step}`})${pollFailed}${problems}`,
   };
 }

@@ -17,6 +17,7 @@ import { jobPath } from '../jobs/job-store.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { downloadVerified, resultPath } from './result-download.ts';
+import type { SentIds } from './sent-requests.ts';
 
 export function relativeToData(dataDir: string, path: string): string {
   return path.startsWith(`${dataDir}/`) ? path.slice(dataDir.length + 1) : path;
@@ -47,7 +48,7 @@ export interface FetchResultsDeps {
 
 export async function fetchResults(
   job: JobRecord,
-  sent: ReadonlySet<string>,
+  sent: SentIds,
   deps: FetchResultsDeps,
 ): Promise<FetchedResults> {
   const { api, config, log, now } = deps;

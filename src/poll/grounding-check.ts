@@ -6,7 +6,8 @@
  * fingerprint of its custom_id → its byte offset and length: numbers, never a prompt); each
  * usable answer's request line is then read back by position, its prompt cut to the code the
  * template's `{{code}}` slot was given (prompt-code.ts), or the whole prompt when the template
- * was changed since. Memory: two numbers a request, and one request line at a time.
+ * was changed since. Memory: two numbers a request, and one request line at a time; none when
+ * poll hands in its table of the requests (sent-requests.ts), which knows where each line is.
  *
  * An ungrounded answer is retried while its attempt is at most `grounding.max_retries` (and
  * below `retry.max_attempts`), then final; both with the reason `ungrounded: <what is not in the
@@ -20,6 +21,7 @@ import { codeCutter, userPromptOf } from '../domain/prompt-code.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { hashA, hashB } from '../storage/text-fingerprint.ts';
 import { judgeScenario1 } from './grounding.ts';
+import type { SentRequests } from './sent-requests.ts';
 import { responseText, type Fate, type ResultLine } from './request-fate.ts';
 
 export interface GroundingSettings {
@@ -42,6 +44,8 @@ export interface GroundingCheckOptions {
   readonly requestAttempt: number;
   /** A request whose code cannot be read back: its answer is kept, this is said once. */
   readonly warn: (message: string) => void;
+  /** Where each request line is, when poll has it already (else the file is read for it). */
+  readonly requests?: Pick<SentRequests, 'indexOf' | 'lineOf'> | undefined;
 }
 
 export interface GroundingCheck {
@@ -89,9 +93,10 @@ function bytesAt(fd: number, offset: number, length: number): string {
 export async function openGroundingCheck(options: GroundingCheckOptions): Promise<GroundingCheck> {
   const { settings } = options;
   if (!settings.enabled || options.scenario === 'scenario2') return PASS_THROUGH;
+  const located = options.requests;
   const offsets = new Map<number, number>();
   const lengths = new Map<number, number>();
-  for await (const batch of readLineBatches(options.inputPath)) {
+  for await (const batch of located === undefined ? readLineBatches(options.inputPath) : []) {
     for (const line of batch) {
       if (line.kind !== 'text' || line.offset === undefined) continue;
       const id = customIdOf(line.text);
@@ -102,19 +107,26 @@ export async function openGroundingCheck(options: GroundingCheckOptions): Promis
       lengths.set(key, line.bytes);
     }
   }
-  if (offsets.size === 0) return PASS_THROUGH;
+  if (located === undefined && offsets.size === 0) return PASS_THROUGH;
   const fd = openSync(options.inputPath, 'r');
   const cutCode = codeCutter(options.template);
   let warned = false;
 
   /** The code of a request, or why it cannot be had. */
   const codeOf = (customId: string): string | undefined => {
-    const key = fingerprint(customId);
-    const offset = offsets.get(key);
-    if (offset === undefined) return undefined;
+    let at: { offset: number; length: number } | undefined;
+    if (located !== undefined) {
+      const index = located.indexOf(customId);
+      at = index === -1 ? undefined : located.lineOf(index);
+    } else {
+      const key = fingerprint(customId);
+      const offset = offsets.get(key);
+      at = offset === undefined ? undefined : { offset, length: lengths.get(key)! };
+    }
+    if (at === undefined) return undefined;
     let request: { custom_id?: unknown; body?: unknown };
     try {
-      request = JSON.parse(bytesAt(fd, offset, lengths.get(key)!)) as typeof request;
+      request = JSON.parse(bytesAt(fd, at.offset, at.length)) as typeof request;
     } catch {
       return undefined;
     }

@@ -11,9 +11,12 @@
  *
  * Each step can run again after a crash with the same result: downloads resume, the retry file
  * has the same content (submitted once), ledger records repeat the same facts.
+ *
+ * Memory does not hold the batch's custom_ids as strings: the requests sent are a compact
+ * table of numbers (sent-requests.ts), what became of each is a byte per request, and the
+ * ledger records are written a read chunk at a time.
  */
 import { join } from 'node:path';
-import { readCustomIdSources } from '../domain/batch-input-ids.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
 import type { EncodingName, TokenCounter } from '../domain/token-counter.ts';
 import { errorMessage } from '../errors.ts';
@@ -25,6 +28,7 @@ import { fetchResults, relativeToData, type FetchResultsDeps } from './fetch-res
 import { parseCustomId } from '../domain/custom-id.ts';
 import { writeRetryFile } from './retry-requests.ts';
 import { openGroundingCheck } from './grounding-check.ts';
+import { openSentRequests, type SentRequests } from './sent-requests.ts';
 
 export interface EndedJobDeps extends FetchResultsDeps {
   readonly ledger: Ledger;
@@ -50,13 +54,28 @@ async function deleteRemote(ids: readonly (string | null)[], deps: EndedJobDeps)
 }
 
 export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promise<JobRecord> {
+  const sent = await openSentRequests(inputPathOf(job, deps.dataDir));
+  try {
+    return await handleWith(job, sent, deps);
+  } finally {
+    sent.close();
+  }
+}
+
+/** Per request (by its index in the input file): a line decided its fate, it is sent again. */
+const SEEN = 1;
+const RETRY = 2;
+
+async function handleWith(
+  job: JobRecord,
+  sent: SentRequests,
+  deps: EndedJobDeps,
+): Promise<JobRecord> {
   const { config, log, now } = deps;
   const inputPath = inputPathOf(job, deps.dataDir);
-  const sources = await readCustomIdSources(inputPath);
-  const sent: ReadonlySet<string> = new Set(sources.keys());
-  const record = (customId: string, fate: Fate, results?: string): LedgerRecord => {
+  const record = (customId: string, index: number, fate: Fate, results?: string): LedgerRecord => {
     const { base, attempt } = parseCustomId(customId, job.request_attempt);
-    const source = sources.get(customId);
+    const source = sent.sourceOf(index);
     return {
       t: 'fate',
       repo: job.repo,
@@ -76,7 +95,11 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
       (e) => `${e.code ?? 'error'}${e.line != null ? ` (line ${e.line})` : ''}: ${e.message ?? ''}`,
     );
     const reason = `the batch failed validation: ${errors.slice(0, 3).join('; ') || 'no reason given'}`;
-    await deps.ledger.appendMany([...sent].map((id) => record(id, { kind: 'final', reason })));
+    for await (const ids of sent.ids()) {
+      await deps.ledger.appendMany(
+        ids.map((r) => record(r.id, r.index, { kind: 'final', reason })),
+      );
+    }
     log.error(
       { batchId: job.batch_id, errors: job.errors },
       `batch ${job.batch_id} failed validation; its ${sent.size} requests are not retried: ${reason}`,
@@ -96,10 +119,16 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   const { resultsPath, errorsPath, outputFileId, notes, attempts, awaitingOutputSince } = fetched;
 
   // Fates, streamed from the two files.
-  const seen = new Set<string>();
-  const retry = new Set<string>();
-  /** Retries that need a larger max_completion_tokens. */
-  const budgets = new Map<string, number>();
+  const state = new Uint8Array(sent.size);
+  let retries = 0;
+  let retryAttempt = 0;
+  /** Retries that need a larger max_completion_tokens, by request index (0: none). */
+  let budgets: Uint32Array | undefined;
+  const noteRetry = (index: number, customId: string): void => {
+    state[index]! |= RETRY;
+    retries++;
+    retryAttempt = Math.max(retryAttempt, parseCustomId(customId, job.request_attempt).attempt);
+  };
   const outcome = { usable: 0, retry: 0, final: 0 };
   const maxAttempts = config.retry.max_attempts;
   const decide = async (path: string | undefined): Promise<void> => {
@@ -116,9 +145,10 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
           continue; // noted by the verification
         }
         // Only a custom_id we sent, once, decides a fate (the first line of it).
-        if (typeof line.custom_id !== 'string' || !sent.has(line.custom_id)) continue;
-        if (seen.has(line.custom_id)) continue;
-        seen.add(line.custom_id);
+        if (typeof line.custom_id !== 'string') continue;
+        const index = sent.indexOf(line.custom_id);
+        if (index === -1 || (state[index]! & SEEN) !== 0) continue;
+        state[index]! |= SEEN;
         const fate = withinAttempts(
           grounding.fateOf(
             line,
@@ -134,10 +164,10 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
           maxAttempts,
         );
         outcome[fate.kind]++;
-        if (fate.kind === 'retry') retry.add(line.custom_id);
+        if (fate.kind === 'retry') noteRetry(index, line.custom_id);
         if (fate.kind === 'retry' && fate.maxCompletionTokens !== undefined)
-          budgets.set(line.custom_id, fate.maxCompletionTokens);
-        records.push(record(line.custom_id, fate, fate.kind === 'usable' ? rel : undefined));
+          (budgets ??= new Uint32Array(sent.size))[index] = fate.maxCompletionTokens;
+        records.push(record(line.custom_id, index, fate, fate.kind === 'usable' ? rel : undefined));
       }
       await deps.ledger.appendMany(records);
     }
@@ -151,6 +181,7 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
     scenario: job.scenario,
     requestAttempt: job.request_attempt,
     warn: (message) => log.warn({ batchId: job.batch_id }, message),
+    requests: sent,
   });
   try {
     await decide(resultsPath);
@@ -158,34 +189,59 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   } finally {
     await grounding.close();
   }
-  const missing: LedgerRecord[] = [];
-  for (const id of sent) {
-    if (seen.has(id)) continue;
-    const fate = withinAttempts(
-      { kind: 'retry', reason: 'in neither the output nor the error file' },
-      parseCustomId(id, job.request_attempt).attempt,
-      maxAttempts,
-    );
-    outcome[fate.kind]++;
-    if (fate.kind === 'retry') retry.add(id);
-    missing.push(record(id, fate));
+  // The requests no line spoke of, in the input file's order (read again only when any).
+  let missing = 0;
+  if (state.some((s) => (s & SEEN) === 0)) {
+    for await (const ids of sent.ids()) {
+      const records: LedgerRecord[] = [];
+      for (const { index, id } of ids) {
+        if ((state[index]! & SEEN) !== 0) continue;
+        const fate = withinAttempts(
+          { kind: 'retry', reason: 'in neither the output nor the error file' },
+          parseCustomId(id, job.request_attempt).attempt,
+          maxAttempts,
+        );
+        outcome[fate.kind]++;
+        if (fate.kind === 'retry') noteRetry(index, id);
+        records.push(record(id, index, fate));
+      }
+      missing += records.length;
+      await deps.ledger.appendMany(records);
+    }
   }
-  await deps.ledger.appendMany(missing);
-  if (missing.length > 0) {
-    notes.push(`${missing.length} requests in neither the output nor the error file`);
+  if (missing > 0) {
+    notes.push(`${missing} requests in neither the output nor the error file`);
     log.warn(
-      { batchId: job.batch_id, missing: missing.length },
-      `batch ${job.batch_id}: ${missing.length} requests have no line in its result files; treated as unfinished`,
+      { batchId: job.batch_id, missing },
+      `batch ${job.batch_id}: ${missing} requests have no line in its result files; treated as unfinished`,
     );
   }
 
   let retryFile: string | null = job.retry_file;
-  if (retry.size > 0 && retryFile === null) {
+  if (retries > 0 && retryFile === null) {
+    const indexOf = (id: string): number => sent.indexOf(id);
     const sealed = await writeRetryFile({
       inputPath,
       dir: join(deps.batchInputDir, ...job.repo.split('/').filter(Boolean)),
-      retry,
-      budgets,
+      retry: {
+        size: retries,
+        has: (id) => {
+          const i = indexOf(id);
+          return i !== -1 && (state[i]! & RETRY) !== 0;
+        },
+      },
+      budgets: {
+        get: (id) => {
+          const i = indexOf(id);
+          const budget = i === -1 ? 0 : (budgets?.[i] ?? 0);
+          return budget === 0 ? undefined : budget;
+        },
+      },
+      originOf: (id) => {
+        const i = indexOf(id);
+        return i === -1 ? undefined : sent.sourceOf(i);
+      },
+      attempt: retryAttempt + 1,
       requestAttempt: job.request_attempt,
       scenario: (job.scenario ?? 'scenario1') as Scenario,
       model: job.model ?? config.model,

@@ -3,7 +3,9 @@
  * job file that changed; each batch that has ended is then handled once (handle-ended-job.ts):
  * results downloaded, fates in the ledger, retries written for the submission queue. Ticks
  * never overlap: a tick asked for while one runs shares it. The daemon runs it on
- * `poll_schedule`.
+ * `poll_schedule`. A refresh failing after the SDK's retries does not end the tick
+ * (refresh-or-report.ts): it is logged and reported in the summary, and the next tick tries
+ * again.
  */
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
@@ -15,6 +17,8 @@ import type { BatchApi } from '../openai/batch-api.ts';
 import { openJournal } from '../storage/journal.ts';
 import type { JobTracker } from '../jobs/job-tracker.ts';
 import { handleEndedJob } from './handle-ended-job.ts';
+import { refreshOrReport } from './refresh-or-report.ts';
+import type { ApiError } from '../errors.ts';
 import { LEDGER_FILE, type LedgerRecord } from '../domain/ledger.ts';
 
 export interface TickSummary {
@@ -25,6 +29,8 @@ export interface TickSummary {
   /** Ended batches whose results could not be downloaded yet. */
   readonly pending: number;
   readonly durationMs: number;
+  /** The refresh from the API failed (logged; the next tick tries again): refresh-or-report.ts. */
+  readonly refreshFailure?: ApiError;
 }
 
 export interface PollerOptions {
@@ -46,7 +52,7 @@ export async function openPoller(options: PollerOptions) {
 
   const runTick = async (): Promise<TickSummary> => {
     const started = now();
-    const changed = await jobs.refresh();
+    const { changed, failure } = await refreshOrReport(jobs, log);
     let handled = 0;
     let pending = 0;
     for (const job of [...jobs.jobs.values()]) {
@@ -66,7 +72,9 @@ export async function openPoller(options: PollerOptions) {
       if (updated.done) handled++;
       else pending++;
     }
-    return { changed: changed.length, handled, pending, durationMs: now() - started };
+    const durationMs = now() - started;
+    const summary = { changed: changed.length, handled, pending, durationMs };
+    return failure === undefined ? summary : { ...summary, refreshFailure: failure };
   };
 
   const poller = {

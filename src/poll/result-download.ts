@@ -11,6 +11,7 @@ import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { plainApiId } from '../openai/api-ids.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { fsyncDir } from '../storage/atomic-file.ts';
+import type { SentIds } from './sent-requests.ts';
 
 export type ResultKind = 'results' | 'errors';
 
@@ -45,9 +46,12 @@ export interface Verified {
 async function verify(
   path: string,
   expectedLines: number | undefined,
-  sent: ReadonlySet<string> | undefined,
+  sent: ReadonlySet<string> | SentIds | undefined,
   acceptFlawed: boolean,
 ): Promise<Verified> {
+  // Our batch's requests: a byte each, by index; any other batch's ids as they come.
+  const table = sent !== undefined && 'indexOf' in sent ? sent : undefined;
+  const seenIndex = table === undefined ? undefined : new Uint8Array(table.size);
   const seen = new Set<string>();
   const notes: string[] = [];
   const note = (text: string): void => {
@@ -71,15 +75,26 @@ async function verify(
         note(`line ${line.lineNo} skipped: not JSON`);
         continue;
       }
-      if (typeof customId !== 'string' || (sent !== undefined && !sent.has(customId))) {
+      if (typeof customId !== 'string') {
         note(`line ${line.lineNo} skipped: custom_id ${JSON.stringify(customId)} was not sent`);
         continue;
       }
-      if (seen.has(customId)) {
+      const index = table === undefined ? -1 : table.indexOf(customId);
+      const wasSent =
+        table !== undefined
+          ? index !== -1
+          : sent === undefined || (sent as ReadonlySet<string>).has(customId);
+      if (!wasSent) {
+        note(`line ${line.lineNo} skipped: custom_id ${JSON.stringify(customId)} was not sent`);
+        continue;
+      }
+      const twice = seenIndex !== undefined ? seenIndex[index] === 1 : seen.has(customId);
+      if (twice) {
         note(`line ${line.lineNo} skipped: custom_id ${customId} twice`);
         continue;
       }
-      seen.add(customId);
+      if (seenIndex !== undefined) seenIndex[index] = 1;
+      else seen.add(customId);
       lines++;
     }
   }
@@ -95,8 +110,8 @@ export interface DownloadOptions {
   readonly path: string;
   /** What request_counts says the file should hold (a mismatch is noted, not refused). */
   readonly expectedLines?: number | undefined;
-  /** The custom_ids sent in the batch; unknown for a batch that is not ours. */
-  readonly sent: ReadonlySet<string> | undefined;
+  /** The custom_ids sent in the batch (a set, or poll's table); unknown for a batch not ours. */
+  readonly sent: ReadonlySet<string> | SentIds | undefined;
   /** Take a file with lines that are not JSON (after repeated downloads gave the same). */
   readonly acceptFlawed?: boolean | undefined;
 }

@@ -22,10 +22,12 @@ export interface RetryFileOptions {
   readonly inputPath: string;
   /** Its repo folder in the batch input stage, where the retry file goes. */
   readonly dir: string;
-  /** custom_ids (as sent) of the requests to send again. */
-  readonly retry: ReadonlySet<string>;
+  /** custom_ids (as sent) of the requests to send again: a set, or a view of poll's table. */
+  readonly retry: ReadonlySet<string> | { readonly size: number; has(id: string): boolean };
   /** A larger `max_completion_tokens` for some of them (reasoning used up the last one). */
-  readonly budgets?: ReadonlyMap<string, number> | undefined;
+  readonly budgets?: { get(id: string): number | undefined } | undefined;
+  /** The reviewed-slice file of a request, when the caller knows (else read from the manifest). */
+  readonly originOf?: ((id: string) => string | undefined) | undefined;
   /** The attempt of the requests in `inputPath` (its manifest's, its job's). */
   readonly requestAttempt: number;
   readonly scenario: Scenario;
@@ -44,10 +46,16 @@ export async function writeRetryFile(
   if (options.retry.size === 0) return undefined;
   const counter = await options.counterFor(encodingForModel(options.model));
   // The requests of one batch were sent at the same attempt; the retry is the next one.
+  const retry = options.retry;
   const attempt =
     options.attempt ??
-    Math.max(...[...options.retry].map((id) => parseCustomId(id, options.requestAttempt).attempt)) +
-      1;
+    (retry instanceof Set
+      ? Math.max(
+          ...[...(retry as ReadonlySet<string>)].map(
+            (id) => parseCustomId(id, options.requestAttempt).attempt,
+          ),
+        ) + 1
+      : options.requestAttempt + 1);
   const writer = await openBatchInputFile({
     dir: options.dir,
     scenario: options.scenario,
@@ -56,7 +64,12 @@ export async function writeRetryFile(
     attempt,
   });
   // Each request keeps the reviewed-slice file it came from (status counts per input file).
-  const origins = await readCustomIdSources(options.inputPath);
+  const originOf =
+    options.originOf ??
+    (
+      (origins) => (id: string) =>
+        origins.get(id)
+    )(await readCustomIdSources(options.inputPath));
   try {
     for await (const batch of readLineBatches(options.inputPath)) {
       for (const raw of batch) {
@@ -82,7 +95,7 @@ export async function writeRetryFile(
             promptTokens: promptTokensOfBody(request.body, () => counter),
             maxCompletionTokens: maxOutputTokensOf(body),
           },
-          origins.get(request.custom_id) ?? options.source,
+          originOf(request.custom_id) ?? options.source,
         );
       }
     }

@@ -5,7 +5,7 @@
  * the results files, each by byte offset, and a trigram full-text index over id, name, file
  * path and repo. It is never the source of truth: it is rebuilt from the stage files, the
  * ledger and the review journal when it is missing or when any of them changed (a fingerprint
- * of their names, sizes and mtimes), into a new file renamed over the old one, so a page
+ * of their names, sizes and mtimes; compile's newest failures report too), into a new file renamed over the old one, so a page
  * always reads a complete index.
  */
 import { createHash } from 'node:crypto';
@@ -24,9 +24,10 @@ import { listFiles, type ListedFile } from '../storage/list-files.ts';
 import { linesWithOffsets } from './line-offsets.ts';
 import { readExclusions, REVIEW_FILE, RESENDS_FILE } from '../domain/review-journal.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
+import { applyCompiledCategories, newestFailuresReport } from './compiled-categories.ts';
 
 export const INDEX_FILE = 'review-index.sqlite';
-const SCHEMA_VERSION = '2';
+const SCHEMA_VERSION = '3';
 const BATCH_ROWS = 5000;
 
 const SCHEMA = `
@@ -75,6 +76,9 @@ export async function sourcesFingerprint(paths: DataPaths): Promise<string> {
   for (const f of await listFiles(paths.reviewed, isReviewedSliceFile)) add(f, 'r');
   for (const f of await listFiles(paths.batchInput)) add(f, 'i');
   for (const f of await listFiles(paths.batchOutput)) add(f, 'o');
+  const report = await newestFailuresReport(paths);
+  const r = report === undefined ? undefined : await stat(report).catch(() => undefined);
+  if (r !== undefined) add({ rel: report!, size: r.size, mtimeMs: r.mtimeMs }, 'f');
   for (const name of [LEDGER_FILE, REVIEW_FILE, RESENDS_FILE]) {
     const s = await stat(join(paths.state, name)).catch(() => undefined);
     if (s !== undefined) add({ rel: name, size: s.size, mtimeMs: s.mtimeMs }, 's');
@@ -253,6 +257,8 @@ async function fill(
   }
   tx.end();
   classify(db, await readExclusions(paths.state));
+  // What only compile can tell (an answer it made no record of, a line the rejects report refused).
+  await applyCompiledCategories(db, paths);
   return counts;
 }
 

@@ -5,6 +5,7 @@
  * the server reads the lines and passes them in.
  */
 import { FAILURE_CATEGORY_LIST } from '../compile/failure-categories.ts';
+import { CATEGORY_LABELS } from './compiled-categories.ts';
 import { count, html, Html, renderValue, sliceUrl } from './html.ts';
 import type { ReviewDecision } from '../domain/review-journal.ts';
 import type { SearchQuery, SearchResult, SliceRow } from './slice-queries.ts';
@@ -48,7 +49,7 @@ export function slicesBody(
       />
       <select name="category" aria-label="category">
         <option value="">any standing</option>
-        ${options(CATEGORIES, q.category)}
+        ${options(CATEGORIES, q.category, (v) => `${v}: ${CATEGORY_LABELS[v as keyof typeof CATEGORY_LABELS]}`)}
       </select>
       <select name="scenario" aria-label="scenario">
         <option value="">any scenario</option>

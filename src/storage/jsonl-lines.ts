@@ -7,6 +7,10 @@
  * more than one line plus two read buffers: a line longer than `maxLineBytes` is reported and
  * skipped without being buffered. The two read buffers are reused for the whole file (one is
  * read into while the lines of the other are handed out), so reading makes no garbage.
+ *
+ * byte-lines.ts is the other line reader: for the review index and compile's result index,
+ * which must see every line (invalid UTF-8 included, however long); its header says why they
+ * are two and what was measured.
  */
 import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
@@ -47,6 +51,7 @@ export interface ReadLinesOptions {
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
+const BOM = [0xef, 0xbb, 0xbf] as const;
 
 /**
  * Yields the lines of a file in batches (one batch per read chunk, so that the caller pays one
@@ -68,6 +73,7 @@ export async function* readLineBatches(
     let position = start;
     let lineNo = options.from?.lineNo ?? 0;
     let atFileStart = start === 0;
+    let bomMatched = 0;
     // The file offset of the current line's first byte, and of buf[0] of the chunk being split.
     let lineStart = start;
     let bufStart = start;
@@ -120,11 +126,22 @@ export async function* readLineBatches(
       current = 1 - current;
       reading = readInto(current, position);
       if (atFileStart) {
-        atFileStart = false;
-        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
-          buf = buf.subarray(3);
-          bufStart += 3;
-          lineStart += 3;
+        // The mark may span chunks (a chunk under 3 bytes): its bytes matched so far wait in
+        // `carry` as the first line's (no newline among them) until it is whole or not a mark.
+        let k = 0;
+        while (bomMatched < 3 && k < buf.length && buf[k] === BOM[bomMatched]) {
+          bomMatched++;
+          k++;
+        }
+        if (bomMatched === 3) {
+          atFileStart = false;
+          carry = [];
+          carryBytes = 0;
+          buf = buf.subarray(k);
+          bufStart += k;
+          lineStart = start + 3;
+        } else if (k < buf.length) {
+          atFileStart = false;
         }
       }
       const out: RawLine[] = [];

@@ -16,7 +16,7 @@ for (const { route, jobs } of [
   { route: 'GET /v1/batches/*', jobs: 1 }, // one job: a retrieve
   { route: 'GET /v1/batches', jobs: 3 }, // several: the listing
 ]) {
-  test(`a 200 of the wrong shape from ${route} fails the tick and leaves the job files as they were`, async (t) => {
+  test(`a 200 of the wrong shape from ${route} fails the tick's refresh and leaves the job files as they were`, async (t) => {
     const env = await testEmulator(t, {
       faults: { http: [{ route, kind: 'wrong_shape', nth: [1] }] },
     });
@@ -27,10 +27,13 @@ for (const { route, jobs } of [
     const before = await readJobs(join(data, '4.batch_output'));
     assert.equal(before.size, jobs);
     await env.advance(60_000);
-    await assert.rejects(
-      p.poller.tick(),
+    // The tick goes on (ended batches would still be handled) and reports the failure.
+    const tick = await p.poller.tick();
+    assert.match(
+      tick.refreshFailure?.message ?? '',
       /batches\.(retrieve|list) answered with a wrong shape \((data\.0\.)?id: /,
     );
+    assert.equal(tick.changed, 0);
     assert.deepEqual(await readJobs(join(data, '4.batch_output')), before);
     for (const job of p.submitter.jobs.values()) assert.equal(job.status, 'validating');
     // The next tick gets a proper answer and everything goes through.

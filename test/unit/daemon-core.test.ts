@@ -281,6 +281,12 @@ test('health: alive while the heartbeat is fresh and no step is stuck', () => {
   assert.equal(late.ok, false);
   const needs = judgeHealth(beat({ problems: ['the API refused the key'] }), 100_000);
   assert.match((needs as { summary: string }).summary, /needs a person: the API refused the key/);
+  const failing = judgeHealth(
+    beat({ last_poll: { ended_at: 99_000, ok: false, duration_ms: 10, failures: 3 } }),
+    100_000,
+  );
+  assert.equal(failing.ok, true, 'the API failing: alive, it polls again');
+  assert.match((failing as { summary: string }).summary, /the last poll failed \(3 in a row\)/);
 });
 
 test('the step queue runs one step at a time and shares a step asked for twice', async () => {

@@ -39,6 +39,39 @@ test('drops a UTF-8 byte-order mark at the start of the file only', async (t) =>
   ]);
 });
 
+test('drops the byte-order mark whatever the chunk size (1, 2, 3 bytes): it may span chunks', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'bom-small.jsonl');
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  await writeFile(path, Buffer.concat([bom, Buffer.from('{"a":1}\nb\n')]));
+  // A file that starts with part of a byte-order mark only: those bytes are its line's.
+  const partial = join(dir, 'partial.jsonl');
+  await writeFile(partial, Buffer.concat([bom.subarray(0, 2), Buffer.from('x\ny\n')]));
+  for (const chunkBytes of [1, 2, 3, 4]) {
+    const lines = await readAll(path, { chunkBytes });
+    assert.deepEqual(
+      texts(lines),
+      [
+        [1, '{"a":1}'],
+        [2, 'b'],
+      ],
+      `chunkBytes ${chunkBytes}`,
+    );
+    const first = lines[0]!;
+    assert.equal(first.kind === 'text' ? first.offset : undefined, 3, `chunkBytes ${chunkBytes}`);
+    assert.equal(first.bytes, 7, `chunkBytes ${chunkBytes}`);
+    const other = await readAll(partial, { chunkBytes });
+    assert.deepEqual(
+      other.map((l) => [l.lineNo, l.kind, l.bytes]),
+      [
+        [1, 'invalid_utf8', 3],
+        [2, 'text', 1],
+      ],
+      `chunkBytes ${chunkBytes}`,
+    );
+  }
+});
+
 test('reports invalid UTF-8 on its own line and reads the others', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'bad.jsonl');
