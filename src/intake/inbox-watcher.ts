@@ -33,6 +33,7 @@ import {
   listedFile,
   watchInbox,
 } from './inbox-watch-parts.ts';
+import { createHandOver, createRecheckTimer } from './hand-over.ts';
 
 export interface InboxWatcherOptions {
   readonly inbox: string;
@@ -81,12 +82,9 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   };
   const candidates = new Map<string, Candidate>();
   const temporaries = createRecentTemporaries(now);
-  let ready = new Map<string, ListedFile>();
+  const ready = createHandOver(options.onReady, log);
   let watcher: FSWatcher | undefined;
-  let recheck: NodeJS.Timeout | undefined;
-  let recheckAt = Infinity;
   let rescanTimer: NodeJS.Timeout | undefined;
-  let handing: Promise<void> | undefined;
   let closed = false;
 
   const relOf = (path: string): string => inboxRel(inbox, path);
@@ -121,48 +119,16 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     const r = readiness(c, t, rules);
     if (r.ready) {
       candidates.delete(path);
-      ready.set(path, file);
-      hand();
+      ready.add(file);
     } else {
       candidates.set(path, c);
-      scheduleRecheck(t + r.recheckInMs);
+      recheck.schedule(t + r.recheckInMs);
     }
   };
 
-  const scheduleRecheck = (at: number): void => {
-    if (closed || at >= recheckAt) return;
-    if (recheck !== undefined) clearTimeout(recheck);
-    recheckAt = at;
-    recheck = setTimeout(
-      () => {
-        recheck = undefined;
-        recheckAt = Infinity;
-        void Promise.all([...candidates.keys()].map((p) => evaluate(p)));
-      },
-      Math.max(10, at - now()),
-    );
-  };
-
-  /** Hands the files found ready over, one batch at a time. */
-  const hand = (): void => {
-    if (handing !== undefined || ready.size === 0 || closed) return;
-    handing = (async () => {
-      // Let the events of the same moment gather into one batch.
-      await new Promise((r) => setImmediate(r));
-      while (ready.size > 0 && !closed) {
-        const batch = [...ready.values()];
-        ready = new Map();
-        try {
-          await options.onReady(batch);
-        } catch (err) {
-          log.error({ err }, `handling new inbox files failed: ${errorMessage(err)}`);
-        }
-      }
-    })().finally(() => {
-      handing = undefined;
-      hand(); // files that became ready as the last batch ended
-    });
-  };
+  const recheck = createRecheckTimer(now, () => {
+    void Promise.all([...candidates.keys()].map((p) => evaluate(p)));
+  });
 
   /** A temporary name was active in `dir` just now (written, or renamed away). */
   const temporarySeen = (dir: string, name: string): void => {
@@ -251,7 +217,8 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     },
     async close() {
       closed = true;
-      if (recheck !== undefined) clearTimeout(recheck);
+      recheck.close();
+      const handing = ready.close(); // no batch starts from here on
       if (rescanTimer !== undefined) clearInterval(rescanTimer);
       await watcher?.close();
       await handing;
