@@ -18,8 +18,8 @@ import type { HelperReply, HelperRequest } from './helper-thread.ts';
 import { createAsciiTokenCounter, type AsciiTokenCounter } from '../domain/ascii-token-counter.ts';
 import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
 
-/** This thread's caches for its share of the counting (64 K slots, 2 MB; hot table 128 KB). */
-const HERE = { cacheSlotsLog2: 16 };
+/** This thread's caches for its share of the counting (128 K slots, 4 MB; hot table 128 KB). */
+const HERE = { cacheSlotsLog2: 17 };
 
 export interface TextTokenCounter {
   /** Token counts of `texts`, in order. */
