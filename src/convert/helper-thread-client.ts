@@ -15,11 +15,7 @@ import {
   type ContentHash,
 } from './batch-input-writer.ts';
 import type { HelperReply, HelperRequest } from './helper-thread.ts';
-import { createAsciiTokenCounter, type AsciiTokenCounter } from '../domain/ascii-token-counter.ts';
 import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
-
-/** This thread's caches for its share of the counting (128 K slots, 4 MB; hot table 128 KB). */
-const HERE = { cacheSlotsLog2: 17 };
 
 export interface TextTokenCounter {
   /** Token counts of `texts`, in order. */
@@ -56,28 +52,8 @@ export function inlineHelpers(
   };
 }
 
-export interface ThreadHelperOptions {
-  /**
-   * The conversion thread counts a batch of texts itself (those whose chunks are all ASCII,
-   * with the helper's tables: ascii-token-counter.ts) when at least this many answers are
-   * awaited from the helper thread, which is then behind: the two cores share the counting.
-   */
-  readonly countHereWhenBehind?: number;
-}
-
-/**
- * Answers awaited from the helper thread from which the conversion thread counts for itself:
- * with 3 read chunks in flight (chunk-pipeline.ts), a helper that keeps up has one or two.
- */
-const COUNT_HERE_WHEN_BEHIND = 3;
-
 /** Counting and hashing in a helper thread; answers come in the order requests were sent. */
-export function threadHelpers(
-  options: ThreadHelperOptions = {},
-): ConvertHelpers & { readonly textsCountedHere: number } {
-  const behind = options.countHereWhenBehind ?? COUNT_HERE_WHEN_BEHIND;
-  /** Counters of this thread, by encoding, once the helper has sent its tables. */
-  const counting = new Map<EncodingName, AsciiTokenCounter>();
+export function threadHelpers(): ConvertHelpers {
   // The helper is a sibling module: .ts when running from source, .js when built.
   const here = fileURLToPath(import.meta.url);
   const worker = new Worker(new URL(`./helper-thread${extname(here)}`, import.meta.url), {
@@ -112,11 +88,6 @@ export function threadHelpers(
       );
       return;
     }
-    if ('asciiRanks' in reply) {
-      // A small cache: this thread counts a share of the texts only.
-      counting.set(reply.encoding, createAsciiTokenCounter(reply.encoding, reply.asciiRanks, HERE));
-      return;
-    }
     const p = pending.get(reply.id);
     if (p === undefined) return;
     pending.delete(reply.id);
@@ -138,33 +109,10 @@ export function threadHelpers(
   };
   const countsOf = (reply: HelperReply): Int32Array => (reply as { counts: Int32Array }).counts;
 
-  let countedHere = 0;
-
   return {
     chunks,
-    /** Texts this thread counted itself. */
-    get textsCountedHere() {
-      return countedHere;
-    },
     async countTexts(encoding, texts) {
-      const counter = pending.size >= behind ? counting.get(encoding) : undefined;
-      if (counter === undefined) {
-        return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
-      }
-      const counts = new Int32Array(texts.length);
-      const rest: number[] = [];
-      for (let i = 0; i < texts.length; i++) {
-        const n = counter(texts[i]!);
-        if (n < 0) rest.push(i);
-        else counts[i] = n;
-      }
-      countedHere += texts.length - rest.length;
-      if (rest.length > 0) {
-        const more = rest.map((i) => texts[i]!);
-        const answer = countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts: more }));
-        rest.forEach((i, k) => (counts[i] = answer[k]!));
-      }
-      return counts;
+      return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
     },
     async framingTokens(encoding, messages) {
       return countsOf(await ask({ kind: 'framing', id: nextId++, encoding, messages }))[0]!;

@@ -5,8 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import type { AsciiRankArrays } from '../domain/ascii-rank-table.ts';
-import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
+import { tokenCounters, type EncodingName } from '../domain/token-counter.ts';
 
 export type HelperRequest =
   | {
@@ -35,31 +34,15 @@ export type HelperRequest =
 
 export type HelperReply =
   | { readonly id: number; readonly counts: Int32Array }
-  /** An encoding's ASCII token ranks, in shared memory, once it is loaded (id -2). */
-  | { readonly id: number; readonly encoding: EncodingName; readonly asciiRanks: AsciiRankArrays }
   /** A hashed chunk, given back for reuse (id -1). */
   | { readonly id: number; readonly chunk: Uint8Array }
   | { readonly id: number; readonly digest: string }
   | { readonly id: number; readonly error: string };
 
+const counters = tokenCounters();
+const hashes = new Map<number, Hash>();
 const port = parentPort;
 if (port === null) throw new Error('helper-thread must run in a worker thread');
-const loaded = tokenCounters();
-const announced = new Set<EncodingName>();
-/** The counter of an encoding; the first time, its ASCII ranks go to the conversion thread. */
-const counters = (encoding: EncodingName): Promise<TokenCounter> =>
-  loaded(encoding).then((counter) => {
-    if (!announced.has(encoding)) {
-      announced.add(encoding);
-      port.postMessage({
-        id: -2,
-        encoding,
-        asciiRanks: counter.asciiRanks,
-      } satisfies HelperReply);
-    }
-    return counter;
-  });
-const hashes = new Map<number, Hash>();
 
 const fail = (id: number, err: unknown): void => {
   port.postMessage({ id, error: String(err) } satisfies HelperReply);

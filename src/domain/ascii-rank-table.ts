@@ -6,8 +6,7 @@
  * time of cache misses.)
  *
  * Open addressing with linear probing, at most half full; built once from the token list.
- * o200k has 128,835 ASCII tokens of 811,083 characters in all: about 4 MB here, in shared
- * memory, so that the conversion thread counts with the helper thread's table (no second copy).
+ * o200k has 128,835 ASCII tokens of 811,083 characters in all: about 4 MB here.
  */
 
 const EMPTY = -1;
@@ -15,21 +14,7 @@ const EMPTY = -1;
 export interface AsciiRankTable {
   /** The rank of the token `text.slice(from, to)` (ASCII characters), -1 when it is none. */
   rankOf(text: string, from: number, to: number): number;
-  /** Its arrays, on SharedArrayBuffers: another thread can use the same table without a copy. */
-  readonly arrays: AsciiRankArrays;
 }
-
-/** The table's memory: slots (entry or EMPTY), their hashes, where each token starts, ranks. */
-export interface AsciiRankArrays {
-  readonly slots: Int32Array;
-  readonly slotHashes: Int32Array;
-  readonly starts: Int32Array;
-  readonly ranks: Int32Array;
-  readonly store: Uint8Array;
-}
-
-const shared = <T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): T =>
-  make(new SharedArrayBuffer(bytes));
 
 function hashOf(text: string, from: number, to: number): number {
   let h = 0x811c9dc5 | 0;
@@ -54,11 +39,11 @@ export function createAsciiRankTable(decoder: readonly unknown[]): AsciiRankTabl
   let bits = 4;
   while (1 << bits < count * 2) bits++;
   const mask = (1 << bits) - 1;
-  const slots = shared((b) => new Int32Array(b), 4 << bits).fill(EMPTY);
-  const slotHashes = shared((b) => new Int32Array(b), 4 << bits);
-  const starts = shared((b) => new Int32Array(b), 4 * (count + 1));
-  const ranks = shared((b) => new Int32Array(b), 4 * count);
-  const store = shared((b) => new Uint8Array(b), chars);
+  const slots = new Int32Array(1 << bits).fill(EMPTY);
+  const slotHashes = new Int32Array(1 << bits);
+  const starts = new Int32Array(count + 1);
+  const ranks = new Int32Array(count);
+  const store = new Uint8Array(chars);
   let entry = 0;
   let used = 0;
   decoder.forEach((token, rank) => {
@@ -74,15 +59,8 @@ export function createAsciiRankTable(decoder: readonly unknown[]): AsciiRankTabl
     entry++;
   });
   starts[entry] = used;
-  return asciiRankTableOf({ slots, slotHashes, starts, ranks, store });
-}
 
-/** The table over arrays built by createAsciiRankTable (in this thread or another). */
-export function asciiRankTableOf(arrays: AsciiRankArrays): AsciiRankTable {
-  const { slots, slotHashes, starts, ranks, store } = arrays;
-  const mask = slots.length - 1;
   return {
-    arrays,
     rankOf(text, from, to) {
       const h = hashOf(text, from, to);
       const len = to - from;

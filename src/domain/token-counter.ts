@@ -16,13 +16,10 @@
  * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings).
  */
 import type { ChatMessage } from 'gpt-tokenizer/GptEncoding';
-import {
-  createAsciiRankTable,
-  type AsciiRankArrays,
-  type AsciiRankTable,
-} from './ascii-rank-table.ts';
+import { createAsciiRankTable } from './ascii-rank-table.ts';
 import { createByteRankCounter, type ByteRanks } from './byte-pair-count.ts';
-import { createChunkCounter, type ChunkCounterOptions } from './chunk-counter.ts';
+import { ChunkCountCache } from './chunk-count-cache.ts';
+import { HOT_MAX, HotChunkTable } from './hot-chunk-table.ts';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -56,7 +53,7 @@ interface BpeCore {
   bytePairEncode(text: string): number[];
 }
 
-function byteRanksOf(api: EncodingApi): ByteRanks & { readonly ascii: AsciiRankTable } {
+function byteRanksOf(api: EncodingApi): ByteRanks {
   const core = (api as unknown as { bytePairEncodingCoreProcessor?: BpeCore })
     .bytePairEncodingCoreProcessor;
   if (
@@ -68,7 +65,6 @@ function byteRanksOf(api: EncodingApi): ByteRanks & { readonly ascii: AsciiRankT
   }
   const ascii = createAsciiRankTable(core.bytePairRankDecoder);
   return {
-    ascii,
     rankOf: (text, from, to) => ascii.rankOf(text, from, to),
     countOther: (chunk) =>
       core.getBpeRankFromString(chunk) !== undefined ? 1 : core.bytePairEncode(chunk).length,
@@ -93,21 +89,31 @@ export interface TokenCounter {
   count(text: string): number;
   /** Tokens of the chat framing of `messages` messages plus the reply primer. */
   chatFramingTokens(messages: number): number;
-  /** Its ASCII tokens' ranks in shared memory (ascii-token-counter.ts counts with them). */
-  readonly asciiRanks: AsciiRankArrays;
   /** The reference: the tokenizer's own count of a whole chat, without any cache. */
   exactChatTokens(messages: readonly { role: string; content: string }[]): number;
 }
 
-export type TokenCounterOptions = ChunkCounterOptions;
+export interface TokenCounterOptions {
+  /** log2 of the cache slots; the cache is emptied when half full (memory stays bounded). */
+  readonly cacheSlotsLog2?: number;
+  /** log2 of the slots of the table of short chunks in front of the cache (hot-chunk-table.ts). */
+  readonly hotSlotsLog2?: number;
+}
 
 export async function createTokenCounter(
   encoding: EncodingName,
   options: TokenCounterOptions = {},
 ): Promise<TokenCounter> {
   const { api, split } = await loadEncoding(encoding);
-  const ranks = byteRanksOf(api);
-  const count = createChunkCounter(split, createByteRankCounter(ranks), options);
+  const countChunk = createByteRankCounter(byteRanksOf(api));
+  const cache = new ChunkCountCache(options.cacheSlotsLog2 ?? 18, countChunk);
+  // Tokens of every two-character ASCII chunk (one chunk in six on real code), without the cache.
+  const pairs = new Uint8Array(128 * 128);
+  for (let i = 0; i < pairs.length; i++) {
+    pairs[i] = countChunk(String.fromCharCode(i >> 7, i & 127));
+  }
+  const hot = new HotChunkTable(options.hotSlotsLog2 ?? 13);
+  const cached = (text: string, from: number, to: number): number => cache.count(text, from, to);
   const framing = FRAMING_MODEL[encoding];
   const noSpecial = { disallowedSpecial: new Set<string>() };
 
@@ -120,8 +126,23 @@ export async function createTokenCounter(
 
   return {
     encoding,
-    asciiRanks: ranks.ascii.arrays,
-    count,
+    count(text: string): number {
+      let total = 0;
+      let from = 0;
+      split.lastIndex = 0;
+      // The split expression matches every character of the text, chunk by chunk.
+      while (split.test(text)) {
+        const to = split.lastIndex;
+        const len = to - from;
+        if (len === 1 && text.charCodeAt(from) < 128) total += 1;
+        else if (len === 2 && (text.charCodeAt(from) | text.charCodeAt(from + 1)) < 128)
+          total += pairs[(text.charCodeAt(from) << 7) | text.charCodeAt(from + 1)]!;
+        else if (len <= HOT_MAX) total += hot.count(text, from, to, cached);
+        else total += cache.count(text, from, to);
+        from = to;
+      }
+      return total;
+    },
     chatFramingTokens(messages: number): number {
       let n = framingCache.get(messages);
       if (n === undefined) {
