@@ -71,7 +71,8 @@ export function parseCustomId(customId: string, requestAttempt = 1): ParsedCusto
 
 /** Why a slice id cannot be used in a custom_id, if it cannot. */
 export function reservedSliceIdProblem(sliceId: string): string | undefined {
-  return NEW_FORM.test(sliceId)
+  // The marker looked for first: the expression backtracks over the whole id.
+  return sliceId.includes(ATTEMPT_MARKER) && NEW_FORM.test(sliceId)
     ? `ends in "${ATTEMPT_MARKER}<digits>", which slicebatch reserves to mark a retried request in custom_id; rename the slice`
     : undefined;
 }
