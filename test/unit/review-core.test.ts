@@ -143,3 +143,23 @@ test('review decisions: the form token, a reason, an attempt from 1', async () =
   assert.match(decisionNotice('exclude'), /leaves this answer out/);
   assert.match(decisionNotice('include'), /includes it again/);
 });
+
+test('search SQL: a whole value by its index, a part in the trigram index, filters', async () => {
+  const { searchSql } = await import('../../src/review/slice-queries.ts');
+  assert.deepEqual(searchSql({ q: ' parse ', repo: '_' }, 'name'), {
+    from: 'slices',
+    clause: 'WHERE slices.name = ? AND slices.repo = ?',
+    order: 'slices.id',
+    args: ['parse', ''],
+  });
+  const part = searchSql({ q: 'a"b', category: 'final' }, undefined);
+  assert.equal(part.order, 'slices_fts.rowid');
+  assert.deepEqual(part.args, ['"a""b"', 'final']);
+  assert.deepEqual(searchSql({ q: 'ab' }, undefined).args, ['ab', 'ab', 'ab']);
+  assert.deepEqual(searchSql({ scenario: '' }, undefined), {
+    from: 'slices',
+    clause: '',
+    order: 'slices.id',
+    args: [],
+  });
+});
