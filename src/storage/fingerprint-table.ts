@@ -1,7 +1,8 @@
 /**
  * One open-addressing hash table over 64-bit key fingerprints, with a fixed number of 32-bit
  * payload words per slot, all in one Uint32Array: the store under the compact tables that must
- * hold millions of keys (the compiler's ResultIndex, the ledger's usable fates). Pure.
+ * hold millions of keys (the compiler's ResultIndex, the ledger's usable fates, conversion's
+ * SeenSliceIds). Pure.
  *
  * A key is kept as its fingerprint (text-fingerprint.ts: two independent 32-bit hashes, never
  * both 0, which marks an empty slot), not as a string: (2 + payload) × 4 bytes per slot instead
