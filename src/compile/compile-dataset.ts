@@ -25,51 +25,24 @@
  * slices without a usable result, and 16 to 32 bytes per usable one), one job record and manifest per batch, and constant buffers (read
  * chunks, 1 MB output chunks, at most 8 results files open with a 256 KB block each). No file
  * is ever held whole.
+ *
+ * The run's pieces: its settings (compile-run.ts), its files (output-set.ts), the repo folders
+ * (compile-repos.ts, one by compile-repo.ts), the files made from their records and the
+ * publication (dataset-files.ts).
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
-import type { DataPaths } from '../domain/data-paths.ts';
-import type { Config } from '../config/schema.ts';
-import { fileTimestamp } from '../domain/file-names.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
-import type { Logger } from '../log/logger.ts';
-import { AtomicStreamFile } from '../storage/atomic-stream-file.ts';
-import { compileRepo, type ProcessedOutput, type RepoInput } from './compile-repo.ts';
-import { SplitRecords, type SplitSide } from './dataset-split.ts';
+import { compileRun, type CompileOptions, type CompileRun } from './compile-run.ts';
+import { compileRepos, type ReposCompiled } from './compile-repos.ts';
 import { createStatistics, type DatasetStatistics } from './dataset-statistics.ts';
-import { failureLine, type FailureCategory } from './failure-categories.ts';
-import { PositionalReader } from './positional-reader.ts';
-import { SPLIT_SUFFIX, type DatasetFormat } from './record-format.ts';
-import { ResultIndex } from './result-index.ts';
-import { reviewSummary } from './review-summary.ts';
-import { copySplit } from './split-files.ts';
-import { readStages, unreadableFolderOf } from './stage-snapshot.ts';
-import { describeListingProblem } from '../storage/list-files.ts';
+import { writeDatasetFiles, type DatasetFiles } from './dataset-files.ts';
+import { SplitRecords } from './dataset-split.ts';
+import type { FailureCategory } from './failure-categories.ts';
 import { fineTuningChecks } from './fine-tuning-setup.ts';
-import { promptHashes } from './dataset-card.ts';
-import { removeHfLeftovers, writeHfDataset, type HfDataset } from './hf-dataset.ts';
+import { OutputSet, removeLeftovers } from './output-set.ts';
+import type { DatasetFormat } from './record-format.ts';
+import { readStages } from './stage-snapshot.ts';
 
-/** Temporary files of an interrupted run older than this are removed. */
-const LEFTOVER_AGE_MS = 60 * 60 * 1000;
-const OUR_TEMP_FILE =
-  /^\.(?:scenario[12]_processed|train_dataset|val_dataset|failures|dataset_statistics|review_summary)_\d{8}_\d{6}\.(?:jsonl|json|md)\.[0-9a-f]+\.tmp$/;
-
-export interface CompileOptions {
-  /** reviewed, batchInput, batchOutput, finalOutput, state and the data folder. */
-  readonly paths: DataPaths;
-  readonly config: Config;
-  /** Default: config.compile.format / train_ratio / seed. */
-  readonly format?: DatasetFormat | undefined;
-  readonly trainRatio?: number | undefined;
-  readonly seed?: number | undefined;
-  readonly now: () => Date;
-  readonly log: Logger;
-  /**
-   * Stops the compilation between two read chunks (a daemon that is asked to stop): it then
-   * rejects with the signal's reason and publishes nothing.
-   */
-  readonly signal?: AbortSignal | undefined;
-}
+export type { CompileOptions } from './compile-run.ts';
 
 export interface CompiledFile {
   readonly path: string;
@@ -99,252 +72,29 @@ export interface CompileSummary {
   readonly notCompiled: readonly { readonly folder: string; readonly reason: string }[];
 }
 
-function displayPath(dataDir: string, path: string): string {
-  const rel = relative(dataDir, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
-  return rel.split('\\').join('/');
-}
-
-/** Removes temporary files that an interrupted compilation left in the output folder. */
-async function removeLeftovers(dir: string, now: Date): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir, { recursive: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  for (const rel of names) {
-    if (!OUR_TEMP_FILE.test(rel.split(/[\\/]/).pop()!)) continue;
-    const path = join(dir, rel);
-    const info = await stat(path).catch(() => undefined);
-    if (info !== undefined && now.getTime() - info.mtimeMs >= LEFTOVER_AGE_MS) {
-      await unlink(path).catch(() => undefined);
-    }
-  }
-}
-
 export async function compileDataset(options: CompileOptions): Promise<CompileSummary> {
-  const { paths, config, log } = options;
-  const now = options.now();
-  const ts = fileTimestamp(now);
-  const format = options.format ?? config.compile.format;
-  const trainRatio = options.trainRatio ?? config.compile.train_ratio;
-  const seed = options.seed ?? config.compile.seed;
-  const outDir = paths.finalOutput;
-  const display = (p: string): string => displayPath(paths.dataDir, p);
-  await removeLeftovers(outDir, now);
-  await removeHfLeftovers(outDir, now, LEFTOVER_AGE_MS);
-  const fineTuning = format === 'chat' ? await fineTuningChecks(config) : undefined;
-
-  const { fates, excluded, reviewed, finishedJobs, openInputs, repos, inboxProblems } =
-    await readStages(paths, config, now, display);
-
+  const run = compileRun(options);
+  const { paths, config } = run;
+  await removeLeftovers(run.outDir, run.startedAt);
+  const fineTuning = run.format === 'chat' ? await fineTuningChecks(config) : undefined;
+  const snapshot = await readStages(paths, config, run.startedAt, run.display);
+  const files = new OutputSet(run.outDir);
   const stats = createStatistics();
   const split = new SplitRecords();
-  const reader = new PositionalReader();
-  const index = new ResultIndex();
-  const processed: (ProcessedOutput & { repo: string; scenario: Scenario })[] = [];
-  const created: AtomicStreamFile[] = [];
-  // Files being fsynced and closed while the work goes on (awaited before publishing).
-  const sealing: Promise<void>[] = [];
-  const track = (p: Promise<void>): void => {
-    p.catch(() => undefined); // awaited below; an early failure is not unhandled
-    sealing.push(p);
-  };
-  const create = async (path: string): Promise<AtomicStreamFile> => {
-    const file = await AtomicStreamFile.create(path);
-    created.push(file);
-    return file;
-  };
-  const at = (name: string): string => join(outDir, name);
-  let hf: HfDataset | undefined;
   try {
-    const failures = await create(at(`failures_${ts}.jsonl`));
-    for (const p of inboxProblems)
-      log.warn({ folder: p.rel }, `inbox: ${describeListingProblem(p)}`);
-    const notCompiled = inboxProblems.flatMap((p) =>
-      p.kind === 'unreadable' ? [{ folder: p.rel, reason: p.error.code ?? p.error.message }] : [],
-    );
-    for (const repo of repos) {
-      options.signal?.throwIfAborted();
-      const unreadable = unreadableFolderOf(repo, inboxProblems);
-      if (unreadable !== undefined) {
-        // Its slices cannot be read: left out of this set (not reported missing), said instead.
-        log.warn(
-          { repo, folder: unreadable.rel },
-          `not compiled: ${repo}: its inbox folder ${unreadable.rel} cannot be read`,
-        );
-        continue;
-      }
-      stats.repo(repo);
-      const mine = new Map<Scenario, Promise<ProcessedOutput>>();
-      const input: RepoInput = {
-        repo,
-        dataDir: paths.dataDir,
-        batchInputDir: paths.batchInput,
-        reviewed: reviewed.get(repo) ?? [],
-        jobs: finishedJobs.filter((j) => j.repo === repo),
-        openInputs: openInputs.filter((s) => s.file.repo === repo),
-        fates,
-        excluded,
-        format,
-        trainRatio,
-        seed,
-        requirements: config.scenarios.scenario2.requirements,
-        display,
-        fineTuning,
-      };
-      const failuresBefore = stats.failures;
-      const recordsBefore = stats.records;
-      await compileRepo(input, {
-        processed: (scenario) => {
-          let p = mine.get(scenario);
-          if (p === undefined) {
-            const path = join(
-              outDir,
-              ...repo.split('/').filter(Boolean),
-              `${scenario}_processed_${ts}.jsonl`,
-            );
-            p = create(path).then((file) => {
-              const entry = { file, number: processed.length, records: 0, repo, scenario };
-              processed.push(entry);
-              return entry;
-            });
-            mine.set(scenario, p);
-          }
-          return p;
-        },
-        flush: async () => {
-          options.signal?.throwIfAborted();
-          await failures.flush();
-          for (const p of mine.values()) await (await p).file.flush();
-        },
-        fail: (entry) => {
-          failures.appendText(failureLine(entry));
-          stats.failure(entry.category);
-        },
-        split,
-        stats,
-        reader,
-        index,
-      });
-      reader.close();
-      // Written (readable for the split files); fsynced meanwhile.
-      for (const p of mine.values()) {
-        const { file } = await p;
-        await file.written();
-        track(file.seal());
-      }
-      log.info(
-        {
-          repo,
-          records: stats.records - recordsBefore,
-          failures: stats.failures - failuresBefore,
-        },
-        `compiled ${repo || '(top level)'}: ${stats.records - recordsBefore} records, ${stats.failures - failuresBefore} slices without one`,
-      );
-    }
-    track(failures.seal());
-
-    index.release();
-
-    // The split files: each record read back from its processed file, in seeded order.
-    const splitFile = async (side: SplitSide): Promise<AtomicStreamFile> => {
-      const file = await create(at(`${side}_dataset_${ts}.jsonl`));
-      await copySplit({
-        split,
-        side,
-        sources: processed.map((p) => p.file.tempPath),
-        suffix: SPLIT_SUFFIX[format],
-        out: file,
-        signal: options.signal,
-      });
-      track(file.seal());
-      return file;
-    };
-    const train = await splitFile('train');
-    const val = await splitFile('val');
-
-    const statistics = stats.result({
-      generatedAt: now,
-      format,
-      trainRatio,
-      seed,
-      train: split.count('train'),
-      val: split.count('val'),
-      fineTuning: fineTuning?.result(),
+    const repos = await compileRepos({ run, snapshot, files, fineTuning, stats, split });
+    const models = snapshot.finishedJobs.flatMap((j) => (j.model ? [j.model] : []));
+    const written = await writeDatasetFiles({
+      run,
+      files,
+      repos,
+      split,
+      stats,
+      fineTuning,
+      models: [...new Set(models)].sort(),
     });
-    const statisticsFile = await create(at(`dataset_statistics_${ts}.json`));
-    statisticsFile.appendText(`${JSON.stringify(statistics, null, 2)}\n`);
-    await statisticsFile.seal();
-
-    // The Hugging Face folder, from the split files once they are on disk.
-    await Promise.all(sealing);
-    hf = await writeHfDataset({
-      outDir,
-      ts,
-      format,
-      splits: {
-        train: { path: train.tempPath, records: split.count('train') },
-        validation: { path: val.tempPath, records: split.count('val') },
-      },
-      parquet: config.compile.parquet,
-      card: {
-        license: config.compile.license,
-        statistics,
-        models: [...new Set(finishedJobs.flatMap((j) => (j.model ? [j.model] : [])))].sort(),
-        promptHashes: promptHashes(config),
-        sourceFiles: [train, val, failures, statisticsFile].map((f) => relative(outDir, f.path)),
-      },
-      log,
-      signal: options.signal,
-    });
-    const summaryFile = await create(at(`review_summary_${ts}.md`));
-    summaryFile.appendText(
-      reviewSummary(statistics, {
-        train: display(train.path),
-        val: display(val.path),
-        failures: display(failures.path),
-        statistics: display(statisticsFile.path),
-        hfDataset: display(hf.path),
-      }),
-    );
-    await summaryFile.seal();
-
-    // Published together, once all are on disk; the summary last.
-    await Promise.all(sealing);
-    for (const p of processed) await p.file.publish();
-    for (const f of [train, val, failures, statisticsFile]) await f.publish();
-    await hf.publish();
-    await summaryFile.publish();
-
-    const summary: CompileSummary = {
-      timestamp: ts,
-      format,
-      outputDir: outDir,
-      processed: processed.map((p) => ({
-        path: p.file.path,
-        records: p.records,
-        repo: p.repo,
-        scenario: p.scenario,
-      })),
-      train: { path: train.path, records: split.count('train') },
-      val: { path: val.path, records: split.count('val') },
-      failures: {
-        path: failures.path,
-        records: statistics.failures.total,
-        byCategory: statistics.failures.by_category,
-      },
-      statisticsPath: statisticsFile.path,
-      summaryPath: summaryFile.path,
-      hfDataset: { path: hf.path, files: hf.files, parquet: hf.parquet },
-      records: statistics.total_records,
-      statistics,
-      durationMs: options.now().getTime() - now.getTime(),
-      notCompiled,
-    };
-    log.info(
+    const summary = summaryOf(run, repos, written, split, options.now());
+    run.log.info(
       {
         records: summary.records,
         train: summary.train.records,
@@ -356,9 +106,43 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
     );
     return summary;
   } catch (err) {
-    reader.close();
-    for (const f of created) await f.abort();
-    await hf?.abort();
+    await files.abort();
     throw err;
   }
+}
+
+/** What a published run made (pure). */
+export function summaryOf(
+  run: CompileRun,
+  repos: ReposCompiled,
+  written: DatasetFiles,
+  split: SplitRecords,
+  end: Date,
+): CompileSummary {
+  const { statistics, hf } = written;
+  return {
+    timestamp: run.ts,
+    format: run.format,
+    outputDir: run.outDir,
+    processed: repos.processed.map((p) => ({
+      path: p.file.path,
+      records: p.records,
+      repo: p.repo,
+      scenario: p.scenario,
+    })),
+    train: { path: written.train.path, records: split.count('train') },
+    val: { path: written.val.path, records: split.count('val') },
+    failures: {
+      path: repos.failures.path,
+      records: statistics.failures.total,
+      byCategory: statistics.failures.by_category,
+    },
+    statisticsPath: written.statisticsFile.path,
+    summaryPath: written.summaryFile.path,
+    hfDataset: { path: hf.path, files: hf.files, parquet: hf.parquet },
+    records: statistics.total_records,
+    statistics,
+    durationMs: end.getTime() - run.startedAt.getTime(),
+    notCompiled: repos.notCompiled,
+  };
 }

@@ -5,7 +5,7 @@
  *   open     the slices whose latest fate is not usable (retry or final, with the reason): a
  *            Map, as foldLedger keeps it (memory follows the failures);
  *   usable   the attempt whose result is usable, per slice: a compact table of 64-bit
- *            fingerprints (two independent 32-bit hashes of the ledger key) and the attempt,
+ *            fingerprints of the ledger key and the attempt (storage/fingerprint-table.ts),
  *            12 bytes per slot (16 to 32 bytes per usable slice at most 3/4 full) instead of
  *            ~150 bytes per entry of a Map of strings. Two keys share a fingerprint with
  *            probability 2^-64 per pair.
@@ -14,75 +14,31 @@
  * before it marks the batch handled, so a handled batch's results are always in a ledger read
  * after its job file.
  */
-import { hashA, hashB } from '../storage/text-fingerprint.ts';
+import { FingerprintTable } from '../storage/fingerprint-table.ts';
 import { ledgerKey, readLedger, type OpenFate } from './ledger.ts';
-
-const WORDS = 3;
 
 /** Slice (ledger key) → the attempt of its usable result. */
 export class UsableFates {
-  private table: Uint32Array;
-  private mask: number;
-  private count = 0;
-
-  constructor() {
-    this.table = new Uint32Array(16 * WORDS);
-    this.mask = 15;
-  }
+  private readonly table = new FingerprintTable(1);
 
   get size(): number {
-    return this.count;
+    return this.table.size;
   }
 
   /** Bytes held by the table. */
   get bytes(): number {
-    return this.table.byteLength;
-  }
-
-  private probe(key: string): { slot: number; a: number; b: number; found: boolean } {
-    const a = hashA(key);
-    let b = hashB(key);
-    if (a === 0 && b === 0) b = 1;
-    let slot = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const ta = this.table[slot * WORDS]!;
-      const tb = this.table[slot * WORDS + 1]!;
-      if (ta === 0 && tb === 0) return { slot, a, b, found: false };
-      if (ta === a && tb === b) return { slot, a, b, found: true };
-      slot = (slot + 1) & this.mask;
-    }
+    return this.table.bytes;
   }
 
   /** Records that `key`'s result of `attempt` is usable (the latest record wins). */
   set(key: string, attempt: number): void {
-    const { slot, a, b, found } = this.probe(key);
-    this.table.set([a, b, attempt >>> 0], slot * WORDS);
-    if (found) return;
-    this.count++;
-    if (this.count * 4 > (this.mask + 1) * 3) this.grow();
+    this.table.setWord(this.table.insert(key).slot, 0, attempt);
   }
 
   /** The attempt whose result is usable, or undefined. */
   get(key: string): number | undefined {
-    const { slot, found } = this.probe(key);
-    return found ? this.table[slot * WORDS + 2]! : undefined;
-  }
-
-  private grow(): void {
-    const old = this.table;
-    const cap = (this.mask + 1) * 2;
-    this.table = new Uint32Array(cap * WORDS);
-    this.mask = cap - 1;
-    for (let i = 0; i < old.length; i += WORDS) {
-      const a = old[i]!;
-      const b = old[i + 1]!;
-      if (a === 0 && b === 0) continue;
-      let slot = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
-      while (this.table[slot * WORDS] !== 0 || this.table[slot * WORDS + 1] !== 0) {
-        slot = (slot + 1) & this.mask;
-      }
-      this.table.set(old.subarray(i, i + WORDS), slot * WORDS);
-    }
+    const slot = this.table.find(key);
+    return slot === -1 ? undefined : this.table.word(slot, 0);
   }
 }
 

@@ -5,30 +5,25 @@
  * the results files, each by byte offset, and a trigram full-text index over id, name, file
  * path and repo. It is never the source of truth: it is rebuilt from the stage files, the
  * ledger and the review journal when it is missing or when any of them changed (a fingerprint
- * of their names, sizes and mtimes; compile's newest failures report too), into a new file renamed over the old one, so a page
- * always reads a complete index.
+ * of their names, sizes and mtimes; compile's newest failures report too), into a new file renamed
+ * over the old one, so a page always reads a complete index. Its rows are filled by
+ * index-rows.ts; the categories are set here (`classify`, then compiled-categories.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DataPaths } from '../domain/data-paths.ts';
 import { displayName } from '../domain/data-paths.ts';
-import { customIdOfLine } from '../domain/batch-input-ids.ts';
-import { isBatchInputName } from '../domain/file-names.ts';
-import { buildCustomId, parseCustomId, scenarioOf } from '../domain/custom-id.ts';
 import { isReviewedSliceFile } from '../domain/inbox-names.ts';
-import { parseSliceLine } from '../domain/parse-slice.ts';
-import { readJobs } from '../jobs/job-store.ts';
-import { LEDGER_FILE, readLedger } from '../domain/ledger.ts';
+import { LEDGER_FILE } from '../domain/ledger.ts';
 import { listFiles, type ListedFile } from '../storage/list-files.ts';
-import { linesWithOffsets } from './line-offsets.ts';
 import { readExclusions, REVIEW_FILE, RESENDS_FILE } from '../domain/review-journal.ts';
+import { fillAnswers, fillFates, fillRequests, fillSlices } from './index-rows.ts';
 import { loadSqlite, type Database } from './sqlite.ts';
 import { applyCompiledCategories, newestFailuresReport } from './compiled-categories.ts';
 
 export const INDEX_FILE = 'review-index.sqlite';
 const SCHEMA_VERSION = '3';
-const BATCH_ROWS = 5000;
 
 const SCHEMA = `
   PRAGMA journal_mode = OFF;
@@ -128,138 +123,19 @@ export async function buildIndex(
   return { ...counts, ms: now() - started };
 }
 
-/** In transactions of a few thousand rows: fast, and a build never holds much in memory. */
-function batched(db: Database): { run(fn: () => void): void; end(): void } {
-  let rows = 0;
-  db.exec('BEGIN');
-  return {
-    run(fn) {
-      fn();
-      if (++rows % BATCH_ROWS === 0) db.exec('COMMIT; BEGIN');
-    },
-    end: () => db.exec('COMMIT'),
-  };
-}
-
 async function fill(
   db: Database,
   paths: DataPaths,
   display: (p: string) => string,
 ): Promise<{ slices: number; requests: number; answers: number }> {
-  const counts = { slices: 0, requests: 0, answers: 0 };
-  // The reviewed slices, line by line.
-  const insertSlice = db.prepare(
-    `INSERT INTO slices (repo, slice_id, custom_id, name, file_path, scenario, complexity, source,
-       line, offset, length, category, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-  );
-  let tx = batched(db);
-  for (const f of await listFiles(paths.reviewed, isReviewedSliceFile)) {
-    const source = display(f.path);
-    for await (const lines of linesWithOffsets(f.path)) {
-      for (const l of lines) {
-        const parsed = parseSliceLine(l.text);
-        counts.slices++;
-        tx.run(() => {
-          if (parsed.ok) {
-            const s = parsed.slice;
-            const scenario = scenarioOf(s);
-            insertSlice.run(
-              f.relDir,
-              s.id,
-              buildCustomId(scenario, s.id),
-              s.name,
-              s.file_path,
-              scenario,
-              s.complexity,
-              source,
-              l.lineNo,
-              l.offset,
-              l.length,
-              'not_converted',
-              null,
-            );
-          } else {
-            insertSlice.run(
-              f.relDir,
-              parsed.id ?? null,
-              null,
-              null,
-              null,
-              null,
-              null,
-              source,
-              l.lineNo,
-              l.offset,
-              l.length,
-              'rejected',
-              parsed.reason,
-            );
-          }
-        });
-      }
-    }
-  }
-  tx.end();
-  // The requests as sent, from the batch input files.
-  const insertRequest = db.prepare('INSERT INTO requests VALUES (?,?,?,?,?,?)');
-  tx = batched(db);
-  const inputs = await listFiles(paths.batchInput, (rel) =>
-    isBatchInputName(rel.split('/').pop()!),
-  );
-  for (const f of inputs) {
-    const file = display(f.path);
-    for await (const lines of linesWithOffsets(f.path)) {
-      for (const l of lines) {
-        const id = customIdOfLine(l.text);
-        if (id === undefined) continue;
-        const { base, attempt } = parseCustomId(id);
-        counts.requests++;
-        tx.run(() => insertRequest.run(f.relDir, base, attempt, file, l.offset, l.length));
-      }
-    }
-  }
-  tx.end();
-  // The answers (and errors) of the batches whose results are downloaded.
-  const insertAnswer = db.prepare('INSERT INTO answers VALUES (?,?,?,?,?,?,?)');
-  const insertSubmitted = db.prepare('INSERT OR REPLACE INTO submitted VALUES (?, ?)');
-  tx = batched(db);
-  for (const job of (await readJobs(paths.batchOutput)).values()) {
-    tx.run(() => insertSubmitted.run(job.batch_file, job.batch_id));
-    for (const rel of [job.results_path, job.errors_path]) {
-      if (rel === null) continue;
-      const path = join(paths.dataDir, rel);
-      if ((await stat(path).catch(() => undefined)) === undefined) continue;
-      for await (const lines of linesWithOffsets(path)) {
-        for (const l of lines) {
-          const id = customIdOfLine(l.text);
-          if (id === undefined) continue;
-          const { base, attempt } = parseCustomId(id, job.request_attempt);
-          counts.answers++;
-          tx.run(() =>
-            insertAnswer.run(job.repo, base, attempt, job.batch_id, rel, l.offset, l.length),
-          );
-        }
-      }
-    }
-  }
-  tx.end();
-  // The latest fate of each request, from the ledger.
-  const upsertFate = db.prepare(
-    `INSERT INTO fates VALUES (?,?,?,?,?,?) ON CONFLICT (repo, custom_id) DO UPDATE SET
-       attempt = excluded.attempt, fate = excluded.fate, reason = excluded.reason,
-       batch_id = excluded.batch_id WHERE excluded.attempt >= fates.attempt`,
-  );
-  tx = batched(db);
-  for await (const r of readLedger(join(paths.state, LEDGER_FILE))) {
-    tx.run(() =>
-      upsertFate.run(r.repo, r.custom_id, r.attempt, r.fate, r.reason ?? null, r.batch_id),
-    );
-  }
-  tx.end();
+  const slices = await fillSlices(db, paths, display);
+  const requests = await fillRequests(db, paths, display);
+  const answers = await fillAnswers(db, paths);
+  await fillFates(db, paths);
   classify(db, await readExclusions(paths.state));
   // What only compile can tell (an answer it made no record of, a line the rejects report refused).
   await applyCompiledCategories(db, paths);
-  return counts;
+  return { slices, requests, answers };
 }
 
 /**

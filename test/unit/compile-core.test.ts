@@ -423,3 +423,39 @@ test('atomic stream file: nothing under the final name before publish; offsets o
   await aborted.abort();
   assert.deepEqual((await readdir(dir)).sort(), ['sub']);
 });
+
+test('reviewed lines: the rejects report first, then bytes, then the slice parse', async () => {
+  const { reviewedLine } = await import('../../src/compile/reviewed-line.ts');
+  const where = { file: 'data/1.inbox/r/a.jsonl', line: 3 };
+  const slice = functionSlice({ id: 'f1' });
+  const text = { kind: 'text', lineNo: 3, text: JSON.stringify(slice), bytes: 10 } as const;
+  const ok = reviewedLine(text, undefined, 'r', where);
+  assert.equal(ok.kind === 'slice' && ok.slice.id, 'f1');
+  const report = {
+    file: 'a.jsonl',
+    line: 3,
+    code: 'duplicate',
+    reason: 'same code as r/b.jsonl:1',
+    id: 'f1',
+    duplicate_of: { id: 'f0', file: 'b.jsonl', line: 1, repo: 'r' },
+  } as const;
+  assert.deepEqual(reviewedLine(text, report, 'r', where), {
+    kind: 'failure',
+    entry: {
+      category: 'rejected',
+      reason: 'same code as r/b.jsonl:1',
+      code: 'duplicate',
+      slice_id: 'f1',
+      duplicate_of: report.duplicate_of,
+      repo: 'r',
+      ...where,
+    },
+  });
+  const utf8 = reviewedLine({ kind: 'invalid_utf8', lineNo: 3, bytes: 7 }, undefined, 'r', where);
+  assert.equal(utf8.kind === 'failure' && utf8.entry.reason, 'not valid UTF-8 (7 bytes)');
+  const long = reviewedLine({ kind: 'too_long', lineNo: 3, bytes: 9 }, undefined, 'r', where);
+  assert.equal(long.kind === 'failure' && long.entry.code, 'line_too_long');
+  const bad = reviewedLine({ ...text, text: '{"id":"x"' }, undefined, 'r', where);
+  assert.equal(bad.kind === 'failure' && bad.entry.category, 'rejected');
+  assert.equal(bad.kind === 'failure' && bad.entry.file, where.file);
+});

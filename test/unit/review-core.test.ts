@@ -91,3 +91,75 @@ test('an exclusion covers the attempt it was taken on and earlier ones, not a re
   assert.equal(isExcluded(excluded, 'r', 'scenario1_x', 3), undefined);
   assert.equal(isExcluded(excluded, '', 'scenario1_x', 1), undefined);
 });
+
+test('review routes: paths told apart, repo `_` is the top folder, ids decoded, methods', async () => {
+  const { reviewRoute, isReviewPath, methodRefused } =
+    await import('../../src/review/review-route.ts');
+  assert.deepEqual(reviewRoute('/'), { kind: 'overview', part: false });
+  assert.deepEqual(reviewRoute('/overview.part'), { kind: 'overview', part: true });
+  assert.deepEqual(reviewRoute('/assets/review.js'), { kind: 'asset', name: 'review.js' });
+  assert.deepEqual(reviewRoute('/slices'), { kind: 'search' });
+  assert.deepEqual(reviewRoute('/slices/_/s%2F1'), {
+    kind: 'slice',
+    repo: '',
+    sliceId: 's/1',
+    action: undefined,
+  });
+  assert.deepEqual(reviewRoute('/slices/org%2Frepo/s1/resend'), {
+    kind: 'slice',
+    repo: 'org/repo',
+    sliceId: 's1',
+    action: 'resend',
+  });
+  assert.deepEqual(reviewRoute('/slices/r/s1/delete'), { kind: 'not_found' });
+  assert.deepEqual(reviewRoute('/assets/other.png'), { kind: 'not_found' });
+  assert.equal(isReviewPath('/metrics'), false);
+  assert.equal(isReviewPath('/slices/r/s'), true);
+  assert.equal(methodRefused('/slices', 'POST'), true);
+  assert.equal(methodRefused('/slices', 'HEAD'), false);
+  assert.equal(methodRefused('/slices/r/s/exclude', 'POST'), false);
+});
+
+test('review decisions: the form token, a reason, an attempt from 1', async () => {
+  const { decisionForm, decisionNotice } = await import('../../src/review/review-decision.ts');
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields);
+  assert.deepEqual(decisionForm(form({ csrf: 't', reason: ' wrong ', attempt: '2' }), 't'), {
+    ok: true,
+    reason: 'wrong',
+    attempt: 2,
+  });
+  assert.equal(decisionForm(form({ csrf: 'x', reason: 'r', attempt: '1' }), 't').ok, false);
+  const stale = decisionForm(form({ reason: 'r', attempt: '1' }), 't');
+  assert.equal(!stale.ok && stale.status, 403);
+  const blank = decisionForm(form({ csrf: 't', reason: '  ', attempt: '1' }), 't');
+  assert.equal(!blank.ok && blank.status, 400);
+  const long = decisionForm(form({ csrf: 't', reason: 'x'.repeat(2001), attempt: '1' }), 't');
+  assert.equal(!long.ok && long.status, 400);
+  for (const attempt of ['0', '1.5', 'two', '']) {
+    const bad = decisionForm(form({ csrf: 't', reason: 'r', attempt }), 't');
+    assert.equal(!bad.ok && bad.message, '"attempt" must be a whole number from 1\n', attempt);
+  }
+  assert.match(decisionNotice('resend'), /new attempt/);
+  assert.match(decisionNotice('exclude'), /leaves this answer out/);
+  assert.match(decisionNotice('include'), /includes it again/);
+});
+
+test('search SQL: a whole value by its index, a part in the trigram index, filters', async () => {
+  const { searchSql } = await import('../../src/review/slice-queries.ts');
+  assert.deepEqual(searchSql({ q: ' parse ', repo: '_' }, 'name'), {
+    from: 'slices',
+    clause: 'WHERE slices.name = ? AND slices.repo = ?',
+    order: 'slices.id',
+    args: ['parse', ''],
+  });
+  const part = searchSql({ q: 'a"b', category: 'final' }, undefined);
+  assert.equal(part.order, 'slices_fts.rowid');
+  assert.deepEqual(part.args, ['"a""b"', 'final']);
+  assert.deepEqual(searchSql({ q: 'ab' }, undefined).args, ['ab', 'ab', 'ab']);
+  assert.deepEqual(searchSql({ scenario: '' }, undefined), {
+    from: 'slices',
+    clause: '',
+    order: 'slices.id',
+    args: [],
+  });
+});
