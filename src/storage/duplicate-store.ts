@@ -154,24 +154,26 @@ function moveEarlierKept(db: Database, kept: KeptSet): void {
   db.exec('BEGIN; DROP TABLE IF EXISTS main.bands; DROP TABLE main.kept; COMMIT;');
 }
 
-export async function openDuplicateStore(
+/**
+ * The kept slices in the files beside the SQLite file at `path` (none for `:memory:` or
+ * `savedOnly`), with those of an earlier version's `db` moved in; files of another version
+ * are a BrokenStoreError naming them.
+ */
+function openKeptBeside(
   path: string,
+  db: Database,
   options: DuplicateStoreOptions,
-): Promise<DuplicateStore> {
-  const { DatabaseSync } = await loadSqlite();
+  present: boolean,
+): KeptSet {
   const dry = options.dryRun === true;
-  const memory = path === ':memory:';
-  const present = !memory && existsSync(path);
-  const db = openDatabase(DatabaseSync, memory ? ':memory:' : path, dry, present);
+  const dir = path === ':memory:' || options.savedOnly === true ? undefined : dirname(path);
   let kept: KeptSet;
   try {
-    const dir = memory || options.savedOnly === true ? undefined : dirname(path);
     kept = openKeptSet(dir, {
       dryRun: dry || dir === undefined,
       ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
     });
   } catch (err) {
-    db.close();
     if (err instanceof BadLogFileError) {
       const dir = dirname(path);
       throw new BrokenStoreError(join(dir, INDEX_NAME), {
@@ -185,6 +187,24 @@ export async function openDuplicateStore(
     if (!dry && present) moveEarlierKept(db, kept);
   } catch (err) {
     kept.close();
+    throw err;
+  }
+  return kept;
+}
+
+export async function openDuplicateStore(
+  path: string,
+  options: DuplicateStoreOptions,
+): Promise<DuplicateStore> {
+  const { DatabaseSync } = await loadSqlite();
+  const dry = options.dryRun === true;
+  const memory = path === ':memory:';
+  const present = !memory && existsSync(path);
+  const db = openDatabase(DatabaseSync, memory ? ':memory:' : path, dry, present);
+  let kept: KeptSet;
+  try {
+    kept = openKeptBeside(path, db, options, present);
+  } catch (err) {
     db.close();
     throw err;
   }

@@ -1,0 +1,133 @@
+/**
+ * The duplicate store's data file (`duplicates.data`, duplicate-log.ts): slices' data records
+ * appended in pieces and read back by offset, and the opening of either file with its header
+ * checked (a new one written). The record layout is duplicate-log-format.ts's.
+ */
+import { constants, closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  BadLogFileError,
+  DATA_MAGIC,
+  HEADER,
+  Words,
+  checkHeader,
+  dataLengthAt,
+  dataRecordLength,
+  decodeDataRecord,
+  header,
+  writeDataRecord,
+  type DataRecord,
+} from './duplicate-log-format.ts';
+
+/** Data is written out in pieces of about this size. */
+const DATA_PIECE = 256 * 1024;
+/** Bytes read for a data record (most are shorter; a longer one is read again whole). */
+const READ_AHEAD = 1024;
+
+/** Opens (or, unless `readOnly`, creates) a file with its header; its size. */
+export function openLogFile(
+  path: string,
+  magic: string,
+  readOnly: boolean,
+): { fd: number; size: number } {
+  // Positioned writes: not O_APPEND, with which Linux appends whatever the position.
+  const fd = openSync(path, readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT);
+  try {
+    let size = fstatSync(fd).size;
+    if (size === 0) {
+      if (!readOnly) {
+        writeSync(fd, header(magic), 0, HEADER, 0);
+        fsyncSync(fd);
+      }
+      size = HEADER;
+    } else {
+      const b = Buffer.alloc(HEADER);
+      checkHeader(b, readSync(fd, b, 0, HEADER, 0), magic, path);
+    }
+    return { fd, size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+export interface DataFile {
+  /** Appends a slice's data record (written once a piece is full, or at `sync`); its offset. */
+  append(slice: {
+    exact: readonly number[];
+    idHash: number;
+    signature: Uint32Array | undefined;
+    meta: string;
+  }): number;
+  /** The data record at `offset`: valid until the next read. */
+  read(offset: number): DataRecord;
+  /** Writes what is appended, and syncs it when `durable`. */
+  sync(): void;
+  close(): void;
+}
+
+/** The data file at `path` (made when missing, unless `readOnly`). */
+export function openDataFile(
+  path: string,
+  options: { readOnly: boolean; durable: boolean },
+): DataFile {
+  const data = openLogFile(path, DATA_MAGIC, options.readOnly);
+  const piece = new Words(DATA_PIECE * 2);
+  let pieceLength = 0;
+  /** The data offset where `piece` starts (records are 8-byte aligned). */
+  let pieceAt = Math.ceil(data.size / 8) * 8;
+  const scratch = new Words(4096);
+
+  const flushPiece = (): void => {
+    if (pieceLength === 0) return;
+    writeSync(data.fd, piece.buf, 0, pieceLength, pieceAt);
+    pieceAt += pieceLength;
+    pieceLength = 0;
+  };
+  /** Reads the record at `offset` of the file into `scratch`. */
+  const readFromFile = (offset: number): void => {
+    const n = readSync(data.fd, scratch.buf, 0, READ_AHEAD, offset);
+    const length = n >= 4 ? scratch.w[0]! : 0;
+    if (length > n) {
+      scratch.grow(length, 0);
+      if (readSync(data.fd, scratch.buf, 0, length, offset) < length) {
+        throw new BadLogFileError(`${path}: the slice at ${offset} is cut short`);
+      }
+    }
+  };
+
+  return {
+    append(slice) {
+      const metaBytes = Buffer.byteLength(slice.meta);
+      const length = dataRecordLength(slice.signature !== undefined, metaBytes);
+      const padded = Math.ceil(length / 8) * 8;
+      if (pieceLength + padded > piece.buf.length) {
+        flushPiece();
+        piece.grow(padded, 0);
+      }
+      const offset = pieceAt + pieceLength;
+      writeDataRecord(piece, pieceLength, metaBytes, padded, slice);
+      pieceLength += padded;
+      if (pieceLength >= DATA_PIECE) flushPiece();
+      return offset;
+    },
+
+    read(offset) {
+      const inPiece = offset >= pieceAt;
+      if (!inPiece) readFromFile(offset);
+      const from = inPiece ? piece : scratch;
+      const at = inPiece ? (offset - pieceAt) / 4 : 0;
+      const length = dataLengthAt(from.w, at);
+      if (length === undefined) throw new BadLogFileError(`${path}: no slice at ${offset}`);
+      return decodeDataRecord(from, at, length);
+    },
+
+    sync() {
+      flushPiece();
+      if (options.durable) fsyncSync(data.fd);
+    },
+
+    close() {
+      closeSync(data.fd);
+    },
+  };
+}

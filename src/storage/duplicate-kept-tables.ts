@@ -1,0 +1,121 @@
+/**
+ * The duplicate store's kept slices in memory (duplicate-kept.ts): per slice (its ref, in the
+ * order kept) where its data record is, two key tables (key-table.ts) from which a lookup's
+ * candidates come (exact hash → slice, LSH band key → slice; PER_BAND slices a key at most),
+ * and the marks: confirmed (all before one, or one by one) or dropped. Made from the index
+ * records replayed in order, then kept up to date by its owner; no file is touched here.
+ */
+import { BANDS } from '../domain/code-fingerprint.ts';
+import {
+  KIND_CONFIRM,
+  KIND_CONFIRM_ALL,
+  KIND_DROP,
+  KIND_SLICE,
+  type IndexRecord,
+} from './duplicate-log.ts';
+import { keyTable, slotsFor } from './key-table.ts';
+
+/** Slices taken per band key at most: a key shared by many slices is boilerplate. */
+export const PER_BAND = 8;
+
+export interface KeptTables {
+  /** Slices kept (dropped ones too). */
+  readonly slices: number;
+  /** Replays an index record read from the files. */
+  onRecord(r: IndexRecord): void;
+  /** A new slice, with its exact hash word, its band keys and its data offset: its ref. */
+  add(exact: number, bands: Uint32Array | undefined, offset: number): number;
+  /** When a table is full: both made again, larger, from every slice `scan` gives in order. */
+  growIfFull(scan: (onRecord: (r: IndexRecord) => void) => void): void;
+  /** The data offset of slice `ref`. */
+  offsetOf(ref: number): number;
+  /** The slices, not dropped, under exact hash word `exact`: in order (valid until next call). */
+  exactRefs(exact: number): number[];
+  /** The slices, not dropped, under each of `bands`: once per band (valid until next call). */
+  bandRefs(bands: Uint32Array): number[];
+  isDropped(ref: number): boolean;
+  isPending(ref: number): boolean;
+  /** The slices pending below `end`, in order. */
+  pendingRefs(end: number): number[];
+  /** Slice `ref` confirmed (`keep`) or dropped. */
+  mark(ref: number, keep: boolean): void;
+  /** Every slice kept so far confirmed. */
+  confirmAll(): void;
+}
+
+/** Tables for about `expected` slices (made larger as needed). */
+export function keptTables(expected: number, checkValues: number | undefined): KeptTables {
+  let offsets = new Uint32Array(1024);
+  let slices = 0;
+  let confirmedBelow = 0;
+  const confirmed = new Set<number>();
+  const dropped = new Set<number>();
+  const exactTable = keyTable(slotsFor(expected), PER_BAND, checkValues);
+  const bandTable = keyTable(slotsFor(expected * BANDS), PER_BAND, checkValues);
+  const index = (exact: number, bands: Uint32Array | undefined, ref: number): void => {
+    exactTable.add(exact, ref);
+    if (bands !== undefined) for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
+  };
+  const add = (exact: number, bands: Uint32Array | undefined, offset: number): number => {
+    if (slices === offsets.length) {
+      const more = new Uint32Array(offsets.length * 2);
+      more.set(offsets);
+      offsets = more;
+    }
+    offsets[slices] = offset / 8;
+    index(exact, bands, slices);
+    return slices++;
+  };
+  const candidates: number[] = [];
+  const collect = (ref: number): void => {
+    if (!dropped.has(ref)) candidates.push(ref);
+  };
+
+  return {
+    get slices() {
+      return slices;
+    },
+    onRecord(r) {
+      if (r.kind === KIND_SLICE) add(r.exact[0]!, r.signed ? r.bands : undefined, r.aux);
+      else if (r.kind === KIND_CONFIRM_ALL) confirmedBelow = slices;
+      else if (r.kind === KIND_CONFIRM) confirmed.add(r.aux);
+      else if (r.kind === KIND_DROP) dropped.add(r.aux);
+    },
+    add,
+    growIfFull(scan) {
+      if (!exactTable.full && !bandTable.full) return;
+      exactTable.reset(slotsFor(slices));
+      bandTable.reset(slotsFor(slices * BANDS));
+      let ref = 0;
+      scan((r) => {
+        if (r.kind === KIND_SLICE) index(r.exact[0]!, r.signed ? r.bands : undefined, ref++);
+      });
+    },
+    offsetOf: (ref) => offsets[ref]! * 8,
+    exactRefs(exact) {
+      candidates.length = 0;
+      exactTable.find(exact, collect);
+      return candidates.sort((a, b) => a - b);
+    },
+    bandRefs(bands) {
+      candidates.length = 0;
+      for (let b = 0; b < BANDS; b++) bandTable.find(bands[b]!, collect);
+      return candidates;
+    },
+    isDropped: (ref) => dropped.has(ref),
+    isPending: (ref) => ref >= confirmedBelow && !confirmed.has(ref),
+    pendingRefs(end) {
+      const refs: number[] = [];
+      for (let r = confirmedBelow; r < end; r++) {
+        if (!confirmed.has(r) && !dropped.has(r)) refs.push(r);
+      }
+      return refs;
+    },
+    mark(ref, keep) {
+      (keep ? confirmed : dropped).add(ref);
+    },
+    confirmAll() {
+      confirmedBelow = slices;
+    },
+  };
+}

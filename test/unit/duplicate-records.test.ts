@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BANDS, SLOTS } from '../../src/domain/code-fingerprint.ts';
+import { MAX_CANDIDATES, nearCandidates } from '../../src/storage/duplicate-candidates.ts';
+import { idHash, metaOf, sliceOf } from '../../src/storage/duplicate-kept-slice.ts';
+import {
+  BadLogFileError,
+  DATA_MAGIC,
+  HEADER,
+  INDEX_MAGIC,
+  INDEX_RECORD,
+  INDEX_WORDS,
+  KIND_DROP,
+  KIND_SLICE,
+  Words,
+  checkHeader,
+  checksumHolds,
+  dataLengthAt,
+  dataRecordLength,
+  decodeDataRecord,
+  header,
+  newRecord,
+  readRecord,
+  writeDataRecord,
+  writeMarkRecord,
+  writeSliceRecord,
+} from '../../src/storage/duplicate-log-format.ts';
+
+const signature = Uint32Array.from({ length: SLOTS }, (_, i) => (i * 2654435761) >>> 0);
+const bands = Uint32Array.from({ length: BANDS }, (_, i) => 1000 + i);
+
+/** `meta` encoded into a data record at byte `start` of a buffer filled with 0xff first. */
+function encoded(meta: string, signed: boolean, start = 8) {
+  const metaBytes = Buffer.byteLength(meta);
+  const length = dataRecordLength(signed, metaBytes);
+  const padded = Math.ceil(length / 8) * 8;
+  const to = new Words(start + padded + 8);
+  to.buf.fill(0xff);
+  const slice = { exact: [7, 8, 9], idHash: 42, signature: signed ? signature : undefined, meta };
+  writeDataRecord(to, start, metaBytes, padded, slice);
+  return { to, length, padded };
+}
+
+test('a data record decodes to what was written, with or without a signature, and is padded with zeros', () => {
+  for (const signed of [true, false]) {
+    const meta = JSON.stringify(['répo', 'id-1', 'src/ü.py', 3, 'when']);
+    const { to, length, padded } = encoded(meta, signed);
+    assert.equal(dataLengthAt(to.w, 2), length);
+    const rec = decodeDataRecord(to, 2, length);
+    assert.deepEqual([...rec.exact], [7, 8, 9]);
+    assert.equal(rec.idHash, 42);
+    assert.deepEqual(rec.signature && [...rec.signature], signed ? [...signature] : undefined);
+    assert.equal(rec.meta(), meta);
+    assert.ok(to.buf.subarray(8 + length, 8 + padded).every((b) => b === 0));
+    assert.equal(to.buf[8 + padded], 0xff, 'nothing written past the padded record');
+  }
+});
+
+test('a word too short to be a data record is told apart', () => {
+  const w = new Uint32Array(4);
+  w[0] = 8;
+  assert.equal(dataLengthAt(w, 0), undefined);
+});
+
+test('index records read back as written; a changed word fails the checksum', () => {
+  const w = new Uint32Array(INDEX_WORDS * 2);
+  writeSliceRecord(w, 0, [1, 2, 3], bands, 4096);
+  writeMarkRecord(w, INDEX_WORDS, KIND_DROP, 17);
+  const rec = newRecord();
+  assert.ok(checksumHolds(w, 0));
+  readRecord(w, 0, rec);
+  assert.equal(rec.kind, KIND_SLICE);
+  assert.equal(rec.signed, true);
+  assert.equal(rec.aux, 4096);
+  assert.deepEqual([...rec.exact], [1, 2, 3]);
+  assert.deepEqual([...rec.bands], [...bands]);
+  assert.ok(checksumHolds(w, INDEX_WORDS));
+  readRecord(w, INDEX_WORDS, rec);
+  assert.deepEqual([rec.kind, rec.signed, rec.aux], [KIND_DROP, false, 17]);
+  w[INDEX_WORDS + 2] = 18;
+  assert.equal(checksumHolds(w, INDEX_WORDS), false);
+  assert.equal(INDEX_RECORD, INDEX_WORDS * 4);
+});
+
+test('a slice record without band keys reads as unsigned', () => {
+  const w = new Uint32Array(INDEX_WORDS);
+  writeSliceRecord(w, 0, [4, 5, 6], undefined, 8);
+  const rec = newRecord();
+  readRecord(w, 0, rec);
+  assert.deepEqual([rec.kind, rec.signed, rec.aux], [KIND_SLICE, false, 8]);
+  assert.ok(checksumHolds(w, 0));
+});
+
+test('a header is accepted as its own kind only; another kind, a short one or another version is not', () => {
+  const ok = header(INDEX_MAGIC);
+  assert.doesNotThrow(() => checkHeader(ok, HEADER, INDEX_MAGIC, 'x.index'));
+  assert.throws(() => checkHeader(ok, HEADER, DATA_MAGIC, 'x.data'), BadLogFileError);
+  assert.throws(() => checkHeader(ok, HEADER - 1, INDEX_MAGIC, 'x.index'), /x\.index/);
+  const other = Buffer.from(ok);
+  other.writeUInt32LE(other.readUInt32LE(24) + 1, 24);
+  assert.throws(() => checkHeader(other, HEADER, INDEX_MAGIC, 'x.index'), BadLogFileError);
+});
+
+test('near candidates: those found under enough bands, each once, in order of refs', () => {
+  assert.deepEqual(nearCandidates([5, 3, 5, 9, 3, 3, 1], 2), [3, 5]);
+  assert.deepEqual(nearCandidates([5, 3, 9], 1), [3, 5, 9]);
+  assert.deepEqual(nearCandidates([], 1), []);
+});
+
+test('near candidates past the cap: those found most, of equals the first kept', () => {
+  const found: number[] = [];
+  for (let ref = 0; ref < MAX_CANDIDATES + 10; ref++) found.push(ref, ref);
+  found.push(MAX_CANDIDATES + 9, 50, 50); // found 3 and 4 times
+  const refs = nearCandidates(found, 2);
+  assert.equal(refs.length, MAX_CANDIDATES);
+  assert.deepEqual(refs.slice(0, 3), [50, MAX_CANDIDATES + 9, 0]);
+  assert.ok(!refs.includes(MAX_CANDIDATES + 8));
+});
+
+test("a kept slice's meta decodes to the slice; its id hash tells repo from id", () => {
+  const slice = { repo: 'a/b', id: 'x"1', file: 'f.py', line: 12, at: 'then' };
+  assert.deepEqual(sliceOf(metaOf(slice)), slice);
+  assert.notEqual(idHash('ab', 'c'), idHash('a', 'bc'));
+  assert.equal(idHash('ab', 'c'), idHash('ab', 'c'));
+});
