@@ -86,7 +86,9 @@ export function openDataFile(
   /** Reads the record at `offset` of the file into `scratch`. */
   const readFromFile = (offset: number): void => {
     const n = readSync(data.fd, scratch.buf, 0, READ_AHEAD, offset);
-    const length = n >= 4 ? scratch.w[0]! : 0;
+    // Not even a length word: what `scratch` holds is the record read before.
+    if (n < 4) throw new BadLogFileError(`${path}: no slice at ${offset} (the file ends)`);
+    const length = scratch.w[0]!;
     if (length > n) {
       scratch.grow(length, 0);
       if (readSync(data.fd, scratch.buf, 0, length, offset) < length) {

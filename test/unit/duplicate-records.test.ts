@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { BANDS, SLOTS } from '../../src/domain/code-fingerprint.ts';
+import { openDataFile } from '../../src/storage/duplicate-data-file.ts';
 import { MAX_CANDIDATES, nearCandidates } from '../../src/storage/duplicate-candidates.ts';
 import { idHash, metaOf, sliceOf } from '../../src/storage/duplicate-kept-slice.ts';
 import {
@@ -122,4 +126,23 @@ test("a kept slice's meta decodes to the slice; its id hash tells repo from id",
   assert.deepEqual(sliceOf(metaOf(slice)), slice);
   assert.notEqual(idHash('ab', 'c'), idHash('a', 'bc'));
   assert.equal(idHash('ab', 'c'), idHash('ab', 'c'));
+});
+
+test('a data record cut off the end of its file is a broken file, not the record read before', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'dup-data-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'duplicates.data');
+  const slice = (meta: string) => ({ exact: [1, 2, 3], idHash: 5, signature, meta });
+  const writer = openDataFile(path, { readOnly: false, durable: true });
+  const first = writer.append(slice('first'));
+  const second = writer.append(slice('second'));
+  writer.sync();
+  writer.close();
+  const reader = openDataFile(path, { readOnly: true, durable: false });
+  t.after(() => reader.close());
+  assert.equal(reader.read(first).meta(), 'first');
+  // The file loses its end (a damaged disk, a copy cut short) after it was opened.
+  assert.ok((await stat(path)).size > second + 2);
+  await truncate(path, second + 2);
+  assert.throws(() => reader.read(second), BadLogFileError);
 });
