@@ -45,30 +45,43 @@ export async function readCustomIds(path: string): Promise<Set<string>> {
   return ids;
 }
 
+/** The reviewed-slice files of a batch input file's lines, from its manifest (none when unreadable). */
+export async function readSourceRuns(path: string): Promise<readonly SourceRun[]> {
+  try {
+    const manifest = JSON.parse(
+      await readFile(join(dirname(path), manifestNameFor(basename(path))), 'utf8'),
+    ) as BatchInputManifest;
+    return manifest.source_lines ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The reviewed-slice file of request line `lineNo` (1-based), asked for in increasing order:
+ * one pass over the runs for a whole file.
+ */
+export function sourceCursor(runs: readonly SourceRun[]): (lineNo: number) => string | undefined {
+  let run = 0;
+  return (lineNo) => {
+    while (run < runs.length && lineNo >= runs[run]!.first_line + runs[run]!.lines) run++;
+    const r = runs[run];
+    return r !== undefined && lineNo >= r.first_line ? r.source : undefined;
+  };
+}
+
 /**
  * The custom_ids of a batch input file, each with the reviewed-slice file it comes from (from
  * the manifest's `source_lines`; undefined for files written before those were recorded).
  */
 export async function readCustomIdSources(path: string): Promise<Map<string, string | undefined>> {
-  let runs: readonly SourceRun[];
-  try {
-    const manifest = JSON.parse(
-      await readFile(join(dirname(path), manifestNameFor(basename(path))), 'utf8'),
-    ) as BatchInputManifest;
-    runs = manifest.source_lines ?? [];
-  } catch {
-    runs = [];
-  }
+  const sourceOf = sourceCursor(await readSourceRuns(path));
   const out = new Map<string, string | undefined>();
-  let run = 0;
   let lineNo = 0;
   for await (const batch of readLineBatches(path)) {
     for (const line of batch) {
       if (line.kind !== 'text') continue;
-      lineNo++;
-      while (run < runs.length && lineNo >= runs[run]!.first_line + runs[run]!.lines) run++;
-      const r = runs[run];
-      const source = r !== undefined && lineNo >= r.first_line ? r.source : undefined;
+      const source = sourceOf(++lineNo);
       const id = customIdOfLine(line.text);
       if (id !== undefined) out.set(id, source);
     }

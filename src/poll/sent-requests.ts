@@ -15,11 +15,8 @@
  * for a Map of strings; nothing of a prompt is ever held.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import type { BatchInputManifest, SourceRun } from '../domain/batch-input-manifest.ts';
-import { customIdOfLine } from '../domain/batch-input-ids.ts';
-import { manifestNameFor } from '../domain/file-names.ts';
+import type { SourceRun } from '../domain/batch-input-manifest.ts';
+import { customIdOfLine, readSourceRuns, sourceCursor } from '../domain/batch-input-ids.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { hashA, hashB } from '../storage/text-fingerprint.ts';
 
@@ -43,17 +40,6 @@ export interface SentRequests extends SentIds {
 /** Bytes read back to verify a custom_id (the whole line when the id is not within them). */
 const PEEK_BYTES = 512;
 
-async function sourceRuns(path: string): Promise<readonly SourceRun[]> {
-  try {
-    const manifest = JSON.parse(
-      await readFile(join(dirname(path), manifestNameFor(basename(path))), 'utf8'),
-    ) as BatchInputManifest;
-    return manifest.source_lines ?? [];
-  } catch {
-    return [];
-  }
-}
-
 /**
  * The custom_id and reviewed-slice file of each request line of `path`, in order (the one
  * reading shared by the table's build and `ids`). A line whose custom_id cannot be read is not
@@ -63,16 +49,13 @@ async function* requestLines(
   path: string,
   runs: readonly SourceRun[],
 ): AsyncGenerator<{ id: string; source: string | undefined; offset: number; bytes: number }[]> {
-  let run = 0;
+  const sourceOf = sourceCursor(runs);
   let lineNo = 0;
   for await (const batch of readLineBatches(path)) {
     const out = [];
     for (const line of batch) {
       if (line.kind !== 'text') continue;
-      lineNo++;
-      while (run < runs.length && lineNo >= runs[run]!.first_line + runs[run]!.lines) run++;
-      const r = runs[run];
-      const source = r !== undefined && lineNo >= r.first_line ? r.source : undefined;
+      const source = sourceOf(++lineNo);
       const id = customIdOfLine(line.text);
       if (id !== undefined) out.push({ id, source, offset: line.offset ?? 0, bytes: line.bytes });
     }
@@ -87,7 +70,7 @@ function grown<T extends Uint32Array | Float64Array>(a: T, size: number): T {
 }
 
 export async function openSentRequests(path: string): Promise<SentRequests> {
-  const runs = await sourceRuns(path);
+  const runs = await readSourceRuns(path);
   const sources: string[] = [];
   const sourceIndex = new Map<string, number>();
   let capacity = 1024;

@@ -7,70 +7,27 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { compileDataset } from '../../src/compile/compile-dataset.ts';
-import { dataPaths } from '../../src/domain/data-paths.ts';
 import { DEFAULT_PRICES } from '../../src/config/schema.ts';
 import { batchInputName, manifestNameFor } from '../../src/domain/file-names.ts';
 import { tokenCounters } from '../../src/domain/token-counter.ts';
-import { parseConfig } from '../../src/config/load.ts';
 import { readHeartbeat } from '../../src/domain/heartbeat.ts';
 import { readJobs } from '../../src/jobs/job-store.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
-import { openPoller } from '../../src/poll/poller.ts';
 import { computeManifest, listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { writeJsonAtomic } from '../../src/storage/atomic-file.ts';
 import type { StatusReport } from '../../src/status/status-report.ts';
-import { openSubmitter } from '../../src/submit/submitter.ts';
 import { writeBatchInputs } from '../support/batch-inputs.ts';
 import { runCli } from '../support/cli.ts';
 import { daemonTestConfig, quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
-import { requestLine, testEmulator, type TestEmulator } from '../support/emulator.ts';
+import { requestLine, testEmulator } from '../support/emulator.ts';
 import { checkInvariant } from '../support/pipeline.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { openSubmitAndPoll as open } from '../support/submit-and-poll.ts';
 
 const quiet = await createLogger({ level: 'silent', stream: { write() {} } });
-
-/** Submitter and poller on the emulator's clock. */
-async function open(
-  t: TestContext,
-  env: TestEmulator,
-  dataDir: string,
-  raw: Record<string, unknown> = {},
-) {
-  const config = parseConfig(
-    {
-      submit: {
-        retry_base_ms: 1,
-        requeue_base_ms: 1,
-        requeue_cap_ms: 5,
-        requests_per_minute: 60_000,
-      },
-      ...raw,
-    },
-    'test',
-  );
-  const paths = dataPaths(dataDir, '.');
-  const api = createOpenAIBatchApi({ apiKey: 'sk-test', baseURL: env.emulator.url, maxRetries: 0 });
-  const now = () => env.clock.now();
-  const submitter = await openSubmitter({
-    api,
-    stateDir: paths.state,
-    batchOutputDir: paths.batchOutput,
-    config,
-    clock: env.clock,
-    log: quiet,
-  });
-  const poller = await openPoller({ jobs: submitter.tracker, api, paths, config, log: quiet, now });
-  t.after(async () => {
-    await poller.close();
-    await submitter.close();
-  });
-  const files = () => listBatchInputFiles(paths.batchInput, paths.dataDir);
-  return { submitter, poller, files, config, paths };
-}
 
 test('snapshot model names: the budget holds the alias, no batch fails on the token limit', async (t) => {
   const data = await tempDir(t);
