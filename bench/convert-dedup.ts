@@ -6,7 +6,8 @@
  */
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runChild, type ChildRun } from './child.ts';
+import type { ChildRun } from './child.ts';
+import { runProcess } from './convert.ts';
 import type { Corpus } from './corpus.ts';
 
 export interface DedupBench {
@@ -52,13 +53,6 @@ export async function benchConvertDedup(
   root: string,
   runs: number,
 ): Promise<DedupBench> {
-  const cli = join(root, 'dist', 'cli', 'main.js');
-  const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
-  const nodeFlags = shebang
-    .replace(/^#!.*?\bnode\b/, '')
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean);
   const offs: ChildRun[] = [];
   const ons: ChildRun[] = [];
   const load: number[] = [];
@@ -70,19 +64,7 @@ export async function benchConvertDedup(
       try {
         await writeFile(join(work, 'config.json'), JSON.stringify({ dedup: { enabled } }));
         load.push(await loadAverage());
-        const run = await runChild(
-          [
-            ...nodeFlags,
-            cli,
-            'process',
-            '--data-dir',
-            work,
-            '-r',
-            join(corpus.dir, '2.reviewed_slices'),
-            '--quiet',
-          ],
-          { cwd: work, env: { LOG_LEVEL: 'warn' } },
-        );
+        const run = await runProcess(root, corpus, work);
         (enabled ? ons : offs).push(run);
         if (enabled) {
           duplicates = await countDuplicates(work);

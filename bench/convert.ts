@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../src/storage/list-files.ts';
-import { runChild } from './child.ts';
+import { runChild, type ChildRun } from './child.ts';
 import type { Corpus } from './corpus.ts';
 
 export interface ConvertBench {
@@ -59,8 +59,34 @@ export async function benchConvert(
   };
 }
 
-async function benchConvertOnce(corpus: Corpus, root: string): Promise<ConvertBench> {
+/**
+ * `slicebatch process` of the built CLI on the corpus into `work`, with the Node flags of the
+ * executable's shebang (`#!/usr/bin/env -S node <flags>`): the CLI runs as users run it.
+ */
+export async function runProcess(root: string, corpus: Corpus, work: string): Promise<ChildRun> {
   const cli = join(root, 'dist', 'cli', 'main.js');
+  const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
+  const nodeFlags = shebang
+    .replace(/^#!.*?\bnode\b/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+  return runChild(
+    [
+      ...nodeFlags,
+      cli,
+      'process',
+      '--data-dir',
+      work,
+      '-r',
+      join(corpus.dir, '2.reviewed_slices'),
+      '--quiet',
+    ],
+    { cwd: work, env: { LOG_LEVEL: 'warn' } },
+  );
+}
+
+async function benchConvertOnce(corpus: Corpus, root: string): Promise<ConvertBench> {
   const inputs = (await listFiles(join(corpus.dir, '2.reviewed_slices'))).map((f) => f.path);
   const work = await mkdtemp(join(corpus.dir, '..', 'run-'));
   try {
@@ -70,27 +96,7 @@ async function benchConvertOnce(corpus: Corpus, root: string): Promise<ConvertBe
       ...inputs,
     ]);
     await rm(join(work, 'bare.jsonl'));
-    // Node flags of the executable's shebang (`#!/usr/bin/env -S node <flags>`): the CLI runs
-    // as users run it.
-    const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
-    const nodeFlags = shebang
-      .replace(/^#!.*?\bnode\b/, '')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
-    const convert = await runChild(
-      [
-        ...nodeFlags,
-        cli,
-        'process',
-        '--data-dir',
-        work,
-        '-r',
-        join(corpus.dir, '2.reviewed_slices'),
-        '--quiet',
-      ],
-      { cwd: work, env: { LOG_LEVEL: 'warn' } },
-    );
+    const convert = await runProcess(root, corpus, work);
     const mb = corpus.bytes / 1e6;
     return {
       corpusMb: mb,
