@@ -10,6 +10,22 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Schedule } from './batch-lifecycle.ts';
+import type { EmulatorClock } from './clock.ts';
+import type { FaultProfile } from './faults.ts';
+
+/** The options both emulators (OpenAI-shaped and Anthropic) take. */
+export interface CommonEmulatorOptions {
+  readonly host?: string;
+  /** 0 (default): a free port. */
+  readonly port?: number;
+  /** Keep files and batches here across restarts; a temporary folder otherwise. */
+  readonly stateDir?: string | undefined;
+  readonly clock?: EmulatorClock;
+  readonly schedule?: Partial<Schedule>;
+  readonly faults?: FaultProfile;
+  readonly seed?: number;
+}
 
 export interface EmulatorRoot {
   readonly root: string;

@@ -8,9 +8,9 @@ import { REALISTIC_SCHEDULE, type Schedule } from './batch-lifecycle.ts';
 import { openBatchService, type BatchServiceOptions } from './batch-service.ts';
 import { offsetClock, systemClock, type EmulatorClock } from './clock.ts';
 import { createDirectCompletion } from './direct-completion.ts';
-import { emulatorRoot, serveEmulator } from './emulator-server.ts';
+import { emulatorRoot, serveEmulator, type CommonEmulatorOptions } from './emulator-server.ts';
 import { openFileStore } from './file-store.ts';
-import { createFaults, NO_FAULTS, type FaultProfile, type Faults } from './faults.ts';
+import { createFaults, NO_FAULTS, type Faults } from './faults.ts';
 import { createHttpApi } from './http-api.ts';
 import { createIdGenerator } from './ids.ts';
 import { createTokenizers, type Tokenizers } from './tokenizers.ts';
@@ -27,16 +27,7 @@ export const DEMO_SCHEDULE: Schedule = {
   completionWindowMs: REALISTIC_SCHEDULE.completionWindowMs,
 };
 
-export interface EmulatorOptions {
-  readonly host?: string;
-  /** 0 (default): a free port. */
-  readonly port?: number;
-  /** Keep files and batches here across restarts; a temporary folder otherwise. */
-  readonly stateDir?: string | undefined;
-  readonly clock?: EmulatorClock;
-  readonly schedule?: Partial<Schedule>;
-  readonly faults?: FaultProfile;
-  readonly seed?: number;
+export interface EmulatorOptions extends CommonEmulatorOptions {
   /** Enqueued prompt tokens allowed per model. */
   readonly tokenLimits?: Readonly<Record<string, number>>;
   readonly maxRequestsPerBatch?: number | undefined;

@@ -16,11 +16,10 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { Schedule } from '../batch-lifecycle.ts';
-import { systemClock, type EmulatorClock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import { DEMO_SCHEDULE } from '../emulator.ts';
-import { emulatorRoot, serveEmulator } from '../emulator-server.ts';
-import { createFaults, NO_FAULTS, type FaultProfile, type Faults } from '../faults.ts';
+import { emulatorRoot, serveEmulator, type CommonEmulatorOptions } from '../emulator-server.ts';
+import { createFaults, NO_FAULTS, type Faults } from '../faults.ts';
 import { createIdGenerator } from '../ids.ts';
 import { settleBatches } from '../settle.ts';
 import { wrongShape } from '../wrong-shape.ts';
@@ -30,14 +29,7 @@ import { messageBatchesRoutes } from './message-batches-routes.ts';
 
 export { ANTHROPIC_VERSIONS } from './anthropic-http.ts';
 
-export interface AnthropicEmulatorOptions {
-  readonly host?: string;
-  readonly port?: number;
-  readonly stateDir?: string | undefined;
-  readonly clock?: EmulatorClock;
-  readonly schedule?: Partial<Schedule>;
-  readonly faults?: FaultProfile;
-  readonly seed?: number;
+export interface AnthropicEmulatorOptions extends CommonEmulatorOptions {
   readonly maxRequestsPerBatch?: number;
   readonly maxBatchBytes?: number;
   readonly apiKeys?: readonly string[] | undefined;
