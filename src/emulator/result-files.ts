@@ -41,10 +41,12 @@ export function createResultFiles(batchId: string, outputPath: string, errorPath
   const counts = { completed: 0, failed: 0, outputLines: 0, errorLines: 0 };
   /** The run was dropped (the emulator is closing): its files are destroyed, nothing is written. */
   let aborted = false;
+  /** Ends a wait for 'drain' when the files are destroyed (a destroyed stream never drains). */
+  const dropped = new AbortController();
   const write = async (stream: WriteStream, value: unknown): Promise<void> => {
     if (aborted) return;
     if (stream.write(`${JSON.stringify(value)}\n`)) return;
-    await once(stream, 'drain').catch((e: unknown) => {
+    await once(stream, 'drain', { signal: dropped.signal }).catch((e: unknown) => {
       if (!aborted) throw e;
     });
   };
@@ -92,6 +94,7 @@ export function createResultFiles(batchId: string, outputPath: string, errorPath
     /** Drops the files: a write still under way fails once its stream is destroyed. */
     destroy(): void {
       aborted = true;
+      dropped.abort();
       for (const stream of [out, err]) stream.on('error', () => undefined).destroy();
     },
   };
