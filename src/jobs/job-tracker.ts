@@ -34,9 +34,12 @@ export async function openJobTracker(options: {
 }): Promise<JobTracker> {
   const jobs = await readJobs(options.batchOutputDir);
   const listeners: ((job: JobRecord) => Promise<void>)[] = [];
+  // Every job saved with its usage has its cost: one refreshed here, and one the submitter
+  // adopts already ended (found after a lost create answer, with the usage the API reports).
   const save = async (job: JobRecord): Promise<void> => {
-    jobs.set(job.batch_id, job);
-    await writeJob(options.batchOutputDir, job);
+    const priced = withCost(job, options.prices);
+    jobs.set(priced.batch_id, priced);
+    await writeJob(options.batchOutputDir, priced);
   };
   return {
     jobs,
@@ -64,22 +67,26 @@ export async function openJobTracker(options: {
         const b = remote.get(job.batch_id);
         const known = job.unknown_to_api == null ? {} : { unknown_to_api: null };
         if (b === undefined || (!changedBy(job, b) && job.unknown_to_api == null)) continue;
-        const updated = { ...withRemote(job, b, options.now()), ...known };
-        if (updated.usage !== null && updated.model !== null) {
-          const price = priceFor(updated.model, options.prices);
-          if (price)
-            updated.cost_usd = costUsd(
-              price,
-              updated.usage.input_tokens,
-              updated.usage.output_tokens,
-              updated.usage.input_tokens_details?.cached_tokens ?? 0,
-            );
-        }
+        await save({ ...withRemote(job, b, options.now()), ...known });
+        const updated = jobs.get(job.batch_id)!;
         changed.push(updated);
-        await save(updated);
         for (const listener of listeners) await listener(updated);
       }
       return changed;
     },
   };
+}
+
+/** The job with the cost of its usage, at the configured price of its model (when both are known). */
+export function withCost(job: JobRecord, prices: Config['prices']): JobRecord {
+  if (job.usage === null || job.model === null) return job;
+  const price = priceFor(job.model, prices);
+  if (price === undefined) return job;
+  const cost = costUsd(
+    price,
+    job.usage.input_tokens,
+    job.usage.output_tokens,
+    job.usage.input_tokens_details?.cached_tokens ?? 0,
+  );
+  return cost === job.cost_usd ? job : { ...job, cost_usd: cost };
 }

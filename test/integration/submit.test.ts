@@ -352,6 +352,41 @@ test('a lost create answer, with the batch list 5 s behind: looked for over the 
   assert.equal((await env.client.batches.retrieve(job.batch_id)).id, job.batch_id);
 });
 
+test('a lost create answer whose batch has ended when it is found: the job adopted with its cost', async (t) => {
+  // The list lags past the batch's whole run: the batch is found completed, with its usage.
+  const env = await testEmulator(t, {
+    faults: {
+      list_lag_s: 40,
+      http: [{ route: 'POST /v1/batches', kind: 'lose_answer', nth: [1] }],
+    },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 2);
+  // The emulator runs its batches while the submitter looks (each look lets it catch up).
+  const { submitter, files } = await open(
+    t,
+    env,
+    data,
+    { submit: { retry_base_ms: 5, requests_per_minute: 60_000, reconcile_settle_ms: 60_000 } },
+    undefined,
+    (api) => ({
+      ...api,
+      listBatches: (options) =>
+        (async function* () {
+          await env.advance(0);
+          yield* api.listBatches(options);
+        })(),
+    }),
+  );
+  const round = await submitter.submitRound(await files());
+  assert.equal(round.submitted.length, 1);
+  assert.equal(env.emulator.stats().batchesCreated, 1);
+  const job = submitter.jobs.get(round.submitted[0]!.batch_id)!;
+  assert.equal(job.status, 'completed', 'found after it ended');
+  assert.ok(job.usage !== null, 'with the usage the API reports');
+  assert.ok(job.cost_usd !== null && job.cost_usd > 0, 'and the cost of that usage');
+});
+
 test('a lost upload answer, with the file list 5 s behind: one upload, none leaked', async (t) => {
   const env = await testEmulator(t, {
     faults: { list_lag_s: 5, http: [{ route: 'POST /v1/files', kind: 'lose_answer', nth: [1] }] },

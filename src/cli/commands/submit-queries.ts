@@ -8,6 +8,7 @@ import type { DataPaths } from '../../domain/data-paths.ts';
 import type { Config } from '../../config/schema.ts';
 import { isTerminal } from '../../domain/batch-status.ts';
 import { withRemote } from '../../jobs/job-record.ts';
+import { withCost } from '../../jobs/job-tracker.ts';
 import { jobPath, readJobs, writeJob } from '../../jobs/job-store.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { BatchApi, RemoteBatch } from '../../openai/batch-api.ts';
@@ -68,8 +69,9 @@ export async function checkStatus(
   const b = await api.retrieveBatch(batchId);
   const jobs = await readJobs(paths.batchOutput);
   const job = jobs.get(batchId);
-  if (job !== undefined) await writeJob(paths.batchOutput, withRemote(job, b, Date.now()));
-  void config;
+  if (job !== undefined) {
+    await writeJob(paths.batchOutput, withCost(withRemote(job, b, Date.now()), config.prices));
+  }
   const rows: [string, string][] = [
     ['batch', b.id],
     ['status', b.status],
