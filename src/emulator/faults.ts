@@ -19,8 +19,9 @@
  *   or stay in validating, finalizing or cancelling far longer (`stall`).
  * - Requests: an error line with a 4xx body, an error line with an `error` object, a
  *   completed response whose content is not valid JSON, (reasoning models) an empty content
- *   with `finish_reason: "length"` when the budget is below `min_budget`, or a scenario 1
- *   answer that quotes code its request does not have (`ungrounded`).
+ *   with `finish_reason: "length"` when the budget is below `min_budget`, a scenario 1
+ *   answer that quotes code its request does not have (`ungrounded`), an answer the content
+ *   filter cut (`content_filter`), or a refusal (`refusal`).
  * - The server as a whole: `clock_offset_s` (its clock, and so every timestamp it reports, runs
  *   ahead of ours, or behind when negative) and `list_lag_s` (a batch or file just created is
  *   missing from the list endpoints for that long; retrieving it by id works at once), as the
@@ -107,6 +108,10 @@ const RequestFault = z.strictObject({
     'reasoning_length',
     /** A scenario 1 answer quotes a line and a name its request's code does not have. */
     'ungrounded',
+    /** The content filter stopped the answer part-way (filtered-answers.ts). */
+    'content_filter',
+    /** The model refused: `refusal` text, no content (filtered-answers.ts). */
+    'refusal',
   ]),
   status: z.number().int().min(400).max(499).optional(),
   code: z.string().optional(),
@@ -142,6 +147,10 @@ export const REQUEST_OUTCOMES = {
   reasoning_length: 4,
   /** A scenario 1 answer that quotes code the request does not have. */
   ungrounded: 5,
+  /** Chat `finish_reason: "content_filter"`, Responses `incomplete` for `content_filter`. */
+  content_filter: 6,
+  /** Chat `message.refusal` with `content: null`, a Responses `refusal` content part. */
+  refusal: 7,
 } as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[keyof typeof REQUEST_OUTCOMES];
 

@@ -7,10 +7,12 @@
  *           a transient failure (429, 408, 5xx, a server_error / timeout / rate limit object),
  *           or content that is not JSON or not the answer structure
  *   final   no point: a permanent request error (a 4xx body), a batch cancelled by a person,
- *           or no attempts left (retry.max_attempts)
+ *           a refusal or an answer the content filter stopped (refusal-fate.ts), or no
+ *           attempts left (retry.max_attempts)
  */
 import { ANSWER_SCHEMAS, type Scenario } from '../domain/answer-schemas.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
+import { refusalFate } from './refusal-fate.ts';
 
 export type Fate =
   | { readonly kind: 'usable' }
@@ -168,6 +170,8 @@ export function lineFate(
 ): Fate {
   const { scenario } = parseCustomId(line.custom_id);
   if (line.response !== null && line.response.status_code === 200) {
+    const refused = refusalFate(line.response.body);
+    if (refused !== undefined) return refused;
     const length = lengthFate(line.response.body, options.length ?? { factor: 2, cap: 32_768 });
     return length ?? contentFate(line.response.body, scenario);
   }
