@@ -8,7 +8,7 @@
  *   connection, answer slowly, do the work and lose the answer (the client sees a dropped
  *   connection; the batch exists), cut a file download half-way (a connection reset), answer
  *   429 insufficient_quota or 400 billing_hard_limit_reached, or refuse a batch on a fresh
- *   upload (400 "Cannot find file");
+ *   upload (400 "Cannot find file"), or answer a proxy's HTML error page (`gateway_html`);
  *   answer 200 with a body of the wrong shape (`wrong_shape`: every field but `object` null, in a
  *   list each item's), or send a file download in a trickle (`trickle`: `chunk_bytes`
  *   every `delay_ms`).
@@ -23,9 +23,10 @@
  *   answer that quotes code its request does not have (`ungrounded`), an answer the content
  *   filter cut (`content_filter`), or a refusal (`refusal`).
  * - The server as a whole: `clock_offset_s` (its clock, and so every timestamp it reports, runs
- *   ahead of ours, or behind when negative) and `list_lag_s` (a batch or file just created is
+ *   ahead of ours, or behind when negative), `list_lag_s` (a batch or file just created is
  *   missing from the list endpoints for that long; retrieving it by id works at once), as the
- *   real API documents neither ordering nor consistency for its lists.
+ *   real API documents neither ordering nor consistency for its lists, and `retry_after_form`
+ *   (`retry-after` as an HTTP-date, or `retry-after-ms` alone).
  */
 import { z } from 'zod';
 import { unitHash } from './ids.ts';
@@ -52,6 +53,8 @@ const HttpFault = z.strictObject({
     'file_not_ready',
     /** 400 `billing_hard_limit_reached`: the organisation's spending limit (account-refusals.ts). */
     'billing_hard_limit',
+    /** A proxy's HTML error page (`status` 502, 503 or 504; 502 when absent): gateway-page.ts. */
+    'gateway_html',
   ]),
   /** For `file_not_ready`: how long a fresh upload stays invisible to batch creation (60 s). */
   within_s: z.number().nonnegative().optional(),
@@ -65,6 +68,7 @@ const HttpFault = z.strictObject({
       z.literal(500),
       z.literal(502),
       z.literal(503),
+      z.literal(504),
     ])
     .optional(),
   retry_after_s: z.number().nonnegative().optional(),
@@ -128,6 +132,12 @@ export const FaultProfileSchema = z.strictObject({
   clock_offset_s: z.number().default(0),
   /** Seconds before a new batch or file appears in the list endpoints. */
   list_lag_s: z.number().nonnegative().default(0),
+  /**
+   * How `retry-after` is written on the server's 429 and 5xx answers (retry-after-form.ts):
+   * delay-seconds (`seconds`), an HTTP-date on the server's clock (`http_date`), or
+   * `retry-after-ms` alone (`ms`).
+   */
+  retry_after_form: z.enum(['seconds', 'http_date', 'ms']).default('seconds'),
   http: z.array(HttpFault).default([]),
   batches: z.array(BatchFault).default([]),
   requests: z.array(RequestFault).default([]),

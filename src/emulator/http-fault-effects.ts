@@ -1,7 +1,7 @@
 /**
  * What an HTTP fault does to a request of the OpenAI emulator. Before the route: `drop` (the
  * connection goes), `slow` (the answer waits), `insufficient_quota` and `status` (an error
- * answer). To a file download: `trickle` (a few bytes at a time) and `cut_body` (half of the
+ * answer), `gateway_html` (a proxy's HTML error page). To a file download: `trickle` (a few bytes at a time) and `cut_body` (half of the
  * content, then the connection goes). `lose_answer` and `wrong_shape` act on the answer in
  * http-api.ts; `file_not_ready` in the batch create route.
  */
@@ -9,6 +9,7 @@ import { accountRefusal } from './account-refusals.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiErrors } from './api-errors.ts';
 import type { HttpFaultT } from './faults.ts';
+import { sendGatewayPage } from './gateway-page.ts';
 
 /** Drops the client's connection: it sees a reset, no answer. */
 export function dropConnection(req: IncomingMessage): void {
@@ -22,7 +23,13 @@ export function dropConnection(req: IncomingMessage): void {
 export async function faultBeforeRoute(
   req: IncomingMessage,
   fault: HttpFaultT | undefined,
+  res?: ServerResponse,
+  nowMs = Date.now(),
 ): Promise<boolean> {
+  if (fault?.kind === 'gateway_html' && res !== undefined) {
+    sendGatewayPage(req, res, fault.status ?? 502, nowMs);
+    return true;
+  }
   if (fault?.kind === 'drop') {
     dropConnection(req);
     return true;
