@@ -14,7 +14,13 @@ import { filteredChat, filteredResponse, type FilteredKind } from './filtered-an
 
 export type BuiltInAnswer =
   | { readonly kind: 'success'; readonly completion: ChatCompletion; readonly body: unknown }
-  | { readonly kind: 'http_error'; readonly status: number; readonly body: unknown }
+  | {
+      readonly kind: 'http_error';
+      readonly status: number;
+      readonly body: unknown;
+      /** Counted as completed, with an empty request id (`status_zero`). */
+      readonly silent?: boolean;
+    }
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
 export interface BuiltInAnswerContext {
@@ -44,6 +50,8 @@ export function builtInAnswer(
           },
         },
       };
+    case REQUEST_OUTCOMES.status_zero:
+      return { kind: 'http_error', status: 0, body: {}, silent: true };
     case REQUEST_OUTCOMES.error_object:
       return {
         kind: 'error',

@@ -21,7 +21,8 @@
  *   completed response whose content is not valid JSON, (reasoning models) an empty content
  *   with `finish_reason: "length"` when the budget is below `min_budget`, a scenario 1
  *   answer that quotes code its request does not have (`ungrounded`), an answer the content
- *   filter cut (`content_filter`), or a refusal (`refusal`).
+ *   filter cut (`content_filter`), a refusal (`refusal`), or an error line that says nothing
+ *   (`status_zero`: `status_code: 0`, an empty body, counted as completed).
  * - The server as a whole: `clock_offset_s` (its clock, and so every timestamp it reports, runs
  *   ahead of ours, or behind when negative), `list_lag_s` (a batch or file just created is
  *   missing from the list endpoints for that long; retrieving it by id works at once), as the
@@ -116,6 +117,11 @@ const RequestFault = z.strictObject({
     'content_filter',
     /** The model refused: `refusal` text, no content (filtered-answers.ts). */
     'refusal',
+    /**
+     * An error-file line with `status_code: 0`, `request_id: ""`, an empty body and no `error`,
+     * counted as completed (users report it: tidyverse/ellmer issue 830).
+     */
+    'status_zero',
   ]),
   status: z.number().int().min(400).max(499).optional(),
   code: z.string().optional(),
@@ -161,6 +167,8 @@ export const REQUEST_OUTCOMES = {
   content_filter: 6,
   /** Chat `message.refusal` with `content: null`, a Responses `refusal` content part. */
   refusal: 7,
+  /** An error line with `status_code: 0` and an empty body, counted as completed. */
+  status_zero: 8,
 } as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[keyof typeof REQUEST_OUTCOMES];
 

@@ -5,6 +5,7 @@
  *   usable  a 200 response whose content parses as JSON in the scenario's answer structure
  *   retry   worth sending again: unfinished (batch_expired; batch_cancelled when we cancelled),
  *           a transient failure (429, 408, 5xx, a server_error / timeout / rate limit object),
+ *           an error line with no HTTP answer (`status_code: 0`, an empty body),
  *           or content that is not JSON or not the answer structure
  *   final   no point: a permanent request error (a 4xx body), a batch cancelled by a person,
  *           a refusal or an answer the content filter stopped (refusal-fate.ts), or no
@@ -180,6 +181,11 @@ export function lineFate(
     const message =
       (line.response.body as { error?: { message?: string } } | null)?.error?.message ??
       'no message';
+    // `status_code: 0` with an empty body (undocumented; users report it in error files while
+    // the counts say completed): no HTTP answer at all, so the request was not run.
+    if (!(status >= 100)) {
+      return { kind: 'retry', reason: `no HTTP answer (status_code ${status}): not run` };
+    }
     if (status === 429 || status === 408 || status >= 500) {
       return { kind: 'retry', reason: `HTTP ${status}: ${truncate(message)}` };
     }
