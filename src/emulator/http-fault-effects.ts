@@ -1,8 +1,9 @@
 /**
  * What an HTTP fault does to a request of the OpenAI emulator. Before the route: `drop` (the
  * connection goes), `slow` (the answer waits), `insufficient_quota` and `status` (an error
- * answer), `gateway_html` (a proxy's HTML error page). To a file download: `trickle` (a few bytes at a time) and `cut_body` (half of the
- * content, then the connection goes). `lose_answer` and `wrong_shape` act on the answer in
+ * answer), `gateway_html` (a proxy's HTML error page, at the server's time `nowMs`). To a file
+ * download: `trickle` (a few bytes at a time) and `cut_body` (half of the content, then the
+ * connection goes). `lose_answer` and `wrong_shape` act on the answer in
  * http-api.ts; `file_not_ready` in the batch create route.
  */
 import { accountRefusal } from './account-refusals.ts';
@@ -23,10 +24,10 @@ export function dropConnection(req: IncomingMessage): void {
 export async function faultBeforeRoute(
   req: IncomingMessage,
   fault: HttpFaultT | undefined,
-  res?: ServerResponse,
-  nowMs = Date.now(),
+  res: ServerResponse,
+  nowMs: number,
 ): Promise<boolean> {
-  if (fault?.kind === 'gateway_html' && res !== undefined) {
+  if (fault?.kind === 'gateway_html') {
     sendGatewayPage(req, res, fault.status ?? 502, nowMs);
     return true;
   }
