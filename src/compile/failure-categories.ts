@@ -12,6 +12,8 @@
  *   ungrounded      its scenario 1 answer quotes code the slice does not have (a code_reference
  *                   or a backticked identifier), also after grounding.max_retries more tries
  *                   (the ledger's reason says what was not found)
+ *   refused         the model would not answer: a refusal (`message.refusal`, a `refusal`
+ *                   content part) or an answer the content filter stopped; not sent again
  *   empty_answer    the answer has the right structure but its texts are blank: nothing to
  *                   train on (it is not sent again)
  *   excluded_by_reviewer  a reviewer left its answer out (the review page; the reason given)
@@ -30,11 +32,13 @@
  */
 import type { OpenFate } from '../domain/ledger.ts';
 import { isUngroundedReason } from '../domain/grounding-reason.ts';
+import { isRefusedReason } from '../domain/refusal-reason.ts';
 
 export const FAILURE_CATEGORIES = {
   rejected: 'rejected',
   final: 'final',
   ungrounded: 'ungrounded',
+  refused: 'refused',
   empty_answer: 'empty_answer',
   excluded_by_reviewer: 'excluded_by_reviewer',
   over_token_limit: 'over_token_limit',
@@ -123,7 +127,11 @@ export function classifyMissing(m: MissingResult): Classified {
   if (m.ledger !== undefined) {
     const { batch_id, attempt, reason } = m.ledger;
     if (m.ledger.fate === 'final') {
-      const category = isUngroundedReason(reason) ? 'ungrounded' : 'final';
+      const category = isUngroundedReason(reason)
+        ? 'ungrounded'
+        : isRefusedReason(reason)
+          ? 'refused'
+          : 'final';
       return { category, reason, batch_id, attempt };
     }
     const next = m.inputFile === undefined ? '' : `; attempt ${attempt + 1}: ${m.inputFile.reason}`;

@@ -8,6 +8,7 @@ const WHAT: Record<FailureCategory, string> = {
   rejected: 'line rejected (not a valid slice)',
   final: 'no usable result, for good',
   ungrounded: 'answer quotes code the slice does not have',
+  refused: 'refused by the model or stopped by the content filter',
   empty_answer: 'answer with blank texts',
   excluded_by_reviewer: 'answer excluded by a reviewer',
   over_token_limit: 'chat example over the fine-tuning token limit',

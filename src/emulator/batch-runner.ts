@@ -149,7 +149,8 @@ async function answer(line: ParsedLine, options: RunnerOptions, results: ResultF
     endpoint: options.endpoint,
   });
   if (a.kind === 'success') return results.success(line.customId, a.completion, a.body);
-  if (a.kind === 'http_error') return results.httpError(line.customId, a.status, a.body);
+  if (a.kind === 'http_error')
+    return results.httpError(line.customId, a.status, a.body, a.silent === true);
   return results.error(line.customId, a.code, a.message, true);
 }
 

@@ -10,10 +10,17 @@ import { REQUEST_OUTCOMES, type RequestFaultDecision } from './faults.ts';
 import type { ParsedLine } from './request-lines.ts';
 import { chatBodyOfResponses, responsesObject } from './responses-object.ts';
 import { cachedTokensOf, promptTokensOfBody, respond, type ChatCompletion } from './responder.ts';
+import { filteredChat, filteredResponse, type FilteredKind } from './filtered-answers.ts';
 
 export type BuiltInAnswer =
   | { readonly kind: 'success'; readonly completion: ChatCompletion; readonly body: unknown }
-  | { readonly kind: 'http_error'; readonly status: number; readonly body: unknown }
+  | {
+      readonly kind: 'http_error';
+      readonly status: number;
+      readonly body: unknown;
+      /** Counted as completed, with an empty request id (`status_zero`). */
+      readonly silent?: boolean;
+    }
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
 export interface BuiltInAnswerContext {
@@ -43,6 +50,8 @@ export function builtInAnswer(
           },
         },
       };
+    case REQUEST_OUTCOMES.status_zero:
+      return { kind: 'http_error', status: 0, body: {}, silent: true };
     case REQUEST_OUTCOMES.error_object:
       return {
         kind: 'error',
@@ -74,9 +83,22 @@ function completed(
     promptTokens,
     cachedTokens: cachedTokensOf(body, promptTokens, ctx.counterFor),
   });
+  const filtered = FILTERED[decision.outcome];
+  if (filtered !== undefined) {
+    const body = responses
+      ? filteredResponse(responsesObject(line.customId, line.body, completion), filtered)
+      : filteredChat(completion, filtered);
+    return { kind: 'success', completion, body };
+  }
   return {
     kind: 'success',
     completion,
     body: responses ? responsesObject(line.customId, line.body, completion) : completion,
   };
 }
+
+/** The outcomes where the model does not answer (filtered-answers.ts). */
+const FILTERED: Partial<Record<number, FilteredKind>> = {
+  [REQUEST_OUTCOMES.content_filter]: 'content_filter',
+  [REQUEST_OUTCOMES.refusal]: 'refusal',
+};

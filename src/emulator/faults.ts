@@ -8,7 +8,7 @@
  *   connection, answer slowly, do the work and lose the answer (the client sees a dropped
  *   connection; the batch exists), cut a file download half-way (a connection reset), answer
  *   429 insufficient_quota or 400 billing_hard_limit_reached, or refuse a batch on a fresh
- *   upload (400 "Cannot find file");
+ *   upload (400 "Cannot find file"), or answer a proxy's HTML error page (`gateway_html`);
  *   answer 200 with a body of the wrong shape (`wrong_shape`: every field but `object` null, in a
  *   list each item's), or send a file download in a trickle (`trickle`: `chunk_bytes`
  *   every `delay_ms`).
@@ -19,12 +19,15 @@
  *   or stay in validating, finalizing or cancelling far longer (`stall`).
  * - Requests: an error line with a 4xx body, an error line with an `error` object, a
  *   completed response whose content is not valid JSON, (reasoning models) an empty content
- *   with `finish_reason: "length"` when the budget is below `min_budget`, or a scenario 1
- *   answer that quotes code its request does not have (`ungrounded`).
+ *   with `finish_reason: "length"` when the budget is below `min_budget`, a scenario 1
+ *   answer that quotes code its request does not have (`ungrounded`), an answer the content
+ *   filter cut (`content_filter`), a refusal (`refusal`), or an error line that says nothing
+ *   (`status_zero`: `status_code: 0`, an empty body, counted as completed).
  * - The server as a whole: `clock_offset_s` (its clock, and so every timestamp it reports, runs
- *   ahead of ours, or behind when negative) and `list_lag_s` (a batch or file just created is
+ *   ahead of ours, or behind when negative), `list_lag_s` (a batch or file just created is
  *   missing from the list endpoints for that long; retrieving it by id works at once), as the
- *   real API documents neither ordering nor consistency for its lists.
+ *   real API documents neither ordering nor consistency for its lists, and `retry_after_form`
+ *   (`retry-after` as an HTTP-date, or `retry-after-ms` alone).
  */
 import { z } from 'zod';
 import { unitHash } from './ids.ts';
@@ -51,6 +54,8 @@ const HttpFault = z.strictObject({
     'file_not_ready',
     /** 400 `billing_hard_limit_reached`: the organisation's spending limit (account-refusals.ts). */
     'billing_hard_limit',
+    /** A proxy's HTML error page (`status` 502, 503 or 504; 502 when absent): gateway-page.ts. */
+    'gateway_html',
   ]),
   /** For `file_not_ready`: how long a fresh upload stays invisible to batch creation (60 s). */
   within_s: z.number().nonnegative().optional(),
@@ -64,6 +69,7 @@ const HttpFault = z.strictObject({
       z.literal(500),
       z.literal(502),
       z.literal(503),
+      z.literal(504),
     ])
     .optional(),
   retry_after_s: z.number().nonnegative().optional(),
@@ -107,6 +113,15 @@ const RequestFault = z.strictObject({
     'reasoning_length',
     /** A scenario 1 answer quotes a line and a name its request's code does not have. */
     'ungrounded',
+    /** The content filter stopped the answer part-way (filtered-answers.ts). */
+    'content_filter',
+    /** The model refused: `refusal` text, no content (filtered-answers.ts). */
+    'refusal',
+    /**
+     * An error-file line with `status_code: 0`, `request_id: ""`, an empty body and no `error`,
+     * counted as completed (users report it: tidyverse/ellmer issue 830).
+     */
+    'status_zero',
   ]),
   status: z.number().int().min(400).max(499).optional(),
   code: z.string().optional(),
@@ -123,6 +138,12 @@ export const FaultProfileSchema = z.strictObject({
   clock_offset_s: z.number().default(0),
   /** Seconds before a new batch or file appears in the list endpoints. */
   list_lag_s: z.number().nonnegative().default(0),
+  /**
+   * How `retry-after` is written on the server's 429 and 5xx answers (retry-after-form.ts):
+   * delay-seconds (`seconds`), an HTTP-date on the server's clock (`http_date`), or
+   * `retry-after-ms` alone (`ms`).
+   */
+  retry_after_form: z.enum(['seconds', 'http_date', 'ms']).default('seconds'),
   http: z.array(HttpFault).default([]),
   batches: z.array(BatchFault).default([]),
   requests: z.array(RequestFault).default([]),
@@ -142,6 +163,12 @@ export const REQUEST_OUTCOMES = {
   reasoning_length: 4,
   /** A scenario 1 answer that quotes code the request does not have. */
   ungrounded: 5,
+  /** Chat `finish_reason: "content_filter"`, Responses `incomplete` for `content_filter`. */
+  content_filter: 6,
+  /** Chat `message.refusal` with `content: null`, a Responses `refusal` content part. */
+  refusal: 7,
+  /** An error line with `status_code: 0` and an empty body, counted as completed. */
+  status_zero: 8,
 } as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[keyof typeof REQUEST_OUTCOMES];
 

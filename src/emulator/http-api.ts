@@ -18,6 +18,7 @@ import { dropConnection, faultBeforeRoute } from './http-fault-effects.ts';
 import { sendError, sendJson, sendStream } from './http-reply.ts';
 import type { Route } from './http-route.ts';
 import type { ChatBody, ChatCompletion } from './responder.ts';
+import { withRetryAfterForm } from './retry-after-form.ts';
 import { wrongShape } from './wrong-shape.ts';
 
 export interface HttpApiDeps {
@@ -54,6 +55,8 @@ export function createHttpApi(deps: HttpApiDeps) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     deps.stats.requests++;
     res.setHeader('x-request-id', deps.newRequestId());
+    // The server's clock, as the real API's `date` header is (an HTTP-date retry-after is on it).
+    res.setHeader('date', new Date(now()).toUTCString());
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
     try {
@@ -61,7 +64,7 @@ export function createHttpApi(deps: HttpApiDeps) {
       const path = dialect.route(req, url, deps.apiKeys);
       const fault = deps.faults.forHttp(method, path);
       if (fault !== undefined) deps.stats.faults++;
-      if (await faultBeforeRoute(req, fault)) return;
+      if (await faultBeforeRoute(req, fault, res, now())) return;
 
       const route = routes.find((r) => r.method === method && r.pattern.test(path));
       if (route === undefined) throw apiErrors.unknownRoute(method, path);
@@ -78,7 +81,7 @@ export function createHttpApi(deps: HttpApiDeps) {
         sendJson(res, reply.status ?? 200, json);
       }
     } catch (err) {
-      sendError(req, res, err);
+      sendError(req, res, withRetryAfterForm(err, deps.faults.profile.retry_after_form, now()));
     }
   };
 }

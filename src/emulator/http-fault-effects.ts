@@ -1,14 +1,16 @@
 /**
  * What an HTTP fault does to a request of the OpenAI emulator. Before the route: `drop` (the
  * connection goes), `slow` (the answer waits), `insufficient_quota` and `status` (an error
- * answer). To a file download: `trickle` (a few bytes at a time) and `cut_body` (half of the
- * content, then the connection goes). `lose_answer` and `wrong_shape` act on the answer in
+ * answer), `gateway_html` (a proxy's HTML error page, at the server's time `nowMs`). To a file
+ * download: `trickle` (a few bytes at a time) and `cut_body` (half of the content, then the
+ * connection goes). `lose_answer` and `wrong_shape` act on the answer in
  * http-api.ts; `file_not_ready` in the batch create route.
  */
 import { accountRefusal } from './account-refusals.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiErrors } from './api-errors.ts';
 import type { HttpFaultT } from './faults.ts';
+import { sendGatewayPage } from './gateway-page.ts';
 
 /** Drops the client's connection: it sees a reset, no answer. */
 export function dropConnection(req: IncomingMessage): void {
@@ -22,7 +24,13 @@ export function dropConnection(req: IncomingMessage): void {
 export async function faultBeforeRoute(
   req: IncomingMessage,
   fault: HttpFaultT | undefined,
+  res: ServerResponse,
+  nowMs: number,
 ): Promise<boolean> {
+  if (fault?.kind === 'gateway_html') {
+    sendGatewayPage(req, res, fault.status ?? 502, nowMs);
+    return true;
+  }
   if (fault?.kind === 'drop') {
     dropConnection(req);
     return true;

@@ -52,10 +52,10 @@ export function createResultFiles(batchId: string, outputPath: string, errorPath
   };
   const requestId = (customId: string): string => derivedId('req_', batchId, customId);
   const lineId = (customId: string): string => derivedId('batch_req_', batchId, customId);
-  const response = (customId: string, status: number, body: unknown) => ({
+  const response = (customId: string, status: number, body: unknown, silent = false) => ({
     id: lineId(customId),
     custom_id: customId,
-    response: { status_code: status, request_id: requestId(customId), body },
+    response: { status_code: status, request_id: silent ? '' : requestId(customId), body },
     error: null,
   });
 
@@ -69,11 +69,15 @@ export function createResultFiles(batchId: string, outputPath: string, errorPath
       counts.outputLines++;
       await write(out, response(customId, 200, body));
     },
-    /** A request answered with an HTTP error (its body as the API gives it). */
-    async httpError(customId: string, status: number, body: unknown) {
-      counts.failed++;
+    /**
+     * A request answered with an HTTP error (its body as the API gives it); `silent`: the line
+     * the real API writes with `status_code: 0` and no request id, counted as completed.
+     */
+    async httpError(customId: string, status: number, body: unknown, silent = false) {
+      if (silent) counts.completed++;
+      else counts.failed++;
       counts.errorLines++;
-      await write(err, response(customId, status, body));
+      await write(err, response(customId, status, body, silent));
     },
     /** A request with an `error` object; `failed`: it counts as a failed request. */
     async error(customId: string, code: string, message: string, failed: boolean) {

@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import { ApiError, apiError, type ApiFailure } from '../errors.ts';
 import { MalformedAnswerError } from './answer-shapes.ts';
 import { DownloadTimeoutError } from './http-client.ts';
+import { shortErrorMessage } from './error-text.ts';
 
 export { FAILURE_KINDS, type ApiFailure, type FailureKind } from '../errors.ts';
 
@@ -19,8 +20,12 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   if (raw === null) return rateLimitResetMs(headers);
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  // An HTTP-date (RFC 9110) is on the server's clock: measured from the answer's own `date`,
+  // so that a server clock apart from ours does not change the wait.
   const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  if (Number.isNaN(date)) return undefined;
+  const sent = Date.parse(headers.get('date') ?? '');
+  return Math.max(0, date - (Number.isNaN(sent) ? Date.now() : sent));
 }
 
 /**
@@ -70,7 +75,8 @@ export function classifyApiError(err: unknown): ApiFailure | undefined {
   const status = err.status as number | undefined;
   const headers = err.headers as Headers | undefined;
   const base = {
-    message: err.message,
+    // A proxy's HTML error page is not logged whole (error-text.ts).
+    message: shortErrorMessage(err.message, headers?.get('content-type')),
     status,
     code: typeof err.code === 'string' ? err.code : undefined,
     param: typeof err.param === 'string' ? err.param : undefined,
@@ -125,5 +131,9 @@ export function fromSdkError(err: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted === true) return signal.reason as unknown;
   if (err instanceof ApiError) return err;
   const failure = classifyApiError(err);
-  return failure === undefined ? err : apiError(failure, undefined, { cause: err });
+  if (failure === undefined) return err;
+  // An SDK error whose message was cut (a proxy's HTML page) is not kept as the cause: a logged
+  // error prints its causes' messages, and that one is the whole page.
+  const cut = err instanceof Error && err.message !== failure.message;
+  return apiError(failure, undefined, cut ? {} : { cause: err });
 }

@@ -5,12 +5,15 @@
  *   usable  a 200 response whose content parses as JSON in the scenario's answer structure
  *   retry   worth sending again: unfinished (batch_expired; batch_cancelled when we cancelled),
  *           a transient failure (429, 408, 5xx, a server_error / timeout / rate limit object),
+ *           an error line with no HTTP answer (`status_code: 0`, an empty body),
  *           or content that is not JSON or not the answer structure
  *   final   no point: a permanent request error (a 4xx body), a batch cancelled by a person,
- *           or no attempts left (retry.max_attempts)
+ *           a refusal or an answer the content filter stopped (refusal-fate.ts), or no
+ *           attempts left (retry.max_attempts)
  */
 import { ANSWER_SCHEMAS, type Scenario } from '../domain/answer-schemas.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
+import { refusalFate } from './refusal-fate.ts';
 
 export type Fate =
   | { readonly kind: 'usable' }
@@ -168,6 +171,8 @@ export function lineFate(
 ): Fate {
   const { scenario } = parseCustomId(line.custom_id);
   if (line.response !== null && line.response.status_code === 200) {
+    const refused = refusalFate(line.response.body);
+    if (refused !== undefined) return refused;
     const length = lengthFate(line.response.body, options.length ?? { factor: 2, cap: 32_768 });
     return length ?? contentFate(line.response.body, scenario);
   }
@@ -176,6 +181,11 @@ export function lineFate(
     const message =
       (line.response.body as { error?: { message?: string } } | null)?.error?.message ??
       'no message';
+    // `status_code: 0` with an empty body (undocumented; users report it in error files while
+    // the counts say completed): no HTTP answer at all, so the request was not run.
+    if (!(status >= 100)) {
+      return { kind: 'retry', reason: `no HTTP answer (status_code ${status}): not run` };
+    }
     if (status === 429 || status === 408 || status >= 500) {
       return { kind: 'retry', reason: `HTTP ${status}: ${truncate(message)}` };
     }

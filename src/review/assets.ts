@@ -19,7 +19,7 @@ pre.code { max-height: 24em; }
 .cat, .state { padding: 0 .4em; border-radius: 3px; background: #8882; }
 .cat-record, .state-running { background: #2a72; } .cat-final, .cat-rejected, .cat-excluded_by_reviewer, .state-unhealthy { background: #d442; }
 .cat-pending { background: #db32; }
-.cat-ungrounded, .cat-empty_answer, .cat-over_token_limit, .cat-fine_tuning_format { background: #d442; }
+.cat-ungrounded, .cat-refused, .cat-empty_answer, .cat-over_token_limit, .cat-fine_tuning_format { background: #d442; }
 .reason { color: #b44; }
 .notice { background: #2a72; padding: .4em .6em; }
 form { margin: .3em 0; } form input[name=reason] { width: 28em; max-width: 60%; }

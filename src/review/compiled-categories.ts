@@ -28,6 +28,7 @@ export const CATEGORY_LABELS: Readonly<Record<FailureCategory | 'record', string
   rejected: 'its line cannot be used (rejects report: not JSON, a duplicate, too large, ...)',
   final: 'sent, no usable result will come',
   ungrounded: 'its answer quotes code the slice does not have',
+  refused: 'the model refused, or the content filter stopped its answer',
   empty_answer: 'the answer has the structure but blank texts',
   excluded_by_reviewer: 'left out by a reviewer',
   over_token_limit: 'more tokens than the fine-tuning example limit',

@@ -161,7 +161,8 @@ function classify(db: Database, excluded: Awaited<ReturnType<typeof readExclusio
       WHERE slices.repo = lf.repo AND slices.custom_id = lf.custom_id;
     UPDATE slices SET fate = f.fate, attempt = f.attempt, batch_id = f.batch_id,
       category = CASE f.fate WHEN 'usable' THEN 'record'
-        WHEN 'final' THEN CASE WHEN substr(f.reason, 1, 12) = 'ungrounded: ' THEN 'ungrounded' ELSE 'final' END
+        WHEN 'final' THEN CASE WHEN substr(f.reason, 1, 12) = 'ungrounded: ' THEN 'ungrounded'
+          WHEN substr(f.reason, 1, 9) = 'refused: ' THEN 'refused' ELSE 'final' END
         ELSE 'pending' END,
       reason = CASE f.fate WHEN 'usable' THEN NULL WHEN 'final' THEN f.reason
         ELSE 'to be sent again after attempt ' || f.attempt || ' (' || f.reason || ')' END

@@ -4,7 +4,7 @@
  * `--rate-*`, `--seed`, `--clock-offset` and `--list-lag` flags on top), and `--token-limit`s.
  * Bad values are usage errors naming the flag.
  */
-import { addApiWayFaults } from './emulator-api-ways.ts';
+import { addApiWayFaults, retryAfterForm } from './emulator-api-ways.ts';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { REALISTIC_SCHEDULE, type Schedule } from '../../emulator/batch-lifecycle.ts';
@@ -79,7 +79,8 @@ export async function faultProfile(args: ParsedFlags, cwd: string): Promise<Faul
     batches: [...((raw['batches'] as unknown[] | undefined) ?? [])],
   };
   addRateFaults(args, lists);
-  addApiWayFaults(args, lists.http, lists.batches);
+  addApiWayFaults(args, lists.http, lists.batches, lists.requests);
+  const form = retryAfterForm(args);
   const seed = integerFlag(args, CMD, 'seed');
   const clockOffset = numberFlag(args, CMD, 'clock-offset');
   const listLag = numberFlag(args, CMD, 'list-lag');
@@ -89,6 +90,7 @@ export async function faultProfile(args: ParsedFlags, cwd: string): Promise<Faul
     ...(seed !== undefined ? { seed } : {}),
     ...(clockOffset !== undefined ? { clock_offset_s: clockOffset } : {}),
     ...(listLag !== undefined ? { list_lag_s: listLag } : {}),
+    ...(form !== undefined ? { retry_after_form: form } : {}),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
