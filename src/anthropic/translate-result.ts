@@ -3,7 +3,7 @@
  * with our custom_id restored, so that poll reads it unchanged. Pure.
  *
  *   succeeded  → output file: a 200 chat completion (its text content; `max_tokens` as
- *                finish_reason "length"), usage as prompt/completion tokens
+ *                finish_reason "length", `refusal` as "content_filter"), usage as prompt/completion tokens
  *   errored    → error file: the error's HTTP status (invalid_request_error 400: final;
  *                rate_limit_error 429, api_error 500, overloaded_error 529, timeout: retried)
  *   expired    → error file: `batch_expired` (retried)
@@ -56,6 +56,16 @@ export interface TranslatedResult {
 
 const NO_USAGE = { input: 0, output: 0, cached: 0 };
 
+/**
+ * Anthropic's stop reasons that mean something to the poller: `max_tokens` is a length cut;
+ * `refusal` (the model's classifiers stopped the answer) is OpenAI's content filter, a final
+ * fate never sent again (poll/refusal-fate.ts).
+ */
+const FINISH_REASON_OF_STOP: Readonly<Record<string, string>> = {
+  max_tokens: 'length',
+  refusal: 'content_filter',
+};
+
 export function translateResult(
   r: AnthropicResultLine,
   ours: string,
@@ -83,7 +93,7 @@ export function translateResult(
           {
             index: 0,
             message: { role: 'assistant', content: text },
-            finish_reason: m.stop_reason === 'max_tokens' ? 'length' : 'stop',
+            finish_reason: FINISH_REASON_OF_STOP[m.stop_reason ?? ''] ?? 'stop',
           },
         ],
         usage: {

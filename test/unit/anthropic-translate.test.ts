@@ -14,6 +14,9 @@ import {
   translateRequestLine,
 } from '../../src/anthropic/translate-request.ts';
 import { translateResult } from '../../src/anthropic/translate-result.ts';
+import { messageAnswer } from '../../src/emulator/anthropic/message-batch-results.ts';
+import { REQUEST_OUTCOMES } from '../../src/emulator/faults.ts';
+import { refusalFate } from '../../src/poll/refusal-fate.ts';
 import { withAnthropicEnv } from '../../src/config/anthropic-env.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
@@ -202,4 +205,30 @@ test('the anthropic settings from the environment: the key and URL over the file
     (err: unknown) => err instanceof ConfigError && /ANTHROPIC_BASE_URL/.test(err.message),
   );
   assert.throws(() => parseConfig({ provider: 'claude' }, 'config.json'), /provider/);
+});
+
+test("stop_reason refusal (the model's classifiers stopped it): the emulator's refusal and content_filter faults give it, translated as finish_reason content_filter, a final refused fate", () => {
+  const request = {
+    custom_id: 'k_0',
+    params: {
+      model: 'claude-haiku-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user' as const, content: 'def f():\n    return 1' }],
+    },
+  };
+  for (const outcome of [REQUEST_OUTCOMES.refusal, REQUEST_OUTCOMES.content_filter]) {
+    const result = messageAnswer(request, { outcome }, 1, 0) as {
+      type: string;
+      message: { stop_reason: string };
+    };
+    assert.equal(result.type, 'succeeded', 'billed, as the real API bills a refusal');
+    assert.equal(result.message.stop_reason, 'refusal');
+    const line = JSON.parse(
+      translateResult({ custom_id: 'k_0', result: result }, 'scenario1_x', 0).line,
+    ) as { response: { body: { choices: { finish_reason: string }[] } } };
+    assert.equal(line.response.body.choices[0]!.finish_reason, 'content_filter');
+    const fate = refusalFate(line.response.body);
+    assert.equal(fate?.kind, 'final', 'not sent again: it would be refused again');
+    assert.match(fate.reason, /^refused: /);
+  }
 });

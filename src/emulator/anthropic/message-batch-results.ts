@@ -3,7 +3,7 @@
  * result in input order, `succeeded` with the emulator's answer (messageAnswer, pure) or
  * `errored` by its fault (faults.ts: error_4xx → invalid_request_error; error_object →
  * api_error; invalid_json → a text that is not JSON; reasoning_length → empty text, stop_reason
- * max_tokens), `canceled` past a cancel, `expired` past an `expire` fault's cut. Streamed: one
+ * max_tokens; refusal and content_filter → the text cut part-way, stop_reason refusal), `canceled` past a cancel, `expired` past an `expire` fault's cut. Streamed: one
  * line in memory at a time.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -90,12 +90,18 @@ export function messageAnswer(
     ),
   );
   const length = decision.outcome === REQUEST_OUTCOMES.reasoning_length;
+  // Anthropic has no refusal field: its classifiers stop the answer part-way, stop_reason refusal.
+  const refused =
+    decision.outcome === REQUEST_OUTCOMES.refusal ||
+    decision.outcome === REQUEST_OUTCOMES.content_filter;
   const text =
     decision.outcome === REQUEST_OUTCOMES.invalid_json
       ? `${jsonText.slice(0, -1)}`
       : length
         ? ''
-        : jsonText;
+        : refused
+          ? jsonText.slice(0, Math.floor(jsonText.length / 3))
+          : jsonText;
   const prompt = `${r.params.system ?? ''}${JSON.stringify(r.params.messages)}`;
   return {
     type: 'succeeded',
@@ -105,7 +111,7 @@ export function messageAnswer(
       role: 'assistant',
       model: r.params.model,
       content: length ? [] : [{ type: 'text', text }],
-      stop_reason: length ? 'max_tokens' : 'end_turn',
+      stop_reason: length ? 'max_tokens' : refused ? 'refusal' : 'end_turn',
       stop_sequence: null,
       usage: {
         input_tokens: tokensOf(prompt),
