@@ -47,6 +47,8 @@ export interface DuplicateGate {
   keep(c: Candidate): void;
   /** Before a batch input file is sealed: what was kept is made durable first. */
   beforeSeal(): void;
+  /** `bytesDone` of the run's `bytesTotal` input bytes are read. */
+  progress(bytesDone: number, bytesTotal: number): void;
   /** Every batch input file is sealed. */
   finish(): void;
   /** The run failed: what was not committed is dropped (the rest is settled next time). */
@@ -139,6 +141,9 @@ export async function openDuplicateGate(options: {
     },
     keep(c) {
       store.keep({ repo: c.repo, id: c.id, file: c.file, line: c.line }, c.fingerprint, stamp);
+    },
+    progress(bytesDone, bytesTotal) {
+      if (bytesTotal > 0) store.progress(bytesDone / bytesTotal);
     },
     beforeSeal() {
       store.commit();

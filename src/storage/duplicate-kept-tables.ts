@@ -25,8 +25,15 @@ export interface KeptTables {
   onRecord(r: IndexRecord): void;
   /** A new slice, with its exact hash word, its band keys and its data offset: its ref. */
   add(exact: number, bands: Uint32Array | undefined, offset: number): number;
-  /** When a table is full: both made again, larger, from every slice `scan` gives in order. */
+  /**
+   * When a table is full: both made again, larger, from every slice `scan` gives in order; for
+   * the slices `expect` forecast, if more.
+   */
   growIfFull(scan: (onRecord: (r: IndexRecord) => void) => void): void;
+  /** About how many slices there will be when the run ends (the tables are sized for it). */
+  expect(slices: number): void;
+  /** How many times the tables were made again. */
+  readonly rebuilds: number;
   /** The data offset of slice `ref`. */
   offsetOf(ref: number): number;
   /** The slices, not dropped, under exact hash word `exact`: in order (valid until next call). */
@@ -43,10 +50,20 @@ export interface KeptTables {
   confirmAll(): void;
 }
 
+/**
+ * The share of its slots a table made for a forecast has in use when the forecast comes true:
+ * below MAX_LOAD (key-table.ts) by enough that a forecast a little short does not make it again.
+ */
+export const FORECAST_LOAD = 0.8;
+
 /** Tables for about `expected` slices (made larger as needed). */
 export function keptTables(expected: number, checkValues: number | undefined): KeptTables {
   let offsets = new Uint32Array(1024);
   let slices = 0;
+  /** Slices with band keys. */
+  let banded = 0;
+  let forecast = 0;
+  let rebuilds = 0;
   let confirmedBelow = 0;
   const confirmed = new Set<number>();
   const dropped = new Set<number>();
@@ -56,6 +73,11 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     exactTable.add(exact, ref);
     if (bands !== undefined) for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
   };
+  /** The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more. */
+  const sizeFor = (keys: number): number =>
+    forecast <= slices
+      ? slotsFor(keys)
+      : Math.max(slotsFor(keys), Math.ceil((keys * (forecast / slices)) / FORECAST_LOAD));
   const add = (exact: number, bands: Uint32Array | undefined, offset: number): number => {
     if (slices === offsets.length) {
       const more = new Uint32Array(offsets.length * 2);
@@ -63,6 +85,7 @@ export function keptTables(expected: number, checkValues: number | undefined): K
       offsets = more;
     }
     offsets[slices] = offset / 8;
+    if (bands !== undefined) banded++;
     index(exact, bands, slices);
     return slices++;
   };
@@ -75,6 +98,12 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     get slices() {
       return slices;
     },
+    get rebuilds() {
+      return rebuilds;
+    },
+    expect(n) {
+      forecast = n;
+    },
     onRecord(r) {
       if (r.kind === KIND_SLICE) add(r.exact[0]!, r.signed ? r.bands : undefined, r.aux);
       else if (r.kind === KIND_CONFIRM_ALL) confirmedBelow = slices;
@@ -84,8 +113,9 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     add,
     growIfFull(scan) {
       if (!exactTable.full && !bandTable.full) return;
-      exactTable.reset(slotsFor(slices));
-      bandTable.reset(slotsFor(slices * BANDS));
+      rebuilds++;
+      exactTable.reset(sizeFor(slices));
+      bandTable.reset(sizeFor(banded * BANDS));
       let ref = 0;
       scan((r) => {
         if (r.kind === KIND_SLICE) index(r.exact[0]!, r.signed ? r.bands : undefined, ref++);

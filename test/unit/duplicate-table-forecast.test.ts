@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { fingerprintCode } from '../../src/domain/code-fingerprint.ts';
+import { openDuplicateStore, type DuplicateStore } from '../../src/storage/duplicate-store.ts';
+
+/** A function of its own (at least 24 tokens), numbered `i`; `name` names its argument. */
+const code = (i: number, name = 'value'): string =>
+  `def scaled_${i}(${name}, limit=${i}):\n` +
+  `    if ${name} > limit * ${(i * 7) % 1013}:\n` +
+  `        return ${name} // ${i + 3} - ${(i * 31) % 977}\n` +
+  `    return [${name}, limit, ${i % 89}, "${i}"]\n`;
+
+async function openStore(t: TestContext): Promise<DuplicateStore> {
+  const dir = await mkdtemp(join(tmpdir(), 'slicebatch-dup-forecast-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await openDuplicateStore(join(dir, 'duplicates.sqlite'), { nearThreshold: 0.8 });
+  t.after(() => store.close());
+  return store;
+}
+
+const at = new Date(0);
+function keepAll(store: DuplicateStore, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const fp = fingerprintCode(code(i), 'a.py');
+    assert.equal(store.find('r', `s${i}`, fp), undefined, `slice ${i} is no duplicate`);
+    store.keep({ repo: 'r', id: `s${i}`, file: 'a.py', line: i + 1 }, fp, at);
+  }
+}
+
+/** Every slice kept is found again: the same code as an exact duplicate, renamed as a near one. */
+function assertFound(store: DuplicateStore, count: number): void {
+  for (let i = 0; i < count; i += 97) {
+    const exact = store.find('r2', `copy${i}`, fingerprintCode(`# a copy\n${code(i)}`, 'b.py'));
+    assert.equal(exact?.kind, 'exact', `slice ${i}`);
+    assert.equal(exact.kept.id, `s${i}`);
+    const near = store.find('r2', `renamed${i}`, fingerprintCode(code(i, 'amount'), 'b.py'));
+    assert.equal(near?.kind, 'near', `slice ${i}`);
+    assert.equal(near.kept.id, `s${i}`);
+  }
+}
+
+test('the lookup tables are made for the slices the run forecasts: kept slices of the rest of the run do not make them again', async (t) => {
+  const count = 4000;
+  const store = await openStore(t);
+  keepAll(store, 0, count / 10);
+  const before = store.stats.rebuilds;
+  // A tenth of the input read: about ten times the slices kept so far at the end.
+  store.progress(0.1);
+  keepAll(store, count / 10, count);
+  assert.ok(
+    store.stats.rebuilds - before <= 1,
+    `made again ${store.stats.rebuilds - before} times after the forecast`,
+  );
+  assertFound(store, count);
+});
+
+test('without a forecast the tables grow as slices are kept, and find all of them', async (t) => {
+  const count = 4000;
+  const store = await openStore(t);
+  keepAll(store, 0, count / 10);
+  const before = store.stats.rebuilds;
+  keepAll(store, count / 10, count);
+  // Growing 1.5 times each time, from 400 slices to 4,000: five times or more.
+  assert.ok(store.stats.rebuilds - before >= 5, `made again ${store.stats.rebuilds - before}`);
+  assertFound(store, count);
+});
+
+test('a forecast short of what comes (or one too early to tell) still finds every slice kept', async (t) => {
+  const count = 4000;
+  const store = await openStore(t);
+  keepAll(store, 0, 200);
+  store.progress(0.01); // too early: no forecast
+  store.progress(1); // the run says it is over: 200 slices
+  keepAll(store, 200, count);
+  assertFound(store, count);
+});
