@@ -9,9 +9,8 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
-import { fingerprintCode, type CodeFingerprint } from '../domain/code-fingerprint.ts';
+import type { CodeFingerprint } from '../domain/code-fingerprint.ts';
 import { STAGE_FOLDERS } from '../domain/data-paths.ts';
-import type { Slice } from '../domain/slice-schema.ts';
 import {
   BrokenStoreError,
   DUPLICATE_STORE_NAME,
@@ -40,7 +39,6 @@ export interface Candidate {
 }
 
 export interface DuplicateGate {
-  fingerprint(slice: Slice): CodeFingerprint;
   /** The reject entry of a duplicate (recorded as not sent), or undefined: send it. */
   check(c: Candidate): Omit<RejectEntry, 'file' | 'line'> | undefined;
   /** Its request was placed: later slices are compared with it. */
@@ -115,7 +113,6 @@ export async function openDuplicateGate(options: {
   const where = (repo: string): string => (repo === '' ? 'the top of the inbox' : repo);
   return {
     saved,
-    fingerprint: (slice) => fingerprintCode(slice.code_snippet, slice.file_path),
     check(c) {
       const match = store.find(c.repo, c.id, c.fingerprint);
       if (match === undefined) return undefined;
