@@ -34,6 +34,8 @@ export interface KeptTables {
   expect(slices: number): void;
   /** How many times the tables were made again. */
   readonly rebuilds: number;
+  /** The slots of both tables (SLOT_BYTES each in memory). */
+  readonly slots: number;
   /** The data offset of slice `ref`. */
   offsetOf(ref: number): number;
   /** The slices, not dropped, under exact hash word `exact`: in order (valid until next call). */
@@ -56,6 +58,9 @@ export interface KeptTables {
  */
 export const FORECAST_LOAD = 0.8;
 
+/** How many times the slots of a growth without forecast a forecast may make at most. */
+export const FORECAST_STEP = 1.5;
+
 /** Tables for about `expected` slices (made larger as needed). */
 export function keptTables(expected: number, checkValues: number | undefined): KeptTables {
   let offsets = new Uint32Array(1024);
@@ -73,11 +78,18 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     exactTable.add(exact, ref);
     if (bands !== undefined) for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
   };
-  /** The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more. */
-  const sizeFor = (keys: number): number =>
-    forecast <= slices
-      ? slotsFor(keys)
-      : Math.max(slotsFor(keys), Math.ceil((keys * (forecast / slices)) / FORECAST_LOAD));
+  /**
+   * The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more, but
+   * at most FORECAST_STEP times more: a forecast can be far too high (the rest of the input
+   * duplicates what was read, another repo folder with the same files), and the tables would
+   * then hold that much for nothing.
+   */
+  const sizeFor = (keys: number): number => {
+    const now = slotsFor(keys);
+    if (forecast <= slices) return now;
+    const forecastSlots = Math.ceil((keys * (forecast / slices)) / FORECAST_LOAD);
+    return Math.max(now, Math.min(forecastSlots, Math.ceil(now * FORECAST_STEP)));
+  };
   const add = (exact: number, bands: Uint32Array | undefined, offset: number): number => {
     if (slices === offsets.length) {
       const more = new Uint32Array(offsets.length * 2);
@@ -100,6 +112,9 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     },
     get rebuilds() {
       return rebuilds;
+    },
+    get slots() {
+      return exactTable.slots + bandTable.slots;
     },
     expect(n) {
       forecast = n;

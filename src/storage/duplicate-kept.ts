@@ -51,7 +51,12 @@ export interface KeptSet {
    */
   progress(share: number): void;
   /** Lookups so far, the data records they read, and how many times the tables were made. */
-  readonly stats: { lookups: number; reads: number; readonly rebuilds: number };
+  readonly stats: {
+    lookups: number;
+    reads: number;
+    readonly rebuilds: number;
+    readonly slots: number;
+  };
 }
 
 /**
@@ -92,6 +97,9 @@ export function openKeptSet(
     reads: 0,
     get rebuilds() {
       return tables.rebuilds;
+    },
+    get slots() {
+      return tables.slots;
     },
   };
   const read = (ref: number): DataRecord => {

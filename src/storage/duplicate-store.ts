@@ -82,13 +82,14 @@ export interface DuplicateStore {
   /** `share` (0 to 1) of this run's input is read: sizes the lookup tables for the rest. */
   progress(share: number): void;
   /**
-   * Lookups so far, the kept slices they read to verify their candidates, and how many times
-   * the lookup tables were made again (larger).
+   * Lookups so far, the kept slices they read to verify their candidates, how many times the
+   * lookup tables were made again (larger), and their slots.
    */
   readonly stats: {
     readonly lookups: number;
     readonly reads: number;
     readonly rebuilds: number;
+    readonly slots: number;
   };
 }
 
