@@ -4,7 +4,7 @@
  * counted while the next chunks are encoded.
  */
 import type { Scenario } from '../domain/answer-schemas.ts';
-import type { CodeFingerprint } from '../domain/code-fingerprint.ts';
+import { hashComments } from '../domain/code-tokens.ts';
 import type { EncodingName } from '../domain/token-counter.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
 import type { RawLine } from '../storage/jsonl-lines.ts';
@@ -54,8 +54,8 @@ export interface RequestItem {
   readonly encoding: EncodingName;
   readonly offset: number;
   readonly texts: number;
-  /** With `dedup`: the fingerprint of its code. */
-  readonly fingerprint?: CodeFingerprint | undefined;
+  /** With `dedup`: its code's fingerprint is the `fingerprintAt`th of its chunk's. */
+  readonly fingerprintAt: number;
 }
 
 export interface Chunk {
@@ -64,12 +64,14 @@ export interface Chunk {
   /** The chunk's request lines, encoded as they were rendered (off the JS heap). */
   readonly sink: ByteSink;
   readonly counts: ReadonlyMap<EncodingName, Promise<Int32Array>>;
+  /** With `dedup`: the fingerprints of its requests' code, packed (made by the helper thread). */
+  readonly fingerprints: Promise<Uint32Array> | undefined;
 }
 
 export function createChunkEncoder(
   setup: Pick<ScenarioSetup, 'builders' | 'encodings' | 'triage'>,
-  helpers: Pick<ConvertHelpers, 'countTexts'>,
-  dedup: Pick<DuplicateGate, 'fingerprint'> | undefined,
+  helpers: Pick<ConvertHelpers, 'countTexts' | 'fingerprintCodes'>,
+  dedup: DuplicateGate | undefined,
 ) {
   const { builders, encodings, triage } = setup;
   // A chunk's sink is reused once its requests are in their files: no garbage buffers.
@@ -87,6 +89,8 @@ export function createChunkEncoder(
     encode(raws: readonly RawLine[], inputBytes: number, file: InputFile): Chunk {
       const items: Item[] = [];
       const texts = new Map<EncodingName, string[]>();
+      const codes: string[] = [];
+      const hashComment: number[] = [];
       const sink = sinks.pop() ?? new ByteSink(Math.max(64 * 1024, inputBytes * 3));
       for (const raw of raws) {
         file.summary.lines = raw.lineNo;
@@ -114,8 +118,12 @@ export function createChunkEncoder(
             encoding,
             offset: list.length,
             texts: info.variableTexts.length,
-            fingerprint: dedup?.fingerprint(t.slice),
+            fingerprintAt: codes.length,
           });
+          if (dedup !== undefined) {
+            codes.push(t.slice.code_snippet);
+            hashComment.push(hashComments(t.slice.file_path) ? 1 : 0);
+          }
           for (const text of info.variableTexts) list.push(text);
           slicesEncoded++;
         }
@@ -123,7 +131,11 @@ export function createChunkEncoder(
       const counts = new Map<EncodingName, Promise<Int32Array>>();
       for (const [encoding, list] of texts)
         counts.set(encoding, helpers.countTexts(encoding, list));
-      return { file, items, sink, counts };
+      const fingerprints =
+        codes.length === 0
+          ? undefined
+          : helpers.fingerprintCodes(codes, Uint8Array.from(hashComment));
+      return { file, items, sink, counts, fingerprints };
     },
   };
 }

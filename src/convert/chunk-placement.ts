@@ -4,6 +4,7 @@
  * model's context, duplicates) or into a batch input file.
  */
 import type { EncodingName } from '../domain/token-counter.ts';
+import { PACKED_WORDS, unpackFingerprint } from '../domain/code-fingerprint.ts';
 import type { Chunk, InputFile, RequestItem } from './chunk-encoder.ts';
 import type { RequestPlacer } from './convert-output.ts';
 import type { Candidate, DuplicateGate } from './duplicate-gate.ts';
@@ -27,6 +28,7 @@ export function createChunkPlacement(
     chunk: Chunk,
     item: RequestItem,
     counts: ReadonlyMap<EncodingName, Int32Array>,
+    fingerprints: Uint32Array | undefined,
   ): Promise<void> => {
     const { file } = chunk;
     const promptTokens = promptTokensOf(item, counts);
@@ -44,7 +46,8 @@ export function createChunkPlacement(
       });
       return;
     }
-    const candidate = dedup === undefined ? undefined : candidateOf(file, item, promptTokens);
+    const candidate =
+      fingerprints === undefined ? undefined : candidateOf(file, item, promptTokens, fingerprints);
     const duplicate = candidate === undefined ? undefined : dedup!.check(candidate);
     if (duplicate !== undefined) {
       await file.report.add({ file: file.sourceName, line: item.lineNo, ...duplicate });
@@ -73,7 +76,12 @@ export function createChunkPlacement(
     }
   };
 
-  const candidateOf = (file: InputFile, item: RequestItem, promptTokens: number): Candidate => ({
+  const candidateOf = (
+    file: InputFile,
+    item: RequestItem,
+    promptTokens: number,
+    fingerprints: Uint32Array,
+  ): Candidate => ({
     repo: file.listed.relDir,
     id: item.sliceId,
     file: file.sourceName,
@@ -81,7 +89,7 @@ export function createChunkPlacement(
     scenario: item.scenario,
     model: models[item.scenario],
     promptTokens,
-    fingerprint: item.fingerprint!,
+    fingerprint: unpackFingerprint(fingerprints, item.fingerprintAt * PACKED_WORDS),
   });
 
   return {
@@ -91,11 +99,12 @@ export function createChunkPlacement(
       placer.useFolder(file.outDir);
       const counts = new Map<EncodingName, Int32Array>();
       for (const [encoding, p] of chunk.counts) counts.set(encoding, await p);
+      const fingerprints = dedup === undefined ? undefined : await chunk.fingerprints;
       for (const item of chunk.items) {
         if (item.kind === 'reject') {
           await file.report.add({ file: file.sourceName, line: item.lineNo, ...item.entry });
         } else {
-          await placeRequest(chunk, item, counts);
+          await placeRequest(chunk, item, counts, fingerprints);
         }
       }
     },

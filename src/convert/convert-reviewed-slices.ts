@@ -138,13 +138,14 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       }
       const file = openInputFile(listed, { dataDir: options.dataDir, outDir }, sourceNames, output);
       pipeline.opened(file);
-      await readInto(file, encoder, pipeline, (n) =>
+      await readInto(file, encoder, pipeline, (n) => {
+        dedup?.progress(bytesBefore + n, bytesTotal);
         options.onProgress?.({
           bytesDone: bytesBefore + n,
           bytesTotal,
           slices: encoder.slicesEncoded,
-        }),
-      );
+        });
+      });
       bytesBefore += bytesToRead(listed);
     }
     await pipeline.drain();

@@ -9,9 +9,8 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
-import { fingerprintCode, type CodeFingerprint } from '../domain/code-fingerprint.ts';
+import type { CodeFingerprint } from '../domain/code-fingerprint.ts';
 import { STAGE_FOLDERS } from '../domain/data-paths.ts';
-import type { Slice } from '../domain/slice-schema.ts';
 import {
   BrokenStoreError,
   DUPLICATE_STORE_NAME,
@@ -40,13 +39,14 @@ export interface Candidate {
 }
 
 export interface DuplicateGate {
-  fingerprint(slice: Slice): CodeFingerprint;
   /** The reject entry of a duplicate (recorded as not sent), or undefined: send it. */
   check(c: Candidate): Omit<RejectEntry, 'file' | 'line'> | undefined;
   /** Its request was placed: later slices are compared with it. */
   keep(c: Candidate): void;
   /** Before a batch input file is sealed: what was kept is made durable first. */
   beforeSeal(): void;
+  /** `bytesDone` of the run's `bytesTotal` input bytes are read. */
+  progress(bytesDone: number, bytesTotal: number): void;
   /** Every batch input file is sealed. */
   finish(): void;
   /** The run failed: what was not committed is dropped (the rest is settled next time). */
@@ -113,7 +113,6 @@ export async function openDuplicateGate(options: {
   const where = (repo: string): string => (repo === '' ? 'the top of the inbox' : repo);
   return {
     saved,
-    fingerprint: (slice) => fingerprintCode(slice.code_snippet, slice.file_path),
     check(c) {
       const match = store.find(c.repo, c.id, c.fingerprint);
       if (match === undefined) return undefined;
@@ -139,6 +138,9 @@ export async function openDuplicateGate(options: {
     },
     keep(c) {
       store.keep({ repo: c.repo, id: c.id, file: c.file, line: c.line }, c.fingerprint, stamp);
+    },
+    progress(bytesDone, bytesTotal) {
+      if (bytesTotal > 0) store.progress(bytesDone / bytesTotal);
     },
     beforeSeal() {
       store.commit();

@@ -16,6 +16,7 @@ import {
 } from './batch-input-writer.ts';
 import type { HelperReply, HelperRequest } from './helper-thread.ts';
 import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
+import { packFingerprints } from '../domain/code-fingerprint.ts';
 
 export interface TextTokenCounter {
   /** Token counts of `texts`, in order. */
@@ -24,7 +25,12 @@ export interface TextTokenCounter {
   framingTokens(encoding: EncodingName, messages: number): Promise<number>;
 }
 
-export interface ConvertHelpers extends TextTokenCounter {
+export interface CodeFingerprinter {
+  /** The fingerprints of `codes`, packed (`hashComment[i]` 1: `#` comments in code i). */
+  fingerprintCodes(codes: readonly string[], hashComment: Uint8Array): Promise<Uint32Array>;
+}
+
+export interface ConvertHelpers extends TextTokenCounter, CodeFingerprinter {
   /** Output chunks, reused across the files of a conversion. */
   readonly chunks: ChunkPool;
   startHash(): ContentHash;
@@ -47,6 +53,7 @@ export function inlineHelpers(
     async framingTokens(encoding, messages) {
       return (await counters(encoding)).chatFramingTokens(messages);
     },
+    fingerprintCodes: (codes, hashComment) => Promise.resolve(packFingerprints(codes, hashComment)),
     startHash: () => localContentHash(chunks),
     async close() {},
   };
@@ -116,6 +123,10 @@ export function threadHelpers(): ConvertHelpers {
     },
     async framingTokens(encoding, messages) {
       return countsOf(await ask({ kind: 'framing', id: nextId++, encoding, messages }))[0]!;
+    },
+    async fingerprintCodes(codes, hashComment) {
+      const reply = await ask({ kind: 'fingerprint', id: nextId++, codes, hashComment });
+      return (reply as { fingerprints: Uint32Array }).fingerprints;
     },
     startHash() {
       const stream = nextStream++;

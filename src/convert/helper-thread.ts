@@ -1,11 +1,13 @@
 /**
  * The conversion's helper thread, on the second core: counts the tokens of the texts it is
- * sent (with the cached counter of their encoding), and computes the SHA-256 of output files
- * from the chunks it is handed once they are written. Started by helper-thread-client.ts.
+ * sent (with the cached counter of their encoding), computes the SHA-256 of output files
+ * from the chunks it is handed once they are written, and, with `dedup`, the fingerprints of
+ * slices' code. Started by helper-thread-client.ts.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { tokenCounters, type EncodingName } from '../domain/token-counter.ts';
+import { packFingerprints } from '../domain/code-fingerprint.ts';
 
 export type HelperRequest =
   | {
@@ -30,13 +32,21 @@ export type HelperRequest =
       readonly chunk: Uint8Array;
       readonly length: number;
     }
-  | { readonly kind: 'digest'; readonly id: number; readonly stream: number };
+  | { readonly kind: 'digest'; readonly id: number; readonly stream: number }
+  | {
+      readonly kind: 'fingerprint';
+      readonly id: number;
+      readonly codes: readonly string[];
+      readonly hashComment: Uint8Array;
+    };
 
 export type HelperReply =
   | { readonly id: number; readonly counts: Int32Array }
   /** A hashed chunk, given back for reuse (id -1). */
   | { readonly id: number; readonly chunk: Uint8Array }
   | { readonly id: number; readonly digest: string }
+  /** Fingerprints, packed (code-fingerprint.ts packFingerprints). */
+  | { readonly id: number; readonly fingerprints: Uint32Array }
   | { readonly id: number; readonly error: string };
 
 const counters = tokenCounters();
@@ -50,6 +60,17 @@ const fail = (id: number, err: unknown): void => {
 
 port.on('message', (request: HelperRequest) => {
   switch (request.kind) {
+    case 'fingerprint': {
+      try {
+        const fingerprints = packFingerprints(request.codes, request.hashComment);
+        port.postMessage({ id: request.id, fingerprints } satisfies HelperReply, [
+          fingerprints.buffer as ArrayBuffer,
+        ]);
+      } catch (err) {
+        fail(request.id, err);
+      }
+      return;
+    }
     case 'hash': {
       let hash = hashes.get(request.stream);
       if (hash === undefined) hashes.set(request.stream, (hash = createHash('sha256')));

@@ -130,9 +130,15 @@ function sizeNames(tokens: number): void {
 let shingleHashes = new Int32Array(1024);
 const NEW_NAME = mix(0x9e3779b9);
 
-/** The fingerprint of `code` from the file `filePath` (its extension picks the comment style). */
-export function fingerprintCode(code: string, filePath: string): CodeFingerprint {
-  const t = scanTokens(code, hashComments(filePath));
+/** The exact hash words and token count of the last `scan`, its shingle hashes in `hashes`. */
+let scanned0 = 0;
+let scanned1 = 0;
+let scanned2 = 0;
+let scannedTokens = 0;
+
+/** Cuts `code` into tokens: the exact hash and the shingle hashes (of names, how far back). */
+function scan(code: string, hashComment: boolean): Int32Array {
+  const t = scanTokens(code, hashComment);
   const n = t.count;
   if (shingleHashes.length < n)
     shingleHashes = new Int32Array(Math.max(n, 2 * shingleHashes.length));
@@ -163,12 +169,70 @@ export function fingerprintCode(code: string, filePath: string): CodeFingerprint
     }
     afterDot = kind === DOT;
   }
+  scanned0 = e1 >>> 0;
+  scanned1 = e2 >>> 0;
+  scanned2 = mix(e1 ^ n);
+  scannedTokens = n;
+  return hashes;
+}
+
+/** The fingerprint of `code` from the file `filePath` (its extension picks the comment style). */
+export function fingerprintCode(code: string, filePath: string): CodeFingerprint {
+  const hashes = scan(code, hashComments(filePath));
+  const n = scannedTokens;
   return new Fingerprint(
-    e1 >>> 0,
-    e2 >>> 0,
-    mix(e1 ^ n),
+    scanned0,
+    scanned1,
+    scanned2,
     n,
-    n < MIN_NEAR_TOKENS ? undefined : signatureOf(hashes, n),
+    n < MIN_NEAR_TOKENS ? undefined : signatureOf(hashes, n, newSignature()),
+  );
+}
+
+/**
+ * Words a fingerprint takes packed in a Uint32Array (packFingerprint): the exact hash (3), the
+ * tokens (1), the signature (SLOTS; not used when too short to compare).
+ */
+export const PACKED_WORDS = 4 + SLOTS;
+
+/**
+ * Writes the fingerprint of `code` into `out` from `at` on (PACKED_WORDS words): the same as
+ * fingerprintCode's, with no object made, for a fingerprint made in one thread and used in
+ * another (unpackFingerprint).
+ */
+export function packFingerprint(
+  code: string,
+  hashComment: boolean,
+  out: Uint32Array,
+  at: number,
+): void {
+  const hashes = scan(code, hashComment);
+  const n = scannedTokens;
+  out[at] = scanned0;
+  out[at + 1] = scanned1;
+  out[at + 2] = scanned2;
+  out[at + 3] = n;
+  if (n >= MIN_NEAR_TOKENS) signatureOf(hashes, n, out.subarray(at + 4, at + PACKED_WORDS));
+}
+
+/** The fingerprints of `codes` packed in order (`hashComment[i]` 1: `#` comments in code i). */
+export function packFingerprints(codes: readonly string[], hashComment: Uint8Array): Uint32Array {
+  const out = new Uint32Array(codes.length * PACKED_WORDS);
+  for (let i = 0; i < codes.length; i++) {
+    packFingerprint(codes[i]!, hashComment[i] === 1, out, i * PACKED_WORDS);
+  }
+  return out;
+}
+
+/** The fingerprint packed at `at` of `words` (its signature a view of them, not a copy). */
+export function unpackFingerprint(words: Uint32Array, at: number): CodeFingerprint {
+  const n = words[at + 3]!;
+  return new Fingerprint(
+    words[at]!,
+    words[at + 1]!,
+    words[at + 2]!,
+    n,
+    n < MIN_NEAR_TOKENS ? undefined : words.subarray(at + 4, at + PACKED_WORDS),
   );
 }
 
@@ -219,8 +283,8 @@ for (let s = 0; s < SLOTS; s++) {
 const filled = new Uint8Array(SLOTS);
 
 /** One permutation hashing with optimal densification over the shingles of `hashes`. */
-function signatureOf(hashes: Int32Array, n: number): Uint32Array {
-  const sig = newSignature().fill(0xffffffff);
+function signatureOf(hashes: Int32Array, n: number, out: Uint32Array): Uint32Array {
+  const sig = out.fill(0xffffffff);
   filled.fill(0);
   const last = n - SHINGLE;
   for (let i = 0; i <= last; i++) {

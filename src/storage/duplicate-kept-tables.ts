@@ -25,8 +25,17 @@ export interface KeptTables {
   onRecord(r: IndexRecord): void;
   /** A new slice, with its exact hash word, its band keys and its data offset: its ref. */
   add(exact: number, bands: Uint32Array | undefined, offset: number): number;
-  /** When a table is full: both made again, larger, from every slice `scan` gives in order. */
+  /**
+   * When a table is full: both made again, larger, from every slice `scan` gives in order; for
+   * the slices `expect` forecast, if more.
+   */
   growIfFull(scan: (onRecord: (r: IndexRecord) => void) => void): void;
+  /** About how many slices there will be when the run ends (the tables are sized for it). */
+  expect(slices: number): void;
+  /** How many times the tables were made again. */
+  readonly rebuilds: number;
+  /** The slots of both tables (SLOT_BYTES each in memory). */
+  readonly slots: number;
   /** The data offset of slice `ref`. */
   offsetOf(ref: number): number;
   /** The slices, not dropped, under exact hash word `exact`: in order (valid until next call). */
@@ -43,10 +52,23 @@ export interface KeptTables {
   confirmAll(): void;
 }
 
+/**
+ * The share of its slots a table made for a forecast has in use when the forecast comes true:
+ * below MAX_LOAD (key-table.ts) by enough that a forecast a little short does not make it again.
+ */
+export const FORECAST_LOAD = 0.8;
+
+/** How many times the slots of a growth without forecast a forecast may make at most. */
+export const FORECAST_STEP = 1.5;
+
 /** Tables for about `expected` slices (made larger as needed). */
 export function keptTables(expected: number, checkValues: number | undefined): KeptTables {
   let offsets = new Uint32Array(1024);
   let slices = 0;
+  /** Slices with band keys. */
+  let banded = 0;
+  let forecast = 0;
+  let rebuilds = 0;
   let confirmedBelow = 0;
   const confirmed = new Set<number>();
   const dropped = new Set<number>();
@@ -56,6 +78,18 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     exactTable.add(exact, ref);
     if (bands !== undefined) for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
   };
+  /**
+   * The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more, but
+   * at most FORECAST_STEP times more: a forecast can be far too high (the rest of the input
+   * duplicates what was read, another repo folder with the same files), and the tables would
+   * then hold that much for nothing.
+   */
+  const sizeFor = (keys: number): number => {
+    const now = slotsFor(keys);
+    if (forecast <= slices) return now;
+    const forecastSlots = Math.ceil((keys * (forecast / slices)) / FORECAST_LOAD);
+    return Math.max(now, Math.min(forecastSlots, Math.ceil(now * FORECAST_STEP)));
+  };
   const add = (exact: number, bands: Uint32Array | undefined, offset: number): number => {
     if (slices === offsets.length) {
       const more = new Uint32Array(offsets.length * 2);
@@ -63,6 +97,7 @@ export function keptTables(expected: number, checkValues: number | undefined): K
       offsets = more;
     }
     offsets[slices] = offset / 8;
+    if (bands !== undefined) banded++;
     index(exact, bands, slices);
     return slices++;
   };
@@ -75,6 +110,15 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     get slices() {
       return slices;
     },
+    get rebuilds() {
+      return rebuilds;
+    },
+    get slots() {
+      return exactTable.slots + bandTable.slots;
+    },
+    expect(n) {
+      forecast = n;
+    },
     onRecord(r) {
       if (r.kind === KIND_SLICE) add(r.exact[0]!, r.signed ? r.bands : undefined, r.aux);
       else if (r.kind === KIND_CONFIRM_ALL) confirmedBelow = slices;
@@ -84,8 +128,9 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     add,
     growIfFull(scan) {
       if (!exactTable.full && !bandTable.full) return;
-      exactTable.reset(slotsFor(slices));
-      bandTable.reset(slotsFor(slices * BANDS));
+      rebuilds++;
+      exactTable.reset(sizeFor(slices));
+      bandTable.reset(sizeFor(banded * BANDS));
       let ref = 0;
       scan((r) => {
         if (r.kind === KIND_SLICE) index(r.exact[0]!, r.signed ? r.bands : undefined, ref++);

@@ -7,7 +7,9 @@
  * collision is never a duplicate.
  *
  * Memory: the tables are made for 1.5 times the slices kept (at least 1,024 slots each) and,
- * when they are 90 % full, made again 1.5 times as large from the index file (in place); with
+ * when they are 90 % full, made again 1.5 times as large from the index file (in place), or,
+ * once a run has read FORECAST_FROM of its input, for the slices that forecasts at the end of
+ * the run (FORECAST_LOAD full then: not made again and again as a long run keeps slices); with
  * 6 bytes a slot, BANDS + 1 keys a slice and an offset of 4 bytes, that is about 145 to 215
  * bytes a slice kept. They hold 2^29 slots at most (key-table.ts): about 24 million slices.
  *
@@ -43,9 +45,25 @@ export interface KeptSet {
   close(): void;
   /** Every slice kept and not dropped, in order. */
   list(): { slice: KeptSlice; pending: boolean }[];
-  /** Lookups so far, and the data records they read. */
-  readonly stats: { lookups: number; reads: number };
+  /**
+   * `share` (0 to 1) of this run's input is read: the tables are made, when next full, for
+   * the slices this forecasts (so they are not made again and again as a run keeps slices).
+   */
+  progress(share: number): void;
+  /** Lookups so far, the data records they read, and how many times the tables were made. */
+  readonly stats: {
+    lookups: number;
+    reads: number;
+    readonly rebuilds: number;
+    readonly slots: number;
+  };
 }
+
+/**
+ * The share of a run's input read before its slices kept so far forecast those at its end
+ * (earlier, a few files say little about the rest).
+ */
+export const FORECAST_FROM = 0.05;
 
 /** Whether `rec` is the data of the slice `id` of `repo` (`h`: their idHash). */
 function isSelf(rec: DataRecord, h: number, repo: string, id: string): boolean {
@@ -74,7 +92,16 @@ export function openKeptSet(
   /** Slices in the store's files when opened (of earlier runs). */
   const earlier = tables.slices;
 
-  const stats = { lookups: 0, reads: 0 };
+  const stats = {
+    lookups: 0,
+    reads: 0,
+    get rebuilds() {
+      return tables.rebuilds;
+    },
+    get slots() {
+      return tables.slots;
+    },
+  };
   const read = (ref: number): DataRecord => {
     stats.reads++;
     return files.read(ref, tables.offsetOf(ref));
@@ -125,6 +152,11 @@ export function openKeptSet(
       tables.add(fp.exactWords[0], keys, offset);
       // Larger, from every slice kept (the new one too: it is in the files).
       tables.growIfFull((again) => files.scan(again));
+    },
+
+    progress(share) {
+      if (share < FORECAST_FROM || share > 1) return;
+      tables.expect(earlier + Math.ceil((tables.slices - earlier) / share));
     },
 
     pendingRepos() {

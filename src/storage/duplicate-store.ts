@@ -79,8 +79,18 @@ export interface DuplicateStore {
   saved(): SavedTotals[];
   /** Every slice kept and not dropped, in the order kept. */
   list(): { slice: KeptSlice; pending: boolean }[];
-  /** Lookups so far, and the kept slices they read to verify their candidates. */
-  readonly stats: { readonly lookups: number; readonly reads: number };
+  /** `share` (0 to 1) of this run's input is read: sizes the lookup tables for the rest. */
+  progress(share: number): void;
+  /**
+   * Lookups so far, the kept slices they read to verify their candidates, how many times the
+   * lookup tables were made again (larger), and their slots.
+   */
+  readonly stats: {
+    readonly lookups: number;
+    readonly reads: number;
+    readonly rebuilds: number;
+    readonly slots: number;
+  };
 }
 
 export interface DuplicateStoreOptions {
@@ -226,6 +236,7 @@ export async function openDuplicateStore(
 
   return {
     stats: kept.stats,
+    progress: (share) => kept.progress(share),
     find(repo, id, fp) {
       const exact = kept.findExact(repo, id, fp);
       if (exact !== undefined) return { kind: 'exact', ...exact };

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { fingerprintCode } from '../../src/domain/code-fingerprint.ts';
+import { openDuplicateStore, type DuplicateStore } from '../../src/storage/duplicate-store.ts';
+
+/** A function of its own (at least 24 tokens), numbered `i`; `name` names its argument. */
+const code = (i: number, name = 'value'): string =>
+  `def scaled_${i}(${name}, limit=${i}):\n` +
+  `    if ${name} > limit * ${(i * 7) % 1013}:\n` +
+  `        return ${name} // ${i + 3} - ${(i * 31) % 977}\n` +
+  `    return [${name}, limit, ${i % 89}, "${i}"]\n`;
+
+async function openStore(t: TestContext): Promise<DuplicateStore> {
+  const dir = await mkdtemp(join(tmpdir(), 'slicebatch-dup-forecast-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await openDuplicateStore(join(dir, 'duplicates.sqlite'), { nearThreshold: 0.8 });
+  t.after(() => store.close());
+  return store;
+}
+
+const at = new Date(0);
+function keepAll(store: DuplicateStore, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const fp = fingerprintCode(code(i), 'a.py');
+    assert.equal(store.find('r', `s${i}`, fp), undefined, `slice ${i} is no duplicate`);
+    store.keep({ repo: 'r', id: `s${i}`, file: 'a.py', line: i + 1 }, fp, at);
+  }
+}
+
+/** Every slice kept is found again: the same code as an exact duplicate, renamed as a near one. */
+function assertFound(store: DuplicateStore, count: number): void {
+  for (let i = 0; i < count; i += 97) {
+    const exact = store.find('r2', `copy${i}`, fingerprintCode(`# a copy\n${code(i)}`, 'b.py'));
+    assert.equal(exact?.kind, 'exact', `slice ${i}`);
+    assert.equal(exact.kept.id, `s${i}`);
+    const near = store.find('r2', `renamed${i}`, fingerprintCode(code(i, 'amount'), 'b.py'));
+    assert.equal(near?.kind, 'near', `slice ${i}`);
+    assert.equal(near.kept.id, `s${i}`);
+  }
+}
+
+test('the lookup tables are made for the slices the run forecasts: they are made again fewer times than without', async (t) => {
+  const count = 4000;
+  const rebuilds: number[] = [];
+  for (const forecast of [true, false]) {
+    const store = await openStore(t);
+    keepAll(store, 0, count / 10);
+    const before = store.stats.rebuilds;
+    // A tenth of the input read: about ten times the slices kept so far at the end.
+    if (forecast) store.progress(0.1);
+    keepAll(store, count / 10, count);
+    rebuilds.push(store.stats.rebuilds - before);
+    assertFound(store, count);
+  }
+  const [withForecast, without] = rebuilds as [number, number];
+  // 1.5 times larger at each growth without, 2.25 times with (the most a forecast may take).
+  assert.ok(withForecast <= 3, `made again ${withForecast} times after the forecast`);
+  assert.ok(without >= 5, `made again ${without} times without`);
+});
+
+test('a forecast far too high (the rest of the input duplicates what was read) takes at most 2.25 times the slots of a growth without', async (t) => {
+  const slots: number[] = [];
+  for (const forecast of [true, false]) {
+    const store = await openStore(t);
+    keepAll(store, 0, 500);
+    if (forecast) store.progress(0.05); // forecasts 10,000
+    keepAll(store, 500, 2000);
+    slots.push(store.stats.slots);
+  }
+  const [withForecast, without] = slots as [number, number];
+  assert.ok(withForecast <= without * 2.25, `${withForecast} slots against ${without}`);
+});
+
+test('a forecast short of what comes (or one too early to tell) still finds every slice kept', async (t) => {
+  const count = 4000;
+  const store = await openStore(t);
+  keepAll(store, 0, 200);
+  store.progress(0.01); // too early: no forecast
+  store.progress(1); // the run says it is over: 200 slices
+  keepAll(store, 200, count);
+  assertFound(store, count);
+});
