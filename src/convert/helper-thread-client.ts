@@ -5,7 +5,9 @@
  * the next batch meanwhile; output chunks are hashed once written. With the helper thread both
  * run on the second core.
  */
-import type { Worker } from 'node:worker_threads';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   createChunkPool,
   localContentHash,
@@ -13,7 +15,6 @@ import {
   type ContentHash,
 } from './batch-input-writer.ts';
 import type { HelperReply, HelperRequest } from './helper-thread.ts';
-import { helperThreadEnded, preloadEncoding, spawnHelperThread } from './helper-thread-spawn.ts';
 import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
 
 export interface TextTokenCounter {
@@ -21,8 +22,6 @@ export interface TextTokenCounter {
   countTexts(encoding: EncodingName, texts: readonly string[]): Promise<Int32Array>;
   /** Tokens of the chat framing of `messages` messages plus the reply primer. */
   framingTokens(encoding: EncodingName, messages: number): Promise<number>;
-  /** Starts loading `encoding`'s tokenizer, for counts asked later (returns at once). */
-  preload(encoding: EncodingName): void;
 }
 
 export interface ConvertHelpers extends TextTokenCounter {
@@ -48,20 +47,19 @@ export function inlineHelpers(
     async framingTokens(encoding, messages) {
       return (await counters(encoding)).chatFramingTokens(messages);
     },
-    preload(encoding) {
-      counters(encoding).catch(() => undefined);
-    },
     startHash: () => localContentHash(chunks),
     async close() {},
   };
 }
 
-/**
- * Counting and hashing in a helper thread (`worker`: one started earlier with
- * spawnHelperThread, already booting; a new one by default); answers come in the order
- * requests were sent.
- */
-export function threadHelpers(worker: Worker = spawnHelperThread()): ConvertHelpers {
+/** Counting and hashing in a helper thread; answers come in the order requests were sent. */
+export function threadHelpers(): ConvertHelpers {
+  // The helper is a sibling module: .ts when running from source, .js when built.
+  const here = fileURLToPath(import.meta.url);
+  const worker = new Worker(new URL(`./helper-thread${extname(here)}`, import.meta.url), {
+    // Its garbage is short-lived: a small young generation keeps its memory flat.
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
   type Pending = { resolve: (reply: HelperReply) => void; reject: (e: Error) => void };
   const pending = new Map<number, Pending>();
   let nextId = 0;
@@ -99,9 +97,6 @@ export function threadHelpers(worker: Worker = spawnHelperThread()): ConvertHelp
   });
   worker.on('error', (err: Error) => failAll(err));
   worker.on('exit', (code) => failAll(new Error(`helper thread stopped (exit ${code})`)));
-  // Started earlier (spawnHelperThread): it may have stopped before these listeners.
-  const ended = helperThreadEnded(worker);
-  if (ended !== undefined) failAll(ended);
   worker.unref();
 
   const ask = (request: HelperRequest & { id: number }): Promise<HelperReply> => {
@@ -121,9 +116,6 @@ export function threadHelpers(worker: Worker = spawnHelperThread()): ConvertHelp
     },
     async framingTokens(encoding, messages) {
       return countsOf(await ask({ kind: 'framing', id: nextId++, encoding, messages }))[0]!;
-    },
-    preload(encoding) {
-      if (failure === undefined) preloadEncoding(worker, encoding);
     },
     startHash() {
       const stream = nextStream++;

@@ -30,9 +30,7 @@ export type HelperRequest =
       readonly chunk: Uint8Array;
       readonly length: number;
     }
-  | { readonly kind: 'digest'; readonly id: number; readonly stream: number }
-  /** Load an encoding's tokenizer now (no answer; a failed load fails its first count). */
-  | { readonly kind: 'preload'; readonly encoding: EncodingName };
+  | { readonly kind: 'digest'; readonly id: number; readonly stream: number };
 
 export type HelperReply =
   | { readonly id: number; readonly counts: Int32Array }
@@ -52,9 +50,6 @@ const fail = (id: number, err: unknown): void => {
 
 port.on('message', (request: HelperRequest) => {
   switch (request.kind) {
-    case 'preload':
-      counters(request.encoding).catch(() => undefined);
-      return;
     case 'hash': {
       let hash = hashes.get(request.stream);
       if (hash === undefined) hashes.set(request.stream, (hash = createHash('sha256')));

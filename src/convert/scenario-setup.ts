@@ -30,14 +30,6 @@ export function createScenarioBuilders(config: Config): ScenarioBuilders {
   };
 }
 
-/** The token encoding of each scenario's model (as setUpScenarios finds it). */
-export function scenarioEncodings(config: Config): Record<Scenario, EncodingName> {
-  return {
-    scenario1: encodingForModel(config.scenarios.scenario1.model ?? config.model),
-    scenario2: encodingForModel(config.scenarios.scenario2.model ?? config.model),
-  };
-}
-
 export interface ScenarioSetup {
   readonly builders: ScenarioBuilders;
   readonly models: Readonly<Record<Scenario, string>>;
