@@ -42,7 +42,10 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** Samples `pid`'s threads every `everyMs` until `stop`, which gives their CPU time by role. */
+/**
+ * Samples `pid`'s threads every `everyMs` until `stop`, which samples once more (if the process
+ * is still there) and gives their CPU time by role.
+ */
 export function watchThreadCpu(pid: number, everyMs = 100): { stop(): ThreadCpu | undefined } {
   if (process.platform !== 'linux') return { stop: () => undefined };
   const ticks = new Map<string, { role: Role; ticks: number }>();
@@ -70,6 +73,7 @@ export function watchThreadCpu(pid: number, everyMs = 100): { stop(): ThreadCpu 
   return {
     stop() {
       clearInterval(timer);
+      sample();
       const sum: Record<Role, number> = { conversion: 0, helper: 0, v8: 0, libuv: 0, other: 0 };
       for (const t of ticks.values()) sum[t.role] += t.ticks / clockTicks();
       return sum;
