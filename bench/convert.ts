@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { listFiles } from '../src/storage/list-files.ts';
 import { runChild, type ChildRun } from './child.ts';
 import type { Corpus } from './corpus.ts';
+import type { ThreadCpu } from './thread-cpu.ts';
 
 export interface ConvertBench {
   readonly corpusMb: number;
@@ -18,6 +19,8 @@ export interface ConvertBench {
     maxRssMb: number;
     seconds: number;
     cpuSeconds: number;
+    /** CPU time by thread, the median of the runs for each role (Linux). */
+    threads?: ThreadCpu | undefined;
   };
   readonly ratio: number;
 }
@@ -26,6 +29,18 @@ const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 };
+
+function medianThreads(all: readonly ThreadCpu[]): ThreadCpu | undefined {
+  if (all.length === 0) return undefined;
+  const of = (k: keyof ThreadCpu): number => median(all.map((t) => t[k]));
+  return {
+    conversion: of('conversion'),
+    helper: of('helper'),
+    v8: of('v8'),
+    libuv: of('libuv'),
+    other: of('other'),
+  };
+}
 
 /** `runs` rounds, each the bare loop then the conversion; the medians are reported. */
 export async function benchConvert(
@@ -54,6 +69,7 @@ export async function benchConvert(
       slicesPerS: corpus.slices / convS,
       maxRssMb: Math.max(...pick((r) => r.convert.maxRssMb)),
       cpuSeconds: median(pick((r) => r.convert.cpuSeconds)),
+      threads: medianThreads(rounds.flatMap((r) => (r.convert.threads ? [r.convert.threads] : []))),
     },
     ratio: bareS / convS,
   };
@@ -82,7 +98,7 @@ export async function runProcess(root: string, corpus: Corpus, work: string): Pr
       join(corpus.dir, '2.reviewed_slices'),
       '--quiet',
     ],
-    { cwd: work, env: { LOG_LEVEL: 'warn' } },
+    { cwd: work, env: { LOG_LEVEL: 'warn' }, threads: true },
   );
 }
 
@@ -113,6 +129,7 @@ async function benchConvertOnce(corpus: Corpus, root: string): Promise<ConvertBe
         maxRssMb: convert.maxRssMb,
         seconds: convert.seconds,
         cpuSeconds: convert.cpuSeconds,
+        threads: convert.threads,
       },
       ratio: bare.seconds / convert.seconds,
     };

@@ -75,6 +75,16 @@ if (only === undefined || only === 'convert') {
     );
   }
   console.log(
+    '\nCPU time of slicebatch process by thread (/proc/<pid>/task/*/stat, medians): conversion (main) thread, helper thread (counting, hashing the output), V8 background threads, libuv pool:',
+  );
+  for (const [name, r] of rows) {
+    const t = r.convert.threads;
+    if (t === undefined) continue;
+    console.log(
+      `| ${name} | conversion ${t.conversion.toFixed(2)} s | helper ${t.helper.toFixed(2)} s | V8 ${t.v8.toFixed(2)} s | libuv ${t.libuv.toFixed(2)} s |`,
+    );
+  }
+  console.log(
     '\ntargets: ratio >= 0.6 on real code (goal 0.8); under 7.5 s for 271 MB of real code (the original Python processor on the same input, measured in the issue); peak RSS <= 256 MB at 250 MB and at 1 GB',
   );
   const lin = await benchCountLinearity([25, 50, 100, 200, 400]);
