@@ -6,6 +6,8 @@
  * moments when everything the handling keeps is alive) with a full GC before each sample.
  *
  *   node --expose-gc bench/ended-batch.ts [--requests 50000]
+ *
+ * Also a section of `npm run bench` (`--only ended-batch`, bench/script-benches.ts).
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';

@@ -4,7 +4,9 @@
  * compile's result index needs of each line (its custom_id and status code, at its offset),
  * had through either reader, and every line decoded to text through either. Best of `--runs`.
  *
- *   node bench/line-readers.ts [--mb 200] [--runs 3]
+ *   node bench/line-readers.ts [--mb 200] [--runs 3] [--json]
+ *
+ * Also a section of `npm run bench` (`--only line-readers`, bench/script-benches.ts).
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -17,7 +19,12 @@ import { scanByteLines } from '../src/storage/byte-lines.ts';
 import { readLineBatches } from '../src/storage/jsonl-lines.ts';
 
 const { values } = parseArgs({
-  options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' } },
+  options: {
+    mb: { type: 'string', default: '200' },
+    runs: { type: 'string', default: '3' },
+    /** One JSON line of the figures instead of text (npm run bench reads it). */
+    json: { type: 'boolean', default: false },
+  },
 });
 const targetBytes = Number(values.mb) * 1e6;
 const runs = Number(values.runs);
@@ -80,7 +87,10 @@ try {
       },
     ],
   ];
-  console.log(`${lines.toLocaleString('en-US')} lines, ${mb.toFixed(0)} MB; best of ${runs}`);
+  if (!values.json) {
+    console.log(`${lines.toLocaleString('en-US')} lines, ${mb.toFixed(0)} MB; best of ${runs}`);
+  }
+  const figures: { name: string; seconds: number; mbPerS: number }[] = [];
   for (const [name, run] of cases) {
     let best = Infinity;
     for (let i = 0; i < runs; i++) {
@@ -89,8 +99,14 @@ try {
       if (n !== lines) throw new Error(`${name}: ${n} lines of ${lines}`);
       best = Math.min(best, performance.now() - started);
     }
-    console.log(`${name}: ${(best / 1000).toFixed(2)} s, ${(mb / (best / 1000)).toFixed(0)} MB/s`);
+    figures.push({ name, seconds: best / 1000, mbPerS: mb / (best / 1000) });
+    if (!values.json) {
+      console.log(
+        `${name}: ${(best / 1000).toFixed(2)} s, ${(mb / (best / 1000)).toFixed(0)} MB/s`,
+      );
+    }
   }
+  if (values.json) console.log(JSON.stringify({ lines, mb, runs, cases: figures }));
 } finally {
   await rm(work, { recursive: true, force: true });
 }

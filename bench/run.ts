@@ -3,7 +3,8 @@
  * measured here, never asserted in tests.
  *
  *   npm run bench -- [--size-mb 512] [--real-mb 271] [--real-repos 4] [--runs 3]
- *                    [--only convert|dedup|split|count|emulator|submit|poll|grounding|compile|daemon|review]
+ *                    [--only convert|dedup|split|count|emulator|submit|poll|grounding|ended-batch|
+ *                            line-readers|compile|daemon|review]
  *
  * Step 1 runs on two corpora side by side: generated slices (test/support/slice-generator.ts)
  * and real code (bench/slice-python.py over this machine's Python standard library), the real
@@ -27,6 +28,7 @@ import { benchGrounding } from './grounding.ts';
 import { benchCompile, ensureCompileCorpus } from './compile.ts';
 import { benchDaemon } from './daemon.ts';
 import { benchReview } from './review.ts';
+import { benchEndedBatch, benchLineReaders } from './script-benches.ts';
 
 const { values } = parseArgs({
   options: {
@@ -205,6 +207,30 @@ if (only === undefined || only === 'grounding') {
     ['on', g.on],
   ] as const) {
     console.log(`| ${name} | ${f1(r.seconds)} s | ${f1(r.cpuSeconds)} s | ${f0(r.maxRssMb)} MB |`);
+  }
+}
+
+if (only === undefined || only === 'ended-batch') {
+  const e = await benchEndedBatch(root);
+  console.log(
+    `\nAn ended batch handled as the poll tick does (bench/ended-batch.ts, its own process): ${f0(e.requests)} scenario 1 requests, ${f1(e.inputMb)} MB of batch input, ${f1(e.resultsMb)} MB of shuffled results, a tenth not JSON (a retry file: ${e.retryFile ? 'yes' : 'no'}), grounding on; the process's CPU time and RSS also count making the batch, so the figure is the heap's:`,
+  );
+  console.log('| fates | usable / retry / final | peak heap + buffers above the start |');
+  console.log('|---:|---:|---:|');
+  console.log(
+    `| ${f0(e.fates)} | ${f0(e.outcome.usable)} / ${f0(e.outcome.retry)} / ${f0(e.outcome.final)} | ${f1(e.peakHeapAndBuffersMb)} MB |`,
+  );
+}
+
+if (only === undefined || only === 'line-readers') {
+  const l = await benchLineReaders(root, 200, runs);
+  console.log(
+    `\nThe two line readers (bench/line-readers.ts, its own process) on a generated results file of ${f0(l.lines)} lines, ${f0(l.mb)} MB, best of ${l.runs}:`,
+  );
+  console.log('| what is read | time | throughput |');
+  console.log('|---|---:|---:|');
+  for (const c of l.cases) {
+    console.log(`| ${c.name} | ${c.seconds.toFixed(2)} s | ${f0(c.mbPerS)} MB/s |`);
   }
 }
 

@@ -6,18 +6,8 @@
 import { z } from 'zod';
 import { COMPATIBLE_PROFILE_NAMES } from '../providers/capabilities.ts';
 import { PROVIDER_NAMES } from '../providers/port.ts';
-
-const unset = <T extends z.ZodType>(schema: T) =>
-  schema.nullish().transform((v): z.output<T> | undefined => v ?? undefined);
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'not an http:// or https:// URL' });
-const keyText = z
-  .string()
-  .min(1)
-  .refine(
-    (key) => !/[\s\p{Cc}]/u.test(key),
-    'holds whitespace or control characters (a line break?): expected the API key alone',
-  );
+import { ApiKeyText, HttpUrl } from './connection-schema.ts';
+import { unset } from './schema-parts.ts';
 
 export const ProviderEnum = z
   .enum(PROVIDER_NAMES)
@@ -31,10 +21,10 @@ export const ScenarioProvider = unset(ProviderEnum).describe(
 
 export const AzureConfig = z
   .strictObject({
-    endpoint: unset(httpUrl).describe(
+    endpoint: unset(HttpUrl).describe(
       'https://<resource>.openai.azure.com (or AZURE_OPENAI_ENDPOINT).',
     ),
-    api_key: unset(keyText).describe('The resource key (or AZURE_OPENAI_API_KEY).'),
+    api_key: unset(ApiKeyText).describe('The resource key (or AZURE_OPENAI_API_KEY).'),
     api_key_file: unset(z.string().min(1)).describe(
       'A file holding the resource key (or AZURE_OPENAI_API_KEY_FILE).',
     ),
@@ -58,10 +48,10 @@ export const CompatibleConfig = z
       .enum(COMPATIBLE_PROFILE_NAMES as [string, ...string[]])
       .default('generic')
       .describe('A built-in profile of the server: groq, or generic (OpenAI limits, 24h window).'),
-    base_url: unset(httpUrl).describe(
+    base_url: unset(HttpUrl).describe(
       "The server's base URL, ending in /v1 (the profile's when unset; or OPENAI_COMPATIBLE_BASE_URL).",
     ),
-    api_key: unset(keyText).describe(
+    api_key: unset(ApiKeyText).describe(
       "The server's key (or the profile's variable, GROQ_API_KEY; or OPENAI_COMPATIBLE_API_KEY).",
     ),
     api_key_file: unset(z.string().min(1)).describe(

@@ -16,16 +16,24 @@ import type { WorkQueue } from './work-queue.ts';
 
 /**
  * The key (or the built-in emulator, which takes none), checked at once with one listing call
- * rather than at the first batch; a refusal becomes a problem for a person.
+ * rather than at the first batch; a refusal becomes a problem for a person. A listing, not a
+ * call outside the pipeline (models, say): it needs the permission the daemon uses, no other.
+ * Made before the first step that calls the API (access-check-first.ts).
  */
 export async function checkApiAccess(
   api: BatchApi,
-  o: { readonly emulator: boolean; readonly standing: DaemonStanding; readonly log: Logger },
+  o: {
+    readonly emulator: boolean;
+    readonly standing: DaemonStanding;
+    readonly log: Logger;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): Promise<void> {
   try {
-    for await (const _ of api.listBatches()) break;
+    for await (const _ of api.listBatches({ signal: o.signal })) break;
     o.log.info(o.emulator ? 'the built-in emulator answers' : 'the API accepted the key');
   } catch (err) {
+    if (o.signal?.aborted === true) return;
     noteApiError(o.standing, err);
     const what = o.emulator ? 'reaching the built-in emulator' : 'checking the API key';
     o.log.error({ err }, `${what} failed: ${errorMessage(err)}`);

@@ -11,6 +11,7 @@ import type { DataPaths } from '../domain/data-paths.ts';
 import type { Logger } from '../log/logger.ts';
 import type { DaemonServices } from './daemon-services.ts';
 import { createDaemonSteps, noteApiError, type DaemonStanding } from './daemon-steps.ts';
+import { accessCheckFirst } from './access-check-first.ts';
 import type { DebouncedCompile } from './debounced-compile.ts';
 import { createWorkQueue, type StepEvent, type WorkQueue } from './work-queue.ts';
 
@@ -35,6 +36,8 @@ export function startWork(
     readonly releasers: Pick<Releasers, 'add'>;
     readonly now: () => number;
     readonly onEnded: () => void;
+    /** The start-up access check, made before the first step that calls the API. */
+    readonly accessCheck: (signal: AbortSignal) => Promise<void>;
   },
 ): WorkQueue {
   const { paths, log } = options;
@@ -67,7 +70,13 @@ export function startWork(
     }
     if (e.endedAt !== undefined) o.onEnded();
   };
-  const work = createWorkQueue({ steps, signal: o.signal, now, log, onStep });
+  const work = createWorkQueue({
+    steps: accessCheckFirst(steps, o.accessCheck),
+    signal: o.signal,
+    now,
+    log,
+    onStep,
+  });
   services.gauges.queueDepth = () => work.depth;
   return work;
 }

@@ -139,6 +139,13 @@ function wireDaemon(ctx: DaemonContext, services: DaemonServices) {
     releasers,
     now,
     onEnded,
+    accessCheck: (signal) =>
+      checkApiAccess(services.api, {
+        emulator: options.emulator,
+        standing: ctx.standing,
+        log,
+        signal,
+      }),
   });
   const parts: DaemonParts = {
     config,
@@ -166,10 +173,9 @@ async function startRunning(
   w: DaemonWiring,
 ): Promise<{ stopCron: () => void }> {
   const { options, releasers, now, run } = ctx;
-  const { config, log } = options;
-  const { emulator } = options;
-  void checkApiAccess(services.api, { emulator, standing: ctx.standing, log }).then(w.onEnded);
-  // Resume: ended batches first (their retries), then what waits to be submitted.
+  const { config } = options;
+  // Resume: ended batches first (their retries), then what waits to be submitted. The first
+  // step that calls the API makes the access check before it (access-check-first.ts).
   void w.work.request('poll');
   await w.watcher.start();
   const task = cron.schedule(options.pollSchedule, () => void w.work.request('poll'), {

@@ -62,7 +62,7 @@ export const UNFINISHED = {
 export function createBatchRunner(options: RunnerOptions) {
   const results = createResultFiles(options.batchId, options.outputPath, options.errorPath);
   // Requests finish in another order than the input's (finish-order.ts).
-  const lines = openRequestLinesInFinishOrder(options.inputPath, options.seed, options.batchId);
+  const lines = openRequestLinesInFinishOrder(options.inputPath, options.seed);
   let stopped = false;
   /** Requests started but not finished (upstream mode): reported as unfinished if stopped. */
   const inFlight = new Map<string, ParsedLine>();

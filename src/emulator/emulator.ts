@@ -80,7 +80,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const seed = options.seed ?? options.faults?.seed ?? 1;
   const faults = createFaults(profile);
   const state = await emulatorRoot(options.stateDir, 'slicebatch-emulator-');
-  const ids = createIdGenerator(seed);
+  const ids = createIdGenerator();
   const onError =
     options.onError ??
     ((err: unknown, context: string) => console.error(`emulator (${context}):`, err));

@@ -1,23 +1,29 @@
 /**
- * Identifiers in the API's shapes (`file-...`, `batch_...`, `batch_req_...`, `req_...`),
- * from a seeded generator so that a run of the emulator repeats exactly.
+ * Identifiers in the API's shapes (`file-...`, `batch_...`, `batch_req_...`, `req_...`).
+ *
+ * The ids handed out (files, batches, requests) are random, as the real API's are unique: two
+ * emulators with the same seed, or one started again on its state folder or on a fresh one,
+ * never give out an id a user's job files already name. No decision is drawn from them: faults,
+ * answers and the order requests finish in are drawn from the seed and from names the client
+ * chose (custom_ids, file names), so a run with the same seed repeats them exactly.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const HEX = '0123456789abcdef';
 
-export function createIdGenerator(seed: number) {
-  let counter = 0;
-  const random = (length: number, alphabet: string): string => {
-    const digest = createHash('sha256').update(`${seed}:${counter++}`).digest();
-    let out = '';
-    for (let i = 0; i < length; i++) out += alphabet[digest[i % digest.length]! % alphabet.length];
-    return out;
-  };
+/** `length` characters of `alphabet`, each drawn uniformly by the system's secure generator. */
+function randomText(length: number, alphabet: string): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+export function createIdGenerator() {
   return {
-    file: () => `file-${random(22, ALPHABET)}`,
-    batch: () => `batch_${random(32, '0123456789abcdef')}`,
-    request: () => `req_${random(32, '0123456789abcdef')}`,
+    file: () => `file-${randomText(22, ALPHABET)}`,
+    batch: () => `batch_${randomText(32, HEX)}`,
+    request: () => `req_${randomText(32, HEX)}`,
   };
 }
 

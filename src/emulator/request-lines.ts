@@ -51,13 +51,13 @@ export type RequestLines = ReturnType<typeof openRequestLines>;
  * The same requests in the order they finish (finish-order.ts), not the input's; `exhausted`
  * once the last of them was handed out.
  */
-export function openRequestLinesInFinishOrder(
-  inputPath: string,
-  seed: number,
-  batchId: string,
-): RequestLines {
+export function openRequestLinesInFinishOrder(inputPath: string, seed: number): RequestLines {
   const lines = openRequestLines(inputPath);
-  const next = inFinishOrder(() => lines.next(), seed, batchId);
+  const next = inFinishOrder(
+    () => lines.next(),
+    seed,
+    (line) => line.customId,
+  );
   let ended = false;
   return {
     get exhausted(): boolean {

@@ -122,63 +122,77 @@ export function newJob(
   return withRemote(base, batch, nowMs);
 }
 
-export async function submitFile(
-  file: BatchInputFile,
-  current: Submission | undefined,
-  estimatedCostUsd: number | null,
-  deps: SubmitFileDeps,
-): Promise<JobRecord> {
-  const { api, policy, clock } = deps;
-  const now = (): number => clock.now();
-  const settle: SettleOptions = { clock, settleMs: deps.settleMs, signal: deps.signal };
-  const crash = (at: CrashPoint): void => deps.crashpoint?.(at);
-  const { sha256 } = file.manifest;
-  let s = current ?? newSubmission(sha256, file.display);
-  const attempt = s.attempt;
+/** What the steps of one file's submission share. */
+interface FileSubmission {
+  readonly file: BatchInputFile;
+  readonly deps: SubmitFileDeps;
+  readonly sha256: string;
+  readonly attempt: number;
+  readonly now: () => number;
+  readonly settle: SettleOptions;
+  readonly crash: (at: CrashPoint) => void;
+}
+
+/** 1. The input file on the API's side: found again after a crash, else uploaded; recorded. */
+async function ensureUploaded(f: FileSubmission, s: Submission): Promise<Submission> {
+  if (s.fileId !== undefined) return s;
+  const { file, deps, sha256, attempt, now, settle, crash } = f;
+  const { api } = deps;
   const name = uploadName(file);
   // Lines rewritten on their way up (another provider's model names) change the size: read
   // only when a lost upload is looked for.
   let bytes: number | undefined;
   const uploadBytes = async (): Promise<number> =>
     (bytes ??= (await api.uploadedBytes?.(file.path)) ?? file.manifest.bytes);
-
-  // 1. The input file on the API's side.
-  if (s.fileId === undefined) {
-    const deleted = new Set(s.deletedFileIds);
-    const findUpload = async (): Promise<RemoteFile | undefined> => {
-      const { adopt, extra } = await findUploads(api, name, await uploadBytes(), deleted);
-      for (const f of extra) await api.deleteFile(f.id);
-      return adopt;
-    };
-    let upload: RemoteFile | undefined;
-    // A crash after the intent may hide an upload: a listing may not show it yet.
-    if (s.phase === 'uploading') upload = await lookOverWindow(findUpload, settle);
-    if (upload === undefined) {
-      await deps.record({ t: 'upload_intent', sha256, file: file.display, attempt, at: now() });
-      crash('after_upload_intent');
-      upload = await callWithRetries(
-        `uploading ${file.display}`,
-        () => api.uploadFile(file.path, name, deps.inputExpiresAfterS),
-        policy,
-        () => lookOverWindow(findUpload, settle),
-      );
-      crash('after_upload_request');
-    }
-    s = await deps.record({
-      t: 'uploaded',
-      sha256,
-      file: file.display,
-      file_id: upload.id,
-      file_created_at: upload.created_at,
-      at: now(),
-    });
-    crash('after_upload');
+  const deleted = new Set(s.deletedFileIds);
+  const findUpload = async (): Promise<RemoteFile | undefined> => {
+    const { adopt, extra } = await findUploads(api, name, await uploadBytes(), deleted);
+    for (const x of extra) await api.deleteFile(x.id);
+    return adopt;
+  };
+  let upload: RemoteFile | undefined;
+  // A crash after the intent may hide an upload: a listing may not show it yet.
+  if (s.phase === 'uploading') upload = await lookOverWindow(findUpload, settle);
+  if (upload === undefined) {
+    await deps.record({ t: 'upload_intent', sha256, file: file.display, attempt, at: now() });
+    crash('after_upload_intent');
+    upload = await callWithRetries(
+      `uploading ${file.display}`,
+      () => api.uploadFile(file.path, name, deps.inputExpiresAfterS),
+      deps.policy,
+      () => lookOverWindow(findUpload, settle),
+    );
+    crash('after_upload_request');
   }
+  const uploaded = await deps.record({
+    t: 'uploaded',
+    sha256,
+    file: file.display,
+    file_id: upload.id,
+    file_created_at: upload.created_at,
+    at: now(),
+  });
+  crash('after_upload');
+  return uploaded;
+}
 
-  // 2. The batch: never older than its input file, on the server's own clock.
+/** The batch, or the submission once the reused upload it named was found deleted (404). */
+type Created = { readonly batch: RemoteBatch } | { readonly uploadGone: Submission };
+
+/**
+ * 2. The batch: found again after a crash (never older than its input file, on the server's
+ * own clock), else created once, a lost answer looked for before any retry; recorded.
+ */
+async function ensureCreated(
+  f: FileSubmission,
+  uploaded: Submission,
+  current: Submission | undefined,
+): Promise<Created> {
+  const { file, deps, sha256, attempt, now, settle, crash } = f;
+  let s = uploaded;
   const uploadedId = s.fileId!;
   const findBatch = (): Promise<RemoteBatch | undefined> =>
-    findCreatedBatch(api, sha256, attempt, s.fileCreatedAt);
+    findCreatedBatch(deps.api, sha256, attempt, s.fileCreatedAt);
   let batch: RemoteBatch | undefined;
   // A crash after the intent may hide a batch, and a listing may not show it yet.
   if (s.phase === 'creating') batch = await lookOverWindow(findBatch, settle);
@@ -193,27 +207,7 @@ export async function submitFile(
     });
     crash('after_create_intent');
     try {
-      batch = await callWithRetries(
-        `creating the batch of ${file.display}`,
-        () =>
-          api.createBatch({
-            inputFileId: uploadedId,
-            endpoint: deps.endpoint,
-            metadata: batchMetadata(sha256, attempt, file.display),
-            ...(deps.outputExpiresAfterS === undefined
-              ? {}
-              : { outputExpiresAfterS: deps.outputExpiresAfterS }),
-          }),
-        policy,
-        () => lookOverWindow(findBatch, settle),
-        // The API can say a fresh upload does not exist yet: wait for it, do not fail the file.
-        (f) =>
-          isFileNotReady(f) &&
-          s.uploadedAt !== undefined &&
-          now() - s.uploadedAt < deps.fileReadyGraceMs
-            ? { ...f, kind: 'transient' }
-            : f,
-      );
+      batch = await createBatchOnce(f, s, findBatch);
       crash('after_create_request');
     } catch (err) {
       // An earlier attempt's upload, reused, may have been deleted since: upload it again.
@@ -225,7 +219,7 @@ export async function submitFile(
           file_id: uploadedId,
           at: now(),
         });
-        return submitFile(file, gone, estimatedCostUsd, deps);
+        return { uploadGone: gone };
       }
       throw err;
     }
@@ -240,10 +234,62 @@ export async function submitFile(
     at: now(),
   });
   crash('after_create');
+  return { batch };
+}
+
+/** The create call with its retries; a lost answer is looked for before each retry. */
+function createBatchOnce(
+  f: FileSubmission,
+  s: Submission,
+  findBatch: () => Promise<RemoteBatch | undefined>,
+): Promise<RemoteBatch> {
+  const { deps, now } = f;
+  return callWithRetries(
+    `creating the batch of ${f.file.display}`,
+    () =>
+      deps.api.createBatch({
+        inputFileId: s.fileId!,
+        endpoint: deps.endpoint,
+        metadata: batchMetadata(f.sha256, f.attempt, f.file.display),
+        ...(deps.outputExpiresAfterS === undefined
+          ? {}
+          : { outputExpiresAfterS: deps.outputExpiresAfterS }),
+      }),
+    deps.policy,
+    () => lookOverWindow(findBatch, f.settle),
+    // The API can say a fresh upload does not exist yet: wait for it, do not fail the file.
+    (failure) =>
+      isFileNotReady(failure) &&
+      s.uploadedAt !== undefined &&
+      now() - s.uploadedAt < deps.fileReadyGraceMs
+        ? { ...failure, kind: 'transient' }
+        : failure,
+  );
+}
+
+export async function submitFile(
+  file: BatchInputFile,
+  current: Submission | undefined,
+  estimatedCostUsd: number | null,
+  deps: SubmitFileDeps,
+): Promise<JobRecord> {
+  const { clock } = deps;
+  const s = current ?? newSubmission(file.manifest.sha256, file.display);
+  const f: FileSubmission = {
+    file,
+    deps,
+    sha256: file.manifest.sha256,
+    attempt: s.attempt,
+    now: () => clock.now(),
+    settle: { clock, settleMs: deps.settleMs, signal: deps.signal },
+    crash: (at) => deps.crashpoint?.(at),
+  };
+  const created = await ensureCreated(f, await ensureUploaded(f, s), current);
+  if ('uploadGone' in created) return submitFile(file, created.uploadGone, estimatedCostUsd, deps);
 
   // 3. The job file.
-  const job = newJob(file, batch, attempt, estimatedCostUsd, now());
+  const job = newJob(file, created.batch, f.attempt, estimatedCostUsd, f.now());
   await deps.writeJob(job);
-  crash('after_job_file');
+  f.crash('after_job_file');
   return job;
 }

@@ -31,6 +31,7 @@ import {
 import type { CrashPoint } from './submit-file.ts';
 import { runRound, type RoundDeps, type RoundResult } from './submit-round.ts';
 import { holdWhilePaused, laterPause, type SubmitPause } from './submit-pause.ts';
+import { openPauseFile, SUBMIT_PAUSE_FILE } from './submit-pause-file.ts';
 import { providerOfScenario } from '../providers/batch-api-for-provider.ts';
 
 export type { RoundResult } from './submit-round.ts';
@@ -126,8 +127,14 @@ export async function openSubmitter(options: SubmitterOptions) {
     saveJob,
     crashpoint: options.crashpoint,
   };
-  // Set when the API asks to wait longer than retries do (submit-pause.ts).
-  let pause: SubmitPause | undefined;
+  // Set when the API asks to wait longer than retries do (submit-pause.ts); kept across restarts.
+  const pauseFile = await openPauseFile(join(options.stateDir, SUBMIT_PAUSE_FILE), { now, log });
+  let pause: SubmitPause | undefined = pauseFile.current;
+  if (pause !== undefined) {
+    log.warn(
+      `${pause.reason}: no file is submitted before ${new Date(pause.until).toISOString()} (kept from before)`,
+    );
+  }
   const plan = (files: readonly BatchInputFile[]): PlanDecision[] =>
     holdWhilePaused(
       planSubmissions({
@@ -160,7 +167,7 @@ export async function openSubmitter(options: SubmitterOptions) {
       signal?: AbortSignal,
     ): Promise<RoundResult> {
       const result = await runRound(round, plan(files), signal);
-      pause = laterPause(pause, result.pause);
+      pause = await pauseFile.keep(laterPause(pause, result.pause));
       return result;
     },
     async close(): Promise<void> {

@@ -191,7 +191,8 @@ test('--once --emulator: everything to a dataset, exit 0; a cost cap that stops 
 });
 
 test('a second SIGTERM while the drain waits for a stuck step forces the exit (130)', async (t) => {
-  // An API that accepts connections and never answers: the upload of the submit step hangs.
+  // An API that accepts connections and never answers: the first step that calls it (the poll,
+  // whose access check comes first) hangs.
   const sockets = new Set<Socket>();
   const blackhole = createServer((s) => sockets.add(s));
   await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
@@ -213,11 +214,11 @@ test('a second SIGTERM while the drain waits for a stuck step forces the exit (1
     cwd: root,
   });
   t.after(() => d.child.kill('SIGKILL'));
-  await waitFor('the submit step under way', async () => {
+  await waitFor('the poll step under way', async () => {
     const beat = JSON.parse(
       await readFile(join(data, '.slicebatch', HEARTBEAT_FILE), 'utf8'),
     ) as Heartbeat;
-    return beat.running?.step === 'submit' || undefined;
+    return beat.running?.step === 'poll' || undefined;
   });
   d.child.kill('SIGTERM');
   await waitFor('the drain begun', () => /stopping: intake closed/.test(d.output()) || undefined);

@@ -28,7 +28,9 @@ const FAULTS = {
     { route: 'POST /v1/files', kind: 'lose_answer', nth: [1] },
     { route: 'GET /v1/batches/*', kind: 'status', status: 429, retry_after_s: 0, rate: 0.2 },
     { route: 'GET /v1/files', kind: 'status', status: 503, rate: 0.2 },
-    { route: 'GET /v1/batches', kind: 'status', status: 500, nth: [1] },
+    // The second listing: the reconciliation after the lost create (the first is the start's
+    // access check, made before any step calls the API).
+    { route: 'GET /v1/batches', kind: 'status', status: 500, nth: [2] },
   ],
   batches: [{ kind: 'expire', after_fraction: 0.5, nth: [1] }],
   requests: [{ kind: 'error_object', code: 'server_error', rate: 0.15 }],

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import OpenAI from 'openai';
 import { dataPaths, type DataPaths } from '../../src/domain/data-paths.ts';
-import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { inlineHelpers } from '../../src/convert/helper-thread-client.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
@@ -24,6 +23,7 @@ import { createLogger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi, type BatchApi } from '../../src/openai/batch-api.ts';
 import { errorMessage } from '../../src/errors.ts';
 import { Capture } from './capture.ts';
+import { quickConfig } from './quick-config.ts';
 import { deferCleanup } from './temp-dir.ts';
 
 export const QUICK_SCHEDULE = {
@@ -63,29 +63,19 @@ export interface QuickEmulator {
 
 /** The configuration of a daemon under test: quick watcher, heartbeat and retries. */
 export function daemonTestConfig(raw: Record<string, unknown> = {}): Config {
-  return parseConfig(
-    {
-      submit: {
-        retry_base_ms: 5,
-        requeue_base_ms: 1,
-        requeue_cap_ms: 5,
-        requests_per_minute: 60_000,
-      },
-      ...raw,
+  const daemon = raw['daemon'] as { watch?: Record<string, unknown> } | undefined;
+  return quickConfig(raw, {
+    retryBaseMs: 5,
+    after: {
       daemon: {
         heartbeat_ms: 200,
         compile_debounce_ms: 100,
         stop_timeout_ms: 10_000,
-        ...(raw['daemon'] as Record<string, unknown> | undefined),
-        watch: {
-          stable_ms: 600,
-          rescan_ms: 1000,
-          ...((raw['daemon'] as { watch?: Record<string, unknown> } | undefined)?.watch ?? {}),
-        },
+        ...daemon,
+        watch: { stable_ms: 600, rescan_ms: 1000, ...daemon?.watch },
       },
     },
-    'test',
-  );
+  });
 }
 
 export interface TestDaemon {

@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { dataPaths } from '../../src/domain/data-paths.ts';
-import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi, type BatchApi } from '../../src/openai/batch-api.ts';
@@ -18,6 +17,7 @@ import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { openSubmitter, type Submitter } from '../../src/submit/submitter.ts';
 import { readJournal } from '../../src/storage/journal.ts';
 import type { TestEmulator } from './emulator.ts';
+import { quickConfig } from './quick-config.ts';
 
 export interface TestPipeline {
   readonly config: Config;
@@ -42,18 +42,7 @@ export async function testPipeline(
   /** Another provider's adapter (the OpenAI one by default). */
   makeApi?: (paths: ReturnType<typeof dataPaths>) => BatchApi,
 ): Promise<TestPipeline> {
-  const config = parseConfig(
-    {
-      submit: {
-        retry_base_ms: 5,
-        requeue_base_ms: 1,
-        requeue_cap_ms: 5,
-        requests_per_minute: 60_000,
-      },
-      ...raw,
-    },
-    'test',
-  );
+  const config = quickConfig(raw, { retryBaseMs: 5 });
   const paths = dataPaths(dataDir, '.');
   const log = await createLogger({ level: 'silent', stream: { write() {} } });
   const api =

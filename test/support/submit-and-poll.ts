@@ -3,7 +3,6 @@
  * runs, one call at a time, for tests of how the client meets the API's ways.
  */
 import type { TestContext } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
 import { dataPaths } from '../../src/domain/data-paths.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
@@ -11,6 +10,7 @@ import { openPoller } from '../../src/poll/poller.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
 import { openSubmitter } from '../../src/submit/submitter.ts';
 import type { TestEmulator } from './emulator.ts';
+import { quickConfig } from './quick-config.ts';
 
 export async function openSubmitAndPoll(
   t: TestContext,
@@ -20,18 +20,7 @@ export async function openSubmitAndPoll(
   log?: Logger,
 ) {
   const quiet = log ?? (await createLogger({ level: 'silent', stream: { write() {} } }));
-  const config = parseConfig(
-    {
-      submit: {
-        retry_base_ms: 1,
-        requeue_base_ms: 1,
-        requeue_cap_ms: 5,
-        requests_per_minute: 60_000,
-      },
-      ...raw,
-    },
-    'test',
-  );
+  const config = quickConfig(raw, { retryBaseMs: 1 });
   const paths = dataPaths(dataDir, '.');
   const api = createOpenAIBatchApi({ apiKey: 'sk-test', baseURL: env.emulator.url, maxRetries: 0 });
   const now = () => env.clock.now();

@@ -151,7 +151,7 @@ export const emulatorCommand: Command = {
     seed: {
       type: 'string',
       value: 'N',
-      description: 'seed of ids, answers and faults (default 1)',
+      description: 'seed of answers and faults (default 1); ids are random',
     },
     upstream: {
       type: 'string',

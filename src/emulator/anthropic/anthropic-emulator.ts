@@ -104,7 +104,7 @@ export async function startAnthropicEmulator(
   const profile = options.faults ?? NO_FAULTS;
   const faults = createFaults(profile);
   const seed = options.seed ?? profile.seed;
-  const ids = createIdGenerator(seed);
+  const ids = createIdGenerator();
   const state = await emulatorRoot(options.stateDir, 'slicebatch-anthropic-');
   const store = await openMessageBatches({
     root: state.root,
