@@ -21,12 +21,10 @@
  * at least one band are compared slot by slot.
  */
 import { DOT, WORD, hashComments, scanTokens } from './code-tokens.ts';
+import { SLOTS, mix, newSignature, signatureOf } from './minhash.ts';
 
-export const SLOTS = 128;
-export const BANDS = 20;
-export const ROWS = 6;
-/** Tokens per shingle. */
-export const SHINGLE = 4;
+export { BANDS, ROWS, SHINGLE, SLOTS, bandKeys, mix, similarity } from './minhash.ts';
+
 /** Slices with fewer tokens are checked for exact duplicates only (too short to compare). */
 export const MIN_NEAR_TOKENS = 24;
 
@@ -48,16 +46,6 @@ const KEYWORDS = (
   'private protected pub public raise return self static struct super switch this throw ' +
   'throws true try type typeof var void while with yield True False None'
 ).split(' ');
-
-/** A 32-bit finaliser (murmur3's): spreads the bits of a combined hash. */
-export function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
 
@@ -255,80 +243,4 @@ class Fingerprint implements CodeFingerprint {
   get exact(): string {
     return this.exactWords.map(hex8).join('');
   }
-}
-
-// Signatures are cut from slabs: one backing store for many, not one each.
-const SLAB_SIGNATURES = 512;
-let slab = new Uint32Array(SLOTS * SLAB_SIGNATURES);
-let slabUsed = 0;
-function newSignature(): Uint32Array {
-  if (slabUsed === SLAB_SIGNATURES) {
-    slab = new Uint32Array(SLOTS * SLAB_SIGNATURES);
-    slabUsed = 0;
-  }
-  const sig = slab.subarray(slabUsed * SLOTS, (slabUsed + 1) * SLOTS);
-  slabUsed++;
-  return sig;
-}
-
-// For each slot, the first DENSIFY_TRIES slots an empty one looks at, in order (further ones,
-// rarely needed, are worked out as they are).
-const DENSIFY_TRIES = 32;
-const densifyAt = (slot: number, attempt: number): number =>
-  mix(Math.imul(slot + 1, 0x9e3779b1) ^ Math.imul(attempt, 0x85ebca77)) & (SLOTS - 1);
-const DENSIFY = new Uint8Array(SLOTS * DENSIFY_TRIES);
-for (let s = 0; s < SLOTS; s++) {
-  for (let a = 0; a < DENSIFY_TRIES; a++) DENSIFY[s * DENSIFY_TRIES + a] = densifyAt(s, a + 1);
-}
-const filled = new Uint8Array(SLOTS);
-
-/** One permutation hashing with optimal densification over the shingles of `hashes`. */
-function signatureOf(hashes: Int32Array, n: number, out: Uint32Array): Uint32Array {
-  const sig = out.fill(0xffffffff);
-  filled.fill(0);
-  const last = n - SHINGLE;
-  for (let i = 0; i <= last; i++) {
-    const h = mix(
-      (Math.imul(hashes[i]!, 0x2545f491) +
-        Math.imul(hashes[i + 1]!, 0x9e3779b1) +
-        Math.imul(hashes[i + 2]!, 0x85ebca77) +
-        Math.imul(hashes[i + 3]!, 0xc2b2ae3d)) |
-        0,
-    );
-    const slot = h & (SLOTS - 1);
-    const value = h >>> 7;
-    if (value < sig[slot]!) sig[slot] = value;
-    filled[slot] = 1;
-  }
-  for (let s = 0; s < SLOTS; s++) {
-    if (filled[s] === 1) continue;
-    let from = -1;
-    for (let a = 0; a < DENSIFY_TRIES && from < 0; a++) {
-      const j = DENSIFY[s * DENSIFY_TRIES + a]!;
-      if (filled[j] === 1) from = j;
-    }
-    for (let a = DENSIFY_TRIES + 1; from < 0; a++) {
-      const j = densifyAt(s, a);
-      if (filled[j] === 1) from = j;
-    }
-    sig[s] = sig[from]!;
-  }
-  return sig;
-}
-
-/** The share of equal slots of two signatures: the estimate of their Jaccard similarity. */
-export function similarity(a: Uint32Array, b: Uint32Array): number {
-  let same = 0;
-  for (let i = 0; i < SLOTS; i++) if (a[i] === b[i]) same++;
-  return same / SLOTS;
-}
-
-/** The LSH keys of a signature, one per band: a 32-bit hash of the band's number and slots. */
-export function bandKeys(sig: Uint32Array, out = new Uint32Array(BANDS)): Uint32Array {
-  for (let b = 0; b < BANDS; b++) {
-    let h = 0x811c9dc5 ^ b;
-    for (let r = 0; r < ROWS; r++) h = mix(h ^ sig[b * ROWS + r]!);
-    out[b] = h;
-  }
-  return out;
 }
