@@ -3,6 +3,7 @@
  * compact tables that must hold millions of ids (SeenSliceIds, the compiler's ResultIndex).
  * Two different texts share a fingerprint with probability 2^-64 per pair. Pure.
  */
+import { mix } from '../domain/minhash.ts';
 
 /** FNV-1a with a final avalanche. */
 export function hashA(text: string): number {
@@ -27,10 +28,5 @@ export function hashB(text: string): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix(h);
 }
