@@ -1,8 +1,9 @@
 /**
  * The status report as one screen a person reads at a glance (pure): the daemon, a submission
- * pause while it holds, what needs a person, the totals and the cost, the active batches with a progress bar each, the input
- * files. Colour only on a terminal; lines cut to its width. Every string from the data (file
- * names, ids, messages) is shown with its control characters escaped (terminalText).
+ * pause while it holds, what needs a person, the totals and the cost, the active batches with
+ * a progress bar each, the input files. Colour only on a terminal; lines cut to its width.
+ * Every string from the data (file names, ids, messages) is shown with its control characters
+ * escaped (terminalText).
  */
 import { formatCount, formatUsd, table, terminalText as safe } from '../format.ts';
 import type { StatusReport } from './status-report.ts';
