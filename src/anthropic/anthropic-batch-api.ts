@@ -67,7 +67,8 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
     listBatches: (options) =>
       (async function* () {
         try {
-          for await (const listed of batches.list({ limit: 100 }, signalOf(options))) {
+          const limit = options?.pageSize ?? 100;
+          for await (const listed of batches.list({ limit }, signalOf(options))) {
             const b = checkedMessageBatch('messages.batches.list', listed);
             await match(b);
             yield await reportedBatch(ctx, b, options);

@@ -30,7 +30,8 @@ export async function checkApiAccess(
   },
 ): Promise<void> {
   try {
-    for await (const _ of api.listBatches({ signal: o.signal })) break;
+    // A page of one: only whether the call is accepted matters, not what is listed.
+    for await (const _ of api.listBatches({ signal: o.signal, pageSize: 1 })) break;
     o.log.info(o.emulator ? 'the built-in emulator answers' : 'the API accepted the key');
   } catch (err) {
     if (o.signal?.aborted === true) return;

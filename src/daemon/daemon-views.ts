@@ -60,6 +60,7 @@ export function heartbeatOf(
     queue_depth: work.depth,
     inbox_waiting: (watcher?.waiting ?? 0) + intake.pending,
     write_trouble: writeTroubleOf(intake.writeTrouble),
+    submit_pause: parts.services.submitter.pause ?? null,
     problems: [
       ...standing.problems.values(),
       ...unreadableFolders(watcher).map(([, why]) => `inbox folder ${why}`),

@@ -40,6 +40,11 @@ export interface Heartbeat {
   readonly inbox_waiting: number;
   /** What needs a person (a refused key, the cost cap reached, ...). */
   readonly problems: readonly string[];
+  /**
+   * The submission pause the API asked for (a long 429: the batch creations an hour): no file
+   * is submitted before `until` (epoch ms). Not a problem for a person: it ends by itself.
+   */
+  readonly submit_pause?: { readonly until: number; readonly reason: string } | null;
   /** Writes failing (disk full, I/O errors) and retried: the daemon is not healthy. */
   readonly write_trouble?: {
     readonly code: string;
@@ -126,12 +131,17 @@ export function judgeHealth(beat: Heartbeat | undefined, now: number): Health {
     };
   }
   const problems = beat.problems.length > 0 ? `; needs a person: ${beat.problems.join('; ')}` : '';
+  const p = beat.submit_pause;
+  const paused =
+    p !== undefined && p !== null && now < p.until
+      ? `; submission paused until ${new Date(p.until).toISOString()} (${p.reason})`
+      : '';
   // The API failing is not the daemon's fault: alive, and said so (it polls again).
   const poll = beat.last_poll;
   const pollFailed =
     poll !== null && !poll.ok ? `; the last poll failed (${poll.failures ?? 1} in a row)` : '';
   return {
     ok: true,
-    summary: `alive (pid ${beat.pid}, ${beat.phase}${beat.running === null ? ', idle' : `, ${beat.running.step}`})${pollFailed}${problems}`,
+    summary: `alive (pid ${beat.pid}, ${beat.phase}${beat.running === null ? ', idle' : `, ${beat.running.step}`})${pollFailed}${paused}${problems}`,
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Identifiers in the API's shapes (`file-...`, `batch_...`, `batch_req_...`, `req_...`).
+ * Identifiers in the API's shapes (`file-...`, `batch_...`, `batch_req_...`, `req_...`,
+ * `chatcmpl-...`, Anthropic's `msg_...`).
  *
- * The ids handed out (files, batches, requests) are random, as the real API's are unique: two
+ * The ids handed out (files, batches, requests, answers) are random, as the real API's are unique: two
  * emulators with the same seed, or one started again on its state folder or on a fresh one,
  * never give out an id a user's job files already name. No decision is drawn from them: faults,
  * answers and the order requests finish in are drawn from the seed and from names the client
@@ -27,7 +28,20 @@ export function createIdGenerator() {
   };
 }
 
-/** A stable id derived from a string (batch request ids, completion ids). */
+/**
+ * A chat completion's id (`chatcmpl-` and 29 letters and digits, as the real API's): random,
+ * so that the same request answered again (a retry, another emulator) gets a new one.
+ */
+export function completionId(): string {
+  return `chatcmpl-${randomText(29, ALPHABET)}`;
+}
+
+/** An Anthropic message's id (`msg_01` and 22 letters and digits): random, as completionId. */
+export function messageId(): string {
+  return `msg_01${randomText(22, ALPHABET)}`;
+}
+
+/** A stable id derived from a string (batch request ids, a Responses answer's ids). */
 export function derivedId(prefix: string, ...parts: string[]): string {
   const digest = createHash('sha256')
     .update([prefix, ...parts].join('\u0000'))

@@ -8,7 +8,7 @@
 import { answerJsonSchema } from '../domain/answer-schemas.ts';
 import { encodingForModel, type TokenCounter, type EncodingName } from '../domain/token-counter.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
-import { derivedId, unitHash } from './ids.ts';
+import { completionId, unitHash } from './ids.ts';
 import { valueFromSchema } from './json-from-schema.ts';
 import { groundedAnswer } from './grounded-answer.ts';
 import { userPromptOf } from '../domain/prompt-code.ts';
@@ -146,7 +146,8 @@ export function respond(
   }
   const cached = Math.min(options.cachedTokens ?? 0, options.promptTokens);
   return {
-    id: derivedId('chatcmpl-', String(options.seed), customId),
+    // Unique, as the real API's (ids.ts); everything else in the answer is the seed's.
+    id: completionId(),
     object: 'chat.completion',
     created: options.createdSeconds,
     model: snapshotOf(body.model),

@@ -24,6 +24,7 @@ export type {
   BatchApi,
   BatchUsage,
   CallOptions,
+  ListOptions,
   RemoteBatch,
   RemoteBatchError,
   RemoteFile,
@@ -133,7 +134,7 @@ export function batchApiOnClient(client: OpenAI, timeoutMs: number, dialect: Dia
       }),
     listBatches: (options) =>
       sdkPages(options, async function* () {
-        const batches = client.batches.list({ limit: 100 }, signalOf(options));
+        const batches = client.batches.list({ limit: options?.pageSize ?? 100 }, signalOf(options));
         for await (const b of batches) yield safeBatch('batches.list', b);
       }),
     cancelBatch: (id, options) =>

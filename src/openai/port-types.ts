@@ -11,6 +11,11 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** A listing's call: how many items a page asks for (a look at the newest: 1). */
+export interface ListOptions extends CallOptions {
+  readonly pageSize?: number | undefined;
+}
+
 export interface BatchApi {
   /**
    * Streams the file up. Not retried by the SDK (a streamed body cannot be resent). With
@@ -37,8 +42,8 @@ export interface BatchApi {
     options?: CallOptions,
   ): Promise<RemoteBatch>;
   retrieveBatch(id: string, options?: CallOptions): Promise<RemoteBatch>;
-  /** Newest first, page by page. */
-  listBatches(options?: CallOptions): AsyncIterable<RemoteBatch>;
+  /** Newest first, page by page (`pageSize` a page, 100 unless given). */
+  listBatches(options?: ListOptions): AsyncIterable<RemoteBatch>;
   cancelBatch(id: string, options?: CallOptions): Promise<RemoteBatch>;
   /**
    * Streams a file's content to `path`. With `resumeFrom` (the bytes already in `path`), asks

@@ -17,7 +17,7 @@ export function withSignal(api: BatchApi, signal: AbortSignal): BatchApi {
     deleteFile: (id, options) => api.deleteFile(id, bound(options)),
     createBatch: (params, options) => api.createBatch(params, bound(options)),
     retrieveBatch: (id, options) => api.retrieveBatch(id, bound(options)),
-    listBatches: (options) => api.listBatches(bound(options)),
+    listBatches: (options) => api.listBatches({ ...options, signal: options?.signal ?? signal }),
     cancelBatch: (id, options) => api.cancelBatch(id, bound(options)),
     downloadFile: (id, path, resumeFrom, options) =>
       api.downloadFile(id, path, resumeFrom, bound(options)),

@@ -3,7 +3,7 @@
  * daemon runs and when it does not; it writes nothing): the inbox listing, the batch input files
  * with their manifests and the submission plan's view of each, the job files, the rejects
  * reports, the ledger (streamed; each fate counted once, however often a crash made it be
- * recorded), the heartbeat.
+ * recorded), the heartbeat, the kept submission pause.
  */
 import { join } from 'node:path';
 import { readBatchInputFiles, enqueuedTokenLimits } from '../compile/input-file-standing.ts';
@@ -21,6 +21,7 @@ import { describeListingProblem, listFiles, type ListingProblem } from '../stora
 import { describeWaiting } from '../domain/submission-plan.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from '../domain/submission-plan.ts';
 import { foldRecords, type SubmissionRecord } from '../jobs/submission-state.ts';
+import { readSubmitPause } from '../jobs/submit-pause-file.ts';
 import type { FileState, StatusFacts } from './status-report.ts';
 import { readDuplicateSavings } from './duplicate-savings.ts';
 
@@ -155,5 +156,6 @@ export async function readStatusFacts(
     fates: await countFates(paths.state, sourceOfBatch),
     heartbeat: await readHeartbeat(paths.state),
     duplicates: await readDuplicateSavings(paths.state, config),
+    submitPause: await readSubmitPause(paths.state, now),
   };
 }

@@ -27,7 +27,8 @@ export {
 } from './status-types.ts';
 
 function daemonState(beat: Heartbeat | undefined, now: number): StatusReport['daemon'] {
-  const health = judgeHealth(beat, now);
+  // The pause has its own field (submit_pause, read from its file whether the daemon runs or not).
+  const health = judgeHealth(beat === undefined ? beat : { ...beat, submit_pause: null }, now);
   const iso = (ms: number | null | undefined) =>
     ms === null || ms === undefined ? null : new Date(ms).toISOString();
   const base = {
@@ -86,6 +87,14 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
       prompt_tokens: facts.duplicates?.promptTokens ?? 0,
       saved_usd: facts.duplicates?.savedUsd ?? 0,
     },
+    submit_pause: submitPauseOf(facts, now),
     attention,
   };
+}
+
+/** The kept pause while it holds at `now`. */
+function submitPauseOf(facts: StatusFacts, now: number): StatusReport['submit_pause'] {
+  const p = facts.submitPause;
+  if (p === undefined || now >= p.until) return null;
+  return { until: new Date(p.until).toISOString(), reason: p.reason };
 }

@@ -1,8 +1,9 @@
 /**
- * The status report as one screen a person reads at a glance (pure): the daemon, what needs a
- * person, the totals and the cost, the active batches with a progress bar each, the input
- * files. Colour only on a terminal; lines cut to its width. Every string from the data (file
- * names, ids, messages) is shown with its control characters escaped (terminalText).
+ * The status report as one screen a person reads at a glance (pure): the daemon, a submission
+ * pause while it holds, what needs a person, the totals and the cost, the active batches with
+ * a progress bar each, the input files. Colour only on a terminal; lines cut to its width.
+ * Every string from the data (file names, ids, messages) is shown with its control characters
+ * escaped (terminalText).
  */
 import { formatCount, formatUsd, table, terminalText as safe } from '../format.ts';
 import type { StatusReport } from './status-report.ts';
@@ -52,6 +53,12 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
   out.push(`  ${safe(d.detail)}`);
   if (d.next_poll_at !== null && d.state === 'running')
     out.push(`  next poll ${safe(d.next_poll_at)}`);
+  const pause = report.submit_pause;
+  if (pause !== null) {
+    out.push(
+      paint('yellow', `  submission paused until ${safe(pause.until)} (${safe(pause.reason)})`),
+    );
+  }
 
   if (report.attention.length > 0) {
     out.push('', paint('red', `Needs a person (${report.attention.length}):`));

@@ -6,6 +6,7 @@
 import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 import type { Heartbeat } from '../domain/heartbeat.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
+import type { SubmitPause } from '../jobs/submit-pause-file.ts';
 import type { DuplicateSavings } from './duplicate-savings.ts';
 
 export const STATUS_VERSION = 1;
@@ -72,6 +73,11 @@ export interface StatusReport {
     /** Prompt tokens and assumed output tokens at batch prices. */
     readonly saved_usd: number;
   };
+  /**
+   * The submission pause the API asked for (a long 429: the batch creations an hour), kept in
+   * `.slicebatch/submit-pause.json`, while it holds: no file is submitted before `until`.
+   */
+  readonly submit_pause: { readonly until: string; readonly reason: string } | null;
   /** What needs a person. */
   readonly attention: readonly { readonly kind: string; readonly message: string }[];
 }
@@ -104,4 +110,6 @@ export interface StatusFacts {
   readonly heartbeat: Heartbeat | undefined;
   /** From the duplicate store, when there is one. */
   readonly duplicates?: DuplicateSavings | undefined;
+  /** The kept submission pause, when it holds. */
+  readonly submitPause?: SubmitPause | undefined;
 }

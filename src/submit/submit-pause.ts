@@ -6,13 +6,9 @@
  */
 import { ApiError } from '../errors.ts';
 import type { PlanDecision } from '../domain/submission-plan.ts';
+import type { SubmitPause } from '../jobs/submit-pause-file.ts';
 
-export interface SubmitPause {
-  /** No submission before this time (ms since the epoch, our clock). */
-  readonly until: number;
-  /** Why, for the round report and status: what the API answered. */
-  readonly reason: string;
-}
+export type { SubmitPause } from '../jobs/submit-pause-file.ts';
 
 /** True when the API asked to wait longer than `capMs`: not a wait for one call's retries. */
 export function asksLongWait(

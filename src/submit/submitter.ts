@@ -31,7 +31,7 @@ import {
 import type { CrashPoint } from './submit-file.ts';
 import { runRound, type RoundDeps, type RoundResult } from './submit-round.ts';
 import { holdWhilePaused, laterPause, type SubmitPause } from './submit-pause.ts';
-import { openPauseFile, SUBMIT_PAUSE_FILE } from './submit-pause-file.ts';
+import { openPauseFile, submitPausePath } from '../jobs/submit-pause-file.ts';
 import { providerOfScenario } from '../providers/batch-api-for-provider.ts';
 
 export type { RoundResult } from './submit-round.ts';
@@ -128,7 +128,7 @@ export async function openSubmitter(options: SubmitterOptions) {
     crashpoint: options.crashpoint,
   };
   // Set when the API asks to wait longer than retries do (submit-pause.ts); kept across restarts.
-  const pauseFile = await openPauseFile(join(options.stateDir, SUBMIT_PAUSE_FILE), { now, log });
+  const pauseFile = await openPauseFile(submitPausePath(options.stateDir), { now, log });
   let pause: SubmitPause | undefined = pauseFile.current;
   if (pause !== undefined) {
     log.warn(
@@ -158,6 +158,10 @@ export async function openSubmitter(options: SubmitterOptions) {
     tracker,
     limits,
     plan,
+    /** The submission pause kept, if any (it may have passed: compare `until` with the clock). */
+    get pause(): SubmitPause | undefined {
+      return pause;
+    },
     /**
      * Plans, then submits what may be submitted now (submit-round.ts); resolves when those are
      * done, rejects with the signal's reason once it is aborted.

@@ -257,9 +257,18 @@ test('enqueued-token limit per model: a batch that would pass it fails, later on
 test('the same inputs and seed give the same results, request by request', async (t) => {
   const dir = await tempDir(t);
   const runs: string[][] = [];
-  // The ids a line carries (its own, its request's) are unique to each run (emulator-ids.test.ts).
+  // The ids a line carries (its own, its request's, its answer's) are unique to each run
+  // (emulator-ids.test.ts, emulator-answer-ids.test.ts).
   const withoutIds = (l: any): string =>
-    JSON.stringify({ ...l, id: undefined, response: { ...l.response, request_id: undefined } });
+    JSON.stringify({
+      ...l,
+      id: undefined,
+      response: {
+        ...l.response,
+        request_id: undefined,
+        body: { ...l.response.body, id: undefined },
+      },
+    });
   // Both runs start at the same instant, as if one ran again: the answers carry their time.
   const clockStart = new ManualClock().now();
   for (let i = 0; i < 2; i++) {

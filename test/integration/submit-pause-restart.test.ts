@@ -12,7 +12,7 @@ import { dataPaths } from '../../src/domain/data-paths.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { createOpenAIBatchApi } from '../../src/openai/batch-api.ts';
 import { listBatchInputFiles } from '../../src/submit/batch-input-files.ts';
-import { SUBMIT_PAUSE_FILE } from '../../src/submit/submit-pause-file.ts';
+import { SUBMIT_PAUSE_FILE } from '../../src/jobs/submit-pause-file.ts';
 import { openSubmitter } from '../../src/submit/submitter.ts';
 import { writeBatchInputs } from '../support/batch-inputs.ts';
 import { Capture } from '../support/capture.ts';

@@ -1,7 +1,8 @@
 /**
  * A fake API in front of the emulator that passes every request through, except the ones a
  * test chooses to hang: those are held open without an answer until the client gives up (or
- * the proxy closes). Stands for a provider whose batch listing stops answering.
+ * the proxy closes). Stands for a provider whose batch listing stops answering. It records
+ * every request it sees (method and URL), to check what a client asked for.
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,8 @@ export interface HangingProxy {
   /** Requests held so far (answered never), and how many of them the client has given up. */
   readonly held: number;
   readonly abandoned: number;
+  /** Every request seen so far: its method and URL (path and query), in order. */
+  readonly requests: readonly { readonly method: string; readonly url: string }[];
 }
 
 export async function hangingProxy(t: TestContext, target: string): Promise<HangingProxy> {
@@ -26,7 +29,9 @@ export async function hangingProxy(t: TestContext, target: string): Promise<Hang
     held: 0,
     abandoned: 0,
   };
+  const requests: { method: string; url: string }[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    requests.push({ method: req.method ?? 'GET', url: req.url ?? '/' });
     const path = new URL(req.url ?? '/', 'http://proxy').pathname;
     if (state.hang?.(req.method ?? 'GET', path) === true) {
       state.held++;
@@ -76,5 +81,6 @@ export async function hangingProxy(t: TestContext, target: string): Promise<Hang
     get abandoned() {
       return state.abandoned;
     },
+    requests,
   };
 }

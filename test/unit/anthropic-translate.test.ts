@@ -217,7 +217,7 @@ test("stop_reason refusal (the model's classifiers stopped it): the emulator's r
     },
   };
   for (const outcome of [REQUEST_OUTCOMES.refusal, REQUEST_OUTCOMES.content_filter]) {
-    const result = messageAnswer(request, { outcome }, 1, 0) as {
+    const result = messageAnswer(request, { outcome }, 1, 'msg_01test') as {
       type: string;
       message: { stop_reason: string };
     };

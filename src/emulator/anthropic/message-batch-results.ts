@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Schedule } from '../batch-lifecycle.ts';
 import { REQUEST_OUTCOMES, type Faults, type RequestFaultDecision } from '../faults.ts';
-import { unitHash } from '../ids.ts';
+import { messageId, unitHash } from '../ids.ts';
 import { valueFromSchema } from '../json-from-schema.ts';
 import { groundedAnswer } from '../grounded-answer.ts';
 import { userPromptOf } from '../../domain/prompt-code.ts';
@@ -47,7 +47,7 @@ export async function writeMessageBatchResults(
     let result: Record<string, unknown>;
     if (n >= expireAfter) result = { type: 'expired' };
     else if (n >= done) result = { type: 'canceled' };
-    else result = messageAnswer(r, ctx.faults.forRequest(r.custom_id), ctx.seed, n);
+    else result = messageAnswer(r, ctx.faults.forRequest(r.custom_id), ctx.seed, messageId());
     n++;
     const type = result['type'] as keyof EmulatedBatch['counts'];
     b.counts[type]++;
@@ -61,12 +61,15 @@ export async function writeMessageBatchResults(
 
 const tokensOf = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
 
-/** The result of one request the batch ran, given its fault decision. Pure. */
+/**
+ * The result of one request the batch ran, given its fault decision; `id` is its message's
+ * (random, ids.ts's messageId, as the real API's are unique). Pure.
+ */
 export function messageAnswer(
   r: BatchRequest,
   decision: RequestFaultDecision,
   seed: number,
-  n: number,
+  id: string,
 ): Record<string, unknown> {
   if (
     decision.outcome === REQUEST_OUTCOMES.error_4xx ||
@@ -106,7 +109,7 @@ export function messageAnswer(
   return {
     type: 'succeeded',
     message: {
-      id: `msg_emu_${n}`,
+      id,
       type: 'message',
       role: 'assistant',
       model: r.params.model,

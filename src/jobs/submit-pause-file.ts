@@ -1,17 +1,31 @@
 /**
- * The submission pause (submit-pause.ts) kept in the state folder, `submit-pause.json`: until
- * when and why. Written atomically when a round brings a new pause, read when the submitter
- * opens (a restart honours it instead of asking once more and meeting the 429 again), and
- * removed once the pause has passed. A file that cannot be read is named in a warning and
- * ignored: it holds nothing up.
+ * The submission pause (submit/submit-pause.ts) kept in the state folder, `submit-pause.json`:
+ * until when and why. Written atomically when a round brings a new pause, read when the
+ * submitter opens (a restart honours it instead of asking once more and meeting the 429 again),
+ * and removed once the pause has passed. A file that cannot be read is named in a warning and
+ * ignored: it holds nothing up. Here, below the stages, so that `status` reads it too
+ * (`readSubmitPause`: read only, nothing logged or removed).
  */
 import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.ts';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
-import type { SubmitPause } from './submit-pause.ts';
 
 export const SUBMIT_PAUSE_FILE = 'submit-pause.json';
+
+/** No submission before `until`: the API asked to wait longer than retries do. */
+export interface SubmitPause {
+  /** No submission before this time (ms since the epoch, our clock). */
+  readonly until: number;
+  /** Why, for the round report and status: what the API answered. */
+  readonly reason: string;
+}
+
+/** The kept pause's file in the state folder `stateDir`. */
+export function submitPausePath(stateDir: string): string {
+  return join(stateDir, SUBMIT_PAUSE_FILE);
+}
 
 const PauseFileSchema = z.object({
   until: z.number().int().nonnegative(),
@@ -25,17 +39,20 @@ export interface PauseFile {
   keep(pause: SubmitPause | undefined): Promise<SubmitPause | undefined>;
 }
 
-/** The pause in the file, if any, and whether the file is there (a broken one is). */
+/**
+ * The pause in the file, if any, and whether the file is there (a broken one is); a file that
+ * cannot be read is named to `log`, when given.
+ */
 async function readPause(
   path: string,
-  log: Logger,
+  log: Logger | undefined,
 ): Promise<{ pause: SubmitPause | undefined; present: boolean }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    if (!missing) log.warn({ err, file: path }, `could not read ${SUBMIT_PAUSE_FILE}; ignored`);
+    if (!missing) log?.warn({ err, file: path }, `could not read ${SUBMIT_PAUSE_FILE}; ignored`);
     return { pause: undefined, present: !missing };
   }
   let json: unknown;
@@ -46,11 +63,23 @@ async function readPause(
   }
   const parsed = PauseFileSchema.safeParse(json);
   if (parsed.success) return { pause: parsed.data, present: true };
-  log.warn(
+  log?.warn(
     { file: path },
     `${SUBMIT_PAUSE_FILE} is not a pause ({"until": ms, "reason": text}); ignored and removed`,
   );
   return { pause: undefined, present: true };
+}
+
+/**
+ * The pause kept in the state folder while it holds at `now`; none when there is no file, it
+ * has passed, or it cannot be read (the submitter ignores such a file too). Writes nothing.
+ */
+export async function readSubmitPause(
+  stateDir: string,
+  now: number,
+): Promise<SubmitPause | undefined> {
+  const { pause } = await readPause(submitPausePath(stateDir), undefined);
+  return pause !== undefined && now < pause.until ? pause : undefined;
 }
 
 /** Opens the kept pause at `path`; one that has passed (or is broken) is removed now. */
