@@ -1,8 +1,8 @@
 /**
- * The overview: the daemon, what needs a person, progress per repo folder and per input file,
- * the active batches with their progress and the time left of their window, and the spend
- * (reported and estimated) with a chart of it over time. Built from `slicebatch status`'s
- * report (the same facts, the same numbers) and the job files. Pure.
+ * The overview: the daemon (and a kept submission pause), what needs a person, progress per
+ * repo folder and per input file, the active batches with their progress and the time left of
+ * their window, and the spend (reported and estimated) with a chart of it over time. Built from
+ * `slicebatch status`'s report (the same facts, the same numbers) and the job files. Pure.
  */
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { InputStanding, StatusReport } from '../status/status-report.ts';
@@ -66,6 +66,7 @@ export function spendChart(jobs: readonly JobRecord[]): Html {
 /** The part of the overview that updates live (polled by the page every few seconds). */
 export function overviewPart(report: StatusReport, jobs: readonly JobRecord[]): Html {
   const d = report.daemon;
+  const pause = report.submit_pause;
   const byRepo = new Map<string, Record<(typeof COLUMNS)[number], number>>();
   for (const i of report.inputs) {
     const r = byRepo.get(i.repo) ?? {
@@ -92,6 +93,7 @@ export function overviewPart(report: StatusReport, jobs: readonly JobRecord[]): 
         ${d.detail}${d.emulator ? ' (emulator: nothing leaves the machine)' : ''}
       </p>
       ${d.last_poll_at === null ? '' : html`<p class="muted">last poll ${d.last_poll_at}${d.next_poll_at === null ? '' : html`, next ${d.next_poll_at}`}</p>`}
+      ${pause === null ? '' : html`<p id="submit-pause">submission paused until ${pause.until} (${pause.reason})</p>`}
     </section>
     <section id="attention">
       <h2>Needs a person</h2>

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { overviewPart } from '../../src/review/overview-page.ts';
 import type { StatusReport } from '../../src/status/status-report.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -42,6 +43,11 @@ test('status names a kept submission pause that still holds: until when and why'
     screen.includes(`submission paused until ${iso} (${WHY})`),
     `the screen names the pause:\n${screen}`,
   );
+  const page = overviewPart(report, []).toString();
+  assert.ok(
+    page.includes(`submission paused until ${iso} (${WHY})`),
+    "the review page's overview names it too",
+  );
 });
 
 test('status shows no pause once it has passed, nor a broken pause file', async (t) => {
@@ -53,5 +59,6 @@ test('status shows no pause once it has passed, nor a broken pause file', async 
     const { report, screen } = await status(data);
     assert.equal(report.submit_pause, null, text);
     assert.ok(!screen.includes('submission paused'), screen);
+    assert.ok(!overviewPart(report, []).toString().includes('submission paused'));
   }
 });
