@@ -7,9 +7,9 @@
  * the model's own split expression and look each chunk up in a bounded cache, paying for BPE
  * only on a miss (byte-pair-count.ts, linear in the text). Short chunks (most of code) are
  * looked up first in a direct-mapped table of packed characters (hot-chunk-table.ts). The
- * result is the tokenizer's exact
- * count (checked against it in the tests) except for chunks of more than LONG_CHUNK characters,
- * counted in pieces, several times faster than encoding everything.
+ * result is the tokenizer's exact count (checked against it in the tests) except for chunks of
+ * more than LONG_CHUNK characters, counted in pieces, several times faster than encoding
+ * everything.
  *
  * The split stays V8's compiled regular expression: a hand-written ASCII splitter, proven equal
  * chunk for chunk, measured no faster here (docs/performance.md).
