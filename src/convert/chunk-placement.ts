@@ -14,6 +14,8 @@ export function createChunkPlacement(
   setup: Pick<ScenarioSetup, 'models' | 'fixedTokens' | 'contexts'>,
   placer: RequestPlacer,
   dedup: Pick<DuplicateGate, 'check' | 'keep'> | undefined,
+  /** A placed chunk's fingerprints, no longer read (their buffer is reused). */
+  giveBackFingerprints: (words: Uint32Array) => void = () => undefined,
 ) {
   const { models, fixedTokens, contexts } = setup;
 
@@ -107,6 +109,7 @@ export function createChunkPlacement(
           await placeRequest(chunk, item, counts, fingerprints);
         }
       }
+      if (fingerprints !== undefined) giveBackFingerprints(fingerprints);
     },
   };
 }

@@ -28,6 +28,10 @@ export interface TextTokenCounter {
 export interface CodeFingerprinter {
   /** The fingerprints of `codes`, packed (`hashComment[i]` 1: `#` comments in code i). */
   fingerprintCodes(codes: readonly string[], hashComment: Uint8Array): Promise<Uint32Array>;
+  /** Fingerprints no longer read (their chunk is placed): their buffer is reused. */
+  giveBackFingerprints(words: Uint32Array): void;
+  /** Buffers made for fingerprints so far (a few a run when they are given back). */
+  readonly fingerprintBuffersMade: number;
 }
 
 export interface ConvertHelpers extends TextTokenCounter, CodeFingerprinter {
@@ -54,6 +58,8 @@ export function inlineHelpers(
       return (await counters(encoding)).chatFramingTokens(messages);
     },
     fingerprintCodes: (codes, hashComment) => Promise.resolve(packFingerprints(codes, hashComment)),
+    giveBackFingerprints() {},
+    fingerprintBuffersMade: 0,
     startHash: () => localContentHash(chunks),
     async close() {},
   };
@@ -72,6 +78,7 @@ export function threadHelpers(): ConvertHelpers {
   let nextId = 0;
   let nextStream = 0;
   let failure: Error | undefined;
+  let fingerprintBuffersMade = 0;
   const failAll = (err: Error): void => {
     failure ??= err;
     for (const p of pending.values()) p.reject(failure);
@@ -126,7 +133,17 @@ export function threadHelpers(): ConvertHelpers {
     },
     async fingerprintCodes(codes, hashComment) {
       const reply = await ask({ kind: 'fingerprint', id: nextId++, codes, hashComment });
-      return (reply as { fingerprints: Uint32Array }).fingerprints;
+      const { fingerprints, made } = reply as { fingerprints: Uint32Array; made: number };
+      fingerprintBuffersMade = made;
+      return fingerprints;
+    },
+    giveBackFingerprints(words) {
+      if (failure !== undefined || words.byteOffset !== 0) return;
+      const message: HelperRequest = { kind: 'fingerprints-back', words };
+      worker.postMessage(message, [words.buffer as ArrayBuffer]);
+    },
+    get fingerprintBuffersMade() {
+      return fingerprintBuffersMade;
     },
     startHash() {
       const stream = nextStream++;

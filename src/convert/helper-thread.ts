@@ -7,7 +7,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { tokenCounters, type EncodingName } from '../domain/token-counter.ts';
-import { packFingerprints } from '../domain/code-fingerprint.ts';
+import { PACKED_WORDS } from '../domain/code-fingerprint.ts';
+import { fingerprintBuffers, packFingerprintsInto } from './fingerprint-buffers.ts';
 
 export type HelperRequest =
   | {
@@ -38,19 +39,22 @@ export type HelperRequest =
       readonly id: number;
       readonly codes: readonly string[];
       readonly hashComment: Uint8Array;
-    };
+    }
+  /** A buffer of fingerprints given back for reuse once its chunk is placed. */
+  | { readonly kind: 'fingerprints-back'; readonly words: Uint32Array };
 
 export type HelperReply =
   | { readonly id: number; readonly counts: Int32Array }
   /** A hashed chunk, given back for reuse (id -1). */
   | { readonly id: number; readonly chunk: Uint8Array }
   | { readonly id: number; readonly digest: string }
-  /** Fingerprints, packed (code-fingerprint.ts packFingerprints). */
-  | { readonly id: number; readonly fingerprints: Uint32Array }
+  /** Fingerprints, packed (code-fingerprint.ts packFingerprints); `made`: buffers made so far. */
+  | { readonly id: number; readonly fingerprints: Uint32Array; readonly made: number }
   | { readonly id: number; readonly error: string };
 
 const counters = tokenCounters();
 const hashes = new Map<number, Hash>();
+const buffers = fingerprintBuffers();
 const port = parentPort;
 if (port === null) throw new Error('helper-thread must run in a worker thread');
 
@@ -62,15 +66,21 @@ port.on('message', (request: HelperRequest) => {
   switch (request.kind) {
     case 'fingerprint': {
       try {
-        const fingerprints = packFingerprints(request.codes, request.hashComment);
-        port.postMessage({ id: request.id, fingerprints } satisfies HelperReply, [
-          fingerprints.buffer as ArrayBuffer,
-        ]);
+        const { codes, hashComment } = request;
+        const out = buffers.take(codes.length * PACKED_WORDS);
+        const fingerprints = packFingerprintsInto(codes, hashComment, out);
+        port.postMessage(
+          { id: request.id, fingerprints, made: buffers.made } satisfies HelperReply,
+          [fingerprints.buffer as ArrayBuffer],
+        );
       } catch (err) {
         fail(request.id, err);
       }
       return;
     }
+    case 'fingerprints-back':
+      buffers.giveBack(request.words);
+      return;
     case 'hash': {
       let hash = hashes.get(request.stream);
       if (hash === undefined) hashes.set(request.stream, (hash = createHash('sha256')));
