@@ -46,12 +46,17 @@ export async function openDaemonServices(deps: DaemonServicesDeps) {
   const gauges: DaemonGauges = { queueDepth: () => 0, inboxWaiting: () => 0 };
   let jobs = (): Iterable<JobRecord> => [];
   let limits = (): ReadonlyMap<string, number> => new Map();
+  let submitPause = (): { readonly until: number } | undefined => undefined;
   const metrics = createMetrics({
     jobs: () => jobs(),
     limits: () => limits(),
     queueDepth: () => gauges.queueDepth(),
     inboxWaiting: () => gauges.inboxWaiting(),
     problems: () => deps.standing.problems,
+    submitPausedUntil: () => {
+      const until = submitPause()?.until;
+      return until !== undefined && until > now() ? until : undefined;
+    },
   });
   const api = withSignal(
     observedApi(deps.api, (kind) => metrics.apiErrors.inc({ kind })),
@@ -74,6 +79,7 @@ export async function openDaemonServices(deps: DaemonServicesDeps) {
   releasers.add(() => submitter.close());
   jobs = () => submitter.jobs.values();
   limits = () => submitter.limits();
+  submitPause = () => submitter.pause;
   const counterFor = tokenCounters();
   const poller = await openPoller({
     jobs: submitter.tracker,

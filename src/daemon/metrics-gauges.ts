@@ -1,7 +1,8 @@
 /**
  * The daemon's gauges (metrics.ts), each read from the state when scraped: the job files
  * (batches, request fates, enqueued tokens, spend), the submitter's limits, and the daemon's own
- * standing (its queue, its inbox, what needs a person). The sums over the job files are pure.
+ * standing (its queue, its inbox, what needs a person, a submission pause). The sums over the
+ * job files are pure.
  */
 import { Gauge, type Registry } from 'prom-client';
 import { holdsTokens } from '../domain/batch-status.ts';
@@ -15,6 +16,8 @@ export interface MetricsSources {
   readonly inboxWaiting: () => number;
   /** What needs a person, by reason (`auth`, `quota`, `submit`, ...). */
   readonly problems?: () => ReadonlyMap<string, string>;
+  /** Until when (ms since the epoch) a kept submission pause holds; undefined without one. */
+  readonly submitPausedUntil?: () => number | undefined;
 }
 
 /** Requests of finished batches by fate. */
@@ -128,6 +131,15 @@ export function registerDaemonGauges(registry: Registry, sources: MetricsSources
       this.reset();
       for (const reason of ['auth', 'quota']) this.set({ reason }, 0);
       for (const reason of sources.problems?.().keys() ?? []) this.set({ reason }, 1);
+    },
+  });
+  new Gauge({
+    name: 'slicebatch_submit_paused_until_seconds',
+    help: 'Unix time until which submission waits because the API asked (a long 429: too many batch creations an hour), 0 without a pause; it ends by itself',
+    registers: [registry],
+    collect() {
+      const until = sources.submitPausedUntil?.();
+      this.set(until === undefined ? 0 : Math.ceil(until / 1000));
     },
   });
 }

@@ -2,7 +2,7 @@
  * The daemon's heartbeat carries the submission pause it holds (the long 429 of the batch
  * creations an hour, kept in `.slicebatch/submit-pause.json`), and `slicebatch health` (like
  * /healthz) says "submission paused until <time> (<why>)" while it holds, and nothing once it
- * has passed.
+ * has passed; /metrics says until when (slicebatch_submit_paused_until_seconds).
  */
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { judgeHealth, readHeartbeat, type Heartbeat } from '../../src/domain/heartbeat.ts';
 import { runCli } from '../support/cli.ts';
-import { quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
+import { daemonTestConfig, quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const HOUR = 3_600_000;
@@ -59,7 +59,11 @@ test('the daemon started on a kept pause puts it in its heartbeat; `health` says
   );
   await writeFile(join(data, 'config.json'), JSON.stringify({ data_dir: '.' }));
   const { emulator } = await quickEmulator(t);
-  const d = await startTestDaemon(t, { dataDir: data, emulator });
+  const d = await startTestDaemon(t, {
+    dataDir: data,
+    emulator,
+    config: daemonTestConfig({ http: { listen: '127.0.0.1:0' } }),
+  });
   const held = await waitFor('a heartbeat with the pause', async () => {
     const b = await readHeartbeat(d.paths.state);
     return b?.submit_pause ?? undefined;
@@ -76,6 +80,12 @@ test('the daemon started on a kept pause puts it in its heartbeat; `health` says
     screen.stdout.split('submission paused until').length - 1,
     1,
     `status names the pause once (its own line, not again in the daemon's):\n${screen.stdout}`,
+  );
+  const metrics = await (await fetch(`${d.daemon.httpUrl}/metrics`)).text();
+  assert.match(
+    metrics,
+    new RegExp(`^slicebatch_submit_paused_until_seconds ${Math.ceil(until / 1000)}$`, 'm'),
+    'the metrics say until when',
   );
   await d.stop();
 });
