@@ -17,6 +17,19 @@ export interface ChildRun {
 // JavaScript, so that the measured process does not load Node's TypeScript stripper.
 const PRELOAD = new URL('./report-usage.js', import.meta.url).href;
 
+/**
+ * The Node flags of the built CLI's shebang (`#!/usr/bin/env -S node <flags>`), to run it in a
+ * child as users run it.
+ */
+export async function cliNodeFlags(cli: string): Promise<string[]> {
+  const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
+  return shebang
+    .replace(/^#!.*?\bnode\b/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+}
+
 export async function runChild(
   args: readonly string[],
   options: { cwd?: string; env?: Record<string, string>; threads?: boolean } = {},

@@ -23,7 +23,7 @@ import type { LedgerRecord } from '../src/domain/ledger.ts';
 import { listFiles } from '../src/storage/list-files.ts';
 import type { SubmissionRecord } from '../src/jobs/submission-state.ts';
 import { createSliceGenerator } from '../test/support/slice-generator.ts';
-import { runChild } from './child.ts';
+import { cliNodeFlags, runChild } from './child.ts';
 
 const GENERATOR_VERSION = 1;
 const PER_FILE = 50_000;
@@ -358,12 +358,7 @@ async function compileOnce(cli: string, dataDir: string, results: number, parque
   try {
     await writeFile(config, JSON.stringify({ compile: { parquet } }));
     // Node flags of the executable's shebang: the CLI runs as users run it.
-    const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
-    const nodeFlags = shebang
-      .replace(/^#!.*?\bnode\b/, '')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
+    const nodeFlags = await cliNodeFlags(cli);
     const run = await runChild(
       [
         ...nodeFlags,

@@ -2,10 +2,10 @@
  * Step 1 benchmark: `slicebatch process` (the built CLI) on a generated corpus, side by side
  * with the bare loop (read lines, JSON.parse, JSON.stringify, write) in the same run.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../src/storage/list-files.ts';
-import { runChild, type ChildRun } from './child.ts';
+import { cliNodeFlags, runChild, type ChildRun } from './child.ts';
 import type { Corpus } from './corpus.ts';
 import type { ThreadCpu } from './thread-cpu.ts';
 
@@ -81,12 +81,7 @@ export async function benchConvert(
  */
 export async function runProcess(root: string, corpus: Corpus, work: string): Promise<ChildRun> {
   const cli = join(root, 'dist', 'cli', 'main.js');
-  const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
-  const nodeFlags = shebang
-    .replace(/^#!.*?\bnode\b/, '')
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean);
+  const nodeFlags = await cliNodeFlags(cli);
   return runChild(
     [
       ...nodeFlags,
