@@ -8,33 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { judgeHealth, readHeartbeat, type Heartbeat } from '../../src/domain/heartbeat.ts';
+import { judgeHealth, readHeartbeat } from '../../src/domain/heartbeat.ts';
 import { runCli } from '../support/cli.ts';
 import { daemonTestConfig, quickEmulator, startTestDaemon, waitFor } from '../support/daemon.ts';
+import { beat } from '../support/heartbeat.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const HOUR = 3_600_000;
 const WHY = 'the API limits these calls: 429 rate_limit_exceeded: too many batches created';
-
-function beat(o: Partial<Heartbeat> = {}): Heartbeat {
-  return {
-    pid: 1,
-    host: 'h',
-    version: 't',
-    phase: 'running',
-    emulator: false,
-    started_at: '',
-    beat_at: 100_000,
-    heartbeat_ms: 10_000,
-    running: null,
-    last_poll: null,
-    next_poll_at: null,
-    queue_depth: 0,
-    inbox_waiting: 0,
-    problems: [],
-    ...o,
-  };
-}
 
 test('health names the submission pause while it holds, and not after', () => {
   const paused = beat({ submit_pause: { until: 100_000 + HOUR, reason: WHY } });

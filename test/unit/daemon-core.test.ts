@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { judgeHealth, type Heartbeat } from '../../src/domain/heartbeat.ts';
+import { judgeHealth } from '../../src/domain/heartbeat.ts';
 import { onceOutcome, type OnceState } from '../../src/daemon/once-outcome.ts';
 import { createWorkQueue } from '../../src/daemon/work-queue.ts';
 import { fingerprintFile } from '../../src/storage/content-fingerprint.ts';
@@ -20,6 +20,7 @@ import {
 import { decideIntake, quickCheck, type TakenRecord } from '../../src/intake/intake-log.ts';
 import { readLineBatches } from '../../src/storage/jsonl-lines.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import { beat } from '../support/heartbeat.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const local = { stableMs: 2000, trustFileTimes: true };
@@ -243,26 +244,6 @@ test('--once gives up by three separate settings: submit rounds, refused and int
   assert.equal(download(false, 3), false);
   assert.equal(download(false, 4), true, 'cut: given up after retry.download_interruptions');
 });
-
-function beat(o: Partial<Heartbeat> = {}): Heartbeat {
-  return {
-    pid: 1,
-    host: 'h',
-    version: 't',
-    phase: 'running',
-    emulator: false,
-    started_at: '',
-    beat_at: 100_000,
-    heartbeat_ms: 10_000,
-    running: null,
-    last_poll: null,
-    next_poll_at: null,
-    queue_depth: 0,
-    inbox_waiting: 0,
-    problems: [],
-    ...o,
-  };
-}
 
 test('health: alive while the heartbeat is fresh and no step is stuck', () => {
   assert.equal(judgeHealth(beat(), 105_000).ok, true);
