@@ -3,6 +3,7 @@
  * the API port (observed, and bound to the daemon's stop signal), the intake log, the helper
  * thread, the submitter, the poller and the intake step.
  */
+import { holdingPause, type PauseLike } from '../domain/submit-pause.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
@@ -46,17 +47,14 @@ export async function openDaemonServices(deps: DaemonServicesDeps) {
   const gauges: DaemonGauges = { queueDepth: () => 0, inboxWaiting: () => 0 };
   let jobs = (): Iterable<JobRecord> => [];
   let limits = (): ReadonlyMap<string, number> => new Map();
-  let submitPause = (): { readonly until: number } | undefined => undefined;
+  let submitPause = (): PauseLike | undefined => undefined;
   const metrics = createMetrics({
     jobs: () => jobs(),
     limits: () => limits(),
     queueDepth: () => gauges.queueDepth(),
     inboxWaiting: () => gauges.inboxWaiting(),
     problems: () => deps.standing.problems,
-    submitPausedUntil: () => {
-      const until = submitPause()?.until;
-      return until !== undefined && until > now() ? until : undefined;
-    },
+    submitPausedUntil: () => holdingPause(submitPause(), now())?.until,
   });
   const api = withSignal(
     observedApi(deps.api, (kind) => metrics.apiErrors.inc({ kind })),

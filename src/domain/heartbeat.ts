@@ -5,6 +5,7 @@
  * is due, what needs a person). `slicebatch health`, the Docker HEALTHCHECK and `/healthz` judge
  * it with `judgeHealth` (pure).
  */
+import { holdingPause, pauseWords } from './submit-pause.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../storage/atomic-file.ts';
@@ -131,11 +132,9 @@ export function judgeHealth(beat: Heartbeat | undefined, now: number): Health {
     };
   }
   const problems = beat.problems.length > 0 ? `; needs a person: ${beat.problems.join('; ')}` : '';
-  const p = beat.submit_pause;
+  const p = holdingPause(beat.submit_pause, now);
   const paused =
-    p !== undefined && p !== null && now < p.until
-      ? `; submission paused until ${new Date(p.until).toISOString()} (${p.reason})`
-      : '';
+    p === undefined ? '' : `; ${pauseWords(new Date(p.until).toISOString(), p.reason)}`;
   // The API failing is not the daemon's fault: alive, and said so (it polls again).
   const poll = beat.last_poll;
   const pollFailed =

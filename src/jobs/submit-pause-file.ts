@@ -6,6 +6,7 @@
  * ignored: it holds nothing up. Here, below the stages, so that `status` reads it too
  * (`readSubmitPause`: read only, nothing logged or removed).
  */
+import { holdingPause } from '../domain/submit-pause.ts';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -79,7 +80,7 @@ export async function readSubmitPause(
   now: number,
 ): Promise<SubmitPause | undefined> {
   const { pause } = await readPause(submitPausePath(stateDir), undefined);
-  return pause !== undefined && now < pause.until ? pause : undefined;
+  return holdingPause(pause, now);
 }
 
 /** Opens the kept pause at `path`; one that has passed (or is broken) is removed now. */
@@ -95,7 +96,7 @@ export async function openPauseFile(
       return kept;
     },
     async keep(pause) {
-      const lasting = pause !== undefined && deps.now() < pause.until ? pause : undefined;
+      const lasting = holdingPause(pause, deps.now());
       if (lasting === undefined) {
         if (onDisk) await unlink(path).catch(() => undefined);
         onDisk = false;

@@ -4,6 +4,7 @@
  * their window, and the spend (reported and estimated) with a chart of it over time. Built from
  * `slicebatch status`'s report (the same facts, the same numbers) and the job files. Pure.
  */
+import { pauseWords } from '../domain/submit-pause.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { InputStanding, StatusReport } from '../status/status-report.ts';
 import { count, html, money, type Html } from './html.ts';
@@ -93,7 +94,7 @@ export function overviewPart(report: StatusReport, jobs: readonly JobRecord[]): 
         ${d.detail}${d.emulator ? ' (emulator: nothing leaves the machine)' : ''}
       </p>
       ${d.last_poll_at === null ? '' : html`<p class="muted">last poll ${d.last_poll_at}${d.next_poll_at === null ? '' : html`, next ${d.next_poll_at}`}</p>`}
-      ${pause === null ? '' : html`<p id="submit-pause">submission paused until ${pause.until} (${pause.reason})</p>`}
+      ${pause === null ? '' : html`<p id="submit-pause">${pauseWords(pause.until, pause.reason)}</p>`}
     </section>
     <section id="attention">
       <h2>Needs a person</h2>

@@ -11,6 +11,7 @@
  * Its pieces: the shape and the facts (status-types.ts), the input files counted
  * (input-standings.ts), the batches (batch-standings.ts); the daemon's state is judged here.
  */
+import { holdingPause } from '../domain/submit-pause.ts';
 import type { Heartbeat } from '../domain/heartbeat.ts';
 import { judgeHealth } from '../domain/heartbeat.ts';
 import { batchStandings } from './batch-standings.ts';
@@ -94,7 +95,7 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
 
 /** The kept pause while it holds at `now`. */
 function submitPauseOf(facts: StatusFacts, now: number): StatusReport['submit_pause'] {
-  const p = facts.submitPause;
-  if (p === undefined || now >= p.until) return null;
+  const p = holdingPause(facts.submitPause, now);
+  if (p === undefined) return null;
   return { until: new Date(p.until).toISOString(), reason: p.reason };
 }

@@ -5,6 +5,7 @@
  * Every string from the data (file names, ids, messages) is shown with its control characters
  * escaped (terminalText).
  */
+import { pauseWords } from '../domain/submit-pause.ts';
 import { formatCount, formatUsd, table, terminalText as safe } from '../format.ts';
 import type { StatusReport } from './status-report.ts';
 
@@ -55,9 +56,7 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
     out.push(`  next poll ${safe(d.next_poll_at)}`);
   const pause = report.submit_pause;
   if (pause !== null) {
-    out.push(
-      paint('yellow', `  submission paused until ${safe(pause.until)} (${safe(pause.reason)})`),
-    );
+    out.push(paint('yellow', `  ${safe(pauseWords(pause.until, pause.reason))}`));
   }
 
   if (report.attention.length > 0) {
