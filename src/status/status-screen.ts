@@ -65,6 +65,11 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
     if (report.attention.length > maxRows)
       out.push(`  ... ${report.attention.length - maxRows} more`);
   }
+  if (report.notes.length > 0) {
+    out.push('', `Noted (${report.notes.length}):`);
+    for (const n of report.notes.slice(0, maxRows)) out.push(`  - ${safe(n.message)}`);
+    if (report.notes.length > maxRows) out.push(`  ... ${report.notes.length - maxRows} more`);
+  }
 
   const t = report.totals;
   out.push('', paint('bold', 'Slices'));
