@@ -37,6 +37,7 @@ import { createBatchCall } from './create-batch.ts';
 import { reportedBatch } from './ended-results.ts';
 import { localFileCalls } from './local-files.ts';
 import { createLostCreates } from './lost-creates.ts';
+import { hasRecord, unrecordedBatch } from './unrecorded-batch.ts';
 
 export { ANTHROPIC_LIMITS } from './lost-creates.ts';
 export type { AnthropicSettings } from './adapter-context.ts';
@@ -62,6 +63,8 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
         );
         await match(b);
         await sweepAfterLoss(b, options);
+        const store = await ctx.ready();
+        if (!hasRecord(store, b.id)) throw unrecordedBatch(store, b.id);
         return reportedBatch(ctx, b, options);
       }),
     listBatches: (options) =>
@@ -71,7 +74,8 @@ export function createAnthropicBatchApi(settings: AnthropicSettings): BatchApi {
           for await (const listed of batches.list({ limit }, signalOf(options))) {
             const b = checkedMessageBatch('messages.batches.list', listed);
             await match(b);
-            yield await reportedBatch(ctx, b, options);
+            // A batch without a record is not one the port can serve (unrecorded-batch.ts).
+            if (hasRecord(await ctx.ready(), b.id)) yield await reportedBatch(ctx, b, options);
           }
         } catch (err) {
           throw fromAnthropicError(err, options?.signal);

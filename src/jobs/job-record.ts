@@ -69,6 +69,8 @@ export interface JobRecord {
   download_attempts?: number;
   /** Where the result files did not match the counts (taken as they are): shown in status. */
   result_notes?: string[] | null;
+  /** Result lines with no HTTP answer (`status_code: 0`): their requests sent again (poll/unanswered-lines.ts). */
+  unanswered_lines?: number;
   /** Our clock when the batch was first seen ended with completions but no output file. */
   awaiting_output_since?: number | null;
   /** We asked for the cancellation: unfinished requests are sent again. */

@@ -30,6 +30,7 @@ import { FateTally } from './fate-tally.ts';
 import { fateRecorder, validationReason, type FateRecorder } from './fate-records.ts';
 import { fatesFromFile, fatesOfMissing, type ResultFatesContext } from './result-fates.ts';
 import { writeEndedRetries } from './ended-retries.ts';
+import { hasNoHttpAnswer, unexplainedNotes } from './unanswered-lines.ts';
 
 export interface EndedJobDeps extends FetchResultsDeps {
   readonly ledger: Ledger;
@@ -127,8 +128,11 @@ async function handleWith(
     factor: config.retry.length_budget_factor,
     cap: config.retry.max_completion_tokens_cap,
   };
-  const judge = (line: ResultLine): Fate =>
-    grounding.fateOf(line, lineFate(line, { cancelledByUs: job.cancelled_by_us, length }));
+  let unanswered = 0;
+  const judge = (line: ResultLine): Fate => {
+    if (hasNoHttpAnswer(line)) unanswered++;
+    return grounding.fateOf(line, lineFate(line, { cancelledByUs: job.cancelled_by_us, length }));
+  };
   try {
     for (const path of [resultsPath, errorsPath]) {
       if (path !== undefined)
@@ -156,6 +160,11 @@ async function handleWith(
     await deleteRemote([outputFileId, job.error_file_id, job.file_id], deps);
   }
   const { outcome } = tally;
+  const unexplained = unexplainedNotes(
+    [...new Set(notes)],
+    job.request_counts ?? { total: sent.size, completed: 0 },
+    unanswered,
+  );
   log.info(
     { batchId: job.batch_id, status: job.status, ...outcome, retryFile },
     `batch ${job.batch_id} ${job.status}: ${outcome.usable} usable, ${outcome.retry} to retry, ${outcome.final} final`,
@@ -167,7 +176,8 @@ async function handleWith(
     errors_path: errorsPath === undefined ? null : relativeToData(deps.dataDir, errorsPath),
     download_error: null,
     download_attempts: attempts,
-    result_notes: notes.length > 0 ? [...new Set(notes)] : null,
+    result_notes: unexplained.length > 0 ? unexplained : null,
+    ...(unanswered > 0 ? { unanswered_lines: unanswered } : {}),
     awaiting_output_since: awaitingOutputSince,
     outcome,
     retry_file: retryFile,

@@ -12,6 +12,7 @@ import { plainApiId } from '../openai/api-ids.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
 import { fsyncDir } from '../storage/atomic-file.ts';
 import type { SentIds } from './sent-requests.ts';
+import { lineCountNote } from './unanswered-lines.ts';
 
 export type ResultKind = 'results' | 'errors';
 
@@ -99,7 +100,7 @@ async function verify(
     }
   }
   if (expectedLines !== undefined && lines !== expectedLines) {
-    note(`${lines} usable lines where request_counts says ${expectedLines}`);
+    note(lineCountNote(lines, expectedLines));
   }
   return { lines, notes };
 }

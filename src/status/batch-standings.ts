@@ -8,6 +8,7 @@ import { unknownAttentions } from '../jobs/unknown-batch.ts';
 import { isTerminal } from '../domain/batch-status.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { ActiveBatch } from './status-types.ts';
+import { unansweredNotes, unansweredWords } from './unanswered-notes.ts';
 
 /** A batch must end within this (its completion window). */
 const WINDOW_MS = 24 * 3600 * 1000;
@@ -23,6 +24,8 @@ export interface BatchCounts {
     estimated_cost_usd: number;
   };
   readonly attention: { kind: string; message: string }[];
+  /** What happened that needs no person (unanswered-notes.ts). */
+  readonly notes: { kind: string; message: string }[];
 }
 
 export function batchStandings(jobs: readonly JobRecord[], now: number): BatchCounts {
@@ -37,12 +40,14 @@ export function batchStandings(jobs: readonly JobRecord[], now: number): BatchCo
       estimated_cost_usd: 0,
     },
     attention: [],
+    notes: [],
   };
   for (const job of jobs) {
     out.byStatus[job.status] = (out.byStatus[job.status] ?? 0) + 1;
     addUsage(out.usage, job);
     if (!isTerminal(job.status)) out.active.push(activeBatch(job, now));
     out.attention.push(...jobAttention(job));
+    out.notes.push(...unansweredNotes(job));
   }
   out.active.sort((a, b) => a.deadline_in_s - b.deadline_in_s);
   return out;
@@ -90,7 +95,7 @@ function jobAttention(job: JobRecord): { kind: string; message: string }[] {
   if (job.done && job.result_notes != null && job.result_notes.length > 0) {
     out.push({
       kind: 'result_mismatch',
-      message: `results of ${job.batch_id} did not match its counts (taken as they are; requests without a line sent again): ${job.result_notes.slice(0, 3).join('; ')}`,
+      message: `results of ${job.batch_id} did not match its counts (taken as they are; requests without a line sent again): ${job.result_notes.slice(0, 3).join('; ')}${unansweredWords(job) === '' ? '' : `; besides, ${unansweredWords(job)}`}`,
     });
   }
   out.push(...unknownAttentions(job));

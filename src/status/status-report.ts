@@ -90,6 +90,7 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
     },
     submit_pause: submitPauseOf(facts, now),
     attention,
+    notes: batches.notes,
   };
 }
 

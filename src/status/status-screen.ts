@@ -36,10 +36,33 @@ export function progressBar(done: number, failed: number, total: number, width =
   return `[${'#'.repeat(ok)}${'x'.repeat(bad)}${'.'.repeat(width - ok - bad)}]`;
 }
 
+type Paint = (colour: keyof typeof COLOURS, text: string) => string;
+
 export function renderStatus(report: StatusReport, options: ScreenOptions): string {
-  const paint = (colour: keyof typeof COLOURS, text: string): string =>
+  const paint: Paint = (colour, text) =>
     options.colour ? `\x1b[${COLOURS[colour]}m${text}\x1b[0m` : text;
   const maxRows = options.maxRows ?? 15;
+  const out = [
+    ...daemonLines(report, paint),
+    ...listLines(
+      paint('red', `Needs a person (${report.attention.length}):`),
+      '!',
+      report.attention,
+      maxRows,
+    ),
+    ...listLines(`Noted (${report.notes.length}):`, '-', report.notes, maxRows),
+    ...slicesLines(report, paint),
+    ...costLines(report, paint),
+    ...batchLines(report, paint, maxRows),
+    ...inputLines(report, paint, maxRows),
+  ];
+  const width = options.columns;
+  const lines = out.join('\n').split('\n');
+  return `${(width === undefined ? lines : lines.map((l) => cut(l, width))).join('\n')}\n`;
+}
+
+/** The daemon's state, the next poll, a submission pause while it holds. */
+function daemonLines(report: StatusReport, paint: Paint): string[] {
   const out: string[] = [];
   const d = report.daemon;
   const state =
@@ -58,88 +81,103 @@ export function renderStatus(report: StatusReport, options: ScreenOptions): stri
   if (pause !== null) {
     out.push(paint('yellow', `  ${safe(pauseWords(pause.until, pause.reason))}`));
   }
+  return out;
+}
 
-  if (report.attention.length > 0) {
-    out.push('', paint('red', `Needs a person (${report.attention.length}):`));
-    for (const a of report.attention.slice(0, maxRows)) out.push(`  ! ${safe(a.message)}`);
-    if (report.attention.length > maxRows)
-      out.push(`  ... ${report.attention.length - maxRows} more`);
-  }
+/** A list of messages under its heading (what needs a person, what was noted); none: nothing. */
+function listLines(
+  heading: string,
+  mark: string,
+  items: StatusReport['attention'],
+  maxRows: number,
+): string[] {
+  if (items.length === 0) return [];
+  const out = ['', heading];
+  for (const a of items.slice(0, maxRows)) out.push(`  ${mark} ${safe(a.message)}`);
+  if (items.length > maxRows) out.push(`  ... ${items.length - maxRows} more`);
+  return out;
+}
 
+function slicesLines(report: StatusReport, paint: Paint): string[] {
   const t = report.totals;
-  out.push('', paint('bold', 'Slices'));
-  out.push(
+  return [
+    '',
+    paint('bold', 'Slices'),
     table([
       ['input files', 'slices', 'rejected', 'sent', 'results', 'failed', 'pending', 'unsent'],
       [t.input_files, t.slices, t.rejected, t.sent, t.results, t.failed, t.pending, t.unsent].map(
         formatCount,
       ),
     ]),
-  );
+  ];
+}
+
+function costLines(report: StatusReport, paint: Paint): string[] {
   const u = report.usage;
-  out.push('', paint('bold', 'Tokens and cost'));
-  out.push(
+  const out = [
+    '',
+    paint('bold', 'Tokens and cost'),
     `  reported by the API: ${formatCount(u.input_tokens)} in, ${formatCount(u.output_tokens)} out, ${formatUsd(u.cost_usd)}`,
-  );
-  out.push(
     `  estimated, batches without usage yet: ${formatCount(u.estimated_prompt_tokens)} prompt tokens, ${formatUsd(u.estimated_cost_usd)}`,
-  );
-  out.push(
     `  total so far ${paint('bold', formatUsd(u.total_cost_usd))}; not submitted yet: about ${formatUsd(u.unsubmitted_cost_usd)}`,
-  );
+  ];
   const dup = report.duplicates;
   if (dup.requests > 0) {
     out.push(
       `  duplicates not sent: ${formatCount(dup.requests)} requests, ${formatCount(dup.prompt_tokens)} prompt tokens, about ${formatUsd(dup.saved_usd)} saved`,
     );
   }
+  return out;
+}
 
-  const batches = Object.entries(t.batches)
+/** The batches per status, and the active ones with a progress bar each. */
+function batchLines(report: StatusReport, paint: Paint, maxRows: number): string[] {
+  const batches = Object.entries(report.totals.batches)
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
-  out.push('', paint('bold', `Batches${batches === '' ? ': none' : ` (${batches})`}`));
-  if (report.active_batches.length > 0) {
-    const rows = report.active_batches
-      .slice(0, maxRows)
-      .map((b) => [
-        safe(b.batch_id),
-        safe(b.provider),
-        safe(b.status),
-        `${progressBar(b.completed, b.failed, b.total)} ${formatCount(b.completed + b.failed)}/${formatCount(b.total)}`,
-        `age ${duration(b.age_s)}`,
-        b.deadline_in_s < 3600
-          ? paint('red', `deadline in ${duration(b.deadline_in_s)}`)
-          : `deadline in ${duration(b.deadline_in_s)}`,
-        safe(b.file),
-      ]);
-    out.push(table(rows));
-    if (report.active_batches.length > maxRows)
-      out.push(`  ... ${report.active_batches.length - maxRows} more active batches`);
-  }
+  const out = ['', paint('bold', `Batches${batches === '' ? ': none' : ` (${batches})`}`)];
+  if (report.active_batches.length === 0) return out;
+  const rows = report.active_batches
+    .slice(0, maxRows)
+    .map((b) => [
+      safe(b.batch_id),
+      safe(b.provider),
+      safe(b.status),
+      `${progressBar(b.completed, b.failed, b.total)} ${formatCount(b.completed + b.failed)}/${formatCount(b.total)}`,
+      `age ${duration(b.age_s)}`,
+      b.deadline_in_s < 3600
+        ? paint('red', `deadline in ${duration(b.deadline_in_s)}`)
+        : `deadline in ${duration(b.deadline_in_s)}`,
+      safe(b.file),
+    ]);
+  out.push(table(rows));
+  if (report.active_batches.length > maxRows)
+    out.push(`  ... ${report.active_batches.length - maxRows} more active batches`);
+  return out;
+}
 
-  if (report.inputs.length > 0) {
-    out.push('', paint('bold', 'Input files'));
-    // The ones with something to say first: pending or unsent work, failures.
-    const rows = [...report.inputs]
-      .sort((a, b) => b.pending + b.unsent + b.failed - (a.pending + a.unsent + a.failed))
-      .slice(0, maxRows);
-    out.push(
-      table([
-        ['file', 'slices', 'rejected', 'sent', 'results', 'failed', 'pending'],
-        ...rows.map((i) => [
-          safe(i.file),
-          ...[i.slices, i.rejected, i.sent, i.results, i.failed, i.pending].map(formatCount),
-        ]),
+/** The input files, the ones with something to say first: pending or unsent work, failures. */
+function inputLines(report: StatusReport, paint: Paint, maxRows: number): string[] {
+  if (report.inputs.length === 0) return [];
+  const rows = [...report.inputs]
+    .sort((a, b) => b.pending + b.unsent + b.failed - (a.pending + a.unsent + a.failed))
+    .slice(0, maxRows);
+  const out = [
+    '',
+    paint('bold', 'Input files'),
+    table([
+      ['file', 'slices', 'rejected', 'sent', 'results', 'failed', 'pending'],
+      ...rows.map((i) => [
+        safe(i.file),
+        ...[i.slices, i.rejected, i.sent, i.results, i.failed, i.pending].map(formatCount),
       ]),
+    ]),
+  ];
+  if (report.inputs.length > maxRows)
+    out.push(
+      `  ... ${report.inputs.length - maxRows} more input files (slicebatch status --json lists all)`,
     );
-    if (report.inputs.length > maxRows)
-      out.push(
-        `  ... ${report.inputs.length - maxRows} more input files (slicebatch status --json lists all)`,
-      );
-  }
-  const width = options.columns;
-  const lines = out.join('\n').split('\n');
-  return `${(width === undefined ? lines : lines.map((l) => cut(l, width))).join('\n')}\n`;
+  return out;
 }
 
 /** Cuts a line to `width` visible characters, keeping colour codes whole. */

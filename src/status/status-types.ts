@@ -80,6 +80,8 @@ export interface StatusReport {
   readonly submit_pause: { readonly until: string; readonly reason: string } | null;
   /** What needs a person. */
   readonly attention: readonly { readonly kind: string; readonly message: string }[];
+  /** What happened that needs no person: `requests_unanswered` (unanswered-notes.ts). */
+  readonly notes: readonly { readonly kind: string; readonly message: string }[];
 }
 
 /** Where a batch input file stands (from the submission plan, compile/input-file-standing.ts). */

@@ -21,6 +21,7 @@ import { decideIntake, quickCheck, type TakenRecord } from '../../src/intake/int
 import { readLineBatches } from '../../src/storage/jsonl-lines.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { beat } from '../support/heartbeat.ts';
+import { jobWith, onceState } from '../support/once-state.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const local = { stableMs: 2000, trustFileTimes: true };
@@ -155,23 +156,6 @@ test('fingerprints and reads from an offset agree with the whole file', async (t
   assert.deepEqual(await lines({ end: headBytes }), ['1:{"a":1}', '3:{"b":"é"}']);
 });
 
-function onceState(o: Partial<OnceState> = {}): OnceState {
-  return {
-    inboxWaiting: 0,
-    busy: false,
-    decisions: [],
-    jobs: [],
-    unreadable: new Map(),
-    submitFailures: new Map(),
-    downloadFailures: new Map(),
-    submitRounds: 3,
-    downloadRefusals: 3,
-    downloadInterruptions: 30,
-    authError: undefined,
-    ...o,
-  };
-}
-
 const file = (display: string) =>
   ({ display }) as unknown as NonNullable<OnceState['decisions']>[number]['file'];
 
@@ -199,18 +183,17 @@ test('--once ends when nothing can move, with 1 when something could not be fini
     }),
   );
   assert.equal(capped.ended && capped.exitCode, 1);
-  const gone = {
+  const gone = jobWith({
     batch_id: 'batch_2',
-    done: false,
     download_error: '404 No such file',
     download_error_permanent: true,
-  } as never;
+  });
   assert.equal(onceOutcome(onceState({ jobs: [gone] })).ended, false, 'a download is retried');
   const lost = onceOutcome(
     onceState({ jobs: [gone], downloadFailures: new Map([['batch_2', 3]]) }),
   );
   assert.equal(lost.ended && lost.exitCode, 1, 'a file that is gone is given up');
-  const cut = { batch_id: 'batch_3', done: false, download_error: 'terminated' } as never;
+  const cut = jobWith({ batch_id: 'batch_3', download_error: 'terminated' });
   const cutState = (n: number) =>
     onceState({ jobs: [cut], downloadFailures: new Map([['batch_3', n]]) });
   assert.equal(onceOutcome(cutState(3)).ended, false, 'a dropped connection resumes, for longer');
@@ -229,12 +212,11 @@ test('--once gives up by three separate settings: submit rounds, refused and int
   assert.equal(failedSubmits(4), false);
   assert.equal(failedSubmits(5), true);
   const job = (permanent: boolean) =>
-    ({
+    jobWith({
       batch_id: 'batch_9',
-      done: false,
       download_error: permanent ? '404 No such file' : 'terminated',
       download_error_permanent: permanent,
-    }) as never;
+    });
   const download = (permanent: boolean, n: number) =>
     onceOutcome(
       onceState({ ...limits, jobs: [job(permanent)], downloadFailures: new Map([['batch_9', n]]) }),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { onceOutcome, type OnceState } from '../../src/daemon/once-outcome.ts';
-import type { JobRecord } from '../../src/jobs/job-record.ts';
+import { onceOutcome } from '../../src/daemon/once-outcome.ts';
 import { markedUnknown, unknownAttention } from '../../src/jobs/unknown-batch.ts';
+import { jobWith, onceState } from '../support/once-state.ts';
 
-const job = { batch_id: 'batch_x', batch_file: 'x.jsonl', done: false } as JobRecord;
+const job = jobWith({ batch_id: 'batch_x', batch_file: 'x.jsonl' });
 
 test('a job marked unknown to the API keeps its first mark and is named for a person', () => {
   assert.equal(unknownAttention(job), undefined);
@@ -16,19 +16,7 @@ test('a job marked unknown to the API keeps its first mark and is named for a pe
 });
 
 test('run --once does not wait for a batch the API does not know: it ends with 1, naming it', () => {
-  const state: OnceState = {
-    inboxWaiting: 0,
-    busy: false,
-    decisions: [],
-    jobs: [markedUnknown(job, '404: No such batch', 0)],
-    unreadable: new Map(),
-    submitFailures: new Map(),
-    downloadFailures: new Map(),
-    submitRounds: 3,
-    downloadRefusals: 3,
-    downloadInterruptions: 30,
-    authError: undefined,
-  };
+  const state = onceState({ jobs: [markedUnknown(job, '404: No such batch', 0)] });
   const outcome = onceOutcome(state);
   assert.equal(outcome.ended, true);
   assert.equal(outcome.ended && outcome.exitCode, 1);
