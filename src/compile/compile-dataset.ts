@@ -92,6 +92,7 @@ export async function compileDataset(options: CompileOptions): Promise<CompileSu
       stats,
       fineTuning,
       models: [...new Set(models)].sort(),
+      providers: [...new Set(snapshot.finishedJobs.map((j) => j.provider ?? 'openai'))].sort(),
     });
     const summary = summaryOf(run, repos, written, split, options.now());
     run.log.info(

@@ -35,11 +35,22 @@ export interface CardInput {
   readonly statistics: DatasetStatistics;
   /** The models that answered (the batches compiled), sorted. */
   readonly models: readonly string[];
+  /** Whose batch APIs answered (the batches' `provider`: `openai`, `anthropic`, ...), sorted. */
+  readonly providers: readonly string[];
   /** sha256 of each scenario's prompts (system prompt and template) as configured. */
   readonly promptHashes: Readonly<Record<string, string>>;
   /** The original compiler's files of the same run, for the reader. */
   readonly sourceFiles: readonly string[];
 }
+
+const BATCH_APIS: Readonly<Record<string, string>> = {
+  openai: 'OpenAI Batch API',
+  azure: 'Azure OpenAI Batch API',
+  openai_compatible: 'an OpenAI-compatible Batch API',
+  anthropic: 'Anthropic Message Batches API',
+};
+
+const batchApiName = (provider: string): string => BATCH_APIS[provider] ?? provider;
 
 type Feature = { name: string } & ({ dtype: string } | { list: Feature[] } | { struct: Feature[] });
 
@@ -179,7 +190,8 @@ export function datasetCard(input: CardInput): string {
     '',
     '## How it was made',
     '',
-    `- Answers by: ${input.models.length === 0 ? 'none yet' : input.models.join(', ')} (OpenAI Batch API).`,
+    `- Answers by: ${input.models.length === 0 ? 'none yet' : input.models.join(', ')}` +
+      (input.providers.length === 0 ? '.' : ` (${input.providers.map(batchApiName).join(', ')}).`),
     ...Object.entries(input.promptHashes).map(
       ([scenario, hash]) =>
         `- Prompts of ${scenario} (sha256 of system prompt and template): \`${hash}\``,

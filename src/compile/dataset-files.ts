@@ -36,6 +36,8 @@ export interface DatasetInput {
   readonly fineTuning: FineTuningChecks | undefined;
   /** The models of the finished batches, sorted (for the dataset card). */
   readonly models: readonly string[];
+  /** Whose batch APIs answered them, sorted (for the dataset card). */
+  readonly providers: readonly string[];
 }
 
 /** Writes and publishes the set's files; on failure nothing of the Hugging Face folder stays. */
@@ -63,6 +65,7 @@ export async function writeDatasetFiles(input: DatasetInput): Promise<DatasetFil
       license: run.config.compile.license,
       statistics,
       models: input.models,
+      providers: input.providers,
       promptHashes: promptHashes(run.config),
       sourceFiles: sources.map((f) => relative(run.outDir, f.path)),
     },

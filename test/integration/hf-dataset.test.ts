@@ -287,6 +287,7 @@ test('a split that cannot be written as Parquet is said in the log and left out;
       license: 'mit',
       statistics: all.statistics,
       models: [],
+      providers: [],
       promptHashes: {},
       sourceFiles: [],
     },

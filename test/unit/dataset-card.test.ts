@@ -42,6 +42,7 @@ function input(splits: CardSplit[], format: CardInput['format'] = 'chat'): CardI
       val: 2,
     }),
     models: ['gpt-4o-mini-2024-07-18'],
+    providers: ['openai'],
     promptHashes: { scenario1: 'a'.repeat(64), scenario2: 'b'.repeat(64) },
     sourceFiles: ['train_dataset_x.jsonl'],
   };
@@ -127,4 +128,29 @@ test('size categories follow the Hub’s bands', () => {
   assert.equal(sizeCategory(1000), '1K<n<10K');
   assert.equal(sizeCategory(250_000), '100K<n<1M');
   assert.equal(sizeCategory(1_000_000), '1M<n<10M');
+});
+
+test('the card names the batch API that answered: OpenAI, Anthropic, or both', () => {
+  const line = (card: string): string =>
+    card.split('\n').find((l) => l.startsWith('- Answers by:')) ?? '';
+  const base = input([split('train', false)]);
+  assert.equal(line(datasetCard(base)), '- Answers by: gpt-4o-mini-2024-07-18 (OpenAI Batch API).');
+  assert.equal(
+    line(datasetCard({ ...base, models: ['claude-sonnet-4-5'], providers: ['anthropic'] })),
+    '- Answers by: claude-sonnet-4-5 (Anthropic Message Batches API).',
+  );
+  assert.equal(
+    line(
+      datasetCard({
+        ...base,
+        models: ['claude-sonnet-4-5', 'gpt-4o-mini'],
+        providers: ['anthropic', 'openai'],
+      }),
+    ),
+    '- Answers by: claude-sonnet-4-5, gpt-4o-mini (Anthropic Message Batches API, OpenAI Batch API).',
+  );
+  assert.equal(
+    line(datasetCard({ ...base, models: [], providers: [] })),
+    '- Answers by: none yet.',
+  );
 });
