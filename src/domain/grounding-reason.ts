@@ -5,7 +5,9 @@
  */
 
 export const UNGROUNDED = 'ungrounded';
-const PREFIX = `${UNGROUNDED}: `;
+/** What such a reason starts with (the review page's index matches it in SQL). */
+export const UNGROUNDED_PREFIX = `${UNGROUNDED}: `;
+const PREFIX = UNGROUNDED_PREFIX;
 
 /** The reason of an ungrounded answer: what was not found, the first `max` of it. */
 export function ungroundedReason(missing: readonly string[], max = 5): string {

@@ -6,7 +6,9 @@
  */
 
 export const REFUSED = 'refused';
-const PREFIX = `${REFUSED}: `;
+/** What such a reason starts with (the review page's index matches it in SQL). */
+export const REFUSED_PREFIX = `${REFUSED}: `;
+const PREFIX = REFUSED_PREFIX;
 
 export function refusedReason(what: string): string {
   return `${PREFIX}${what}`;

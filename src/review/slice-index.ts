@@ -16,6 +16,8 @@ import type { DataPaths } from '../domain/data-paths.ts';
 import { displayName } from '../domain/data-paths.ts';
 import { isReviewedSliceFile } from '../domain/inbox-names.ts';
 import { LEDGER_FILE } from '../domain/ledger.ts';
+import { UNGROUNDED, UNGROUNDED_PREFIX } from '../domain/grounding-reason.ts';
+import { REFUSED, REFUSED_PREFIX } from '../domain/refusal-reason.ts';
 import { listFiles, type ListedFile } from '../storage/list-files.ts';
 import { readExclusions, REVIEW_FILE, RESENDS_FILE } from '../domain/review-journal.ts';
 import { fillAnswers, fillFates, fillRequests, fillSlices } from './index-rows.ts';
@@ -142,6 +144,12 @@ async function fill(
  * Where each slice stands, as compile would say it: a record, excluded by a reviewer, final,
  * pending (a retry or resend to come, or its batch not ended), not submitted, not converted.
  */
+/** SQL: whether `column` starts with `prefix` (a constant of ours, without quotes). */
+function startsWith(column: string, prefix: string): string {
+  if (prefix.includes("'")) throw new Error(`a prefix with a quote: ${prefix}`);
+  return `substr(${column}, 1, ${prefix.length}) = '${prefix}'`;
+}
+
 function classify(db: Database, excluded: Awaited<ReturnType<typeof readExclusions>>): void {
   db.exec(`
     CREATE INDEX fates_key ON fates (repo, custom_id);
@@ -161,8 +169,8 @@ function classify(db: Database, excluded: Awaited<ReturnType<typeof readExclusio
       WHERE slices.repo = lf.repo AND slices.custom_id = lf.custom_id;
     UPDATE slices SET fate = f.fate, attempt = f.attempt, batch_id = f.batch_id,
       category = CASE f.fate WHEN 'usable' THEN 'record'
-        WHEN 'final' THEN CASE WHEN substr(f.reason, 1, 12) = 'ungrounded: ' THEN 'ungrounded'
-          WHEN substr(f.reason, 1, 9) = 'refused: ' THEN 'refused' ELSE 'final' END
+        WHEN 'final' THEN CASE WHEN ${startsWith('f.reason', UNGROUNDED_PREFIX)} THEN '${UNGROUNDED}'
+          WHEN ${startsWith('f.reason', REFUSED_PREFIX)} THEN '${REFUSED}' ELSE 'final' END
         ELSE 'pending' END,
       reason = CASE f.fate WHEN 'usable' THEN NULL WHEN 'final' THEN f.reason
         ELSE 'to be sent again after attempt ' || f.attempt || ' (' || f.reason || ')' END
