@@ -13,6 +13,7 @@ import type { DuplicateGate } from './duplicate-gate.ts';
 import type { ConvertHelpers } from './helper-thread-client.ts';
 import type { RejectEntry, RejectsReport } from './rejects-report.ts';
 import { encodeSliceRequest } from './request-builder.ts';
+import { createKnownTextCounts } from './known-text-counts.ts';
 import type { ScenarioSetup } from './scenario-setup.ts';
 import type { ContentFingerprint } from '../storage/content-fingerprint.ts';
 
@@ -50,10 +51,14 @@ export interface RequestItem {
   /** The encoded line is `sink.bytes[start, end)` of its chunk. */
   readonly start: number;
   readonly end: number;
-  /** Its variable-text counts are `[offset, offset + texts)` of its encoding's answer. */
+  /**
+   * Its variable texts' tokens: `knownTokens` for those counted before (known-text-counts.ts),
+   * plus `[offset, offset + texts)` of its encoding's answer for the others.
+   */
   readonly encoding: EncodingName;
   readonly offset: number;
   readonly texts: number;
+  readonly knownTokens: number;
   /** With `dedup`: its code's fingerprint is the `fingerprintAt`th of its chunk's. */
   readonly fingerprintAt: number;
 }
@@ -77,6 +82,7 @@ export function createChunkEncoder(
   // A chunk's sink is reused once its requests are in their files: no garbage buffers.
   const sinks: ByteSink[] = [];
   let slicesEncoded = 0;
+  const known = createKnownTextCounts();
   return {
     get slicesEncoded(): number {
       return slicesEncoded;
@@ -89,6 +95,8 @@ export function createChunkEncoder(
     encode(raws: readonly RawLine[], inputBytes: number, file: InputFile): Chunk {
       const items: Item[] = [];
       const texts = new Map<EncodingName, string[]>();
+      // Texts to remember the counts of, once answered: [scenario, segment, text, index]...
+      const toLearn = new Map<EncodingName, (string | number)[]>();
       const codes: string[] = [];
       const hashComment: number[] = [];
       const sink = sinks.pop() ?? new ByteSink(Math.max(64 * 1024, inputBytes * 3));
@@ -107,6 +115,22 @@ export function createChunkEncoder(
           const encoding = encodings[t.scenario];
           let list = texts.get(encoding);
           if (list === undefined) texts.set(encoding, (list = []));
+          const offset = list.length;
+          let knownTokens = 0;
+          for (let i = 0; i < info.variableTexts.length; i++) {
+            const text = info.variableTexts[i]!;
+            const count = known.get(t.scenario, i, text);
+            if (count !== undefined) {
+              knownTokens += count;
+              continue;
+            }
+            if (known.wants(t.scenario, i, text)) {
+              let learn = toLearn.get(encoding);
+              if (learn === undefined) toLearn.set(encoding, (learn = []));
+              learn.push(t.scenario, i, text, list.length);
+            }
+            list.push(text);
+          }
           items.push({
             kind: 'request',
             lineNo: raw.lineNo,
@@ -116,21 +140,40 @@ export function createChunkEncoder(
             start,
             end: sink.length,
             encoding,
-            offset: list.length,
-            texts: info.variableTexts.length,
+            offset,
+            texts: list.length - offset,
+            knownTokens,
             fingerprintAt: codes.length,
           });
           if (dedup !== undefined) {
             codes.push(t.slice.code_snippet);
             hashComment.push(hashComments(t.slice.file_path) ? 1 : 0);
           }
-          for (const text of info.variableTexts) list.push(text);
           slicesEncoded++;
         }
       }
       const counts = new Map<EncodingName, Promise<Int32Array>>();
-      for (const [encoding, list] of texts)
-        counts.set(encoding, helpers.countTexts(encoding, list));
+      for (const [encoding, list] of texts) {
+        const answer = helpers.countTexts(encoding, list);
+        counts.set(encoding, answer);
+        const learn = toLearn.get(encoding);
+        if (learn !== undefined) {
+          // A failed count fails the chunk where it is placed; nothing is learned from it.
+          answer.then(
+            (got) => {
+              for (let k = 0; k < learn.length; k += 4) {
+                known.learn(
+                  learn[k] as Scenario,
+                  learn[k + 1] as number,
+                  learn[k + 2] as string,
+                  got[learn[k + 3] as number]!,
+                );
+              }
+            },
+            () => undefined,
+          );
+        }
+      }
       const fingerprints =
         codes.length === 0
           ? undefined

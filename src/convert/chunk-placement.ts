@@ -21,7 +21,7 @@ export function createChunkPlacement(
 
   const promptTokensOf = (item: RequestItem, counts: ReadonlyMap<EncodingName, Int32Array>) => {
     const textCounts = counts.get(item.encoding)!;
-    let promptTokens = fixedTokens[item.scenario];
+    let promptTokens = fixedTokens[item.scenario] + item.knownTokens;
     for (let i = 0; i < item.texts; i++) promptTokens += textCounts[item.offset + i]!;
     return promptTokens;
   };

@@ -10,9 +10,14 @@ import type { ScenarioConfig } from '../config/schema.ts';
 import type { ClassSlice, FunctionSlice } from '../domain/slice-schema.ts';
 import { buildCustomId } from '../domain/custom-id.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
-import { parseTemplate, renderParts, segmentTemplate } from '../domain/prompt-template.ts';
+import {
+  parseTemplate,
+  placeholdersOf,
+  renderParts,
+  segmentTemplate,
+} from '../domain/prompt-template.ts';
 import { answerJsonSchema, type Scenario } from '../domain/answer-schemas.ts';
-import { scenario1Values, scenario2Values, type Requirement } from '../domain/slice-fields.ts';
+import { createSliceValues, type Requirement } from '../domain/slice-fields.ts';
 import type { TextTokenCounter } from './helper-thread-client.ts';
 import { encodingForModel, type TokenCounter } from '../domain/token-counter.ts';
 
@@ -141,6 +146,8 @@ export interface RequestBuilder {
   readonly fixedTexts: readonly string[];
   /** Chat messages per request (their framing is counted once too). */
   readonly messages: number;
+  /** A slice's placeholder values, only those the template reads. */
+  readonly sliceValues: ReturnType<typeof createSliceValues>;
   /** Encodes the request line (UTF-8, with its newline) into `sink`. */
   encodeInto(
     sink: ByteSink,
@@ -208,6 +215,7 @@ export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder 
     spec,
     fixedTexts,
     messages: 2,
+    sliceValues: createSliceValues(new Set(placeholdersOf(spec.promptTemplate))),
     encodeInto,
     render(customId, values) {
       const sink = new ByteSink(4096);
@@ -260,13 +268,13 @@ export function encodeSliceRequest(
   attempt = 1,
 ): EncodedRequestInfo {
   if (slice.type === 'function') {
-    const values = scenario1Values(slice, repo, builders.focus);
+    const values = builders.scenario1.sliceValues.scenario1(slice, repo, builders.focus);
     return builders.scenario1.encodeInto(
       sink,
       buildCustomId('scenario1', slice.id, attempt),
       values,
     );
   }
-  const values = scenario2Values(slice, repo, builders.requirements);
+  const values = builders.scenario2.sliceValues.scenario2(slice, repo, builders.requirements);
   return builders.scenario2.encodeInto(sink, buildCustomId('scenario2', slice.id, attempt), values);
 }

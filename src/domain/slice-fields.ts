@@ -128,32 +128,87 @@ export function chooseRequirement<R>(sliceId: string, requirements: readonly R[]
   return r;
 }
 
-function common(slice: FunctionSlice | ClassSlice, repo: string): Record<string, string> {
+/**
+ * The placeholder values of both scenarios. Only the placeholders in `used` are computed (a
+ * template reads no others; those are ''), and a run of slices from one file computes its path's
+ * display form and language once.
+ */
+export function createSliceValues(used?: ReadonlySet<string>) {
+  const wants = (name: string): boolean => used === undefined || used.has(name);
+  const w = {
+    docstring: wants('docstring'),
+    decorators: wants('decorators'),
+    lines: wants('start_line') || wants('end_line'),
+    code: wants('code'),
+    parameters: wants('parameters'),
+    returns: wants('returns'),
+    skeleton: wants('skeleton'),
+    bases: wants('base_classes'),
+    methods: wants('methods'),
+  };
+  let lastPath: string | undefined;
+  let lastDisplay = '';
+  let lastLanguage = '';
+  const common = (slice: FunctionSlice | ClassSlice, repo: string): Record<string, string> => {
+    if (slice.file_path !== lastPath) {
+      lastPath = slice.file_path;
+      lastDisplay = displayPath(lastPath);
+      lastLanguage = languageOf(lastPath);
+    }
+    const lines = w.lines;
+    return {
+      repository: slice.repository ?? repo,
+      file_path: lastDisplay,
+      name: slice.name,
+      complexity: slice.complexity,
+      language: lastLanguage,
+      code: w.code ? slice.code_snippet.trimEnd() : '',
+      docstring: w.docstring ? (slice.context?.docstring?.trim() ?? '') : '',
+      decorators: w.decorators ? (slice.context?.decorators ?? []).join(', ') : '',
+      start_line: !lines || slice.start_line == null ? '' : String(slice.start_line),
+      end_line: !lines || slice.end_line == null ? '' : String(slice.end_line),
+    };
+  };
   return {
-    repository: slice.repository ?? repo,
-    file_path: displayPath(slice.file_path),
-    name: slice.name,
-    complexity: slice.complexity,
-    language: languageOf(slice.file_path),
-    code: slice.code_snippet.trimEnd(),
-    docstring: slice.context?.docstring?.trim() ?? '',
-    decorators: (slice.context?.decorators ?? []).join(', '),
-    start_line: slice.start_line == null ? '' : String(slice.start_line),
-    end_line: slice.end_line == null ? '' : String(slice.end_line),
+    scenario1(
+      slice: FunctionSlice,
+      repo: string,
+      focus: Readonly<Record<FunctionSlice['complexity'], string>>,
+    ): Record<string, string> {
+      return {
+        ...common(slice, repo),
+        focus: focus[slice.complexity],
+        parameters: w.parameters ? (slice.context?.parameters ?? []).join(', ') : '',
+        returns: w.returns ? (slice.context?.returns ?? '') : '',
+      };
+    },
+    scenario2(
+      slice: ClassSlice,
+      repo: string,
+      requirements: readonly Requirement[],
+    ): Record<string, string> {
+      const req = chooseRequirement(slice.id, requirements);
+      return {
+        ...common(slice, repo),
+        skeleton: w.skeleton ? classSkeleton(slice) : '',
+        base_classes: w.bases ? (slice.context?.base_classes ?? []).join(', ') : '',
+        methods: w.methods ? methodNames(slice).join(', ') : '',
+        requirement_title: req.title,
+        requirement_description: req.description,
+        requirement_constraints: req.constraints.map((c) => `- ${c}`).join('\n'),
+      };
+    },
   };
 }
+
+const ALL_VALUES = createSliceValues();
 
 export function scenario1Values(
   slice: FunctionSlice,
   repo: string,
   focus: Readonly<Record<FunctionSlice['complexity'], string>>,
 ): Record<string, string> {
-  return {
-    ...common(slice, repo),
-    focus: focus[slice.complexity],
-    parameters: (slice.context?.parameters ?? []).join(', '),
-    returns: slice.context?.returns ?? '',
-  };
+  return ALL_VALUES.scenario1(slice, repo, focus);
 }
 
 export function scenario2Values(
@@ -161,14 +216,5 @@ export function scenario2Values(
   repo: string,
   requirements: readonly Requirement[],
 ): Record<string, string> {
-  const req = chooseRequirement(slice.id, requirements);
-  return {
-    ...common(slice, repo),
-    skeleton: classSkeleton(slice),
-    base_classes: (slice.context?.base_classes ?? []).join(', '),
-    methods: methodNames(slice).join(', '),
-    requirement_title: req.title,
-    requirement_description: req.description,
-    requirement_constraints: req.constraints.map((c) => `- ${c}`).join('\n'),
-  };
+  return ALL_VALUES.scenario2(slice, repo, requirements);
 }
