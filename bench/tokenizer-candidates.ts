@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { compileFunction } from 'node:vm';
+import { compileFunction, constants } from 'node:vm';
 
 export type Count = (texts: readonly string[], out: Int32Array) => Promise<void> | void;
 export interface Candidate {
@@ -138,13 +138,11 @@ export const CANDIDATES: readonly Candidate[] = [
       // A UMD bundle in a "type": "module" package: Node loads it neither way; run it as CJS.
       const entry = req.resolve('@mlc-ai/web-tokenizers');
       const mod = { exports: {} as { Tokenizer?: any } };
-      const run = compileFunction(readFileSync(entry, 'utf8'), [
-        'exports',
-        'module',
-        'require',
-        '__filename',
-        '__dirname',
-      ]);
+      const run = compileFunction(
+        readFileSync(entry, 'utf8'),
+        ['exports', 'module', 'require', '__filename', '__dirname'],
+        { importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER },
+      );
       run(mod.exports, mod, createRequire(entry), entry, resolve(entry, '..'));
       const { Tokenizer } = mod.exports;
       const b = readFileSync(hfJson);
