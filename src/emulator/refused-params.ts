@@ -1,10 +1,15 @@
 /**
- * A request whose parameters its model refuses (domain/reasoning-models.ts: a reasoning model
- * given a `temperature` or `top_p` other than 1, or `max_tokens`) is answered as the real API
- * answers it: a 400 `invalid_request_error` naming the parameter, in a batch one error-file
- * line per such request. A default, not a fault: the real API always does it. Pure.
+ * A request whose parameters its model refuses is answered as the real API answers it: a 400
+ * `invalid_request_error`, in a batch one error-file line per such request. A default, not a
+ * fault: the real API always does it. Pure.
+ *
+ *   a reasoning model given a `temperature` or `top_p` other than 1, or `max_tokens`
+ *     (domain/reasoning-models.ts): `unsupported_value` / `unsupported_parameter`, naming it
+ *   a `json_schema` format (chat `response_format`, Responses `text.format`) to a model without
+ *     Structured Outputs (domain/structured-output-models.ts): `param: null`, `code: null`
  */
 import { refusedParam } from '../domain/reasoning-models.ts';
+import { JSON_SCHEMA_UNSUPPORTED, supportsJsonSchema } from '../domain/structured-output-models.ts';
 import { ApiError, type ApiErrorBody } from './api-errors.ts';
 
 /** The 400 body for a request `body` whose model refuses one of its parameters. */
@@ -12,6 +17,10 @@ export function refusedParamBody(body: unknown): ApiErrorBody | undefined {
   if (body === null || typeof body !== 'object') return undefined;
   const b = body as Readonly<Record<string, unknown>>;
   if (typeof b['model'] !== 'string') return undefined;
+  if (formatType(b) === 'json_schema' && !supportsJsonSchema(b['model'])) {
+    const error = { type: 'invalid_request_error', param: null, code: null };
+    return { error: { message: JSON_SCHEMA_UNSUPPORTED, ...error } };
+  }
   const refused = refusedParam(b['model'], b);
   if (refused === undefined) return undefined;
   return {
@@ -22,6 +31,13 @@ export function refusedParamBody(body: unknown): ApiErrorBody | undefined {
       code: refused.code,
     },
   };
+}
+
+/** The response format's type: chat `response_format.type`, Responses `text.format.type`. */
+function formatType(b: Readonly<Record<string, unknown>>): unknown {
+  const chat = b['response_format'] as { type?: unknown } | null | undefined;
+  const text = b['text'] as { format?: { type?: unknown } | null } | null | undefined;
+  return chat?.type ?? text?.format?.type;
 }
 
 /** The same answer thrown as an HTTP 400 (a direct `POST /v1/chat/completions`). */

@@ -1,10 +1,12 @@
 /**
- * Reasoning models (o-series, gpt-5 family) take `temperature` and `top_p` only at their
- * default (1) and refuse `max_tokens`: the real API answers each such request with a 400
- * (`unsupported_value` / `unsupported_parameter`), in a batch one error line per request, so
- * every request of the batch is paid for nothing and lost. The emulator answers them so by
- * default; slicebatch refuses a config that would send them, naming the key, before anything
- * is converted or uploaded.
+ * Parameters a model refuses, each request answered with a 400 (in a batch one error line per
+ * request, so every request of the batch is sent for nothing and lost):
+ * - reasoning models (o-series, gpt-5 family) take `temperature` and `top_p` only at their
+ *   default (1) and refuse `max_tokens` (`unsupported_value` / `unsupported_parameter`);
+ * - models before Structured Outputs (gpt-3.5-turbo, gpt-4, gpt-4-turbo, ...) refuse a
+ *   `json_schema` response format, slicebatch's default.
+ * The emulator answers them so by default; slicebatch refuses a config that would send them,
+ * naming the key, before anything is converted or uploaded.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -128,6 +130,62 @@ test('emulator: other models take any temperature; a direct o3 chat completion w
   );
 });
 
+test('emulator: a json_schema format to a model without Structured Outputs is a 400 line (chat and Responses)', async (t) => {
+  const env = await testEmulator(t);
+  const dir = await tempDir(t);
+  const schema = { type: 'json_schema', json_schema: { name: 'a', strict: true, schema: {} } };
+  const cases = [
+    ['/v1/chat/completions', line('schema', 'gpt-3.5-turbo', { response_format: schema })],
+    [
+      '/v1/chat/completions',
+      line('object', 'gpt-3.5-turbo', { response_format: { type: 'json_object' } }),
+    ],
+    [
+      '/v1/responses',
+      JSON.stringify({
+        custom_id: 'responses',
+        method: 'POST',
+        url: '/v1/responses',
+        body: {
+          model: 'gpt-4-turbo',
+          input: 'hi',
+          text: { format: { type: 'json_schema', name: 'a', strict: true, schema: {} } },
+        },
+      }),
+    ],
+  ] as const;
+  const outcomes: [string, number, unknown][] = [];
+  for (const [endpoint, text] of cases) {
+    const file = await uploadRequests(env, dir, 1, {
+      name: `${outcomes.length}.jsonl`,
+      lines: [text],
+    });
+    const created = await env.client.batches.create({
+      input_file_id: file.id,
+      endpoint,
+      completion_window: '24h',
+    });
+    await env.advance(60_000);
+    const batch = await env.client.batches.retrieve(created.id);
+    const [error] = await downloadLines(env.client, batch.error_file_id);
+    const [output] = await downloadLines(env.client, batch.output_file_id);
+    const got = error ?? output;
+    outcomes.push([got.custom_id, got.response.status_code, got.response.body.error ?? null]);
+  }
+  const refused = {
+    message:
+      "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model. Learn more about supported models at the Structured Outputs guide: https://platform.openai.com/docs/guides/structured-outputs",
+    type: 'invalid_request_error',
+    param: null,
+    code: null,
+  };
+  assert.deepEqual(outcomes, [
+    ['schema', 400, refused],
+    ['object', 200, null],
+    ['responses', 400, refused],
+  ]);
+});
+
 function configError(raw: unknown): ConfigError {
   try {
     parseConfig(raw, 'config.json');
@@ -168,6 +226,33 @@ test('config: a temperature other than 1 for a reasoning model is refused, namin
     },
     'ok',
   );
+});
+
+test('config: json_schema (the default) for a model without Structured Outputs is refused, naming the key', () => {
+  const old = configError({ model: 'gpt-3.5-turbo' });
+  assert.equal(old.key, 'scenarios.scenario1.response_format');
+  assert.match(
+    old.message,
+    /"scenarios\.scenario1\.response_format": gpt-3\.5-turbo has no Structured Outputs: .*set "json_object"/,
+  );
+  assert.match(old.message, /"scenarios\.scenario2\.response_format"/, 'both scenarios named');
+  for (const model of ['gpt-4', 'gpt-4-turbo-2024-04-09', 'gpt-4o-2024-05-13', 'o1-mini']) {
+    const e = configError({ scenarios: { scenario2: { model } } });
+    assert.equal(e.key, 'scenarios.scenario2.response_format', model);
+  }
+  // What the API takes: json_object or text on those, json_schema on gpt-4o and later.
+  parseConfig(
+    {
+      model: 'gpt-4-turbo',
+      scenarios: {
+        scenario1: { response_format: 'json_object' },
+        scenario2: { response_format: 'text' },
+      },
+    },
+    'ok',
+  );
+  for (const model of ['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-mini', 'gpt-4.1-nano', 'o3', 'gpt-5'])
+    parseConfig({ model }, model);
 });
 
 test('run: such a config stops before anything is converted or sent (exit 2, the key named)', async (t) => {
