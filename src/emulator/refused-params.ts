@@ -7,10 +7,14 @@
  *     (domain/reasoning-models.ts): `unsupported_value` / `unsupported_parameter`, naming it
  *   a `json_schema` format (chat `response_format`, Responses `text.format`) to a model without
  *     Structured Outputs (domain/structured-output-models.ts): `param: null`, `code: null`
+ *   a strict `json_schema` that breaks strict mode's rules (strict-schema.ts): chat
+ *     `param: "response_format"`, `code: null`; Responses `param: "text.format.schema"`,
+ *     `code: "invalid_json_schema"`
  */
 import { refusedParam } from '../domain/reasoning-models.ts';
 import { JSON_SCHEMA_UNSUPPORTED, supportsJsonSchema } from '../domain/structured-output-models.ts';
 import { ApiError, type ApiErrorBody } from './api-errors.ts';
+import { strictSchemaProblem } from './strict-schema.ts';
 
 /** The 400 body for a request `body` whose model refuses one of its parameters. */
 export function refusedParamBody(body: unknown): ApiErrorBody | undefined {
@@ -21,6 +25,8 @@ export function refusedParamBody(body: unknown): ApiErrorBody | undefined {
     const error = { type: 'invalid_request_error', param: null, code: null };
     return { error: { message: JSON_SCHEMA_UNSUPPORTED, ...error } };
   }
+  const schemaError = strictSchemaError(b);
+  if (schemaError !== undefined) return schemaError;
   const refused = refusedParam(b['model'], b);
   if (refused === undefined) return undefined;
   return {
@@ -38,6 +44,28 @@ function formatType(b: Readonly<Record<string, unknown>>): unknown {
   const chat = b['response_format'] as { type?: unknown } | null | undefined;
   const text = b['text'] as { format?: { type?: unknown } | null } | null | undefined;
   return chat?.type ?? text?.format?.type;
+}
+
+/** A strict schema format the API refuses: its 400 body, or undefined. */
+function strictSchemaError(b: Readonly<Record<string, unknown>>): ApiErrorBody | undefined {
+  type Format = { type?: unknown; strict?: unknown; name?: unknown; schema?: unknown };
+  const rf = b['response_format'] as { type?: unknown; json_schema?: Format } | null | undefined;
+  const chat = rf?.type === 'json_schema' ? rf.json_schema : undefined;
+  const text = (b['text'] as { format?: Format | null } | null | undefined)?.format;
+  const responses = chat === undefined && text?.type === 'json_schema';
+  const format = responses ? text : chat;
+  if (format === undefined || format === null || format.strict !== true) return undefined;
+  const name = typeof format.name === 'string' ? format.name : 'response_format';
+  const message = strictSchemaProblem(format.schema, name);
+  if (message === undefined) return undefined;
+  return {
+    error: {
+      message,
+      type: 'invalid_request_error',
+      param: responses ? 'text.format.schema' : 'response_format',
+      code: responses ? 'invalid_json_schema' : null,
+    },
+  };
 }
 
 /** The same answer thrown as an HTTP 400 (a direct `POST /v1/chat/completions`). */
