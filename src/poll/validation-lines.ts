@@ -29,6 +29,8 @@ export function errorsByLine(errors: JobRecord['errors']): Map<number, string> |
   if (errors === null || errors.length === 0) return undefined;
   const byLine = new Map<number, string>();
   for (const e of errors) {
+    // The enqueued-token limit is the submitter's (the file goes back in line), whatever it names.
+    if (e.code === 'token_limit_exceeded') return undefined;
     const line = e.line;
     if (typeof line !== 'number' || !Number.isInteger(line) || line < 1) return undefined;
     const param = e.param ? ` (${e.param})` : '';
