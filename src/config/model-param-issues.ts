@@ -7,12 +7,14 @@
  *                     (domain/reasoning-models.ts)
  *   response_format   `json_schema` (the default) needs Structured Outputs, which the models
  *                     before gpt-4o-2024-08-06 lack (domain/structured-output-models.ts)
+ *   max_completion_tokens   at most the model's output limit (domain/model-output-limits.ts)
  *
  * An OpenAI-compatible server's scenarios are not checked: its models are its own. Anthropic's
  * are (their requests carry no temperature, but `run --provider` can send the same files to
  * OpenAI, and no Claude model is named like these).
  */
 import { DEFAULT_MODEL } from './limits-schema.ts';
+import { outputLimitOf } from '../domain/model-output-limits.ts';
 import { defaultOnlyMessage, isReasoningModel } from '../domain/reasoning-models.ts';
 import { JSON_SCHEMA_UNSUPPORTED, supportsJsonSchema } from '../domain/structured-output-models.ts';
 import type { ProviderName } from '../providers/port.ts';
@@ -22,6 +24,7 @@ interface ScenarioView {
   readonly model?: string | undefined;
   readonly temperature?: number | undefined;
   readonly response_format?: string | undefined;
+  readonly max_completion_tokens?: number | undefined;
 }
 
 interface ModelParamsView {
@@ -43,6 +46,14 @@ export function modelParamIssues(
       issues.push({
         path: ['scenarios', name, 'temperature'],
         message: `${model} is a reasoning model: the API takes only the default temperature (1) and would reject every request ("${defaultOnlyMessage('temperature', s.temperature)}"); remove the key or set 1`,
+      });
+    }
+    const limit = outputLimitOf(model);
+    const budget = s.max_completion_tokens;
+    if (budget !== undefined && limit !== undefined && budget > limit) {
+      issues.push({
+        path: ['scenarios', name, 'max_completion_tokens'],
+        message: `${budget} is more than ${model} writes (at most ${limit} completion tokens): the API would reject every request ("max_tokens is too large: ${budget}"); set ${limit} or less`,
       });
     }
     if ((s.response_format ?? 'json_schema') === 'json_schema' && !supportsJsonSchema(model)) {

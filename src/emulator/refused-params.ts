@@ -7,10 +7,13 @@
  *     (domain/reasoning-models.ts): `unsupported_value` / `unsupported_parameter`, naming it
  *   a `json_schema` format (chat `response_format`, Responses `text.format`) to a model without
  *     Structured Outputs (domain/structured-output-models.ts): `param: null`, `code: null`
+ *   a budget (`max_completion_tokens`, `max_tokens`, Responses `max_output_tokens`) over the
+ *     model's output limit (domain/model-output-limits.ts): `param: "max_tokens"`, `code: null`
  *   a strict `json_schema` that breaks strict mode's rules (strict-schema.ts): chat
  *     `param: "response_format"`, `code: null`; Responses `param: "text.format.schema"`,
  *     `code: "invalid_json_schema"`
  */
+import { outputLimitOf, tooLargeMessage } from '../domain/model-output-limits.ts';
 import { refusedParam } from '../domain/reasoning-models.ts';
 import { JSON_SCHEMA_UNSUPPORTED, supportsJsonSchema } from '../domain/structured-output-models.ts';
 import { ApiError, type ApiErrorBody } from './api-errors.ts';
@@ -27,6 +30,12 @@ export function refusedParamBody(body: unknown): ApiErrorBody | undefined {
   }
   const schemaError = strictSchemaError(b);
   if (schemaError !== undefined) return schemaError;
+  const budget = b['max_completion_tokens'] ?? b['max_tokens'] ?? b['max_output_tokens'];
+  const limit = outputLimitOf(b['model']);
+  if (typeof budget === 'number' && limit !== undefined && budget > limit) {
+    const error = { type: 'invalid_request_error', param: 'max_tokens', code: null };
+    return { error: { message: tooLargeMessage(budget, limit), ...error } };
+  }
   const refused = refusedParam(b['model'], b);
   if (refused === undefined) return undefined;
   return {

@@ -4,7 +4,8 @@
  * - reasoning models (o-series, gpt-5 family) take `temperature` and `top_p` only at their
  *   default (1) and refuse `max_tokens` (`unsupported_value` / `unsupported_parameter`);
  * - models before Structured Outputs (gpt-3.5-turbo, gpt-4, gpt-4-turbo, ...) refuse a
- *   `json_schema` response format, slicebatch's default.
+ *   `json_schema` response format, slicebatch's default;
+ * - a budget over the model's output limit (gpt-4o-mini: 16,384) is refused.
  * The emulator answers them so by default; slicebatch refuses a config that would send them,
  * naming the key, before anything is converted or uploaded.
  */
@@ -186,6 +187,53 @@ test('emulator: a json_schema format to a model without Structured Outputs is a 
   ]);
 });
 
+test('emulator: a budget over the model output limit is a 400 line (chat and Responses)', async (t) => {
+  const env = await testEmulator(t);
+  const dir = await tempDir(t);
+  const cases = [
+    ['/v1/chat/completions', line('over', 'gpt-4o-mini', { max_completion_tokens: 20_000 })],
+    ['/v1/chat/completions', line('at', 'gpt-4o-mini', { max_completion_tokens: 16_384 })],
+    [
+      '/v1/responses',
+      JSON.stringify({
+        custom_id: 'responses',
+        method: 'POST',
+        url: '/v1/responses',
+        body: { model: 'o3', input: 'hi', max_output_tokens: 200_000 },
+      }),
+    ],
+  ] as const;
+  const outcomes: [string, number, unknown][] = [];
+  for (const [endpoint, text] of cases) {
+    const file = await uploadRequests(env, dir, 1, {
+      name: `${outcomes.length}.jsonl`,
+      lines: [text],
+    });
+    const created = await env.client.batches.create({
+      input_file_id: file.id,
+      endpoint,
+      completion_window: '24h',
+    });
+    await env.advance(60_000);
+    const batch = await env.client.batches.retrieve(created.id);
+    const [error] = await downloadLines(env.client, batch.error_file_id);
+    const [output] = await downloadLines(env.client, batch.output_file_id);
+    const got = error ?? output;
+    outcomes.push([got.custom_id, got.response.status_code, got.response.body.error ?? null]);
+  }
+  const tooLarge = (asked: number, limit: number) => ({
+    message: `max_tokens is too large: ${asked}. This model supports at most ${limit} completion tokens, whereas you provided ${asked}.`,
+    type: 'invalid_request_error',
+    param: 'max_tokens',
+    code: null,
+  });
+  assert.deepEqual(outcomes, [
+    ['over', 400, tooLarge(20_000, 16_384)],
+    ['at', 200, null],
+    ['responses', 400, tooLarge(200_000, 100_000)],
+  ]);
+});
+
 function configError(raw: unknown): ConfigError {
   try {
     parseConfig(raw, 'config.json');
@@ -253,6 +301,28 @@ test('config: json_schema (the default) for a model without Structured Outputs i
   );
   for (const model of ['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-mini', 'gpt-4.1-nano', 'o3', 'gpt-5'])
     parseConfig({ model }, model);
+});
+
+test('config: a max_completion_tokens over the model output limit is refused, naming the key', () => {
+  const over = configError({ scenarios: { scenario1: { max_completion_tokens: 20_000 } } });
+  assert.equal(over.key, 'scenarios.scenario1.max_completion_tokens');
+  assert.match(
+    over.message,
+    /"scenarios\.scenario1\.max_completion_tokens": 20000 is more than gpt-4o-mini writes \(at most 16384 completion tokens\)/,
+  );
+  const own = configError({
+    scenarios: { scenario2: { model: 'gpt-4.1', max_completion_tokens: 40_000 } },
+  });
+  assert.equal(own.key, 'scenarios.scenario2.max_completion_tokens');
+  parseConfig({ scenarios: { scenario1: { max_completion_tokens: 16_384 } } }, 'at the limit');
+  parseConfig({ model: 'o3', scenarios: { scenario1: { max_completion_tokens: 50_000 } } }, 'o3');
+  parseConfig(
+    {
+      model: 'ft:gpt-4o-mini:org::abc',
+      scenarios: { scenario1: { max_completion_tokens: 20_000 } },
+    },
+    'a model without a known limit',
+  );
 });
 
 test('run: such a config stops before anything is converted or sent (exit 2, the key named)', async (t) => {
