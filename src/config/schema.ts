@@ -21,6 +21,7 @@ import { Grounding } from './grounding-schema.ts';
 import { DEFAULT_MODEL, DEFAULT_PRICES, Limits, Price } from './limits-schema.ts';
 import { AzureConfig, CompatibleConfig, ProviderEnum } from './provider-schema.ts';
 import { providerLimitIssues } from './provider-limits.ts';
+import { modelParamIssues } from './model-param-issues.ts';
 import { pricesForProvider } from './provider-prices.ts';
 import { Retry } from './retry-schema.ts';
 import { Scenario1, Scenario2 } from './scenario-schema.ts';
@@ -98,6 +99,7 @@ const ConfigObject = z.strictObject({
 
 export const ConfigSchema = ConfigObject.superRefine((cfg, ctx) => {
   for (const issue of providerLimitIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
+  for (const issue of modelParamIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
   if (cfg.openai === undefined) return;
   for (const key of Object.keys(cfg.openai) as (keyof typeof cfg.openai)[]) {
     if (cfg.openai[key] !== undefined && cfg[key] !== undefined) {

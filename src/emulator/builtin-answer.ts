@@ -11,6 +11,7 @@ import type { ParsedLine } from './request-lines.ts';
 import { chatBodyOfResponses, responsesObject } from './responses-object.ts';
 import { cachedTokensOf, promptTokensOfBody, respond, type ChatCompletion } from './responder.ts';
 import { filteredChat, filteredResponse, type FilteredKind } from './filtered-answers.ts';
+import { refusedParamBody } from './refused-params.ts';
 
 export type BuiltInAnswer =
   | { readonly kind: 'success'; readonly completion: ChatCompletion; readonly body: unknown }
@@ -36,6 +37,9 @@ export function builtInAnswer(
   decision: RequestFaultDecision,
   ctx: BuiltInAnswerContext,
 ): BuiltInAnswer {
+  // The real API refuses such a request whatever else happens (refused-params.ts).
+  const refused = refusedParamBody(line.body);
+  if (refused !== undefined) return { kind: 'http_error', status: 400, body: refused };
   switch (decision.outcome) {
     case REQUEST_OUTCOMES.error_4xx:
       return {

@@ -4,6 +4,7 @@
  */
 import { apiErrors } from './api-errors.ts';
 import { readJson, type Route } from './http-route.ts';
+import { throwIfRefusedParam } from './refused-params.ts';
 import type { ChatBody, ChatCompletion } from './responder.ts';
 
 export function chatCompletionsRoute(complete: (body: ChatBody) => Promise<ChatCompletion>): Route {
@@ -18,6 +19,7 @@ export function chatCompletionsRoute(complete: (body: ChatBody) => Promise<ChatC
           'messages',
         );
       }
+      throwIfRefusedParam(body);
       return { json: await complete(body) };
     },
   };

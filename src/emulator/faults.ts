@@ -70,6 +70,8 @@ const HttpFault = z.strictObject({
       z.literal(502),
       z.literal(503),
       z.literal(504),
+      // Anthropic's overloaded_error (the OpenAI emulator answers it as any 5xx).
+      z.literal(529),
     ])
     .optional(),
   retry_after_s: z.number().nonnegative().optional(),

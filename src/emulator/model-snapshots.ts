@@ -21,7 +21,4 @@ export function snapshotOf(model: string): string {
   return MODEL_SNAPSHOTS[model] ?? model;
 }
 
-/** Models whose completion tokens include reasoning (gpt-5 family, o-series). */
-export function isReasoningModel(model: string): boolean {
-  return /^(gpt-5|o\d)/.test(model);
-}
+export { isReasoningModel } from '../domain/reasoning-models.ts';

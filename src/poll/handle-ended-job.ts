@@ -7,7 +7,9 @@
  *     sending again into a retry batch input file (ended-retries.ts), append every fate to the
  *     ledger (fate-records.ts), and delete the remote files when `remote_cleanup` is on;
  *   failed by validation (our bug, or a bad model name): every request of its input gets a final
- *     fate with the API's errors, surfaced in the job file, and nothing is retried;
+ *     fate with the API's errors, surfaced in the job file, and nothing is retried; when every
+ *     error names a line, only those lines are final and the others are sent again
+ *     (validation-lines.ts);
  *   failed with token_limit_exceeded: handled by the submitter (the file goes back in line).
  *
  * Each step can run again after a crash with the same result: downloads resume, the retry file
@@ -31,6 +33,7 @@ import { fateRecorder, validationReason, type FateRecorder } from './fate-record
 import { fatesFromFile, fatesOfMissing, type ResultFatesContext } from './result-fates.ts';
 import { writeEndedRetries } from './ended-retries.ts';
 import { hasNoHttpAnswer, unexplainedNotes } from './unanswered-lines.ts';
+import { errorsByLine, fatesByLine } from './validation-lines.ts';
 
 export interface EndedJobDeps extends FetchResultsDeps {
   readonly ledger: Ledger;
@@ -66,13 +69,18 @@ export async function handleEndedJob(job: JobRecord, deps: EndedJobDeps): Promis
   }
 }
 
-/** Failed by validation: every request a final fate, nothing retried. */
+/**
+ * Failed by validation: every request a final fate, nothing retried; when every error names
+ * a line, only those lines, the others sent again (validation-lines.ts).
+ */
 async function handleFailed(
   job: JobRecord,
   sent: SentRequests,
   record: FateRecorder,
   deps: EndedJobDeps,
 ): Promise<JobRecord> {
+  const byLine = errorsByLine(job.errors);
+  if (byLine !== undefined) return handleFailedLines(job, sent, record, deps, byLine);
   const reason = validationReason(job.errors);
   for await (const ids of sent.ids()) {
     await deps.ledger.appendMany(ids.map((r) => record(r.id, r.index, { kind: 'final', reason })));
@@ -86,6 +94,42 @@ async function handleFailed(
     ...job,
     done: true,
     outcome: { usable: 0, retry: 0, final: sent.size },
+    download_error: null,
+  };
+}
+
+/** Failed by validation on named lines: those final, the others in a retry file. */
+async function handleFailedLines(
+  job: JobRecord,
+  sent: SentRequests,
+  record: FateRecorder,
+  deps: EndedJobDeps,
+  byLine: ReadonlyMap<number, string>,
+): Promise<JobRecord> {
+  const inputPath = inputPathOf(job, deps.dataDir);
+  const tally = await fatesByLine(byLine, {
+    job,
+    inputPath,
+    sent,
+    record,
+    appendMany: (records) => deps.ledger.appendMany(records),
+    maxAttempts: deps.config.retry.max_attempts,
+  });
+  let retryFile: string | null = job.retry_file;
+  if (tally.retries > 0 && retryFile === null) {
+    const sealed = await writeEndedRetries(job, inputPath, sent, tally, deps);
+    retryFile = sealed === undefined ? null : relativeToData(deps.dataDir, sealed);
+  }
+  deps.log.error(
+    { batchId: job.batch_id, errors: job.errors, retryFile },
+    `batch ${job.batch_id} of ${job.batch_file} failed validation at line ${[...byLine.keys()].join(', ')}: ${validationReason(job.errors)}; ${tally.outcome.final} final, ${tally.outcome.retry} sent again`,
+  );
+  if (deps.config.remote_cleanup) await deleteRemote([job.file_id], deps);
+  return {
+    ...job,
+    done: true,
+    outcome: tally.outcome,
+    retry_file: retryFile,
     download_error: null,
   };
 }

@@ -99,7 +99,7 @@ test('cancelled by a person: finished results kept, the rest recorded as cancell
   assert.equal(env.emulator.stats().batchesCreated, 1);
 });
 
-test('failed by validation: the API errors are recorded and surfaced, nothing retried', async (t) => {
+test('failed by validation: the API errors are recorded and surfaced, the line named final, the other sent again', async (t) => {
   const env = await testEmulator(t);
   const data = await tempDir(t);
   const dir = join(data, '3.batch_input', 'repo_t');
@@ -111,15 +111,16 @@ test('failed by validation: the API errors are recorded and surfaced, nothing re
   const p = await testPipeline(t, env, data);
   await p.settle();
   const report = await checkInvariant(data);
-  assert.equal(report.final.size, 2);
+  assert.equal(report.final.size, 1);
   assert.match(
     [...report.final.values()][0]!,
-    /^the batch failed validation: mismatched_model \(line 2\)/,
+    /^the batch failed validation at line 2 of 3\.batch_input\/repo_t\/\S+: mismatched_model/,
   );
+  assert.equal(report.usable, 1, 'line 1, not at fault, sent again');
   const [job] = jobsOf(p);
   assert.equal(job!.status, 'failed');
   assert.equal(job!.errors?.[0]?.code, 'mismatched_model');
-  assert.equal(env.emulator.stats().batchesCreated, 1);
+  assert.equal(env.emulator.stats().batchesCreated, 2);
 });
 
 test('failed by the token limit, then succeeding once the budget allows', async (t) => {

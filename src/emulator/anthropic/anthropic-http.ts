@@ -67,14 +67,17 @@ export async function faultBeforeRoute(
     const type =
       fault.status === 429
         ? 'rate_limit_error'
-        : fault.status >= 500
-          ? 'api_error'
-          : 'invalid_request_error';
+        : fault.status === 529
+          ? 'overloaded_error'
+          : fault.status >= 500
+            ? 'api_error'
+            : 'invalid_request_error';
+    const message = fault.status === 529 ? 'Overloaded' : 'emulated fault';
     sendJson(
       res,
       requestId(),
       fault.status,
-      { type: 'error', error: { type, message: 'emulated fault' } },
+      { type: 'error', error: { type, message } },
       fault.retry_after_s === undefined ? {} : { 'retry-after': String(fault.retry_after_s) },
     );
     return true;

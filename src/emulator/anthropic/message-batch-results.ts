@@ -2,6 +2,7 @@
  * The results of an ended Message Batch, written to its JSONL file when it ends: each request's
  * result in input order, `succeeded` with the emulator's answer (messageAnswer, pure) or
  * `errored` by its fault (faults.ts: error_4xx → invalid_request_error; error_object →
+ * overloaded_error with `code: "overloaded_error"`, else
  * api_error; invalid_json → a text that is not JSON; reasoning_length → empty text, stop_reason
  * max_tokens; refusal and content_filter → the text cut part-way, stop_reason refusal), `canceled` past a cancel, `expired` past an `expire` fault's cut. Streamed: one
  * line in memory at a time.
@@ -78,7 +79,9 @@ export function messageAnswer(
     const [type, message] =
       decision.outcome === REQUEST_OUTCOMES.error_4xx
         ? ['invalid_request_error', 'emulated request error']
-        : ['api_error', 'emulated server error'];
+        : decision.code === 'overloaded_error'
+          ? ['overloaded_error', 'Overloaded']
+          : ['api_error', 'emulated server error'];
     return { type: 'errored', error: { type: 'error', error: { type, message } } };
   }
   const schema = r.params.output_config?.format?.schema;
