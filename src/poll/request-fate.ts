@@ -11,6 +11,7 @@
  *           a refusal or an answer the content filter stopped (refusal-fate.ts), or no
  *           attempts left (retry.max_attempts)
  */
+import { outputLimitOf } from '../domain/model-output-limits.ts';
 import { ANSWER_SCHEMAS, type Scenario } from '../domain/answer-schemas.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { refusalFate } from './refusal-fate.ts';
@@ -151,11 +152,19 @@ export function lengthFate(body: unknown, length: LengthRetry): Fate | undefined
   const { content, cutShort, spent } = responseText(body);
   if (!cutShort) return undefined;
   if (typeof content === 'string' && content.trim() !== '') return undefined;
-  const next = Math.min(length.cap, Math.ceil(spent * length.factor));
+  // Never above what the model writes: the API answers a larger budget with a 400 for the request.
+  const model = (body as { model?: unknown } | null)?.model;
+  const limit = typeof model === 'string' ? outputLimitOf(model) : undefined;
+  const cap = limit === undefined ? length.cap : Math.min(length.cap, limit);
+  const next = Math.min(cap, Math.ceil(spent * length.factor));
   if (spent <= 0 || next <= spent) {
     return {
       kind: 'final',
-      reason: `reasoning used the whole budget of ${spent} tokens (empty content, finish_reason length), at retry.max_completion_tokens_cap`,
+      reason:
+        `reasoning used the whole budget of ${spent} tokens (empty content, finish_reason length), ` +
+        (cap < length.cap
+          ? `at the most ${String(model)} writes (${limit} tokens)`
+          : 'at retry.max_completion_tokens_cap'),
     };
   }
   return {
