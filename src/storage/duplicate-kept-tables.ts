@@ -14,7 +14,6 @@ import {
   type IndexRecord,
 } from './duplicate-log.ts';
 import { keyTable, slotsFor } from './key-table.ts';
-import { lastLookup } from './key-table-lookup.ts';
 
 /** Slices taken per band key at most: a key shared by many slices is boilerplate. */
 export const PER_BAND = 8;
@@ -75,19 +74,9 @@ export function keptTables(expected: number, checkValues: number | undefined): K
   const dropped = new Set<number>();
   const exactTable = keyTable(slotsFor(expected), PER_BAND, checkValues);
   const bandTable = keyTable(slotsFor(expected * BANDS), PER_BAND, checkValues);
-  // Where the last lookup's keys would be added (key-table.ts `find`), while the tables are as
-  // they were then: the slice looked up, when kept, is added there without probing again.
-  const looked = lastLookup(BANDS);
   const index = (exact: number, bands: Uint32Array | undefined, ref: number): void => {
-    if (looked.exactValid(exactTable.version, exact))
-      exactTable.addAt(looked.exactSlot, exact, ref);
-    else exactTable.add(exact, ref);
-    if (bands === undefined) return;
-    if (looked.bandsValid(bandTable.version, bands)) {
-      for (let b = 0; b < BANDS; b++) bandTable.addAt(looked.bandSlots[b]!, bands[b]!, ref);
-    } else {
-      for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
-    }
+    exactTable.add(exact, ref);
+    if (bands !== undefined) for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
   };
   /**
    * The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more, but
@@ -150,13 +139,12 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     offsetOf: (ref) => offsets[ref]! * 8,
     exactRefs(exact) {
       candidates.length = 0;
-      looked.exactFound(exactTable.version, exact, exactTable.find(exact, collect));
+      exactTable.find(exact, collect);
       return candidates.sort((a, b) => a - b);
     },
     bandRefs(bands) {
       candidates.length = 0;
-      for (let b = 0; b < BANDS; b++) looked.bandSlots[b] = bandTable.find(bands[b]!, collect);
-      looked.bandsFound(bandTable.version, bands);
+      for (let b = 0; b < BANDS; b++) bandTable.find(bands[b]!, collect);
       return candidates;
     },
     isDropped: (ref) => dropped.has(ref),

@@ -9,10 +9,6 @@
  * size and adds every entry again from the keys it keeps elsewhere (the table cannot: it does
  * not have them). The arrays are resizable buffers, grown in place: no second copy is held
  * while the entries are added again, and the pages are taken as they are used.
- *
- * A lookup ends at the free slot where its key would go: `find` returns it, and `addAt` adds
- * there without probing again, as long as the table is unchanged since (the conversion looks a
- * slice up, then keeps it: one probe a key instead of two).
  */
 
 /** The share of slots in use before the table is full. */
@@ -29,18 +25,8 @@ export interface KeyTable {
   readonly full: boolean;
   /** Adds `ref` under `key`, unless `perKey` refs may be under it already (then false). */
   add(key: number, ref: number): boolean;
-  /**
-   * Calls `found` with each ref that may be under `key`; the free slot where `key` would be
-   * added (for `addAt`), or -1 when `perKey` refs may be under it already.
-   */
-  find(key: number, found: (ref: number) => void): number;
-  /**
-   * Adds `ref` under `key` at `slot`, which `find(key)` returned when the table was as it is
-   * now but for adds at other free slots since (a slot taken since: added as by `add`).
-   */
-  addAt(slot: number, key: number, ref: number): boolean;
-  /** Changes when an entry is added or the table reset (what `find` returned may be stale). */
-  readonly version: number;
+  /** Calls `found` with each ref that may be under `key`. */
+  find(key: number, found: (ref: number) => void): void;
 }
 
 /** The slots for `entries` entries at two thirds of MAX_LOAD (at least 1,024). */
@@ -77,25 +63,6 @@ export function keyTable(
     Math.floor(((Math.imul(key, 0x9e3779b1) >>> 0) * slots) / 0x1_0000_0000);
   const checkOf = (key: number): number => ((key >>> 0) % checkValues) + 1;
   let entries = 0;
-  let version = 0;
-  const put = (i: number, check: number, ref: number): void => {
-    checks[i] = check;
-    refs[i] = ref;
-    entries++;
-    version++;
-  };
-  const add = (key: number, ref: number): boolean => {
-    if (entries >= slots - 1) throw new RangeError('the key table is full');
-    const check = checkOf(key);
-    let i = homeOf(key);
-    let under = 0;
-    while (checks[i] !== 0) {
-      if (checks[i] === check && ++under >= perKey) return false;
-      if (++i === slots) i = 0;
-    }
-    put(i, check, ref);
-    return true;
-  };
   return {
     get slots() {
       return slots;
@@ -106,9 +73,6 @@ export function keyTable(
     get full() {
       return entries >= limit;
     },
-    get version() {
-      return version;
-    },
     reset(more) {
       const next = Math.min(Math.max(more, slots), MAX_SLOTS);
       checks.fill(0);
@@ -117,28 +81,28 @@ export function keyTable(
       slots = next;
       limit = Math.floor(slots * MAX_LOAD);
       entries = 0;
-      version++;
     },
-    add,
-    addAt(slot, key, ref) {
-      if (slot < 0) return false;
-      if (checks[slot] !== 0) return add(key, ref);
+    add(key, ref) {
       if (entries >= slots - 1) throw new RangeError('the key table is full');
-      put(slot, checkOf(key), ref);
+      const check = checkOf(key);
+      let i = homeOf(key);
+      let under = 0;
+      while (checks[i] !== 0) {
+        if (checks[i] === check && ++under >= perKey) return false;
+        if (++i === slots) i = 0;
+      }
+      checks[i] = check;
+      refs[i] = ref;
+      entries++;
       return true;
     },
     find(key, found) {
       const check = checkOf(key);
       let i = homeOf(key);
-      let under = 0;
       while (checks[i] !== 0) {
-        if (checks[i] === check) {
-          under++;
-          found(refs[i]!);
-        }
+        if (checks[i] === check) found(refs[i]!);
         if (++i === slots) i = 0;
       }
-      return under >= perKey ? -1 : i;
     },
   };
 }
