@@ -41,6 +41,13 @@ export type { KeptSlice, SavedTotals };
 
 export const DUPLICATE_STORE_NAME = 'duplicates.sqlite';
 
+/**
+ * Duplicates not sent held in one open transaction at most: committed then, without waiting
+ * for a batch input file to be sealed (with every slice a duplicate none is), so a run that
+ * dies loses fewer than this many of them.
+ */
+export const NOT_SENT_COMMIT_ROWS = 5000;
+
 export interface DuplicateMatch {
   readonly kind: 'exact' | 'near';
   /** 1 for an exact duplicate; the estimated Jaccard similarity of a near one. */
@@ -229,9 +236,12 @@ export async function openDuplicateStore(
     return lastIso;
   };
   let open = false;
+  /** Rows in the open transaction. */
+  let rows = 0;
   const commit = (): void => {
     if (open) db.exec('COMMIT');
     open = false;
+    rows = 0;
   };
 
   return {
@@ -265,6 +275,7 @@ export async function openDuplicateStore(
         e.match.kept.id,
         iso(at),
       );
+      if (++rows >= NOT_SENT_COMMIT_ROWS && !dry) commit();
     },
 
     pendingRepos: () => kept.pendingRepos(),
@@ -285,6 +296,7 @@ export async function openDuplicateStore(
     close() {
       if (open) db.exec('ROLLBACK');
       open = false;
+      rows = 0;
       kept.close();
       db.close();
     },
