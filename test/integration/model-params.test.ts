@@ -16,7 +16,13 @@ import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { runCli } from '../support/cli.ts';
-import { downloadLines, requestLine, testEmulator, uploadRequests } from '../support/emulator.ts';
+import {
+  answerOfOneLine,
+  downloadLines,
+  requestLine,
+  testEmulator,
+  uploadRequests,
+} from '../support/emulator.ts';
 import { functionSlice, jsonl } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -157,21 +163,7 @@ test('emulator: a json_schema format to a model without Structured Outputs is a 
   ] as const;
   const outcomes: [string, number, unknown][] = [];
   for (const [endpoint, text] of cases) {
-    const file = await uploadRequests(env, dir, 1, {
-      name: `${outcomes.length}.jsonl`,
-      lines: [text],
-    });
-    const created = await env.client.batches.create({
-      input_file_id: file.id,
-      endpoint,
-      completion_window: '24h',
-    });
-    await env.advance(60_000);
-    const batch = await env.client.batches.retrieve(created.id);
-    const [error] = await downloadLines(env.client, batch.error_file_id);
-    const [output] = await downloadLines(env.client, batch.output_file_id);
-    const got = error ?? output;
-    outcomes.push([got.custom_id, got.response.status_code, got.response.body.error ?? null]);
+    outcomes.push(await answerOfOneLine(env, dir, `${outcomes.length}.jsonl`, endpoint, text));
   }
   const refused = {
     message:
@@ -205,21 +197,7 @@ test('emulator: a budget over the model output limit is a 400 line (chat and Res
   ] as const;
   const outcomes: [string, number, unknown][] = [];
   for (const [endpoint, text] of cases) {
-    const file = await uploadRequests(env, dir, 1, {
-      name: `${outcomes.length}.jsonl`,
-      lines: [text],
-    });
-    const created = await env.client.batches.create({
-      input_file_id: file.id,
-      endpoint,
-      completion_window: '24h',
-    });
-    await env.advance(60_000);
-    const batch = await env.client.batches.retrieve(created.id);
-    const [error] = await downloadLines(env.client, batch.error_file_id);
-    const [output] = await downloadLines(env.client, batch.output_file_id);
-    const got = error ?? output;
-    outcomes.push([got.custom_id, got.response.status_code, got.response.body.error ?? null]);
+    outcomes.push(await answerOfOneLine(env, dir, `${outcomes.length}.jsonl`, endpoint, text));
   }
   const tooLarge = (asked: number, limit: number) => ({
     message: `max_tokens is too large: ${asked}. This model supports at most ${limit} completion tokens, whereas you provided ${asked}.`,

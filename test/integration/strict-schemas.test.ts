@@ -16,7 +16,7 @@ import { tokenCounters } from '../../src/domain/token-counter.ts';
 import { strictSchemaProblem } from '../../src/emulator/strict-schema.ts';
 import { writeJsonAtomic } from '../../src/storage/atomic-file.ts';
 import { computeManifest } from '../../src/submit/batch-input-files.ts';
-import { downloadLines, requestLine, testEmulator, uploadRequests } from '../support/emulator.ts';
+import { answerOfOneLine, requestLine, testEmulator } from '../support/emulator.ts';
 import { checkInvariant } from '../support/pipeline.ts';
 import { openSubmitAndPoll } from '../support/submit-and-poll.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -156,18 +156,7 @@ test('emulator: a broken strict schema is a 400 line (chat and Responses); stric
   ] as const;
   const outcomes: unknown[] = [];
   for (const [i, [endpoint, text]] of cases.entries()) {
-    const file = await uploadRequests(env, dir, 1, { name: `${i}.jsonl`, lines: [text] });
-    const created = await env.client.batches.create({
-      input_file_id: file.id,
-      endpoint,
-      completion_window: '24h',
-    });
-    await env.advance(60_000);
-    const batch = await env.client.batches.retrieve(created.id);
-    const [error] = await downloadLines(env.client, batch.error_file_id);
-    const [output] = await downloadLines(env.client, batch.output_file_id);
-    const got = error ?? output;
-    outcomes.push([got.custom_id, got.response.status_code, got.response.body.error ?? null]);
+    outcomes.push(await answerOfOneLine(env, dir, `${i}.jsonl`, endpoint, text));
   }
   const message =
     "Invalid schema for response_format 'scenario1_answer': In context=('properties', 'reasoning_trace'), 'additionalProperties' is required to be supplied and to be false.";

@@ -110,3 +110,28 @@ export async function downloadLines(
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 }
+
+/**
+ * Runs one request line alone in a batch on `endpoint` and gives what the emulator answered:
+ * its custom_id, status code and error (null when it answered).
+ */
+export async function answerOfOneLine(
+  env: TestEmulator,
+  dir: string,
+  name: string,
+  endpoint: '/v1/chat/completions' | '/v1/responses',
+  line: string,
+): Promise<[string, number, unknown]> {
+  const file = await uploadRequests(env, dir, 1, { name, lines: [line] });
+  const created = await env.client.batches.create({
+    input_file_id: file.id,
+    endpoint,
+    completion_window: '24h',
+  });
+  await env.advance(60_000);
+  const batch = await env.client.batches.retrieve(created.id);
+  const [error] = await downloadLines(env.client, batch.error_file_id);
+  const [output] = await downloadLines(env.client, batch.output_file_id);
+  const got = error ?? output;
+  return [got.custom_id, got.response.status_code, got.response.body.error ?? null];
+}
