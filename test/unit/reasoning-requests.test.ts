@@ -60,7 +60,7 @@ test('the larger budget never passes the most the model writes (the API would re
   assert.equal((raised as { maxCompletionTokens: number }).maxCompletionTokens, 16_384);
   const atLimit = lengthFate(body('gpt-4o-mini-2024-07-18', 16_384), length);
   assert.equal(atLimit?.kind, 'final');
-  assert.match(atLimit!.reason, /at the most gpt-4o-mini-2024-07-18 writes \(16384 tokens\)/);
+  assert.match(atLimit.reason, /at the most gpt-4o-mini-2024-07-18 writes \(16384 tokens\)/);
   // A model of no known limit, or one above the cap: the configured cap, as before.
   const unknown = lengthFate(body('my-fine-tune', 12_000), length);
   assert.equal((unknown as { maxCompletionTokens: number }).maxCompletionTokens, 24_000);
