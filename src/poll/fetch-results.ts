@@ -140,12 +140,8 @@ export async function fetchResults(
       },
     };
   }
-  if (notes.length > 0) {
-    log.warn(
-      { batchId: job.batch_id, notes },
-      `batch ${job.batch_id}: its result files do not match its counts; taken as they are (${notes.join('; ')})`,
-    );
-  }
+  // Whether the files match the counts is told once their lines are read (handle-ended-job.ts):
+  // lines with no HTTP answer explain some differences.
 
   return {
     kind: 'fetched',

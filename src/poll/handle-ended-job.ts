@@ -209,6 +209,18 @@ async function handleWith(
     job.request_counts ?? { total: sent.size, completed: 0 },
     unanswered,
   );
+  if (unexplained.length > 0) {
+    log.warn(
+      { batchId: job.batch_id, notes: unexplained },
+      `batch ${job.batch_id}: its result files do not match its counts; taken as they are (${unexplained.join('; ')})`,
+    );
+  }
+  if (unanswered > 0) {
+    log.info(
+      { batchId: job.batch_id, unanswered },
+      `batch ${job.batch_id}: ${unanswered} result lines had no HTTP answer (status_code 0): their requests are sent again`,
+    );
+  }
   log.info(
     { batchId: job.batch_id, status: job.status, ...outcome, retryFile },
     `batch ${job.batch_id} ${job.status}: ${outcome.usable} usable, ${outcome.retry} to retry, ${outcome.final} final`,

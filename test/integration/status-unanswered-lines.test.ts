@@ -10,6 +10,8 @@ import { buildStatusReport } from '../../src/status/status-report.ts';
 import { readStatusFacts } from '../../src/status/read-standing.ts';
 import { writeBatchInputs } from '../support/batch-inputs.ts';
 import { testEmulator, type TestEmulator } from '../support/emulator.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { Capture } from '../support/capture.ts';
 import { openSubmitAndPoll } from '../support/submit-and-poll.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -88,4 +90,52 @@ test('status_code 0 lines beside a real mismatch: still result_mismatch, and the
   assert.match(mismatch[0]!.message, /besides, 1 request had no HTTP answer \(status_code 0\)/);
   assert.doesNotMatch(mismatch[0]!.message, /errors file: 1 usable lines/, 'that count explained');
   assert.deepEqual(report.notes, []);
+});
+
+test('the poll log: status_code 0 lines are told as sent again, not as files that do not match their counts', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { requests: [{ kind: 'status_zero', custom_id: '_000[01]_func$' }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 4);
+  const capture = new Capture();
+  const log = await createLogger({ level: 'info', stream: capture });
+  const p = await openSubmitAndPoll(t, env, data, {}, log);
+  await p.submitter.submitRound(await p.files());
+  await env.advance(60_000);
+  await p.poller.tick();
+  const messages = capture.logRecords().map((r) => r.msg);
+  assert.deepEqual(
+    messages.filter((m) => /do not match its counts/.test(m)),
+    [],
+    'explained: no warning that needs a person',
+  );
+  assert.equal(
+    messages.filter((m) =>
+      /2 result lines had no HTTP answer \(status_code 0\): their requests are sent again/.test(m),
+    ).length,
+    1,
+    messages.join('\n'),
+  );
+});
+
+test('the poll log: a real mismatch is still a warning', async (t) => {
+  const env = await testEmulator(t, {
+    faults: { batches: [{ kind: 'no_unfinished_lines', nth: [1] }] },
+  });
+  const data = await tempDir(t);
+  await writeBatchInputs(data, 1, 10);
+  const capture = new Capture();
+  const log = await createLogger({ level: 'info', stream: capture });
+  const p = await openSubmitAndPoll(t, env, data, {}, log);
+  await p.submitter.submitRound(await p.files());
+  await env.advance(1450); // 4 requests done
+  const [job] = [...p.submitter.jobs.values()];
+  await env.client.batches.cancel(job!.batch_id);
+  await env.advance(5000);
+  await p.poller.tick();
+  const warned = capture
+    .logRecords()
+    .filter((r) => r.level === 40 && /do not match its counts/.test(r.msg));
+  assert.equal(warned.length, 1, capture.text);
 });
