@@ -13,45 +13,22 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { compileDataset } from '../../src/compile/compile-dataset.ts';
 import type { FailureEntry } from '../../src/compile/failure-categories.ts';
-import { parseConfig } from '../../src/config/load.ts';
 import { dataPaths } from '../../src/domain/data-paths.ts';
 import { batchInputName, fileTimestamp, manifestNameFor } from '../../src/domain/file-names.ts';
 import { tokenCounters } from '../../src/domain/token-counter.ts';
 import { openSliceIndex } from '../../src/review/slice-queries.ts';
 import { writeJsonAtomic } from '../../src/storage/atomic-file.ts';
 import { computeManifest } from '../../src/submit/batch-input-files.ts';
-import {
-  convert,
-  customIdOf,
-  quietLog,
-  readJsonl,
-  sliceSource,
-  writeInbox,
-} from '../support/dataset.ts';
+import { quietLog, readJsonl } from '../support/dataset.ts';
 import { testEmulator } from '../support/emulator.ts';
-import { checkInvariant, testPipeline } from '../support/pipeline.ts';
+import { checkInvariant } from '../support/pipeline.ts';
 import { openSubmitAndPoll } from '../support/submit-and-poll.ts';
+import { settledWithRefusals } from '../support/refusals.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { RUN_START } from '../support/test-time.ts';
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 test('chat: a refusal and a content-filtered answer are final at once, reported as refused by compile and the page', async (t) => {
-  const data = await tempDir(t);
-  const slices = sliceSource('repo_f', 91)(6);
-  await writeInbox(data, 'repo_f/s.jsonl', slices);
-  await convert(data, parseConfig({}, 'test'));
-  const [refused, filtered] = [customIdOf(slices[0]!), customIdOf(slices[1]!)];
-  const env = await testEmulator(t, {
-    faults: {
-      requests: [
-        { kind: 'refusal', custom_id: `^${escape(refused)}` },
-        { kind: 'content_filter', custom_id: `^${escape(filtered)}` },
-      ],
-    },
-  });
-  const p = await testPipeline(t, env, data);
-  await p.settle();
+  const { data, slices, p } = await settledWithRefusals(t);
   const report = await checkInvariant(data);
   assert.equal(report.usable, 4);
   assert.equal(report.retries, 0, 'neither is sent again: it would be refused and paid again');

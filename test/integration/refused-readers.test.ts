@@ -9,41 +9,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { compileDataset } from '../../src/compile/compile-dataset.ts';
 import type { FailureEntry } from '../../src/compile/failure-categories.ts';
-import { parseConfig } from '../../src/config/load.ts';
 import { dataPaths } from '../../src/domain/data-paths.ts';
 import { openSliceIndex } from '../../src/review/slice-queries.ts';
 import { CATEGORY_LABELS } from '../../src/review/compiled-categories.ts';
-import {
-  convert,
-  customIdOf,
-  quietLog,
-  readJsonl,
-  sliceSource,
-  writeInbox,
-} from '../support/dataset.ts';
-import { testEmulator } from '../support/emulator.ts';
-import { testPipeline } from '../support/pipeline.ts';
-import { tempDir } from '../support/temp-dir.ts';
+import { quietLog, readJsonl } from '../support/dataset.ts';
+import { settledWithRefusals } from '../support/refusals.ts';
 import { RUN_START } from '../support/test-time.ts';
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 test('refused: the failures report, statistics, review summary, dataset card and page agree', async (t) => {
-  const data = await tempDir(t);
-  const slices = sliceSource('repo_f', 91)(6);
-  await writeInbox(data, 'repo_f/s.jsonl', slices);
-  await convert(data, parseConfig({}, 'test'));
-  const [refused, filtered] = [customIdOf(slices[0]!), customIdOf(slices[1]!)];
-  const env = await testEmulator(t, {
-    faults: {
-      requests: [
-        { kind: 'refusal', custom_id: `^${escape(refused)}` },
-        { kind: 'content_filter', custom_id: `^${escape(filtered)}` },
-      ],
-    },
-  });
-  const p = await testPipeline(t, env, data);
-  await p.settle();
+  const { data, slices, p } = await settledWithRefusals(t);
   const paths = dataPaths(data, '.');
   const compiled = await compileDataset({
     paths,
