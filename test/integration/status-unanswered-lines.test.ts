@@ -15,6 +15,12 @@ import { Capture } from '../support/capture.ts';
 import { openSubmitAndPoll } from '../support/submit-and-poll.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
+/** A logger that keeps what the poll logs, and its messages. */
+async function keptLog() {
+  const capture = new Capture();
+  return { log: await createLogger({ level: 'info', stream: capture }), capture };
+}
+
 async function statusOf(p: Awaited<ReturnType<typeof openSubmitAndPoll>>, env: TestEmulator) {
   const now = env.clock.now();
   return buildStatusReport(await readStatusFacts(p.paths, p.config, now), now);
@@ -26,7 +32,8 @@ test('status_code 0 lines: status says they were sent again, no result_mismatch'
   });
   const data = await tempDir(t);
   await writeBatchInputs(data, 1, 4);
-  const p = await openSubmitAndPoll(t, env, data);
+  const { log, capture } = await keptLog();
+  const p = await openSubmitAndPoll(t, env, data, {}, log);
   await p.submitter.submitRound(await p.files());
   await env.advance(60_000);
   await p.poller.tick();
@@ -48,6 +55,20 @@ test('status_code 0 lines: status says they were sent again, no result_mismatch'
     report.notes[0]!.message,
     new RegExp(`batch ${job!.batch_id} .*2 requests .*status_code 0.*sent again`),
   );
+  // The poll log tells them as sent again, not as files that do not match their counts.
+  const messages = capture.logRecords().map((r) => r.msg);
+  assert.deepEqual(
+    messages.filter((m) => /do not match its counts/.test(m)),
+    [],
+    'explained: no warning that needs a person',
+  );
+  assert.equal(
+    messages.filter((m) =>
+      /2 result lines had no HTTP answer \(status_code 0\): their requests are sent again/.test(m),
+    ).length,
+    1,
+    messages.join('\n'),
+  );
 });
 
 test('a real mismatch (requests in neither file) stays result_mismatch, with no such note', async (t) => {
@@ -56,7 +77,8 @@ test('a real mismatch (requests in neither file) stays result_mismatch, with no 
   });
   const data = await tempDir(t);
   await writeBatchInputs(data, 1, 10);
-  const p = await openSubmitAndPoll(t, env, data);
+  const { log, capture } = await keptLog();
+  const p = await openSubmitAndPoll(t, env, data, {}, log);
   await p.submitter.submitRound(await p.files());
   await env.advance(1450); // 4 requests done
   const [job] = [...p.submitter.jobs.values()];
@@ -68,6 +90,11 @@ test('a real mismatch (requests in neither file) stays result_mismatch, with no 
   assert.equal(mismatch.length, 1);
   assert.match(mismatch[0]!.message, /6 requests in neither the output nor the error file/);
   assert.deepEqual(report.notes, []);
+  // The poll log still warns of it.
+  const warned = capture
+    .logRecords()
+    .filter((r) => r.level === 40 && /do not match its counts/.test(r.msg));
+  assert.equal(warned.length, 1, capture.text);
 });
 
 test('status_code 0 lines beside a real mismatch: still result_mismatch, and the lines told', async (t) => {
@@ -90,52 +117,4 @@ test('status_code 0 lines beside a real mismatch: still result_mismatch, and the
   assert.match(mismatch[0]!.message, /besides, 1 request had no HTTP answer \(status_code 0\)/);
   assert.doesNotMatch(mismatch[0]!.message, /errors file: 1 usable lines/, 'that count explained');
   assert.deepEqual(report.notes, []);
-});
-
-test('the poll log: status_code 0 lines are told as sent again, not as files that do not match their counts', async (t) => {
-  const env = await testEmulator(t, {
-    faults: { requests: [{ kind: 'status_zero', custom_id: '_000[01]_func$' }] },
-  });
-  const data = await tempDir(t);
-  await writeBatchInputs(data, 1, 4);
-  const capture = new Capture();
-  const log = await createLogger({ level: 'info', stream: capture });
-  const p = await openSubmitAndPoll(t, env, data, {}, log);
-  await p.submitter.submitRound(await p.files());
-  await env.advance(60_000);
-  await p.poller.tick();
-  const messages = capture.logRecords().map((r) => r.msg);
-  assert.deepEqual(
-    messages.filter((m) => /do not match its counts/.test(m)),
-    [],
-    'explained: no warning that needs a person',
-  );
-  assert.equal(
-    messages.filter((m) =>
-      /2 result lines had no HTTP answer \(status_code 0\): their requests are sent again/.test(m),
-    ).length,
-    1,
-    messages.join('\n'),
-  );
-});
-
-test('the poll log: a real mismatch is still a warning', async (t) => {
-  const env = await testEmulator(t, {
-    faults: { batches: [{ kind: 'no_unfinished_lines', nth: [1] }] },
-  });
-  const data = await tempDir(t);
-  await writeBatchInputs(data, 1, 10);
-  const capture = new Capture();
-  const log = await createLogger({ level: 'info', stream: capture });
-  const p = await openSubmitAndPoll(t, env, data, {}, log);
-  await p.submitter.submitRound(await p.files());
-  await env.advance(1450); // 4 requests done
-  const [job] = [...p.submitter.jobs.values()];
-  await env.client.batches.cancel(job!.batch_id);
-  await env.advance(5000);
-  await p.poller.tick();
-  const warned = capture
-    .logRecords()
-    .filter((r) => r.level === 40 && /do not match its counts/.test(r.msg));
-  assert.equal(warned.length, 1, capture.text);
 });
