@@ -12,6 +12,7 @@ import {
   type Slice,
 } from './slice-schema.ts';
 import { fastCheckSlice } from './slice-fast-check.ts';
+import { shortened } from '../format.ts';
 
 export const REJECT_CODES = {
   invalid_json: 'invalid_json',
@@ -43,12 +44,8 @@ export type ParsedLine =
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(truncate(value, 40))}`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(shortened(value, 40))}`;
   return `a ${typeof value}`;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -143,7 +140,7 @@ export function parseSliceLine(text: string): ParsedLine {
       ok: false,
       code: 'unsupported_type',
       field: 'type',
-      reason: `type ${JSON.stringify(truncate(type, 40))} is neither "function" nor "class"`,
+      reason: `type ${JSON.stringify(shortened(type, 40))} is neither "function" nor "class"`,
       ...withId,
     };
   }

@@ -6,6 +6,7 @@
  * colon) is refused before it names a file or is sent back to the API. Pure.
  */
 import { PermanentApiError } from '../errors.ts';
+import { shortened } from '../format.ts';
 
 const PLAIN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -17,7 +18,7 @@ export function isPlainApiId(id: unknown): id is string {
 
 function shown(id: unknown): string {
   const text = JSON.stringify(id) ?? String(id);
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+  return shortened(text, 120);
 }
 
 /** An id the API returned that cannot be used: the call counts as failed (permanently). */

@@ -15,6 +15,7 @@ import { outputLimitOf } from '../domain/model-output-limits.ts';
 import { ANSWER_SCHEMAS, type Scenario } from '../domain/answer-schemas.ts';
 import { parseCustomId } from '../domain/custom-id.ts';
 import { refusalFate } from './refusal-fate.ts';
+import { shortened } from '../format.ts';
 
 export type Fate =
   | { readonly kind: 'usable' }
@@ -46,10 +47,6 @@ const TRANSIENT_ERROR_CODES = new Set([
   'internal_error',
   'service_unavailable',
 ]);
-
-function truncate(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
 
 /** A successful response's answer, parsed (and validated when the scenario is known). */
 export type AnswerOutcome =
@@ -196,12 +193,15 @@ export function lineFate(
       return { kind: 'retry', reason: `no HTTP answer (status_code ${status}): not run` };
     }
     if (status === 429 || status === 408 || status >= 500) {
-      return { kind: 'retry', reason: `HTTP ${status}: ${truncate(message)}` };
+      return { kind: 'retry', reason: `HTTP ${status}: ${shortened(message, 200)}` };
     }
-    return { kind: 'final', reason: `rejected by the API (HTTP ${status}): ${truncate(message)}` };
+    return {
+      kind: 'final',
+      reason: `rejected by the API (HTTP ${status}): ${shortened(message, 200)}`,
+    };
   }
   const code = line.error?.code ?? 'unknown';
-  const message = truncate(line.error?.message ?? '');
+  const message = shortened(line.error?.message ?? '', 200);
   if (code === 'batch_cancelled') {
     return options.cancelledByUs
       ? { kind: 'retry', reason: 'not run: the batch was cancelled by slicebatch' }

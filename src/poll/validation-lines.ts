@@ -19,10 +19,7 @@ import { FateTally } from './fate-tally.ts';
 import type { FateRecorder } from './fate-records.ts';
 import { withinAttempts, type Fate } from './request-fate.ts';
 import type { SentRequests } from './sent-requests.ts';
-
-function cut(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
+import { shortened } from '../format.ts';
 
 /** The errors by line number, or undefined when any error names no line. Pure. */
 export function errorsByLine(errors: JobRecord['errors']): Map<number, string> | undefined {
@@ -78,7 +75,7 @@ export async function fatesByLine(
         error !== undefined
           ? {
               kind: 'final',
-              reason: `the batch failed validation at line ${raw.lineNo} of ${job.batch_file}: ${cut(error)}`,
+              reason: `the batch failed validation at line ${raw.lineNo} of ${job.batch_file}: ${shortened(error, 300)}`,
             }
           : withinAttempts({ kind: 'retry', reason: others }, attempt, ctx.maxAttempts);
       tally.count(index, fate, attempt);
