@@ -98,6 +98,22 @@ async function handleFailed(
   };
 }
 
+/**
+ * The retry batch input file of an ended job's requests to send again (data-relative), written
+ * once: a job that has one (a crash after writing it) keeps it.
+ */
+async function retryFileOf(
+  job: JobRecord,
+  inputPath: string,
+  sent: SentRequests,
+  tally: FateTally,
+  deps: EndedJobDeps,
+): Promise<string | null> {
+  if (tally.retries === 0 || job.retry_file !== null) return job.retry_file;
+  const sealed = await writeEndedRetries(job, inputPath, sent, tally, deps);
+  return sealed === undefined ? null : relativeToData(deps.dataDir, sealed);
+}
+
 /** Failed by validation on named lines: those final, the others in a retry file. */
 async function handleFailedLines(
   job: JobRecord,
@@ -115,11 +131,7 @@ async function handleFailedLines(
     appendMany: (records) => deps.ledger.appendMany(records),
     maxAttempts: deps.config.retry.max_attempts,
   });
-  let retryFile: string | null = job.retry_file;
-  if (tally.retries > 0 && retryFile === null) {
-    const sealed = await writeEndedRetries(job, inputPath, sent, tally, deps);
-    retryFile = sealed === undefined ? null : relativeToData(deps.dataDir, sealed);
-  }
+  const retryFile = await retryFileOf(job, inputPath, sent, tally, deps);
   deps.log.error(
     { batchId: job.batch_id, errors: job.errors, retryFile },
     `batch ${job.batch_id} of ${job.batch_file} failed validation at line ${[...byLine.keys()].join(', ')}: ${validationReason(job.errors)}; ${tally.outcome.final} final, ${tally.outcome.retry} sent again`,
@@ -194,11 +206,7 @@ async function handleWith(
     );
   }
 
-  let retryFile: string | null = job.retry_file;
-  if (tally.retries > 0 && retryFile === null) {
-    const sealed = await writeEndedRetries(job, inputPath, sent, tally, deps);
-    retryFile = sealed === undefined ? null : relativeToData(deps.dataDir, sealed);
-  }
+  const retryFile = await retryFileOf(job, inputPath, sent, tally, deps);
 
   if (config.remote_cleanup) {
     await deleteRemote([outputFileId, job.error_file_id, job.file_id], deps);
