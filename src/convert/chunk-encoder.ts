@@ -13,7 +13,7 @@ import type { DuplicateGate } from './duplicate-gate.ts';
 import type { ConvertHelpers } from './helper-thread-client.ts';
 import type { RejectEntry, RejectsReport } from './rejects-report.ts';
 import { encodeSliceRequest } from './request-builder.ts';
-import { createKnownTextCounts } from './known-text-counts.ts';
+import { createKnownTextCounts, type KnownTextCounts } from './known-text-counts.ts';
 import type { ScenarioSetup } from './scenario-setup.ts';
 import type { ContentFingerprint } from '../storage/content-fingerprint.ts';
 
@@ -157,22 +157,7 @@ export function createChunkEncoder(
         const answer = helpers.countTexts(encoding, list);
         counts.set(encoding, answer);
         const learn = toLearn.get(encoding);
-        if (learn !== undefined) {
-          // A failed count fails the chunk where it is placed; nothing is learned from it.
-          answer.then(
-            (got) => {
-              for (let k = 0; k < learn.length; k += 4) {
-                known.learn(
-                  learn[k] as Scenario,
-                  learn[k + 1] as number,
-                  learn[k + 2] as string,
-                  got[learn[k + 3] as number]!,
-                );
-              }
-            },
-            () => undefined,
-          );
-        }
+        if (learn !== undefined) learnWhenAnswered(known, learn, answer);
       }
       const fingerprints =
         codes.length === 0
@@ -181,4 +166,29 @@ export function createChunkEncoder(
       return { file, items, sink, counts, fingerprints };
     },
   };
+}
+
+/**
+ * Once `answer` comes, remembers the counts of the texts `learn` lists ([scenario, segment,
+ * text, index in the answer] four by four). A failed count fails the chunk where it is placed;
+ * nothing is learned from it.
+ */
+function learnWhenAnswered(
+  known: KnownTextCounts,
+  learn: readonly (string | number)[],
+  answer: Promise<Int32Array>,
+): void {
+  answer.then(
+    (got) => {
+      for (let k = 0; k < learn.length; k += 4) {
+        known.learn(
+          learn[k] as Scenario,
+          learn[k + 1] as number,
+          learn[k + 2] as string,
+          got[learn[k + 3] as number]!,
+        );
+      }
+    },
+    () => undefined,
+  );
 }
