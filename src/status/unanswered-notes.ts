@@ -4,15 +4,14 @@
  * its counts and files differ by exactly those lines. Told as a note, not as a result mismatch
  * that needs a person; beside a real mismatch, told in its message. Pure.
  */
+import { plural } from '../format.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
-
-const requests = (n: number): string => (n === 1 ? '1 request' : `${n} requests`);
 
 /** The lines without an answer, as said of a batch (empty when none). */
 export function unansweredWords(job: JobRecord): string {
   const n = job.unanswered_lines ?? 0;
   if (n === 0) return '';
-  return `${requests(n)} had no HTTP answer (status_code 0) although request_counts counted ${n === 1 ? 'it' : 'them'} completed: sent again (while retry.max_attempts allows)`;
+  return `${plural(n, 'request')} had no HTTP answer (status_code 0) although request_counts counted ${n === 1 ? 'it' : 'them'} completed: sent again (while retry.max_attempts allows)`;
 }
 
 /** The note of a handled batch whose files and counts differ only by such lines. */
