@@ -48,6 +48,8 @@ export interface BatchRecord {
     expire_after_fraction: number | null;
     fail_all: boolean;
     validation: boolean;
+    /** The line an injected validation failure names (absent or null: none). */
+    validation_line?: number | null;
     token_limit: boolean;
     /** Expired or cancelled without lines for the unfinished requests. */
     no_unfinished_lines?: boolean;
@@ -115,6 +117,7 @@ export function newBatchRecord(
 function injectedFaults(injected: readonly BatchFaultT[]): BatchRecord['fault'] {
   const expire = injected.find((f) => f.kind === 'expire');
   const stall = injected.find((f) => f.kind === 'stall');
+  const validation = injected.find((f) => f.kind === 'validation_failure');
   return {
     expire_after: expire?.after_requests ?? null,
     expire_after_fraction:
@@ -122,7 +125,8 @@ function injectedFaults(injected: readonly BatchFaultT[]): BatchRecord['fault'] 
         ? null
         : (expire.after_fraction ?? 0.5),
     fail_all: injected.some((f) => f.kind === 'no_output'),
-    validation: injected.some((f) => f.kind === 'validation_failure'),
+    validation: validation !== undefined,
+    validation_line: validation?.line ?? null,
     token_limit: injected.some((f) => f.kind === 'token_limit_exceeded'),
     no_unfinished_lines: injected.some((f) => f.kind === 'no_unfinished_lines'),
     null_output_id: injected.some((f) => f.kind === 'null_output_id'),

@@ -4,6 +4,7 @@
  */
 import { apiErrors } from './api-errors.ts';
 import type { BatchRecord } from './batch-record.ts';
+import type { BatchErrorData } from './validate-batch-input.ts';
 import type { FileObject, FileStore } from './file-store.ts';
 import type { Tokenizers } from './tokenizers.ts';
 import { validateBatchInput } from './validate-batch-input.ts';
@@ -34,16 +35,29 @@ export async function validateRecord(
   if (result.errors.length > 0) {
     b.errors = [...result.errors];
   } else if (b.fault.validation) {
-    b.errors = [
-      {
-        code: 'invalid_json_line',
-        message: '(emulated fault) This line is not parseable as valid JSON.',
-        param: null,
-        line: 1,
-      },
-    ];
+    b.errors = [injectedValidationError(b.fault.validation_line ?? null)];
   }
   b.validation = b.errors === null ? 'ok' : 'failed';
+}
+
+/**
+ * An injected validation failure: naming `line` as the real API names a bad request line (the
+ * other lines were not at fault), or naming none, as when the API refuses the whole file.
+ */
+function injectedValidationError(line: number | null): BatchErrorData {
+  return line === null
+    ? {
+        code: 'invalid_request',
+        message: '(emulated fault) The batch input file failed validation.',
+        param: null,
+        line: null,
+      }
+    : {
+        code: 'invalid_request',
+        message: `(emulated fault) Line ${line} of the batch input file is not a valid request.`,
+        param: null,
+        line,
+      };
 }
 
 /** The input file a batch create names: it must exist and have purpose `batch`. */

@@ -99,6 +99,12 @@ const BatchFault = z.strictObject({
   /** For `stall`: the phase that lasts (`finalizing` when absent) and how much longer (3600). */
   phase: z.enum(['validating', 'finalizing', 'cancelling']).optional(),
   for_s: z.number().nonnegative().optional(),
+  /**
+   * For `validation_failure`: the input line the error names (the real API names a line for a
+   * bad request line: only that request is at fault). Absent: an error naming no line, as for a
+   * whole file the API refuses (every request of the file fails with it).
+   */
+  line: z.number().int().positive().optional(),
   /** For `expire`: how many requests finish before the batch expires (or a fraction). */
   after_requests: z.number().int().nonnegative().optional(),
   after_fraction: z.number().min(0).max(1).optional(),

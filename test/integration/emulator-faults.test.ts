@@ -110,25 +110,26 @@ test('injected validation failure and token_limit_exceeded, targeted by occurren
   const env = await testEmulator(t, {
     faults: {
       batches: [
-        { kind: 'validation_failure', nth: [1] },
+        { kind: 'validation_failure', nth: [1], line: 2 },
         { kind: 'token_limit_exceeded', nth: [2] },
+        { kind: 'validation_failure', nth: [4] },
       ],
     },
   });
   const dir = await tempDir(t);
   const file = await uploadRequests(env, dir, 3);
-  const [b1, b2, b3] = [
-    await create(env.client, file.id),
-    await create(env.client, file.id),
-    await create(env.client, file.id),
-  ];
+  const batches = [];
+  for (let i = 0; i < 4; i++) batches.push(await create(env.client, file.id));
   await env.advance(10_000);
-  const s = await Promise.all([b1, b2, b3].map((b) => env.client.batches.retrieve(b.id)));
+  const s = await Promise.all(batches.map((b) => env.client.batches.retrieve(b.id)));
   assert.deepEqual(
     s.map((b) => b.status),
-    ['failed', 'failed', 'completed'],
+    ['failed', 'failed', 'completed', 'failed'],
   );
-  assert.equal(s[0]!.errors?.data?.[0]?.code, 'invalid_json_line');
+  assert.deepEqual(
+    [s[0], s[3]].map((b) => b!.errors?.data?.map((e) => [e.code, e.line])),
+    [[['invalid_request', 2]], [['invalid_request', null]]],
+  );
   assert.equal(s[1]!.errors?.data?.[0]?.code, 'token_limit_exceeded');
 });
 

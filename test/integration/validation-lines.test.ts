@@ -85,3 +85,36 @@ test('failed validation with an error that names no line (too many requests): ev
   assert.equal(report.final.size, 3);
   assert.equal(env.emulator.stats().batchesCreated, 1);
 });
+
+test("the emulator's injected validation failure: with a `line`, that request alone is final; with none, every request is", async (t) => {
+  const run = async (fault: { kind: 'validation_failure'; nth: number[]; line?: number }) => {
+    const env = await testEmulator(t, { faults: { batches: [fault] } });
+    const data = await tempDir(t);
+    const rel = await inputFile(
+      data,
+      [1, 2, 3].map((i) => requestLine(`scenario1_t_0000${i}_func`)),
+    );
+    const p = await testPipeline(t, env, data);
+    await p.settle();
+    return {
+      rel,
+      report: await checkInvariant(data),
+      created: env.emulator.stats().batchesCreated,
+    };
+  };
+
+  const named = await run({ kind: 'validation_failure', nth: [1], line: 2 });
+  assert.equal(named.report.usable, 2, 'lines 1 and 3 answered when sent again');
+  assert.deepEqual(
+    [...named.report.final.values()].map((r) => r.slice(0, r.indexOf(': (emulated'))),
+    [`the batch failed validation at line 2 of ${named.rel}: invalid_request`],
+  );
+  assert.equal(named.created, 2);
+
+  const whole = await run({ kind: 'validation_failure', nth: [1] });
+  assert.equal(whole.report.usable, 0);
+  assert.equal(whole.report.final.size, 3);
+  for (const reason of whole.report.final.values())
+    assert.match(reason, /^the batch failed validation: invalid_request: \(emulated fault\)/);
+  assert.equal(whole.created, 1);
+});
