@@ -290,10 +290,13 @@ test('a file handed in while a step hangs does not hold the stop: the watcher cl
   const { emulator } = await quickEmulator(t);
   const dir = await tempDir(t);
   // Every upload hangs until its call is aborted: the submit step hangs on the first one.
-  const hung = (signal: AbortSignal | undefined): Promise<never> =>
-    new Promise((_, reject) =>
+  let uploads = 0;
+  const hung = (signal: AbortSignal | undefined): Promise<never> => {
+    uploads++;
+    return new Promise((_, reject) =>
       signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
     );
+  };
   const d = await startTestDaemon(t, {
     dataDir: dir,
     emulator,
@@ -304,8 +307,10 @@ test('a file handed in while a step hangs does not hold the stop: the watcher cl
     }),
   });
   await seedInbox(d.paths.reviewed);
+  // Hung in the upload itself, not merely started: a stop before the first upload would let
+  // the step end by itself (on a loaded machine the step can still be reading its files).
   await waitFor('the submit step hung on an upload', () =>
-    d.daemon.heartbeat().running?.step === 'submit' ? true : undefined,
+    d.daemon.heartbeat().running?.step === 'submit' && uploads > 0 ? true : undefined,
   );
   const gen = createSliceGenerator({ repository: 'repo_z', seed: 3 });
   await mkdir(join(d.paths.reviewed, 'repo_z'), { recursive: true });
