@@ -46,12 +46,93 @@ export interface FetchResultsDeps {
   readonly log: Logger;
 }
 
+/**
+ * The output file id of a batch that completed requests: the job's, or asked again while the
+ * batch shows none (`pending` until `retry.missing_output_wait_ms` has passed; after that, a
+ * note, and the requests are sent again).
+ */
+async function outputFileOf(
+  job: JobRecord,
+  completed: number,
+  notes: string[],
+  deps: FetchResultsDeps,
+): Promise<
+  | { readonly kind: 'pending'; readonly job: JobRecord }
+  | { readonly kind: 'known'; outputFileId: string | null; awaitingOutputSince: number | null }
+> {
+  const { api, config, log, now } = deps;
+  let awaitingOutputSince = job.awaiting_output_since ?? null;
+  // Requests completed but no output file is shown: it may appear later. Ask again for a
+  // while before sending the requests again (paid once already).
+  const b = await api.retrieveBatch(job.batch_id).catch(() => undefined);
+  if (b?.output_file_id)
+    return { kind: 'known', outputFileId: b.output_file_id, awaitingOutputSince };
+  awaitingOutputSince ??= now();
+  const waited = now() - awaitingOutputSince;
+  if (waited < config.retry.missing_output_wait_ms) {
+    const message = `${completed} requests completed but the batch shows no output file yet; asked again each tick`;
+    log.warn({ batchId: job.batch_id }, `batch ${job.batch_id}: ${message}`);
+    return {
+      kind: 'pending',
+      job: {
+        ...job,
+        awaiting_output_since: awaitingOutputSince,
+        download_error: message,
+        download_error_permanent: false,
+      },
+    };
+  }
+  notes.push(
+    `${completed} requests completed but no output file was shown for ${Math.round(waited / 60_000)} min: their requests are sent again`,
+  );
+  return { kind: 'known', outputFileId: null, awaitingOutputSince };
+}
+
+/**
+ * One result file downloaded and verified into `dir`; its notes added to `notes`. Undefined
+ * when the file is gone from the API (404), with a note.
+ */
+async function fetchFile(
+  api: BatchApi,
+  fileId: string,
+  target: {
+    readonly dir: string;
+    readonly batchId: string;
+    readonly kind: 'results' | 'errors';
+    readonly expectedLines: number;
+  },
+  sent: SentIds,
+  attempts: number,
+  notes: string[],
+): Promise<string | undefined> {
+  const { kind } = target;
+  const path = resultPath(target.dir, kind, target.batchId);
+  try {
+    const verified = await downloadVerified({
+      api,
+      fileId,
+      path,
+      expectedLines: target.expectedLines,
+      sent,
+      // The same flawed file three times: take its good lines rather than fetch it forever.
+      acceptFlawed: attempts >= 3,
+    });
+    for (const n of verified.notes) notes.push(`${kind} file: ${n}`);
+    return path;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    // Gone (expired after 30 days, or deleted): what it held is missing, and sent again.
+    notes.push(`${kind} file ${fileId} is gone from the API (404: expired or deleted)`);
+    return undefined;
+  }
+}
+
 export async function fetchResults(
   job: JobRecord,
   sent: SentIds,
   deps: FetchResultsDeps,
 ): Promise<FetchedResults> {
-  const { api, config, log, now } = deps;
+  const { api, log } = deps;
   const dir = dirname(jobPath(deps.batchOutputDir, job.repo, job.batch_id));
   const counts = job.request_counts ?? { total: sent.size, completed: 0, failed: 0 };
   let resultsPath = job.results_path === null ? undefined : join(deps.dataDir, job.results_path);
@@ -60,65 +141,22 @@ export async function fetchResults(
   let outputFileId = job.output_file_id;
   let awaitingOutputSince = job.awaiting_output_since ?? null;
   if (outputFileId === null && counts.completed > 0 && resultsPath === undefined) {
-    // Requests completed but no output file is shown: it may appear later. Ask again for a
-    // while before sending the requests again (paid once already).
-    const b = await api.retrieveBatch(job.batch_id).catch(() => undefined);
-    if (b?.output_file_id) {
-      outputFileId = b.output_file_id;
-    } else {
-      awaitingOutputSince ??= now();
-      const waited = now() - awaitingOutputSince;
-      if (waited < config.retry.missing_output_wait_ms) {
-        const message = `${counts.completed} requests completed but the batch shows no output file yet; asked again each tick`;
-        log.warn({ batchId: job.batch_id }, `batch ${job.batch_id}: ${message}`);
-        return {
-          kind: 'pending',
-          job: {
-            ...job,
-            awaiting_output_since: awaitingOutputSince,
-            download_error: message,
-            download_error_permanent: false,
-          },
-        };
-      }
-      notes.push(
-        `${counts.completed} requests completed but no output file was shown for ${Math.round(waited / 60_000)} min: their requests are sent again`,
-      );
-    }
+    const known = await outputFileOf(job, counts.completed, notes, deps);
+    if (known.kind === 'pending') return known;
+    ({ outputFileId, awaitingOutputSince } = known);
   }
   const attempts = (job.download_attempts ?? 0) + 1;
-  const fetch = async (
-    fileId: string,
-    kind: 'results' | 'errors',
-    expectedLines: number,
-  ): Promise<string | undefined> => {
-    const path = resultPath(dir, kind, job.batch_id);
-    try {
-      const verified = await downloadVerified({
-        api,
-        fileId,
-        path,
-        expectedLines,
-        sent,
-        // The same flawed file three times: take its good lines rather than fetch it forever.
-        acceptFlawed: attempts >= 3,
-      });
-      for (const n of verified.notes) notes.push(`${kind} file: ${n}`);
-      return path;
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 404) throw err;
-      // Gone (expired after 30 days, or deleted): what it held is missing, and sent again.
-      notes.push(`${kind} file ${fileId} is gone from the API (404: expired or deleted)`);
-      return undefined;
-    }
-  };
+  const target = (kind: 'results' | 'errors', expectedLines: number) =>
+    ({ dir, batchId: job.batch_id, kind, expectedLines }) as const;
   try {
     if (outputFileId !== null && resultsPath === undefined) {
-      resultsPath = await fetch(outputFileId, 'results', counts.completed);
+      const to = target('results', counts.completed);
+      resultsPath = await fetchFile(api, outputFileId, to, sent, attempts, notes);
     }
     if (job.error_file_id !== null && errorsPath === undefined) {
       // Failed requests, and for an expired or cancelled batch the unfinished ones (if listed).
-      errorsPath = await fetch(job.error_file_id, 'errors', counts.total - counts.completed);
+      const to = target('errors', counts.total - counts.completed);
+      errorsPath = await fetchFile(api, job.error_file_id, to, sent, attempts, notes);
     }
   } catch (err) {
     log.warn(
