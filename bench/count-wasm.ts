@@ -85,6 +85,26 @@ export async function benchCountWasm(
   return { mb, texts: texts.length, tokens, rows };
 }
 
+/** `npm run bench -- --only count`: both encodings, the first 60 MB, 3 runs each way. */
+export async function printCountWasm(file: string): Promise<void> {
+  console.log(
+    '\nCounting many texts at once in WebAssembly (countAll) against one at a time in JavaScript (count), the same texts, every count checked equal first, thread CPU time, 3 runs each way in turn:',
+  );
+  console.log('| encoding | text | tokens | way | first pass (new counter) | warm, best of 3 |');
+  console.log('|---|---:|---:|---|---:|---:|');
+  for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
+    const r = await benchCountWasm(file, 60_000_000, 3, encoding);
+    for (const way of ['js', 'wasm'] as const) {
+      const rows = r.rows.filter((row) => row.way === way);
+      const range = (xs: number[]): string =>
+        `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)} s`;
+      console.log(
+        `| ${encoding} | ${r.mb.toFixed(1)} MB | ${r.tokens} | ${way === 'js' ? 'JavaScript' : 'WebAssembly'} | ${range(rows.map((x) => x.firstS))} | ${range(rows.map((x) => x.warmS))} |`,
+      );
+    }
+  }
+}
+
 if (import.meta.main) {
   const arg = (name: string, fallback: string): string => {
     const i = process.argv.indexOf(name);
