@@ -4,8 +4,8 @@
  * with nothing but Node. `npm run build:wasm` after changing the source; the unit test
  * test/unit/chunk-counter-wasm.test.ts fails when the committed bytes are not this build.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,28 +14,50 @@ export const WASM_MODULE_FILE = join(root, 'src', 'domain', 'chunk-counter-wasm.
 
 /** What is used of the compiler's API (its own typings declare globals of AssemblyScript's). */
 interface Asc {
-  compileString(
-    sources: Record<string, string>,
-    options: Record<string, unknown>,
-  ): Promise<{
-    error: Error | null;
-    binary: Uint8Array | null;
-    stderr: { toString(): string };
-  }>;
+  main(
+    argv: string[],
+    options: {
+      stdout: { write(s: string): void };
+      stderr: { write(s: string): void };
+      writeFile(name: string, contents: Uint8Array | string, baseDir: string): void;
+    },
+  ): Promise<{ error: Error | null }>;
 }
 const ASC = 'assemblyscript/asc';
 
-/** The module's bytes, as `asc wasm/chunk-counter.ts -O3 --runtime stub --noAssert` builds them. */
+/**
+ * The module's bytes, as `asc wasm/chunk-counter.ts -O3 --runtime stub --noAssert` builds them
+ * (the compiler's command line, run in this process; the output kept in memory).
+ */
 export async function buildChunkCounterWasm(): Promise<Uint8Array> {
   const asc = (await import(ASC)) as Asc;
-  const result = await asc.compileString(
-    { 'chunk-counter.ts': readFileSync(WASM_SOURCE, 'utf8') },
-    { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', noAssert: true },
+  let binary: Uint8Array | undefined;
+  let messages = '';
+  const sink = { write: (s: string) => void (messages += s) };
+  const result = await asc.main(
+    [
+      relative(root, WASM_SOURCE),
+      '-O3',
+      '--runtime',
+      'stub',
+      '--noAssert',
+      '--outFile',
+      'chunk-counter.wasm',
+      '--baseDir',
+      root,
+    ],
+    {
+      stdout: sink,
+      stderr: sink,
+      writeFile: (name, contents) => {
+        if (name.endsWith('chunk-counter.wasm') && typeof contents !== 'string') binary = contents;
+      },
+    },
   );
-  if (result.error !== null || result.binary === null) {
-    throw new Error(`asc failed: ${String(result.error)}\n${result.stderr.toString()}`);
+  if (result.error !== null || binary === undefined) {
+    throw new Error(`asc failed: ${String(result.error)}\n${messages}`);
   }
-  return result.binary;
+  return binary;
 }
 
 /** The text of src/domain/chunk-counter-wasm.ts for these bytes. */
