@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.exp/', 'data/', 'demo/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.exp/', 'data/', 'demo/', 'wasm/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -19,6 +19,7 @@ import { benchConvert, type ConvertBench } from './convert.ts';
 import { benchConvertDedup } from './convert-dedup.ts';
 import { ensureRealCorpus } from './real-corpus.ts';
 import { benchCountReal } from './count-real.ts';
+import { printCountWasm } from './count-wasm.ts';
 import { benchCountLinearity } from './count-linearity.ts';
 import { benchSplit } from './split-compare.ts';
 import { benchEmulator } from './emulator.ts';
@@ -155,6 +156,7 @@ if (only === undefined || only === 'count') {
   console.log(
     `| ${f1(r.mb)} MB | ${f0(r.texts)} | ${f0(r.tokens)} | ${f1(r.firstPassMbPerS)} MB/s | ${f1(r.warmMbPerS)} MB/s | ${f1(r.splitOnlyMbPerS)} MB/s |`,
   );
+  await printCountWasm(join(real.dir, '2.reviewed_slices', 'repo_stdlib_0', 'code_slices.jsonl'));
 }
 
 if (only === undefined || only === 'emulator') {

@@ -51,7 +51,7 @@ export function inlineHelpers(
     async countTexts(encoding, texts) {
       const counter = await counters(encoding);
       const counts = new Int32Array(texts.length);
-      for (let i = 0; i < texts.length; i++) counts[i] = counter.count(texts[i]!);
+      counter.countAll(texts, counts);
       return counts;
     },
     async framingTokens(encoding, messages) {

@@ -110,7 +110,7 @@ port.on('message', (request: HelperRequest) => {
         (counter) => {
           const { texts } = request;
           const counts = new Int32Array(texts.length);
-          for (let i = 0; i < texts.length; i++) counts[i] = counter.count(texts[i]!);
+          counter.countAll(texts, counts);
           port.postMessage({ id: request.id, counts } satisfies HelperReply, [counts.buffer]);
         },
         (err: unknown) => fail(request.id, err),

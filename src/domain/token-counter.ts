@@ -11,8 +11,10 @@
  * more than LONG_CHUNK characters, counted in pieces, several times faster than encoding
  * everything.
  *
- * The split stays V8's compiled regular expression: a hand-written ASCII splitter, proven equal
- * chunk for chunk, measured no faster here (docs/performance.md).
+ * `count` splits with V8's compiled regular expression (a hand-written ASCII splitter in
+ * JavaScript, proven equal chunk for chunk, measured no faster: docs/performance.md).
+ * `countAll`, for many texts at once, counts the ASCII ones in WebAssembly
+ * (wasm-chunk-counter.ts: the same split rules, table and merge over bytes, the same counts).
  *
  * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings).
  */
@@ -21,6 +23,7 @@ import { createAsciiRankTable } from './ascii-rank-table.ts';
 import { createByteRankCounter, type ByteRanks } from './byte-pair-count.ts';
 import { ChunkCountCache } from './chunk-count-cache.ts';
 import { HOT_MAX, HotChunkTable } from './hot-chunk-table.ts';
+import { createWasmChunkCounter, type WasmCounterOptions } from './wasm-chunk-counter.ts';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -54,7 +57,7 @@ interface BpeCore {
   bytePairEncode(text: string): number[];
 }
 
-function byteRanksOf(api: EncodingApi): ByteRanks {
+function bpeCoreOf(api: EncodingApi): BpeCore {
   const core = (api as unknown as { bytePairEncodingCoreProcessor?: BpeCore })
     .bytePairEncodingCoreProcessor;
   if (
@@ -64,6 +67,10 @@ function byteRanksOf(api: EncodingApi): ByteRanks {
   ) {
     throw new Error('gpt-tokenizer: its BPE core is not where this version expects it');
   }
+  return core;
+}
+
+function byteRanksOf(core: BpeCore): ByteRanks {
   const ascii = createAsciiRankTable(core.bytePairRankDecoder);
   return {
     rankOf: (text, from, to) => ascii.rankOf(text, from, to),
@@ -88,6 +95,8 @@ export interface TokenCounter {
   readonly encoding: EncodingName;
   /** Tokens of `text` as message content (special-token text counts as ordinary text). */
   count(text: string): number;
+  /** `counts[i]` = `count(texts[i])` for every text, faster for many (WebAssembly for ASCII). */
+  countAll(texts: readonly string[], counts: Int32Array): void;
   /** Tokens of the chat framing of `messages` messages plus the reply primer. */
   chatFramingTokens(messages: number): number;
   /** The reference: the tokenizer's own count of a whole chat, without any cache. */
@@ -99,6 +108,8 @@ export interface TokenCounterOptions {
   readonly cacheSlotsLog2?: number;
   /** log2 of the slots of the table of short chunks in front of the cache (hot-chunk-table.ts). */
   readonly hotSlotsLog2?: number;
+  /** Sizes of the WebAssembly counter of countAll (wasm-chunk-counter.ts). */
+  readonly wasm?: WasmCounterOptions;
 }
 
 export async function createTokenCounter(
@@ -106,7 +117,8 @@ export async function createTokenCounter(
   options: TokenCounterOptions = {},
 ): Promise<TokenCounter> {
   const { api, split } = await loadEncoding(encoding);
-  const countChunk = createByteRankCounter(byteRanksOf(api));
+  const core = bpeCoreOf(api);
+  const countChunk = createByteRankCounter(byteRanksOf(core));
   const cache = new ChunkCountCache(options.cacheSlotsLog2 ?? 18, countChunk);
   // Tokens of every two-character ASCII chunk (one chunk in six on real code), without the cache.
   const pairs = new Uint8Array(128 * 128);
@@ -126,25 +138,36 @@ export async function createTokenCounter(
     }));
   const framingCache = new Map<number, number>();
 
+  const countText = (text: string): number => {
+    let total = 0;
+    let from = 0;
+    split.lastIndex = 0;
+    // The split expression matches every character of the text, chunk by chunk.
+    while (split.test(text)) {
+      const to = split.lastIndex;
+      const len = to - from;
+      if (len === 1 && text.charCodeAt(from) < 128) total += 1;
+      else if (len === 2 && (text.charCodeAt(from) | text.charCodeAt(from + 1)) < 128)
+        total += pairs[(text.charCodeAt(from) << 7) | text.charCodeAt(from + 1)]!;
+      else if (len <= HOT_MAX) total += hot.count(text, from, to, cached);
+      else total += cache.count(text, from, to);
+      from = to;
+    }
+    return total;
+  };
+  // ASCII texts, many at a time: split and looked up in WebAssembly (wasm-chunk-counter.ts).
+  const many = createWasmChunkCounter(
+    encoding === 'o200k_base',
+    core.bytePairRankDecoder,
+    pairs,
+    countText,
+    options.wasm ?? {},
+  );
+
   return {
     encoding,
-    count(text: string): number {
-      let total = 0;
-      let from = 0;
-      split.lastIndex = 0;
-      // The split expression matches every character of the text, chunk by chunk.
-      while (split.test(text)) {
-        const to = split.lastIndex;
-        const len = to - from;
-        if (len === 1 && text.charCodeAt(from) < 128) total += 1;
-        else if (len === 2 && (text.charCodeAt(from) | text.charCodeAt(from + 1)) < 128)
-          total += pairs[(text.charCodeAt(from) << 7) | text.charCodeAt(from + 1)]!;
-        else if (len <= HOT_MAX) total += hot.count(text, from, to, cached);
-        else total += cache.count(text, from, to);
-        from = to;
-      }
-      return total;
-    },
+    count: countText,
+    countAll: (texts, counts) => many.countAll(texts, counts),
     chatFramingTokens(messages: number): number {
       let n = framingCache.get(messages);
       if (n === undefined) {

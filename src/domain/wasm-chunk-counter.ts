@@ -1,0 +1,159 @@
+/**
+ * Token counts of many texts at once, the ASCII ones counted in WebAssembly
+ * (wasm/chunk-counter.ts, built into chunk-counter-wasm.ts): the split, the look-up of each
+ * chunk in a bounded table and the byte-pair merge of a chunk not there all run in one loop over
+ * bytes, with no regular expression, string or JavaScript hash per chunk. The merge is
+ * byte-pair-count.ts's, with the same ranks, so the counts are the JavaScript counter's, exactly
+ * (test/unit/wasm-chunk-counter.test.ts). Texts with any character beyond ASCII, and texts larger
+ * than the input region, are counted by `countOther` (the JavaScript path).
+ *
+ * Memory is fixed when created (about 8 MB): the input region, the chunk table (emptied when
+ * half full, as chunk-count-cache.ts is) and the rank table of the encoding's ASCII tokens.
+ */
+import { chunkCounterWasm } from './chunk-counter-wasm.ts';
+
+/** The WebAssembly API of Node (not in the ES library's typings this project compiles with). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: unknown };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface ModuleExports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  init(
+    isO200k: number,
+    maxTexts: number,
+    inputSize: number,
+    slotsLog2: number,
+    storeBytes: number,
+    rankSlotsLog2: number,
+    tokenBytes: number,
+  ): number;
+  pairsAt(): number;
+  countsAt(): number;
+  tokensAt(): number;
+  usedSlots(): number;
+  addToken(offset: number, length: number, rank: number): void;
+  run(texts: number): void;
+}
+
+export interface WasmCounterOptions {
+  /** log2 of the chunk table's slots (16 bytes each); emptied when half of them are used. */
+  readonly slotsLog2?: number;
+  /** Bytes of the chunk table's store of chunks of 13 to 128 bytes. */
+  readonly storeBytes?: number;
+  /** Bytes of input per call into the module; a longer text is counted by `countOther`. */
+  readonly inputBytes?: number;
+  /** Texts per call into the module. */
+  readonly maxTexts?: number;
+}
+
+export interface WasmChunkCounter {
+  /** `counts[i]` = tokens of `texts[i]`, for every text. */
+  countAll(texts: readonly string[], counts: Int32Array): void;
+  /** Slots of the chunk table in use (bounded: at most half of them). */
+  usedSlots(): number;
+}
+
+/** Longest token the rank table holds (9 bits of a slot). */
+const TOKEN_MAX = 511;
+
+let compiled: object | undefined;
+
+const isAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+};
+
+export function createWasmChunkCounter(
+  isO200k: boolean,
+  /** The encoding's tokens by rank (text, or bytes); the ASCII ones are the merge's ranks. */
+  decoder: readonly unknown[],
+  /** Tokens of each two-character ASCII chunk, at (first << 7) | second. */
+  pairs: Uint8Array,
+  /** Tokens of a whole text the module does not take (beyond ASCII, or too large). */
+  countOther: (text: string) => number,
+  options: WasmCounterOptions = {},
+): WasmChunkCounter {
+  compiled ??= new wasmApi.Module(Buffer.from(chunkCounterWasm, 'base64'));
+  const m = new wasmApi.Instance(compiled).exports as ModuleExports;
+  let tokenCount = 0;
+  let tokenBytes = 0;
+  for (const token of decoder) {
+    if (typeof token === 'string' && token.length > 0 && isAscii(token)) {
+      if (token.length > TOKEN_MAX) throw new Error(`a token of ${token.length} characters`);
+      tokenCount++;
+      tokenBytes += token.length;
+    }
+  }
+  let rankSlotsLog2 = 4;
+  while (1 << rankSlotsLog2 < tokenCount * 2) rankSlotsLog2++;
+  const inputSize = options.inputBytes ?? 1 << 18;
+  const maxTexts = options.maxTexts ?? 4096;
+  const inputAt = m.init(
+    isO200k ? 1 : 0,
+    maxTexts,
+    inputSize,
+    options.slotsLog2 ?? 17,
+    options.storeBytes ?? 1 << 20,
+    rankSlotsLog2,
+    tokenBytes,
+  );
+  const heap = new Uint8Array(m.memory.buffer);
+  heap.set(pairs, m.pairsAt());
+  const tokensAt = m.tokensAt();
+  let at = 0;
+  decoder.forEach((token, rank) => {
+    if (typeof token !== 'string' || token.length === 0 || !isAscii(token)) return;
+    for (let i = 0; i < token.length; i++) heap[tokensAt + at + i] = token.charCodeAt(i);
+    m.addToken(at, token.length, rank);
+    at += token.length;
+  });
+  const moduleCounts = new Uint32Array(m.memory.buffer, m.countsAt(), maxTexts);
+  const encoder = new TextEncoder();
+  /** For each text in the input region, its index in the caller's array. */
+  const which = new Int32Array(maxTexts);
+  let n = 0;
+  let used = 0;
+
+  const flush = (counts: Int32Array): void => {
+    if (n === 0) return;
+    m.run(n);
+    for (let t = 0; t < n; t++) counts[which[t]!] = moduleCounts[t]!;
+    n = 0;
+    used = 0;
+  };
+
+  return {
+    countAll(texts, counts) {
+      for (let i = 0; i < texts.length; i++) {
+        const text = texts[i]!;
+        const length = text.length;
+        if (length === 0) {
+          counts[i] = 0;
+          continue;
+        }
+        if (length + 3 > inputSize) {
+          counts[i] = countOther(text);
+          continue;
+        }
+        if (used + length + 3 > inputSize || n === maxTexts) flush(counts);
+        const at = inputAt + used;
+        const done = encoder.encodeInto(text, heap.subarray(at, at + length + 3));
+        // All of it read, one byte a character: ASCII (anything else takes two bytes or more).
+        if (done.read !== length || done.written !== length) {
+          counts[i] = countOther(text);
+          continue;
+        }
+        heap[at + length] = 0xff;
+        heap[at + length + 1] = 0xff;
+        heap[at + length + 2] = 0xff;
+        which[n++] = i;
+        used += length + 3;
+      }
+      flush(counts);
+    },
+    usedSlots: () => m.usedSlots(),
+  };
+}
