@@ -76,7 +76,7 @@ export function keptTables(expected: number, checkValues: number | undefined): K
   const bandTable = keyTable(slotsFor(expected * BANDS), PER_BAND, checkValues);
   const index = (exact: number, bands: Uint32Array | undefined, ref: number): void => {
     exactTable.add(exact, ref);
-    if (bands !== undefined) for (let b = 0; b < BANDS; b++) bandTable.add(bands[b]!, ref);
+    if (bands !== undefined) bandTable.addEach(bands, ref);
   };
   /**
    * The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more, but
@@ -144,7 +144,7 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     },
     bandRefs(bands) {
       candidates.length = 0;
-      for (let b = 0; b < BANDS; b++) bandTable.find(bands[b]!, collect);
+      bandTable.findEach(bands, collect);
       return candidates;
     },
     isDropped: (ref) => dropped.has(ref),
