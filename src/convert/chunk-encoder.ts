@@ -31,7 +31,8 @@ export interface InputFile {
     alreadyConverted: number;
     overCap: number;
   };
-  read?: Omit<ContentFingerprint, 'prefixSha256'>;
+  /** Its fingerprint as read, once its last chunk is read (the SHA-256 may still be coming). */
+  read?: Promise<Omit<ContentFingerprint, 'prefixSha256'>>;
 }
 
 export type Item =
