@@ -31,8 +31,7 @@ export interface InputFile {
     alreadyConverted: number;
     overCap: number;
   };
-  /** Its fingerprint as read, once its last chunk is read (the SHA-256 may still be coming). */
-  read?: Promise<Omit<ContentFingerprint, 'prefixSha256'>>;
+  read?: Omit<ContentFingerprint, 'prefixSha256'>;
 }
 
 export type Item =

@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import { displayName } from '../domain/data-paths.ts';
 import { isReviewedSliceFile } from '../domain/inbox-names.ts';
-import { prefixState } from '../storage/content-fingerprint.ts';
+import { createContentHasher, prefixState } from '../storage/content-fingerprint.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { describeListingProblem, listFiles } from '../storage/list-files.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
@@ -32,8 +32,6 @@ import type {
 import { loadConvertedSlices } from './converted-slices.ts';
 import { openDuplicateGate, type DuplicateGate } from './duplicate-gate.ts';
 import { openInputFile } from './input-files.ts';
-import { createInputHasher } from './input-hash.ts';
-import type { ConvertHelpers } from './helper-thread-client.ts';
 import { setUpScenarios, type ScenarioSetup } from './scenario-setup.ts';
 
 export type {
@@ -142,7 +140,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       }
       const file = openInputFile(listed, { dataDir: options.dataDir, outDir }, sourceNames, output);
       pipeline.opened(file);
-      await readInto(file, encoder, pipeline, helpers, (n) => {
+      await readInto(file, encoder, pipeline, (n) => {
         dedup?.progress(bytesBefore + n, bytesTotal);
         options.onProgress?.({
           bytesDone: bytesBefore + n,
@@ -172,14 +170,12 @@ async function readInto(
   file: InputFile,
   encoder: ReturnType<typeof createChunkEncoder>,
   pipeline: ReturnType<typeof createChunkPipeline>,
-  helpers: Pick<ConvertHelpers, 'chunks' | 'startHash'>,
   onBytes: (n: number) => void,
 ): Promise<void> {
   const { listed } = file;
   let readSoFar = 0;
   let chunkBytes = 0;
-  const hasher = createInputHasher(
-    helpers,
+  const hasher = createContentHasher(
     listed.from === undefined
       ? undefined
       : (listed.prefix ?? (await prefixState(listed.path, listed.from.offset))),
@@ -197,9 +193,7 @@ async function readInto(
   })) {
     await pipeline.push(encoder.encode(raws, chunkBytes, file));
   }
-  // Awaited when the file is finished, after its chunks are placed: not waited for here.
   file.read = hasher.digest();
-  file.read.catch(() => undefined);
   // A file without any line still gets its summary (and clears a stale report).
   if (!pipeline.hasQueued(file)) await pipeline.push(encoder.encode([], 0, file));
 }

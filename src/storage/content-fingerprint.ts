@@ -21,7 +21,7 @@ export interface ContentFingerprint {
 const CHUNK = 1024 * 1024;
 const NEWLINE = 0x0a;
 
-export function countNewlines(buf: Buffer): number {
+function countNewlines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(NEWLINE); i !== -1; i = buf.indexOf(NEWLINE, i + 1)) n++;
   return n;
