@@ -1,7 +1,15 @@
 /** Small formatting helpers for human-readable command output. */
 
+/**
+ * `n.toLocaleString('en-US')`. Safe integers are grouped here: a process's first toLocaleString
+ * sets up ICU's number formatting, about 12 ms of a short command's start.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return n < 0 ? `-${out}` : out;
 }
 
 export function formatBytes(n: number): string {

@@ -11,6 +11,7 @@ import { scrubSecrets } from '../log/scrub-secrets.ts';
 import { terminalText } from '../format.ts';
 import { helpText, parseFlags, type Command, type CommandContext, type Io } from './command.ts';
 import { VERSION } from './version.ts';
+import { startHelperThreadEarly } from '../convert/helper-thread-start.ts';
 
 /**
  * The commands, loaded only when run: each one pulls in only what it needs (a conversion does
@@ -182,6 +183,9 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // The conversion's helper thread boots and loads on the second core while the command's
+  // modules load here.
+  if (process.argv[2] === 'process') startHelperThreadEarly();
   const controller = new AbortController();
   const secrets = new Set<string>();
   let signals = 0;

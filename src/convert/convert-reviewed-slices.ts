@@ -30,7 +30,7 @@ import type {
   InputToConvert,
 } from './convert-types.ts';
 import { loadConvertedSlices } from './converted-slices.ts';
-import { openDuplicateGate, type DuplicateGate } from './duplicate-gate.ts';
+import type { DuplicateGate } from './duplicate-gate.ts';
 import { openInputFile } from './input-files.ts';
 import { setUpScenarios, type ScenarioSetup } from './scenario-setup.ts';
 
@@ -107,7 +107,10 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   const { triage } = setup;
   const outputs: SealedBatchInput[] = [];
   const dryRun = options.dryRun === true;
-  const dedup = await openDuplicateGate({ ...options, dryRun });
+  // The duplicate store (SQLite and its tables) is loaded only when dedup is on (off by default).
+  const dedup = options.config.dedup.enabled
+    ? await (await import('./duplicate-gate.ts')).openDuplicateGate({ ...options, dryRun })
+    : undefined;
   const output = dryRun
     ? countingOutput(setup.limits)
     : writeBatchInputs(options, setup, dedup, outputs);

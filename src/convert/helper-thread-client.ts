@@ -5,9 +5,6 @@
  * the next batch meanwhile; output chunks are hashed once written. With the helper thread both
  * run on the second core.
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import {
   createChunkPool,
   localContentHash,
@@ -17,12 +14,18 @@ import {
 import type { HelperReply, HelperRequest } from './helper-thread.ts';
 import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
 import { packFingerprints } from '../domain/code-fingerprint.ts';
+import { startHelperThread, takeEarlyHelperThread } from './helper-thread-start.ts';
 
 export interface TextTokenCounter {
   /** Token counts of `texts`, in order. */
   countTexts(encoding: EncodingName, texts: readonly string[]): Promise<Int32Array>;
   /** Tokens of the chat framing of `messages` messages plus the reply primer. */
   framingTokens(encoding: EncodingName, messages: number): Promise<number>;
+  /**
+   * The encodings about to be counted in, before any count: a helper thread that loaded another
+   * one ahead (helper-thread-start.ts) drops it.
+   */
+  expect?(encodings: readonly EncodingName[]): void;
 }
 
 export interface CodeFingerprinter {
@@ -67,12 +70,9 @@ export function inlineHelpers(
 
 /** Counting and hashing in a helper thread; answers come in the order requests were sent. */
 export function threadHelpers(): ConvertHelpers {
-  // The helper is a sibling module: .ts when running from source, .js when built.
-  const here = fileURLToPath(import.meta.url);
-  const worker = new Worker(new URL(`./helper-thread${extname(here)}`, import.meta.url), {
-    // Its garbage is short-lived: a small young generation keeps its memory flat.
-    resourceLimits: { maxYoungGenerationSizeMb: 8 },
-  });
+  // The thread the command started before its modules loaded, if it did.
+  const early = takeEarlyHelperThread();
+  const worker = early?.worker ?? startHelperThread();
   type Pending = { resolve: (reply: HelperReply) => void; reject: (e: Error) => void };
   const pending = new Map<number, Pending>();
   let nextId = 0;
@@ -112,6 +112,8 @@ export function threadHelpers(): ConvertHelpers {
   worker.on('error', (err: Error) => failAll(err));
   worker.on('exit', (code) => failAll(new Error(`helper thread stopped (exit ${code})`)));
   worker.unref();
+  const endedEarly = early?.ended();
+  if (endedEarly !== undefined) failAll(endedEarly);
 
   const ask = (request: HelperRequest & { id: number }): Promise<HelperReply> => {
     if (failure !== undefined) return Promise.reject(failure);
@@ -130,6 +132,10 @@ export function threadHelpers(): ConvertHelpers {
     },
     async framingTokens(encoding, messages) {
       return countsOf(await ask({ kind: 'framing', id: nextId++, encoding, messages }))[0]!;
+    },
+    expect(encodings) {
+      const message: HelperRequest = { kind: 'expect', encodings };
+      if (failure === undefined) worker.postMessage(message);
     },
     async fingerprintCodes(codes, hashComment) {
       const reply = await ask({ kind: 'fingerprint', id: nextId++, codes, hashComment });

@@ -5,10 +5,11 @@
  * slices' code. Started by helper-thread-client.ts.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { tokenCounters, type EncodingName } from '../domain/token-counter.ts';
 import { PACKED_WORDS } from '../domain/code-fingerprint.ts';
 import { fingerprintBuffers, packFingerprintsInto } from './fingerprint-buffers.ts';
+import type { HelperThreadData } from './helper-thread-start.ts';
 
 export type HelperRequest =
   | {
@@ -41,7 +42,9 @@ export type HelperRequest =
       readonly hashComment: Uint8Array;
     }
   /** A buffer of fingerprints given back for reuse once its chunk is placed. */
-  | { readonly kind: 'fingerprints-back'; readonly words: Uint32Array };
+  | { readonly kind: 'fingerprints-back'; readonly words: Uint32Array }
+  /** The encodings the conversion counts in: one loaded ahead and not among them is dropped. */
+  | { readonly kind: 'expect'; readonly encodings: readonly EncodingName[] };
 
 export type HelperReply =
   | { readonly id: number; readonly counts: Int32Array }
@@ -52,7 +55,10 @@ export type HelperReply =
   | { readonly id: number; readonly fingerprints: Uint32Array; readonly made: number }
   | { readonly id: number; readonly error: string };
 
-const counters = tokenCounters();
+let counters = tokenCounters();
+// Loaded before any request names it (helper-thread-start.ts); a failure is the first request's.
+let preloaded = (workerData as HelperThreadData | null)?.preload;
+if (preloaded !== undefined) counters(preloaded).catch(() => undefined);
 const hashes = new Map<number, Hash>();
 const buffers = fingerprintBuffers();
 const port = parentPort;
@@ -80,6 +86,13 @@ port.on('message', (request: HelperRequest) => {
     }
     case 'fingerprints-back':
       buffers.giveBack(request.words);
+      return;
+    case 'expect':
+      // Before any count (requests come in order): only the preloaded tokenizer is dropped.
+      if (preloaded !== undefined && !request.encodings.includes(preloaded)) {
+        counters = tokenCounters();
+      }
+      preloaded = undefined;
       return;
     case 'hash': {
       let hash = hashes.get(request.stream);

@@ -20,6 +20,7 @@ import { answerJsonSchema, type Scenario } from '../domain/answer-schemas.ts';
 import { createSliceValues, type Requirement } from '../domain/slice-fields.ts';
 import type { TextTokenCounter } from './helper-thread-client.ts';
 import { encodingForModel, type TokenCounter } from '../domain/token-counter.ts';
+import { createSegmentMemo, escapedText } from './segment-memo.ts';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 export const RESPONSES_ENDPOINT = '/v1/responses';
@@ -158,10 +159,7 @@ export interface RequestBuilder {
   render(customId: string, values: Readonly<Record<string, string>>): RenderedRequest;
 }
 
-/** The JSON string escape of `text` without its quotes. */
-function escaped(text: string): string {
-  return JSON.stringify(text).slice(1, -1);
-}
+const escaped = escapedText;
 
 export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder {
   const segments = segmentTemplate(parseTemplate(spec.promptTemplate));
@@ -186,7 +184,9 @@ export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder 
   );
   const tail = Buffer.from(bodyTail(spec));
   const pieces = segments.map((s) =>
-    s.kind === 'fixed' ? { fixed: Buffer.from(escaped(s.text)) } : { parts: s.parts },
+    s.kind === 'fixed'
+      ? { fixed: Buffer.from(escaped(s.text)) }
+      : { parts: s.parts, memo: createSegmentMemo(s.parts) },
   );
 
   const encodeInto = (
@@ -202,6 +202,13 @@ export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder 
       if (p.fixed !== undefined) {
         sink.writeBytes(p.fixed);
       } else {
+        // A one-placeholder segment with a value met before: its text and bytes as they were.
+        const kept = p.memo?.get(values);
+        if (kept !== undefined) {
+          variableTexts.push(kept.text);
+          sink.writeBytes(kept.bytes);
+          continue;
+        }
         const text = renderParts(p.parts, values);
         variableTexts.push(text);
         sink.writeString(escaped(text));

@@ -55,6 +55,7 @@ export async function setUpScenarios(
     scenario1: encodingForModel(models.scenario1),
     scenario2: encodingForModel(models.scenario2),
   };
+  helpers.expect?.([...new Set(Object.values(encodings))]);
   const fixedTokens: Record<Scenario, number> = {
     scenario1: await fixedPromptTokens(builders.scenario1, helpers),
     scenario2: await fixedPromptTokens(builders.scenario2, helpers),
