@@ -510,10 +510,14 @@ test('2,500 files already in the inbox are taken in runs of at most FILES_PER_RU
   assert.equal(new Set(records.map((r) => r.file)).size, 2500, 'each file taken once');
   const sent = await sentOnce(d.paths.batchInput);
   assert.deepEqual([...sent].sort(), [...expected].sort());
-  const runs = d.log
-    .logRecords<{ msg: string; files?: number }>()
-    .filter((l) => l.msg.startsWith('took ') && l.files !== undefined)
-    .map((l) => l.files!);
+  // A run's takes are recorded before its log line is written: wait for the lines of every run.
+  const runs = await waitFor('the log lines of the runs that took the 2,500 files', () => {
+    const files = d.log
+      .logRecords<{ msg: string; files?: number }>()
+      .filter((l) => l.msg.startsWith('took ') && l.files !== undefined)
+      .map((l) => l.files!);
+    return files.reduce((a, b) => a + b, 0) >= 2500 ? files : undefined;
+  });
   assert.ok(runs.length >= 3, `${runs.length} runs`);
   assert.ok(
     runs.every((n) => n <= FILES_PER_RUN),
