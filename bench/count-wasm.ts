@@ -8,6 +8,7 @@
  *     node bench/count-wasm.ts [--mb 60] [--runs 3] [--encoding o200k_base]
  */
 import { createTokenCounter, type EncodingName } from '../src/domain/token-counter.ts';
+import { threadCpuSeconds } from './count-real.ts';
 import { slicesText } from './split-compare.ts';
 
 const BATCH = 512;
@@ -16,13 +17,6 @@ export interface WasmCountRow {
   readonly way: 'js' | 'wasm';
   readonly firstS: number;
   readonly warmS: number;
-}
-
-function threadCpuSeconds(f: () => void): number {
-  const started = process.threadCpuUsage();
-  f();
-  const used = process.threadCpuUsage(started);
-  return (used.user + used.system) / 1e6;
 }
 
 function passJs(counter: { count(t: string): number }, texts: readonly string[]): number {
