@@ -5,7 +5,10 @@
  * helper's thread holding more and more while every slice was a duplicate (issue 20); reused,
  * a run makes a few.
  */
-import { PACKED_WORDS, packFingerprint } from '../domain/code-fingerprint.ts';
+import {
+  createWasmCodeFingerprinter,
+  type WasmCodeFingerprinter,
+} from '../domain/wasm-code-fingerprint.ts';
 
 /** Buffers kept for reuse at most (the chunks in flight, and one). */
 export const SPARE_BUFFERS = 4;
@@ -51,17 +54,18 @@ export function fingerprintBuffers(): FingerprintBuffers {
   };
 }
 
+let fingerprinter: WasmCodeFingerprinter | undefined;
+
 /**
  * The fingerprints of `codes` packed in order into `out` (as packFingerprints, whose words
- * beyond a short code's exact hash and tokens are not read: a reused buffer's are left).
+ * beyond a short code's exact hash and tokens are not read: a reused buffer's are left), the
+ * ASCII ones in WebAssembly (the same words: wasm-code-fingerprint.ts).
  */
 export function packFingerprintsInto(
   codes: readonly string[],
   hashComment: Uint8Array,
   out: Uint32Array,
 ): Uint32Array {
-  for (let i = 0; i < codes.length; i++) {
-    packFingerprint(codes[i]!, hashComment[i] === 1, out, i * PACKED_WORDS);
-  }
-  return out;
+  fingerprinter ??= createWasmCodeFingerprinter();
+  return fingerprinter.packInto(codes, hashComment, out);
 }

@@ -39,7 +39,7 @@ export interface CodeFingerprint {
 }
 
 /** Words kept as they are (not replaced like names): they carry the code's shape. */
-const KEYWORDS = (
+export const KEYWORDS = (
   'and as assert async await break case catch class const continue def default del do elif ' +
   'else enum except export extends false final finally fn for from func function global go if ' +
   'impl import in interface is lambda let match mut new nil none nonlocal not null or pass ' +
