@@ -2,7 +2,7 @@
  * Step 1 benchmark: `slicebatch process` (the built CLI) on a generated corpus, side by side
  * with the bare loop (read lines, JSON.parse, JSON.stringify, write) in the same run.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../src/storage/list-files.ts';
 import { cliNodeFlags, runChild, type ChildRun } from './child.ts';
@@ -82,7 +82,7 @@ export async function benchConvert(
 export async function runProcess(root: string, corpus: Corpus, work: string): Promise<ChildRun> {
   const cli = join(root, 'dist', 'cli', 'main.js');
   const nodeFlags = await cliNodeFlags(cli);
-  return runChild(
+  const run = await runChild(
     [
       ...nodeFlags,
       cli,
@@ -95,6 +95,32 @@ export async function runProcess(root: string, corpus: Corpus, work: string): Pr
     ],
     { cwd: work, env: { LOG_LEVEL: 'warn' }, threads: true },
   );
+  // A run that converted less than the corpus is not a figure (a corpus of links leading out of
+  // the inbox, say, is refused file by file and the run is quick).
+  const accounted = await slicesAccountedFor(join(work, '3.batch_input'));
+  if (accounted !== corpus.slices) {
+    throw new Error(
+      `slicebatch process accounted for ${accounted} of the corpus's ${corpus.slices} slices (requests in the manifests plus rejected lines) in ${work}`,
+    );
+  }
+  return run;
+}
+
+/** Requests in the batch input manifests plus lines of the rejects reports under `dir`. */
+async function slicesAccountedFor(dir: string): Promise<number> {
+  let n = 0;
+  // No folder at all when nothing was converted.
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    if (e.name.endsWith('.manifest.json')) {
+      n += (JSON.parse(await readFile(path, 'utf8')) as { requests: number }).requests;
+    } else if (e.name.endsWith('.rejects.jsonl')) {
+      n += (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '').length;
+    }
+  }
+  return n;
 }
 
 async function benchConvertOnce(corpus: Corpus, root: string): Promise<ConvertBench> {
