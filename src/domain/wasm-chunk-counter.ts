@@ -11,13 +11,7 @@
  * half full, as chunk-count-cache.ts is) and the rank table of the encoding's ASCII tokens.
  */
 import { chunkCounterWasm } from './chunk-counter-wasm.ts';
-
-/** The WebAssembly API of Node (not in the ES library's typings this project compiles with). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+import { wasmInstances } from './wasm-instances.ts';
 
 interface ModuleExports {
   readonly memory: { readonly buffer: ArrayBuffer };
@@ -59,7 +53,7 @@ export interface WasmChunkCounter {
 /** Longest token the rank table holds (9 bits of a slot). */
 const TOKEN_MAX = 511;
 
-let compiled: object | undefined;
+const instantiate = wasmInstances<ModuleExports>(chunkCounterWasm);
 
 const isAscii = (s: string): boolean => {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
@@ -76,8 +70,7 @@ export function createWasmChunkCounter(
   countOther: (text: string) => number,
   options: WasmCounterOptions = {},
 ): WasmChunkCounter {
-  compiled ??= new wasmApi.Module(Buffer.from(chunkCounterWasm, 'base64'));
-  const m = new wasmApi.Instance(compiled).exports as ModuleExports;
+  const m = instantiate();
   let tokenCount = 0;
   let tokenBytes = 0;
   for (const token of decoder) {

@@ -13,14 +13,8 @@
  * The module's memory never shrinks, so what a long code touched stays resident.
  */
 import { codeFingerprintWasm } from './code-fingerprint-wasm.ts';
+import { wasmInstances } from './wasm-instances.ts';
 import { KEYWORDS, PACKED_WORDS, packFingerprint } from './code-fingerprint.ts';
-
-/** The WebAssembly API of Node (not in the ES library's typings this project compiles with). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface ModuleExports {
   readonly memory: { readonly buffer: ArrayBuffer };
@@ -48,13 +42,12 @@ export interface WasmCodeFingerprinter {
   readonly javascript: number;
 }
 
-let compiled: object | undefined;
+const instantiate = wasmInstances<ModuleExports>(codeFingerprintWasm);
 
 export function createWasmCodeFingerprinter(
   options: WasmFingerprintOptions = {},
 ): WasmCodeFingerprinter {
-  compiled ??= new wasmApi.Module(Buffer.from(codeFingerprintWasm, 'base64'));
-  const m = new wasmApi.Instance(compiled).exports as ModuleExports;
+  const m = instantiate();
   const inputSize = options.inputBytes ?? 1 << 16;
   const maxCodes = options.maxCodes ?? 512;
   const inputAt = m.init(maxCodes, inputSize);
