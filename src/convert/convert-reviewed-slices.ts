@@ -20,7 +20,7 @@ import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { describeListingProblem, listFiles } from '../storage/list-files.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
 import { createChunkEncoder, type InputFile } from './chunk-encoder.ts';
-import { createChunkPipeline } from './chunk-pipeline.ts';
+import { createChunkPipeline, IN_FLIGHT } from './chunk-pipeline.ts';
 import { createChunkPlacement } from './chunk-placement.ts';
 import { countingOutput, writingOutput, type ConvertOutput } from './convert-output.ts';
 import type {
@@ -98,7 +98,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   const files = await filesToConvert(options);
   const bytesTotal = files.reduce((n, f) => n + bytesToRead(f), 0);
   const sourceNames: string[] = [];
-  const setup = await setUpScenarios(
+  const setup = setUpScenarios(
     options.config,
     options.caps,
     helpers,
@@ -116,14 +116,13 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     : writeBatchInputs(options, setup, dedup, outputs);
   const { placer } = output;
   const encoder = createChunkEncoder(setup, helpers, dedup);
-  const placement = createChunkPlacement(setup, placer, dedup, (words) =>
-    helpers.giveBackFingerprints(words),
-  );
+  const placement = createChunkPlacement(setup, placer, dedup, helpers);
   const pipeline = createChunkPipeline({
     placement,
     recycle: (sink) => encoder.recycle(sink),
     output,
     log,
+    ...(dedup === undefined ? {} : { aheadAtStart: IN_FLIGHT }),
   });
 
   const cleanedDirs = new Set<string>();

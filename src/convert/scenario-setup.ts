@@ -34,18 +34,19 @@ export interface ScenarioSetup {
   readonly builders: ScenarioBuilders;
   readonly models: Readonly<Record<Scenario, string>>;
   readonly encodings: Readonly<Record<Scenario, EncodingName>>;
-  readonly fixedTokens: Readonly<Record<Scenario, number>>;
+  /** The tokens every request of a scenario has (known once the helper thread answers). */
+  readonly fixedTokens: Promise<Readonly<Record<Scenario, number>>>;
   readonly contexts: Readonly<Record<Scenario, ScenarioContext>>;
   readonly limits: Readonly<Record<Scenario, FileLimits>>;
   readonly triage: ReturnType<typeof createSliceTriage>;
 }
 
-export async function setUpScenarios(
+export function setUpScenarios(
   config: Config,
   caps: Partial<Record<Scenario, number | undefined>> | undefined,
   helpers: ConvertHelpers,
   sourceName: (index: number) => string | undefined,
-): Promise<ScenarioSetup> {
+): ScenarioSetup {
   const builders = createScenarioBuilders(config);
   const models = {
     scenario1: builders.scenario1.spec.model,
@@ -56,10 +57,14 @@ export async function setUpScenarios(
     scenario2: encodingForModel(models.scenario2),
   };
   helpers.expect?.([...new Set(Object.values(encodings))]);
-  const fixedTokens: Record<Scenario, number> = {
-    scenario1: await fixedPromptTokens(builders.scenario1, helpers),
-    scenario2: await fixedPromptTokens(builders.scenario2, helpers),
-  };
+  // Not awaited here: the helper thread may still be loading its tokenizer, and the first
+  // chunks can be read and encoded meanwhile (they are placed once these are known).
+  const fixedTokens = Promise.all([
+    fixedPromptTokens(builders.scenario1, helpers),
+    fixedPromptTokens(builders.scenario2, helpers),
+  ]).then(([scenario1, scenario2]) => ({ scenario1, scenario2 }));
+  // A run that places nothing does not wait for them: their failure is not left unhandled.
+  fixedTokens.catch(() => undefined);
   const contextOf = (model: string): ScenarioContext => ({
     model,
     contextTokens: contextTokensOf(model),
