@@ -14,12 +14,7 @@ import { finishInputFile } from './input-files.ts';
  * Read chunks encoded ahead of the one being placed: enough to keep both cores busy, few enough
  * that what is in flight dies young (cheap garbage collection).
  */
-export const IN_FLIGHT = 3;
-/**
- * Until the helper thread's first answer (it starts by loading its tokenizer, a few hundred
- * ms), more chunks are encoded ahead, so that the conversion thread does not wait for it.
- */
-const IN_FLIGHT_AT_START = 32;
+const IN_FLIGHT = 3;
 
 export function createChunkPipeline(deps: {
   readonly placement: ReturnType<typeof createChunkPlacement>;
@@ -27,19 +22,12 @@ export function createChunkPipeline(deps: {
   readonly recycle: (sink: Chunk['sink']) => void;
   readonly output: ConvertOutput;
   readonly log: Logger;
-  /**
-   * Chunks encoded ahead until the helper thread's first answer (IN_FLIGHT_AT_START when not
-   * given). With dedup, IN_FLIGHT: each chunk in flight holds a buffer of fingerprints.
-   */
-  readonly aheadAtStart?: number;
 }) {
-  const aheadAtStart = deps.aheadAtStart ?? IN_FLIGHT_AT_START;
   const queue: Chunk[] = [];
   /** Files whose report is open (finished ones are let go: memory per file stays small). */
   const openFiles = new Set<InputFile>();
   const inputs: InputFileSummary[] = [];
   let currentFile: InputFile | undefined;
-  let answered = false;
 
   const finishFile = async (file: InputFile): Promise<void> => {
     openFiles.delete(file);
@@ -67,16 +55,8 @@ export function createChunkPipeline(deps: {
     },
     /** Queues an encoded chunk; places the oldest ones beyond IN_FLIGHT. */
     async push(chunk: Chunk): Promise<void> {
-      if (queue.length === 0 && !answered) {
-        void Promise.all(chunk.counts.values()).then(
-          () => (answered = true),
-          () => (answered = true),
-        );
-      }
       queue.push(chunk);
-      while (queue.length > (answered ? IN_FLIGHT : aheadAtStart)) {
-        await place(queue.shift()!);
-      }
+      while (queue.length > IN_FLIGHT) await place(queue.shift()!);
     },
     /** Places every queued chunk and finishes the last file. */
     async drain(): Promise<void> {

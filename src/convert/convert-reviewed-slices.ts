@@ -20,7 +20,7 @@ import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { describeListingProblem, listFiles } from '../storage/list-files.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
 import { createChunkEncoder, type InputFile } from './chunk-encoder.ts';
-import { createChunkPipeline, IN_FLIGHT } from './chunk-pipeline.ts';
+import { createChunkPipeline } from './chunk-pipeline.ts';
 import { createChunkPlacement } from './chunk-placement.ts';
 import { countingOutput, writingOutput, type ConvertOutput } from './convert-output.ts';
 import type {
@@ -122,7 +122,6 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     recycle: (sink) => encoder.recycle(sink),
     output,
     log,
-    ...(dedup === undefined ? {} : { aheadAtStart: IN_FLIGHT }),
   });
 
   const cleanedDirs = new Set<string>();
