@@ -10,8 +10,9 @@
  * when they are 90 % full, made again 1.5 times as large from the index file (in place), or,
  * once a run has read FORECAST_FROM of its input, for the slices that forecasts at the end of
  * the run (FORECAST_LOAD full then: not made again and again as a long run keeps slices); with
- * 6 bytes a slot, BANDS + 1 keys a slice and an offset of 4 bytes, that is about 145 to 215
- * bytes a slice kept. They hold 2^29 slots at most (key-table.ts): about 24 million slices.
+ * BANDS keys a slice in slots of 4 bytes (packed-key-table.ts), its exact hash in one of 6 and
+ * an offset of 4 bytes, that is about 100 to 150 bytes a slice kept. The band table's slots
+ * hold slice numbers below 2^24: about 16.7 million slices (a RangeError past that).
  *
  * A slice is *pending* from when it is kept until a confirm mark (the run's, or one of its own
  * when it is settled); a dropped one stays in the tables and the files, and is skipped.
