@@ -10,8 +10,9 @@
  * when they are 90 % full, made again 1.5 times as large from the index file (in place), or,
  * once a run has read FORECAST_FROM of its input, for the slices that forecasts at the end of
  * the run (FORECAST_LOAD full then: not made again and again as a long run keeps slices); with
- * 6 bytes a slot, BANDS + 1 keys a slice and an offset of 4 bytes, that is about 145 to 215
- * bytes a slice kept. They hold 2^29 slots at most (key-table.ts): about 24 million slices.
+ * BANDS keys a slice in slots of 4 bytes (packed-key-table.ts), its exact hash in one of 6 and
+ * an offset of 4 bytes, that is about 100 to 150 bytes a slice kept. The band table's slots
+ * hold slice numbers below 2^24: about 16.7 million slices (a RangeError past that).
  *
  * A slice is *pending* from when it is kept until a confirm mark (the run's, or one of its own
  * when it is settled); a dropped one stays in the tables and the files, and is skipped.
@@ -107,24 +108,41 @@ export function openKeptSet(
     return files.read(ref, tables.offsetOf(ref));
   };
   const bands = new Uint32Array(BANDS);
+  // What the last lookup learnt that a keep of the same fingerprint right after it needs (a
+  // conversion keeps the slice it just looked up): the band keys in `bands`, and whether a
+  // slice kept with the same tokens is the slice itself. Valid while no slice is added.
+  let bandsOf: CodeFingerprint | undefined;
+  let exactOf: CodeFingerprint | undefined;
+  let exactRepo = '';
+  let exactId = '';
+  let exactAt = -1;
+  let exactSelf = false;
 
   return {
     stats,
     findExact(repo, id, fp) {
       stats.lookups++;
       const h = idHash(repo, id);
+      exactOf = undefined;
+      let self = false;
       for (const ref of tables.exactRefs(fp.exactWords[0])) {
         const rec = read(ref);
-        if (sameExact(rec, fp) && !isSelf(rec, h, repo, id)) {
-          return { similarity: 1, kept: sliceOf(rec.meta()) };
-        }
+        if (!sameExact(rec, fp)) continue;
+        if (!isSelf(rec, h, repo, id)) return { similarity: 1, kept: sliceOf(rec.meta()) };
+        self = true;
       }
+      exactOf = fp;
+      exactRepo = repo;
+      exactId = id;
+      exactAt = tables.slices;
+      exactSelf = self;
       return undefined;
     },
 
     findNear(repo, id, fp, threshold) {
       if (fp.signature === undefined) return undefined;
       const found = tables.bandRefs(bandKeys(fp.signature, bands));
+      bandsOf = fp;
       const h = idHash(repo, id);
       let best: { ref: number; s: number; meta: string } | undefined;
       for (const ref of nearCandidates(found, minSharedBands(threshold))) {
@@ -140,12 +158,25 @@ export function openKeptSet(
     },
 
     keep(slice, fp) {
-      const h = idHash(slice.repo, slice.id);
-      for (const ref of tables.exactRefs(fp.exactWords[0])) {
-        const rec = read(ref);
-        if (sameExact(rec, fp) && isSelf(rec, h, slice.repo, slice.id)) return; // kept already
+      const { repo, id } = slice;
+      const h = idHash(repo, id);
+      if (exactOf === fp && exactRepo === repo && exactId === id && exactAt === tables.slices) {
+        // Looked up just before (with this repo folder and id: a conversion's keep follows
+        // its check), and nothing added since: the same records would be read again.
+        if (exactSelf) return; // kept already
+      } else {
+        for (const ref of tables.exactRefs(fp.exactWords[0])) {
+          const rec = read(ref);
+          if (sameExact(rec, fp) && isSelf(rec, h, repo, id)) return; // kept already
+        }
       }
-      const keys = fp.signature === undefined ? undefined : bandKeys(fp.signature, bands);
+      const keys =
+        fp.signature === undefined
+          ? undefined
+          : bandsOf === fp
+            ? bands
+            : bandKeys(fp.signature, bands);
+      exactOf = bandsOf = undefined;
       const offset = files
         .writer()
         .appendSlice(fp.exactWords, h, fp.signature, keys, metaOf(slice));
@@ -166,6 +197,7 @@ export function openKeptSet(
 
     settle(repo, converted) {
       if (dry) return; // nothing of a dry run's own is pending across runs
+      exactOf = undefined; // slices dropped: what a lookup found may be gone
       for (const ref of tables.pendingRefs(earlier)) {
         const s = sliceOf(read(ref).meta());
         if (s.repo !== repo) continue;
