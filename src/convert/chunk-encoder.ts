@@ -1,7 +1,7 @@
 /**
  * The first half of the conversion pipeline: a read chunk's lines triaged and their requests
  * encoded, in input order; the variable texts of its requests go to the helper thread to be
- * counted (and the long ones, the code, escaped) while the next chunks are encoded.
+ * counted while the next chunks are encoded.
  */
 import type { Scenario } from '../domain/answer-schemas.ts';
 import { hashComments } from '../domain/code-tokens.ts';
@@ -10,7 +10,7 @@ import { ByteSink } from '../storage/byte-sink.ts';
 import type { RawLine } from '../storage/jsonl-lines.ts';
 import type { InputToConvert } from './convert-types.ts';
 import type { DuplicateGate } from './duplicate-gate.ts';
-import type { ConvertHelpers, CountedTexts } from './helper-thread-client.ts';
+import type { ConvertHelpers } from './helper-thread-client.ts';
 import type { RejectEntry, RejectsReport } from './rejects-report.ts';
 import { encodeSliceRequest } from './request-builder.ts';
 import { createKnownTextCounts, type KnownTextCounts } from './known-text-counts.ts';
@@ -48,14 +48,9 @@ export interface RequestItem {
   readonly sliceId: string;
   readonly scenario: Scenario;
   readonly maxCompletionTokens: number;
-  /**
-   * The encoded line is `sink.bytes[start, end)` of its chunk, with the escaped texts of holes
-   * `[holeFrom, holeTo)` of its chunk put in.
-   */
+  /** The encoded line is `sink.bytes[start, end)` of its chunk. */
   readonly start: number;
   readonly end: number;
-  readonly holeFrom: number;
-  readonly holeTo: number;
   /**
    * Its variable texts' tokens: `knownTokens` for those counted before (known-text-counts.ts),
    * plus `[offset, offset + texts)` of its encoding's answer for the others.
@@ -73,19 +68,14 @@ export interface Chunk {
   readonly items: readonly Item[];
   /** The chunk's request lines, encoded as they were rendered (off the JS heap). */
   readonly sink: ByteSink;
-  /**
-   * Where its requests' long texts go: hole k is at `sink.bytes[holes[2k]]`, and is the
-   * `holes[2k + 1]`th escaped text of its request's encoding's answer.
-   */
-  readonly holes: readonly number[];
-  readonly counts: ReadonlyMap<EncodingName, Promise<CountedTexts>>;
+  readonly counts: ReadonlyMap<EncodingName, Promise<Int32Array>>;
   /** With `dedup`: the fingerprints of its requests' code, packed (made by the helper thread). */
   readonly fingerprints: Promise<Uint32Array> | undefined;
 }
 
 export function createChunkEncoder(
   setup: Pick<ScenarioSetup, 'builders' | 'encodings' | 'triage'>,
-  helpers: Pick<ConvertHelpers, 'countAndEscape' | 'fingerprintCodes'>,
+  helpers: Pick<ConvertHelpers, 'countTexts' | 'fingerprintCodes'>,
   dedup: DuplicateGate | undefined,
 ) {
   const { builders, encodings, triage } = setup;
@@ -105,9 +95,6 @@ export function createChunkEncoder(
     encode(raws: readonly RawLine[], inputBytes: number, file: InputFile): Chunk {
       const items: Item[] = [];
       const texts = new Map<EncodingName, string[]>();
-      // Per encoding, the texts (indices in `texts`) to be escaped by the counting thread.
-      const escapeAt = new Map<EncodingName, number[]>();
-      const holes: number[] = [];
       // Texts to remember the counts of, once answered: [scenario, segment, text, index]...
       const toLearn = new Map<EncodingName, (string | number)[]>();
       const codes: string[] = [];
@@ -124,26 +111,14 @@ export function createChunkEncoder(
           items.push({ kind: 'reject', lineNo: raw.lineNo, entry: t.entry });
         } else {
           const start = sink.length;
-          const holeFrom = holes.length / 2;
-          const info = encodeSliceRequest(builders, sink, t.slice, file.listed.relDir, 1, holes);
+          const info = encodeSliceRequest(builders, sink, t.slice, file.listed.relDir);
           const encoding = encodings[t.scenario];
           let list = texts.get(encoding);
           if (list === undefined) texts.set(encoding, (list = []));
           const offset = list.length;
           let knownTokens = 0;
-          let hole = holeFrom;
           for (let i = 0; i < info.variableTexts.length; i++) {
             const text = info.variableTexts[i]!;
-            if (2 * hole < holes.length && holes[2 * hole + 1] === i) {
-              // Left out of the line: counted and escaped by the helper thread.
-              let at = escapeAt.get(encoding);
-              if (at === undefined) escapeAt.set(encoding, (at = []));
-              holes[2 * hole + 1] = at.length;
-              at.push(list.length);
-              list.push(text);
-              hole++;
-              continue;
-            }
             const count = known.get(t.scenario, i, text);
             if (count !== undefined) {
               knownTokens += count;
@@ -164,8 +139,6 @@ export function createChunkEncoder(
             maxCompletionTokens: info.maxCompletionTokens,
             start,
             end: sink.length,
-            holeFrom,
-            holeTo: hole,
             encoding,
             offset,
             texts: list.length - offset,
@@ -179,10 +152,9 @@ export function createChunkEncoder(
           slicesEncoded++;
         }
       }
-      const counts = new Map<EncodingName, Promise<CountedTexts>>();
+      const counts = new Map<EncodingName, Promise<Int32Array>>();
       for (const [encoding, list] of texts) {
-        const at = Int32Array.from(escapeAt.get(encoding) ?? []);
-        const answer = helpers.countAndEscape(encoding, list, at);
+        const answer = helpers.countTexts(encoding, list);
         counts.set(encoding, answer);
         const learn = toLearn.get(encoding);
         if (learn !== undefined) learnWhenAnswered(known, learn, answer);
@@ -191,7 +163,7 @@ export function createChunkEncoder(
         codes.length === 0
           ? undefined
           : helpers.fingerprintCodes(codes, Uint8Array.from(hashComment));
-      return { file, items, sink, holes, counts, fingerprints };
+      return { file, items, sink, counts, fingerprints };
     },
   };
 }
@@ -204,10 +176,10 @@ export function createChunkEncoder(
 function learnWhenAnswered(
   known: KnownTextCounts,
   learn: readonly (string | number)[],
-  answer: Promise<CountedTexts>,
+  answer: Promise<Int32Array>,
 ): void {
   answer.then(
-    ({ counts: got }) => {
+    (got) => {
       for (let k = 0; k < learn.length; k += 4) {
         known.learn(
           learn[k] as Scenario,

@@ -7,8 +7,6 @@ import type { EncodingName } from '../domain/token-counter.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
 import { PACKED_WORDS, unpackFingerprint } from '../domain/code-fingerprint.ts';
 import type { Chunk, InputFile, RequestItem } from './chunk-encoder.ts';
-import type { CountedTexts, ConvertHelpers } from './helper-thread-client.ts';
-import { ByteSink } from '../storage/byte-sink.ts';
 import type { RequestPlacer } from './convert-output.ts';
 import type { Candidate, DuplicateGate } from './duplicate-gate.ts';
 import type { ScenarioSetup } from './scenario-setup.ts';
@@ -17,16 +15,14 @@ export function createChunkPlacement(
   setup: Pick<ScenarioSetup, 'models' | 'fixedTokens' | 'contexts'>,
   placer: RequestPlacer,
   dedup: Pick<DuplicateGate, 'check' | 'keep'> | undefined,
-  /** Given back the buffers of a placed chunk's fingerprints and escaped texts, for reuse. */
-  giveBack: Partial<Pick<ConvertHelpers, 'giveBackFingerprints' | 'giveBackEscaped'>> = {},
+  /** A placed chunk's fingerprints, no longer read (their buffer is reused). */
+  giveBackFingerprints: (words: Uint32Array) => void = () => undefined,
 ) {
   const { models, contexts } = setup;
   let fixedTokens: Readonly<Record<Scenario, number>> | undefined;
-  // A request line with holes is put together here before it is placed.
-  const whole = new ByteSink(64 * 1024);
 
-  const promptTokensOf = (item: RequestItem, counts: ReadonlyMap<EncodingName, CountedTexts>) => {
-    const textCounts = counts.get(item.encoding)!.counts;
+  const promptTokensOf = (item: RequestItem, counts: ReadonlyMap<EncodingName, Int32Array>) => {
+    const textCounts = counts.get(item.encoding)!;
     let promptTokens = fixedTokens![item.scenario] + item.knownTokens;
     for (let i = 0; i < item.texts; i++) promptTokens += textCounts[item.offset + i]!;
     return promptTokens;
@@ -35,7 +31,7 @@ export function createChunkPlacement(
   const placeRequest = async (
     chunk: Chunk,
     item: RequestItem,
-    counts: ReadonlyMap<EncodingName, CountedTexts>,
+    counts: ReadonlyMap<EncodingName, Int32Array>,
     fingerprints: Uint32Array | undefined,
   ): Promise<void> => {
     const { file } = chunk;
@@ -64,7 +60,7 @@ export function createChunkPlacement(
     const placed = await placer.place(
       item.scenario,
       {
-        line: lineOf(chunk, item, counts.get(item.encoding)!.escaped),
+        line: chunk.sink.bytes.subarray(item.start, item.end),
         promptTokens,
         maxCompletionTokens: item.maxCompletionTokens,
       },
@@ -82,24 +78,6 @@ export function createChunkPlacement(
         id: item.sliceId,
       });
     }
-  };
-
-  /** The request line of `item`, its holes filled with their escaped texts. */
-  const lineOf = (chunk: Chunk, item: RequestItem, escaped: CountedTexts['escaped']): Buffer => {
-    const bytes = chunk.sink.bytes;
-    if (item.holeFrom === item.holeTo) return bytes.subarray(item.start, item.end);
-    const { holes } = chunk;
-    whole.reset();
-    let from = item.start;
-    for (let h = item.holeFrom; h < item.holeTo; h++) {
-      const at = holes[2 * h]!;
-      const k = holes[2 * h + 1]!;
-      whole.writeBytes(bytes.subarray(from, at));
-      whole.writeBytes(escaped.bytes.subarray(escaped.spans[2 * k], escaped.spans[2 * k + 1]));
-      from = at;
-    }
-    whole.writeBytes(bytes.subarray(from, item.end));
-    return whole.bytes;
   };
 
   const candidateOf = (
@@ -124,7 +102,7 @@ export function createChunkPlacement(
       const { file } = chunk;
       placer.useFolder(file.outDir);
       fixedTokens ??= await setup.fixedTokens;
-      const counts = new Map<EncodingName, CountedTexts>();
+      const counts = new Map<EncodingName, Int32Array>();
       for (const [encoding, p] of chunk.counts) counts.set(encoding, await p);
       const fingerprints = dedup === undefined ? undefined : await chunk.fingerprints;
       for (const item of chunk.items) {
@@ -134,8 +112,7 @@ export function createChunkPlacement(
           await placeRequest(chunk, item, counts, fingerprints);
         }
       }
-      if (fingerprints !== undefined) giveBack.giveBackFingerprints?.(fingerprints);
-      for (const answer of counts.values()) giveBack.giveBackEscaped?.(answer.escaped.bytes);
+      if (fingerprints !== undefined) giveBackFingerprints(fingerprints);
     },
   };
 }

@@ -116,7 +116,9 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     : writeBatchInputs(options, setup, dedup, outputs);
   const { placer } = output;
   const encoder = createChunkEncoder(setup, helpers, dedup);
-  const placement = createChunkPlacement(setup, placer, dedup, helpers);
+  const placement = createChunkPlacement(setup, placer, dedup, (words) =>
+    helpers.giveBackFingerprints(words),
+  );
   const pipeline = createChunkPipeline({
     placement,
     recycle: (sink) => encoder.recycle(sink),

@@ -1,17 +1,57 @@
 /**
  * The buffers the helper thread packs fingerprints into (helper-thread.ts), reused: the
- * conversion gives each back once its chunk is placed (spare-buffers.ts).
+ * conversion gives each back once its chunk is placed. Made in the helper's thread and freed
+ * in the main one, a new buffer a chunk (hundreds of KB) left the memory allocator of the
+ * helper's thread holding more and more while every slice was a duplicate (issue 20); reused,
+ * a run makes a few.
  */
 import {
   createWasmCodeFingerprinter,
   type WasmCodeFingerprinter,
 } from '../domain/wasm-code-fingerprint.ts';
-import { spareBuffers, type SpareBuffers } from './spare-buffers.ts';
 
-export type FingerprintBuffers = SpareBuffers<Uint32Array>;
+/** Buffers kept for reuse at most (the chunks in flight, and one). */
+export const SPARE_BUFFERS = 4;
+
+export interface FingerprintBuffers {
+  /** A buffer of `words` words or more: a spare, or a new one. */
+  take(words: number): Uint32Array;
+  /** A buffer back for reuse (dropped when SPARE_BUFFERS are kept). */
+  giveBack(buffer: Uint32Array): void;
+  /** Buffers made so far. */
+  readonly made: number;
+}
 
 export function fingerprintBuffers(): FingerprintBuffers {
-  return spareBuffers((words) => new Uint32Array(words));
+  const spare: Uint32Array[] = [];
+  let made = 0;
+  return {
+    take(words) {
+      // The smallest spare that is large enough.
+      let best = -1;
+      for (let i = 0; i < spare.length; i++) {
+        const n = spare[i]!.length;
+        if (n >= words && (best < 0 || n < spare[best]!.length)) best = i;
+      }
+      if (best >= 0) return spare.splice(best, 1)[0]!;
+      // None: a new one with room for larger chunks, in place of the smallest spare.
+      if (spare.length > 0) {
+        let smallest = 0;
+        for (let i = 1; i < spare.length; i++) {
+          if (spare[i]!.length < spare[smallest]!.length) smallest = i;
+        }
+        spare.splice(smallest, 1);
+      }
+      made++;
+      return new Uint32Array(Math.ceil(words * 1.25));
+    },
+    giveBack(buffer) {
+      if (spare.length < SPARE_BUFFERS && buffer.length > 0) spare.push(buffer);
+    },
+    get made() {
+      return made;
+    },
+  };
 }
 
 let fingerprinter: WasmCodeFingerprinter | undefined;

@@ -15,8 +15,6 @@ import type { HelperReply, HelperRequest } from './helper-thread.ts';
 import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
 import { packFingerprints } from '../domain/code-fingerprint.ts';
 import { startHelperThread, takeEarlyHelperThread } from './helper-thread-start.ts';
-import { escapeTexts, type EscapedTexts } from './escaped-texts.ts';
-import { spareBuffers } from './spare-buffers.ts';
 
 export interface TextTokenCounter {
   /** Token counts of `texts`, in order. */
@@ -39,24 +37,7 @@ export interface CodeFingerprinter {
   readonly fingerprintBuffersMade: number;
 }
 
-/** Token counts of texts, with the long ones JSON-escaped (escaped-texts.ts). */
-export interface CountedTexts {
-  readonly counts: Int32Array;
-  readonly escaped: EscapedTexts;
-}
-
-export interface TextEscaper {
-  /** As countTexts, and `texts[escapeAt[k]]` JSON-escaped and encoded, in order. */
-  countAndEscape(
-    encoding: EncodingName,
-    texts: readonly string[],
-    escapeAt: Int32Array,
-  ): Promise<CountedTexts>;
-  /** Escaped texts no longer read (their chunk is placed): their buffer is reused. */
-  giveBackEscaped(bytes: Uint8Array<ArrayBuffer>): void;
-}
-
-export interface ConvertHelpers extends TextTokenCounter, CodeFingerprinter, TextEscaper {
+export interface ConvertHelpers extends TextTokenCounter, CodeFingerprinter {
   /** Output chunks, reused across the files of a conversion. */
   readonly chunks: ChunkPool;
   startHash(): ContentHash;
@@ -68,21 +49,14 @@ export function inlineHelpers(
   counters: (encoding: EncodingName) => Promise<TokenCounter> = tokenCounters(),
 ): ConvertHelpers {
   const chunks = createChunkPool();
-  const escapeBuffers = spareBuffers((bytes) => new Uint8Array(bytes));
-  const countTexts = async (encoding: EncodingName, texts: readonly string[]) => {
-    const counter = await counters(encoding);
-    const counts = new Int32Array(texts.length);
-    counter.countAll(texts, counts);
-    return counts;
-  };
   return {
     chunks,
-    countTexts,
-    async countAndEscape(encoding, texts, escapeAt) {
-      const counts = await countTexts(encoding, texts);
-      return { counts, escaped: escapeTexts(texts, escapeAt, escapeBuffers) };
+    async countTexts(encoding, texts) {
+      const counter = await counters(encoding);
+      const counts = new Int32Array(texts.length);
+      counter.countAll(texts, counts);
+      return counts;
     },
-    giveBackEscaped: (bytes) => escapeBuffers.giveBack(bytes),
     async framingTokens(encoding, messages) {
       return (await counters(encoding)).chatFramingTokens(messages);
     },
@@ -155,15 +129,6 @@ export function threadHelpers(): ConvertHelpers {
     chunks,
     async countTexts(encoding, texts) {
       return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
-    },
-    async countAndEscape(encoding, texts, escapeAt) {
-      const reply = await ask({ kind: 'count', id: nextId++, encoding, texts, escapeAt });
-      return reply as CountedTexts;
-    },
-    giveBackEscaped(bytes) {
-      if (failure !== undefined || bytes.byteOffset !== 0) return;
-      const message: HelperRequest = { kind: 'escaped-back', bytes };
-      worker.postMessage(message, [bytes.buffer]);
     },
     async framingTokens(encoding, messages) {
       return countsOf(await ask({ kind: 'framing', id: nextId++, encoding, messages }))[0]!;

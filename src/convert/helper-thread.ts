@@ -1,7 +1,6 @@
 /**
  * The conversion's helper thread, on the second core: counts the tokens of the texts it is
- * sent (with the cached counter of their encoding) and gives the long ones back JSON-escaped
- * (escaped-texts.ts), computes the SHA-256 of output files
+ * sent (with the cached counter of their encoding), computes the SHA-256 of output files
  * from the chunks it is handed once they are written, and, with `dedup`, the fingerprints of
  * slices' code. Started by helper-thread-client.ts.
  */
@@ -11,8 +10,6 @@ import { tokenCounters, type EncodingName } from '../domain/token-counter.ts';
 import { PACKED_WORDS } from '../domain/code-fingerprint.ts';
 import { fingerprintBuffers, packFingerprintsInto } from './fingerprint-buffers.ts';
 import type { HelperThreadData } from './helper-thread-start.ts';
-import { escapeTexts, type EscapedTexts } from './escaped-texts.ts';
-import { spareBuffers } from './spare-buffers.ts';
 
 export type HelperRequest =
   | {
@@ -24,8 +21,6 @@ export type HelperRequest =
        * two-byte, which V8's regular expressions scan several times slower.
        */
       readonly texts: readonly string[];
-      /** Texts (indices, ascending) to give back JSON-escaped too (escaped-texts.ts). */
-      readonly escapeAt?: Int32Array;
     }
   | {
       readonly kind: 'framing';
@@ -48,13 +43,11 @@ export type HelperRequest =
     }
   /** A buffer of fingerprints given back for reuse once its chunk is placed. */
   | { readonly kind: 'fingerprints-back'; readonly words: Uint32Array }
-  /** A buffer of escaped texts given back for reuse once its chunk is placed. */
-  | { readonly kind: 'escaped-back'; readonly bytes: Uint8Array<ArrayBuffer> }
   /** The encodings the conversion counts in: one loaded ahead and not among them is dropped. */
   | { readonly kind: 'expect'; readonly encodings: readonly EncodingName[] };
 
 export type HelperReply =
-  | { readonly id: number; readonly counts: Int32Array; readonly escaped?: EscapedTexts }
+  | { readonly id: number; readonly counts: Int32Array }
   /** A hashed chunk, given back for reuse (id -1). */
   | { readonly id: number; readonly chunk: Uint8Array }
   | { readonly id: number; readonly digest: string }
@@ -68,7 +61,6 @@ let preloaded = (workerData as HelperThreadData | null)?.preload;
 if (preloaded !== undefined) counters(preloaded).catch(() => undefined);
 const hashes = new Map<number, Hash>();
 const buffers = fingerprintBuffers();
-const escapeBuffers = spareBuffers((bytes) => new Uint8Array(bytes));
 const port = parentPort;
 if (port === null) throw new Error('helper-thread must run in a worker thread');
 
@@ -94,9 +86,6 @@ port.on('message', (request: HelperRequest) => {
     }
     case 'fingerprints-back':
       buffers.giveBack(request.words);
-      return;
-    case 'escaped-back':
-      escapeBuffers.giveBack(request.bytes);
       return;
     case 'expect':
       // Before any count (requests come in order): only the preloaded tokenizer is dropped.
@@ -132,23 +121,10 @@ port.on('message', (request: HelperRequest) => {
     case 'count':
       counters(request.encoding).then(
         (counter) => {
-          try {
-            const { texts, escapeAt } = request;
-            const counts = new Int32Array(texts.length);
-            counter.countAll(texts, counts);
-            if (escapeAt === undefined) {
-              port.postMessage({ id: request.id, counts } satisfies HelperReply, [counts.buffer]);
-              return;
-            }
-            const escaped = escapeTexts(texts, escapeAt, escapeBuffers);
-            port.postMessage({ id: request.id, counts, escaped } satisfies HelperReply, [
-              counts.buffer,
-              escaped.bytes.buffer,
-              escaped.spans.buffer,
-            ]);
-          } catch (err) {
-            fail(request.id, err);
-          }
+          const { texts } = request;
+          const counts = new Int32Array(texts.length);
+          counter.countAll(texts, counts);
+          port.postMessage({ id: request.id, counts } satisfies HelperReply, [counts.buffer]);
         },
         (err: unknown) => fail(request.id, err),
       );

@@ -21,7 +21,6 @@ import { createSliceValues, type Requirement } from '../domain/slice-fields.ts';
 import type { TextTokenCounter } from './helper-thread-client.ts';
 import { encodingForModel, type TokenCounter } from '../domain/token-counter.ts';
 import { createSegmentMemo, escapedText } from './segment-memo.ts';
-import { ESCAPE_MIN_CHARS } from './escaped-texts.ts';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 export const RESPONSES_ENDPOINT = '/v1/responses';
@@ -150,17 +149,11 @@ export interface RequestBuilder {
   readonly messages: number;
   /** A slice's placeholder values, only those the template reads. */
   readonly sliceValues: ReturnType<typeof createSliceValues>;
-  /**
-   * Encodes the request line (UTF-8, with its newline) into `sink`. With `holes`, a variable
-   * text longer than ESCAPE_MIN_CHARS is not written: its place in the sink and its index in
-   * `variableTexts` are pushed there, two numbers a hole, for its escaped bytes to be put in
-   * later (escaped-texts.ts).
-   */
+  /** Encodes the request line (UTF-8, with its newline) into `sink`. */
   encodeInto(
     sink: ByteSink,
     customId: string,
     values: Readonly<Record<string, string>>,
-    holes?: number[],
   ): EncodedRequestInfo;
   /** The same request as a string (tests, small jobs). */
   render(customId: string, values: Readonly<Record<string, string>>): RenderedRequest;
@@ -200,7 +193,6 @@ export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder 
     sink: ByteSink,
     customId: string,
     values: Readonly<Record<string, string>>,
-    holes?: number[],
   ): EncodedRequestInfo => {
     const variableTexts: string[] = [];
     sink.writeBytes(head);
@@ -218,12 +210,8 @@ export function createRequestBuilder(spec: ScenarioRequestSpec): RequestBuilder 
           continue;
         }
         const text = renderParts(p.parts, values);
-        if (holes !== undefined && text.length > ESCAPE_MIN_CHARS) {
-          holes.push(sink.length, variableTexts.length);
-        } else {
-          sink.writeString(escaped(text));
-        }
         variableTexts.push(text);
+        sink.writeString(escaped(text));
       }
     }
     sink.writeBytes(tail);
@@ -278,14 +266,13 @@ export interface ScenarioBuilders {
 /** The scenario of a slice (domain/custom-id.ts; here for convert's own modules). */
 export { scenarioOf } from '../domain/custom-id.ts';
 
-/** Encodes the request of a slice in its scenario into `sink` (`holes`: encodeInto's). */
+/** Encodes the request of a slice in its scenario into `sink`. */
 export function encodeSliceRequest(
   builders: ScenarioBuilders,
   sink: ByteSink,
   slice: FunctionSlice | ClassSlice,
   repo: string,
   attempt = 1,
-  holes?: number[],
 ): EncodedRequestInfo {
   if (slice.type === 'function') {
     const values = builders.scenario1.sliceValues.scenario1(slice, repo, builders.focus);
@@ -293,14 +280,8 @@ export function encodeSliceRequest(
       sink,
       buildCustomId('scenario1', slice.id, attempt),
       values,
-      holes,
     );
   }
   const values = builders.scenario2.sliceValues.scenario2(slice, repo, builders.requirements);
-  return builders.scenario2.encodeInto(
-    sink,
-    buildCustomId('scenario2', slice.id, attempt),
-    values,
-    holes,
-  );
+  return builders.scenario2.encodeInto(sink, buildCustomId('scenario2', slice.id, attempt), values);
 }

@@ -50,12 +50,12 @@ test('a file cut short while it is converted, then restored: every slice is sent
   let cut = false;
   const helpers: ConvertHelpers = {
     ...inline,
-    async countAndEscape(encoding, texts, escapeAt) {
+    async countTexts(encoding, texts) {
       if (!cut && texts.some((text) => text.includes('def f0('))) {
         cut = true;
         await truncate(file, 0);
       }
-      return inline.countAndEscape(encoding, texts, escapeAt);
+      return inline.countTexts(encoding, texts);
     },
   };
   const intakeLog = await openIntakeLog(paths.state);

@@ -15,14 +15,10 @@ import { encodeSliceRequest } from '../../src/convert/request-builder.ts';
 import { ByteSink } from '../../src/storage/byte-sink.ts';
 import type { EncodingName } from '../../src/domain/token-counter.ts';
 import type { RawLine } from '../../src/storage/jsonl-lines.ts';
-import { escapeTexts } from '../../src/convert/escaped-texts.ts';
-import { spareBuffers } from '../../src/convert/spare-buffers.ts';
 import { classSlice, functionSlice } from '../support/slices.ts';
 
 /** A stand-in count that differs between texts: its length plus its number of newlines. */
 const countOf = (text: string): number => text.length + text.split('\n').length;
-
-const spare = spareBuffers((bytes) => new Uint8Array(bytes));
 
 function setUp() {
   const builders = createScenarioBuilders(parseConfig({}, 'config.json'));
@@ -36,10 +32,9 @@ function setUp() {
       triage,
     },
     {
-      countAndEscape: (_encoding: EncodingName, texts: readonly string[], at: Int32Array) => {
+      countTexts: (_encoding: EncodingName, texts: readonly string[]) => {
         posted.push([...texts]);
-        const escaped = escapeTexts(texts, at, spare);
-        return Promise.resolve({ counts: Int32Array.from(texts, countOf), escaped });
+        return Promise.resolve(Int32Array.from(texts, countOf));
       },
       fingerprintCodes: () => Promise.reject(new Error('no dedup here')),
     },
@@ -100,7 +95,7 @@ test('texts counted once are not sent again, and each request keeps the tokens o
   }
 
   for (const chunk of chunks) {
-    const { counts } = await chunk.counts.get('o200k_base')!;
+    const counts = await chunk.counts.get('o200k_base')!;
     for (const item of chunk.items) {
       assert.equal(item.kind, 'request');
       if (item.kind !== 'request') continue;
