@@ -6,8 +6,8 @@
  * string to look its rank up; on real code (one chunk in a hundred is not in the cache, most of
  * them identifiers of two or three tokens) that decoding was most of the counting time. An ASCII
  * chunk's bytes are its characters, so here the candidate pairs are looked up where they lie in
- * the chunk (ascii-rank-table.ts), nothing sliced out; chunks with other characters go to the
- * library.
+ * the chunk (ascii-rank-table.ts), nothing sliced out; chunks with other characters are merged
+ * over their UTF-8 bytes the same way (utf8-pair-count.ts).
  *
  * The merge is quadratic in the chunk's length (each step looks for the lowest-ranked pair),
  * which is nothing for real chunks (a few characters) and hours for one 15 MB run of letters or
@@ -22,7 +22,7 @@
 export interface ByteRanks {
   /** The rank of the ASCII token `text.slice(from, to)`, -1 when it is not a token. */
   rankOf(text: string, from: number, to: number): number;
-  /** Tokens of a chunk that is not all ASCII (the library's own merge). */
+  /** Tokens of a chunk that is not all ASCII (utf8-pair-count.ts: over its UTF-8 bytes). */
   countOther(chunk: string): number;
 }
 
@@ -31,21 +31,32 @@ export const LONG_CHUNK = 256;
 
 const NONE = Number.POSITIVE_INFINITY;
 
-export function createByteRankCounter(ranks: ByteRanks): (chunk: string) => number {
-  // Reused between calls: a piece has at most LONG_CHUNK characters.
-  const starts = new Int32Array(LONG_CHUNK + 1);
-  const pairRanks = new Float64Array(LONG_CHUNK + 1);
+/**
+ * The byte-pair merge of a piece whose every character is one byte of it (an ASCII piece, or
+ * the one-byte string of a piece's UTF-8 bytes: utf8-pair-count.ts), with `rankOf` the rank of
+ * the token `piece[from, to)` (-1: none): the lowest-ranked adjacent pair first, the leftmost of
+ * equal ones, as the tokenizer merges. Its token count.
+ */
+export function createPairMerge(
+  rankOf: (piece: string, from: number, to: number) => number,
+): (piece: string) => number {
+  // Reused between calls, grown for a longer piece.
+  let starts = new Int32Array(LONG_CHUNK + 1);
+  let pairRanks = new Float64Array(LONG_CHUNK + 1);
 
   const rankAt = (piece: string, parts: number, i: number): number => {
     if (i + 2 >= parts + 1) return NONE;
-    const rank = ranks.rankOf(piece, starts[i]!, starts[i + 2]!);
+    const rank = rankOf(piece, starts[i]!, starts[i + 2]!);
     return rank < 0 ? NONE : rank;
   };
 
-  /** Tokens of an ASCII piece of at most LONG_CHUNK characters. */
-  const mergeAscii = (piece: string): number => {
+  return (piece) => {
     const n = piece.length;
-    if (ranks.rankOf(piece, 0, n) >= 0) return 1;
+    if (rankOf(piece, 0, n) >= 0) return 1;
+    if (n + 1 > starts.length) {
+      starts = new Int32Array(n + 1);
+      pairRanks = new Float64Array(n + 1);
+    }
     let parts = n;
     for (let i = 0; i <= n; i++) starts[i] = i;
     for (let i = 0; i < n; i++) pairRanks[i] = rankAt(piece, parts, i);
@@ -68,6 +79,11 @@ export function createByteRankCounter(ranks: ByteRanks): (chunk: string) => numb
     }
     return parts;
   };
+}
+
+export function createByteRankCounter(ranks: ByteRanks): (chunk: string) => number {
+  /** Tokens of an ASCII piece of at most LONG_CHUNK characters. */
+  const mergeAscii = createPairMerge((piece, from, to) => ranks.rankOf(piece, from, to));
 
   const countPiece = (piece: string): number => {
     for (let i = 0; i < piece.length; i++) {

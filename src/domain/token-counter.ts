@@ -16,11 +16,14 @@
  * `countAll`, for many texts at once, counts the ASCII ones in WebAssembly
  * (wasm-chunk-counter.ts: the same split rules, table and merge over bytes, the same counts).
  *
- * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings).
+ * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings): its token lists
+ * and split expressions. Its encoder (about 150 ms and 32 MB to build) is built only for
+ * `exactChatTokens`, the reference the tests compare with.
  */
 import type { ChatMessage } from 'gpt-tokenizer/GptEncoding';
 import { createAsciiRankTable } from './ascii-rank-table.ts';
 import { createByteRankCounter, type ByteRanks } from './byte-pair-count.ts';
+import { createUtf8PairCounter } from './utf8-pair-count.ts';
 import { ChunkCountCache } from './chunk-count-cache.ts';
 import { HOT_MAX, HotChunkTable } from './hot-chunk-table.ts';
 import { createWasmChunkCounter, type WasmCounterOptions } from './wasm-chunk-counter.ts';
@@ -50,45 +53,48 @@ const FRAMING_MODEL: Record<EncodingName, string> = {
   cl100k_base: 'gpt-4',
 };
 
-/** The library's BPE core (not in its typings): its tokens, rank look-ups and its own merge. */
-interface BpeCore {
-  bytePairRankDecoder: readonly unknown[];
-  getBpeRankFromString(text: string): number | undefined;
-  bytePairEncode(text: string): number[];
+/**
+ * Tokens of the chat framing of `messages` messages with empty content, the reply primer
+ * included: the library's `encodeChat` gives 4 a message and 3 for both encodings' chat models
+ * (test/unit/token-counting.test.ts checks it against the library), so the library's encoder
+ * need not be built to know it.
+ */
+const FRAMING_PER_MESSAGE = 4;
+const FRAMING_PRIMER = 3;
+
+/** The ASCII tokens' ranks and the merge of chunks beyond ASCII, from the token list alone. */
+function byteRanksOf(decoder: readonly unknown[]): ByteRanks {
+  const ascii = createAsciiRankTable(decoder);
+  const countOther = createUtf8PairCounter(decoder, ascii);
+  return { rankOf: (text, from, to) => ascii.rankOf(text, from, to), countOther };
 }
 
-function bpeCoreOf(api: EncodingApi): BpeCore {
-  const core = (api as unknown as { bytePairEncodingCoreProcessor?: BpeCore })
-    .bytePairEncodingCoreProcessor;
-  if (
-    typeof core?.getBpeRankFromString !== 'function' ||
-    typeof core.bytePairEncode !== 'function' ||
-    !Array.isArray(core.bytePairRankDecoder)
-  ) {
-    throw new Error('gpt-tokenizer: its BPE core is not where this version expects it');
-  }
-  return core;
-}
-
-function byteRanksOf(core: BpeCore): ByteRanks {
-  const ascii = createAsciiRankTable(core.bytePairRankDecoder);
-  return {
-    rankOf: (text, from, to) => ascii.rankOf(text, from, to),
-    countOther: (chunk) =>
-      core.getBpeRankFromString(chunk) !== undefined ? 1 : core.bytePairEncode(chunk).length,
-  };
-}
-
-async function loadEncoding(name: EncodingName): Promise<{ api: EncodingApi; split: RegExp }> {
+/**
+ * An encoding's token list (rank → token text, or bytes) and split expression. Its encoder
+ * (the library's API) is loaded only when asked for: exactChatTokens, a reference.
+ */
+async function loadEncoding(name: EncodingName): Promise<{
+  decoder: readonly unknown[];
+  split: RegExp;
+  api: () => Promise<EncodingApi>;
+}> {
   const constants = await import('gpt-tokenizer/encodingParams/constants');
   if (name === 'o200k_base') {
-    const mod = await import('gpt-tokenizer/encoding/o200k_base');
+    const ranks = await import('gpt-tokenizer/bpeRanks/o200k_base');
     const re = constants.O200K_TOKEN_SPLIT_REGEX;
-    return { api: mod.default, split: new RegExp(re.source, re.flags) };
+    return {
+      decoder: ranks.default,
+      split: new RegExp(re.source, re.flags),
+      api: async () => (await import('gpt-tokenizer/encoding/o200k_base')).default,
+    };
   }
-  const mod = await import('gpt-tokenizer/encoding/cl100k_base');
+  const ranks = await import('gpt-tokenizer/bpeRanks/cl100k_base');
   const re = constants.CL100K_TOKEN_SPLIT_REGEX;
-  return { api: mod.default, split: new RegExp(re.source, re.flags) };
+  return {
+    decoder: ranks.default,
+    split: new RegExp(re.source, re.flags),
+    api: async () => (await import('gpt-tokenizer/encoding/cl100k_base')).default,
+  };
 }
 
 export interface TokenCounter {
@@ -100,7 +106,7 @@ export interface TokenCounter {
   /** Tokens of the chat framing of `messages` messages plus the reply primer. */
   chatFramingTokens(messages: number): number;
   /** The reference: the tokenizer's own count of a whole chat, without any cache. */
-  exactChatTokens(messages: readonly { role: string; content: string }[]): number;
+  exactChatTokens(messages: readonly { role: string; content: string }[]): Promise<number>;
 }
 
 export interface TokenCounterOptions {
@@ -116,9 +122,8 @@ export async function createTokenCounter(
   encoding: EncodingName,
   options: TokenCounterOptions = {},
 ): Promise<TokenCounter> {
-  const { api, split } = await loadEncoding(encoding);
-  const core = bpeCoreOf(api);
-  const countChunk = createByteRankCounter(byteRanksOf(core));
+  const { decoder, split, api } = await loadEncoding(encoding);
+  const countChunk = createByteRankCounter(byteRanksOf(decoder));
   const cache = new ChunkCountCache(options.cacheSlotsLog2 ?? 18, countChunk);
   // Tokens of every two-character ASCII chunk (one chunk in six on real code), without the cache.
   const pairs = new Uint8Array(128 * 128);
@@ -130,13 +135,6 @@ export async function createTokenCounter(
   const cached = (text: string, from: number, to: number): number => cache.count(text, from, to);
   const framing = FRAMING_MODEL[encoding];
   const noSpecial = { disallowedSpecial: new Set<string>() };
-
-  const emptyChat = (messages: number): ChatMessage[] =>
-    Array.from({ length: messages }, (_, i) => ({
-      role: i === 0 ? 'system' : 'user',
-      content: '',
-    }));
-  const framingCache = new Map<number, number>();
 
   const countText = (text: string): number => {
     let total = 0;
@@ -158,7 +156,7 @@ export async function createTokenCounter(
   // ASCII texts, many at a time: split and looked up in WebAssembly (wasm-chunk-counter.ts).
   const many = createWasmChunkCounter(
     encoding === 'o200k_base',
-    core.bytePairRankDecoder,
+    decoder,
     pairs,
     countText,
     options.wasm ?? {},
@@ -168,20 +166,14 @@ export async function createTokenCounter(
     encoding,
     count: countText,
     countAll: (texts, counts) => many.countAll(texts, counts),
-    chatFramingTokens(messages: number): number {
-      let n = framingCache.get(messages);
-      if (n === undefined) {
-        n = api.encodeChat(emptyChat(messages), framing).length;
-        framingCache.set(messages, n);
-      }
-      return n;
-    },
-    exactChatTokens(messages): number {
+    chatFramingTokens: (messages: number): number =>
+      FRAMING_PER_MESSAGE * messages + FRAMING_PRIMER,
+    async exactChatTokens(messages) {
       const chat = messages.map((m) => ({
         role: m.role,
         content: m.content,
       }));
-      return api.encodeChat(chat, framing, noSpecial).length;
+      return (await api()).encodeChat(chat, framing, noSpecial).length;
     },
   };
 }

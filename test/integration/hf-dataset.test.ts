@@ -178,7 +178,7 @@ test('chat: examples over the token limit are reported, not kept; the checks are
   const tokens = new Map<string, number>();
   for (const p of all.processed) {
     for (const r of await readJsonl(p.path)) {
-      tokens.set(r.metadata.custom_id, counter.exactChatTokens(r.messages));
+      tokens.set(r.metadata.custom_id, await counter.exactChatTokens(r.messages));
     }
   }
   const sorted = [...tokens.values()].sort((a, b) => a - b);
@@ -214,7 +214,7 @@ test('chat: examples over the token limit are reported, not kept; the checks are
   for (const id of over) assert.ok(!kept.has(id), `${id} not kept`);
   const split = [...(await readJsonl(cut.train.path)), ...(await readJsonl(cut.val.path))];
   assert.equal(split.length, cut.records);
-  for (const r of split) assert.ok(counter.exactChatTokens(r.messages) <= limit);
+  for (const r of split) assert.ok((await counter.exactChatTokens(r.messages)) <= limit);
 
   const stats = JSON.parse(await readFile(cut.statisticsPath, 'utf8'));
   assert.equal(stats.fine_tuning.over_token_limit, over.length);

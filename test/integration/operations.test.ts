@@ -178,7 +178,7 @@ test('estimate: exact prompt tokens of what waits, before and after conversion, 
       const e = expected[f.manifest.scenario];
       e.requests++;
       e.tokens +=
-        counter.exactChatTokens(body.messages) +
+        (await counter.exactChatTokens(body.messages)) +
         counter.count(JSON.stringify(body.response_format));
     }
   }

@@ -114,7 +114,7 @@ test('a realistic slice set converts end to end: every slice once, right scenari
       assert.ok(!seen.has(key), `custom_id twice: ${key}`);
       seen.add(key);
       exact +=
-        counter.exactChatTokens(line.body.messages) +
+        (await counter.exactChatTokens(line.body.messages)) +
         counter.count(JSON.stringify(line.body.response_format));
     }
     assert.equal(f.manifest.requests, f.lines.length);
@@ -231,11 +231,13 @@ test('byte and token limits split at their exact edges', async (t) => {
     .filter(Boolean)
     .map((l) => Buffer.byteLength(l) + 1);
   const counter = await createTokenCounter('o200k_base');
-  const lineTokens = file!.lines.map(
-    (l) =>
-      counter.exactChatTokens(l.body.messages) +
-      counter.count(JSON.stringify(l.body.response_format)),
-  );
+  const lineTokens: number[] = [];
+  for (const l of file!.lines) {
+    lineTokens.push(
+      (await counter.exactChatTokens(l.body.messages)) +
+        counter.count(JSON.stringify(l.body.response_format)),
+    );
+  }
   const sum = (xs: number[], k: number): number => xs.slice(0, k).reduce((a, b) => a + b, 0);
 
   const cases = [

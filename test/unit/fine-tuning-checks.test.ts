@@ -65,7 +65,11 @@ test('tokens per example are the tokenizer’s count of the whole chat', async (
       ok.slice(1),
       [...ok, { role: 'user', content: 'and g?' }, { role: 'assistant', content: 'ü 𝔘 漢字' }],
     ]) {
-      assert.equal(exampleTokens(messages, counter), counter.exactChatTokens(messages), encoding);
+      assert.equal(
+        exampleTokens(messages, counter),
+        await counter.exactChatTokens(messages),
+        encoding,
+      );
     }
   }
 });

@@ -108,7 +108,7 @@ test('request prompt tokens equal the exact count of the whole chat plus the sch
       const built = builder.render(`scenario1_${s.id}`, { name: s.name, code: s.code_snippet });
       const body = JSON.parse(built.line).body;
       const exact =
-        counter.exactChatTokens(body.messages) +
+        (await counter.exactChatTokens(body.messages)) +
         counter.count(JSON.stringify(body.response_format));
       assert.equal(promptTokensOf(builder, built, counter), exact, `${model} ${s.id}`);
       assert.ok(built.line.endsWith('}}\n'));
