@@ -1,5 +1,5 @@
 /**
- * Measured, not taken (docs/performance.md, issue 15): writing a slice's code into its request
+ * Measured, not taken (docs/performance-history.md, issue 15): writing a slice's code into its request
  * by copying its JSON-escaped form from the input line, instead of `JSON.stringify`-ing the
  * code segment the template renders. The copy is taken only when it is the text
  * `JSON.stringify` gives: the `"code_snippet"` key found once in the line (its only literal

@@ -3,7 +3,7 @@
  * characters: most chunks of code). A chunk's characters are packed 4 to a 32-bit number as it
  * is hashed, and an entry holds them packed, so a look-up is one hash, one slot of 16 bytes and
  * four comparisons, in a table of 1 MB (65,536 slots: the size measured fastest on real code,
- * docs/performance.md; 8,192 left three times as many chunks to the chunk cache, whose
+ * docs/performance-history.md; 8,192 left three times as many chunks to the chunk cache, whose
  * megabytes of slots and characters cost a cache miss or two a look-up).
  *
  * An entry is replaced by the next chunk that maps to its slot. Pure.

@@ -12,7 +12,7 @@
  * everything.
  *
  * `count` splits with V8's compiled regular expression (a hand-written ASCII splitter in
- * JavaScript, proven equal chunk for chunk, measured no faster: docs/performance.md).
+ * JavaScript, proven equal chunk for chunk, measured no faster: docs/performance-history.md).
  * `countAll`, for many texts at once, counts the ASCII ones in WebAssembly
  * (wasm-chunk-counter.ts: the same split rules, table and merge over bytes, the same counts).
  *
