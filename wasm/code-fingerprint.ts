@@ -135,6 +135,20 @@ function emitRange(start: usize, end: usize, quoted: bool): void {
 
 const isLineEnd = (c: u32): bool => c == 10 || c == 13;
 
+/**
+ * Emits the string that starts at `i` and ends before `e` (its contents), or, when it is not
+ * closed (`e` 0), its quote alone; the position after what was emitted.
+ */
+@inline
+function emitQuoted(i: usize, e: usize): usize {
+  if (e == 0) {
+    emitRange(i, i, true);
+    return i + 1;
+  }
+  emitRange(i + 1, e - 1, true);
+  return e;
+}
+
 /** The end of the one-line string opening at `i` (after its closing quote), or 0. */
 function oneLineString(i: usize, end: usize, quote: u32): usize {
   for (let j = i + 1; j < end; j++) {
@@ -218,23 +232,9 @@ function scan(start: usize, end: usize, hashComment: bool): void {
           continue;
         }
       }
-      const e = oneLineString(i, end, c);
-      if (e == 0) {
-        emitRange(i, i, true);
-        i++;
-      } else {
-        emitRange(i + 1, e - 1, true);
-        i = e;
-      }
+      i = emitQuoted(i, oneLineString(i, end, c));
     } else if (c == 96 && !hashComment) {
-      const e = backtickString(i, end);
-      if (e == 0) {
-        emitRange(i, i, true);
-        i++;
-      } else {
-        emitRange(i + 1, e - 1, true);
-        i = e;
-      }
+      i = emitQuoted(i, backtickString(i, end));
     } else if (c == 35 && hashComment) {
       i = indexOf1(i, end, 10);
     } else if (c == 47 && !hashComment && i + 1 < end && <u32>load<u8>(i + 1) == 47) {

@@ -68,6 +68,30 @@ export function spaceRunEnd(p: usize): usize {
   return q;
 }
 
+/**
+ * The end of the chunk at `p` (of class `k0`) when it is not letters: up to 3 digits, or an
+ * optional space, punctuation and the line breaks after it (and, `slash`: o200k, the slashes);
+ * 0 when it is neither. The two encodings' expressions differ there only by `/`.
+ */
+@inline
+function numberOrPunctuationEnd(p: usize, k0: u32, slash: bool): usize {
+  let q = p;
+  if (k0 == DIGIT) {
+    q = p + 1;
+    while (q < p + 3 && cls(q) == DIGIT) q++;
+    return q;
+  }
+  q = k0 == SPACE && byte(p) == 32 ? p + 1 : p;
+  if (cls(q) != OTHER) return 0;
+  while (cls(q) == OTHER) q++;
+  for (;;) {
+    const c = byte(q);
+    if (c == 10 || c == 13 || (slash && c == 47)) q++;
+    else break;
+  }
+  return q;
+}
+
 @inline
 export function o200kChunkEnd(p: usize): usize {
   const k0 = cls(p);
@@ -83,21 +107,8 @@ export function o200kChunkEnd(p: usize): usize {
     }
     if (lower > 0 || q > p + (k0 == UPPER ? 0 : 1)) return q + contractionAt(q);
   }
-  if (k0 == DIGIT) {
-    q = p + 1;
-    while (q < p + 3 && cls(q) == DIGIT) q++;
-    return q;
-  }
-  q = k0 == SPACE && byte(p) == 32 ? p + 1 : p;
-  if (cls(q) == OTHER) {
-    while (cls(q) == OTHER) q++;
-    for (;;) {
-      const c = byte(q);
-      if (c == 10 || c == 13 || c == 47) q++;
-      else break;
-    }
-    return q;
-  }
+  const t = numberOrPunctuationEnd(p, k0, true);
+  if (t != 0) return t;
   return spaceChunkEnd(p, spaceRunEnd(p));
 }
 
@@ -113,21 +124,8 @@ export function cl100kChunkEnd(p: usize): usize {
     while ((k = cls(q)) == LOWER || k == UPPER) q++;
     return q;
   }
-  if (k0 == DIGIT) {
-    q = p + 1;
-    while (q < p + 3 && cls(q) == DIGIT) q++;
-    return q;
-  }
-  q = k0 == SPACE && byte(p) == 32 ? p + 1 : p;
-  if (cls(q) == OTHER) {
-    while (cls(q) == OTHER) q++;
-    for (;;) {
-      const b = byte(q);
-      if (b == 10 || b == 13) q++;
-      else break;
-    }
-    return q;
-  }
+  const t = numberOrPunctuationEnd(p, k0, false);
+  if (t != 0) return t;
   const end = spaceRunEnd(p);
   if (cls(end) == END) return end;
   return spaceChunkEnd(p, end);
