@@ -1,6 +1,6 @@
 /**
  * Byte-pair merging of an ASCII chunk, as src/domain/byte-pair-count.ts does it: the same ranks
- * (the encoding's ASCII tokens, given once by `addToken`), the lowest-ranked pair merged first,
+ * (the encoding's ASCII tokens, given once by `addTokens`), the lowest-ranked pair merged first,
  * the leftmost of equals, chunks over LONG_CHUNK bytes merged in pieces of that size.
  *
  * The rank table: open addressing, 8 bytes a slot: the token's offset among the token bytes, and
@@ -14,12 +14,47 @@ let rankSlots: usize = 0;
 let rankMask: u32 = 0;
 let tokens: usize = 0;
 
-/** The rank table's 2^slotsLog2 slots at `slotsAt`, the tokens' bytes at `tokensAt`. */
-export function initRanks(slotsAt: usize, slotsLog2: u32, tokensAt: usize): void {
-  rankSlots = slotsAt;
-  rankMask = (1 << slotsLog2) - 1;
+/** The packed token list (src/domain/token-list.ts) is to be put at `tokensAt`. */
+export function initRanks(tokensAt: usize): void {
   tokens = tokensAt;
+}
+
+/** Memory grown to hold at least `end` bytes. */
+export function growTo(end: usize): void {
+  const pages = <i32>((end + 65535) >> 16);
+  if (pages > memory.size()) memory.grow(pages - memory.size());
+}
+
+function isAscii(p: usize, len: u32): bool {
+  for (let i: u32 = 0; i < len; i++) if (load<u8>(p + i) > 127) return false;
+  return len > 0;
+}
+
+/**
+ * The rank table of the ASCII tokens of the packed list at `tokensAt()` (`count` lengths of a
+ * byte, then the tokens' bytes in rank order), laid out after the list, at most half full.
+ */
+export function addTokens(count: u32): void {
+  const bytes = tokens + <usize>count;
+  let ascii: u32 = 0;
+  let p = bytes;
+  for (let r: u32 = 0; r < count; r++) {
+    const len = <u32>load<u8>(tokens + r);
+    if (isAscii(p, len)) ascii++;
+    p += len;
+  }
+  let slotsLog2: u32 = 4;
+  while (<u32>1 << slotsLog2 < ascii * 2) slotsLog2++;
+  rankSlots = (p + 64 + 15) & ~(<usize>15);
+  rankMask = (1 << slotsLog2) - 1;
+  growTo(rankSlots + ((<usize>rankMask + 1) << 3));
   memory.fill(rankSlots, 0, (<usize>rankMask + 1) << 3);
+  p = bytes;
+  for (let r: u32 = 0; r < count; r++) {
+    const len = <u32>load<u8>(tokens + r);
+    if (isAscii(p, len)) addToken(<u32>(p - tokens), len, r);
+    p += len;
+  }
 }
 
 export function tokensAt(): usize {
@@ -65,7 +100,7 @@ function rankOf(p: usize, len: u32): u32 {
  * Adds the token at `offset` of the token bytes (`len` bytes, at most 511) with `rank`; a token
  * already there keeps its first rank.
  */
-export function addToken(offset: u32, len: u32, rank: u32): void {
+function addToken(offset: u32, len: u32, rank: u32): void {
   const p = tokens + <usize>offset;
   let i = longHash(p, len) & rankMask;
   while (true) {

@@ -6,7 +6,7 @@
  * pre-split (pre-split.ts), each chunk's count looked up in a bounded table, and a chunk not
  * there counted by byte-pair merging (byte-pair-merge.ts). No JavaScript regular expression,
  * string or hash per chunk. JavaScript (src/domain/wasm-chunk-counter.ts) writes the encoding's
- * ASCII tokens once (`addToken`), then batches of ASCII texts into the input region, each
+ * ASCII tokens once (`addTokens`), then batches of ASCII texts into the input region, each
  * followed by three 0xFF bytes, and calls `run`, which leaves each text's tokens in the counts
  * region.
  *
@@ -17,6 +17,7 @@
  */
 import {
   countChunk,
+  growTo,
   initRanks,
   longHash,
   lowBytes,
@@ -26,7 +27,7 @@ import {
 import { COUNTS, PAIRS } from './layout';
 import { byte, cl100kChunkEnd, cls, END, fillClasses, o200kChunkEnd } from './pre-split';
 
-export { addToken, tokensAt } from './byte-pair-merge';
+export { addTokens, tokensAt } from './byte-pair-merge';
 
 /** Longest chunk the table holds; longer ones are counted every time. */
 const LONG_MAX: u32 = 128;
@@ -43,8 +44,8 @@ let o200k: bool = true;
 
 /**
  * Lays the regions out: `maxTexts` counts, `inputSize` bytes of input, 2^slotsLog2 slots and
- * `storeBytes` of long chunks for the chunk table, 2^rankSlotsLog2 slots and `tokenBytes` of
- * token bytes for the rank table. Returns the input region's offset.
+ * `storeBytes` of long chunks for the chunk table, `tokenBytes` for the packed token list
+ * (`addTokens` lays the rank table out after it). Returns the input region's offset.
  */
 export function init(
   isO200k: bool,
@@ -52,7 +53,6 @@ export function init(
   inputSize: u32,
   slotsLog2: u32,
   storeBytes: u32,
-  rankSlotsLog2: u32,
   tokenBytes: u32,
 ): usize {
   o200k = isO200k;
@@ -62,13 +62,10 @@ export function init(
   slotMask = slotCount - 1;
   longs = table + (<usize>slotCount << 4);
   storeSize = storeBytes;
-  const rankSlots = (longs + <usize>storeBytes + 15) & ~(<usize>15);
-  const tokens = rankSlots + (<usize>1 << (rankSlotsLog2 + 3));
-  const end = tokens + <usize>tokenBytes + 64;
-  const pages = <i32>((end + 65535) >> 16);
-  if (pages > memory.size()) memory.grow(pages - memory.size());
+  const tokens = (longs + <usize>storeBytes + 15) & ~(<usize>15);
+  growTo(tokens + <usize>tokenBytes + 64);
   fillClasses();
-  initRanks(rankSlots, rankSlotsLog2, tokens);
+  initRanks(tokens);
   clear();
   return input;
 }

@@ -6,7 +6,7 @@
  * string to look its rank up; on real code (one chunk in a hundred is not in the cache, most of
  * them identifiers of two or three tokens) that decoding was most of the counting time. An ASCII
  * chunk's bytes are its characters, so here the candidate pairs are looked up where they lie in
- * the chunk (ascii-rank-table.ts), nothing sliced out; chunks with other characters are merged
+ * the chunk (byte-rank-table.ts), nothing sliced out; chunks with other characters are merged
  * over their UTF-8 bytes the same way (utf8-pair-count.ts).
  *
  * The merge is quadratic in the chunk's length (each step looks for the lowest-ranked pair),

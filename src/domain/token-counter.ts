@@ -17,18 +17,19 @@
  * (wasm-chunk-counter.ts: the same split rules, table and merge over bytes, the same counts).
  *
  * Library: gpt-tokenizer (pure JS, synchronous, the o200k and cl100k encodings): its token lists
- * and split expressions. Its encoder (about 150 ms and 32 MB to build) is built only for
- * `exactChatTokens`, the reference the tests compare with.
+ * (kept packed to load fast: token-list.ts) and split expressions. Its encoder (about 150 ms and
+ * 32 MB to build) is built only for `exactChatTokens`, the reference the tests compare with.
  */
 import type { ChatMessage } from 'gpt-tokenizer/GptEncoding';
-import { createAsciiRankTable } from './ascii-rank-table.ts';
+import { createByteRankTable } from './byte-rank-table.ts';
 import { createByteRankCounter, type ByteRanks } from './byte-pair-count.ts';
+import { loadTokenList, type EncodingName, type TokenList } from './token-list.ts';
 import { createUtf8PairCounter } from './utf8-pair-count.ts';
 import { ChunkCountCache } from './chunk-count-cache.ts';
 import { HOT_MAX, HotChunkTable } from './hot-chunk-table.ts';
 import { createWasmChunkCounter, type WasmCounterOptions } from './wasm-chunk-counter.ts';
 
-export type EncodingName = 'o200k_base' | 'cl100k_base';
+export type { EncodingName } from './token-list.ts';
 
 interface EncodingApi {
   countTokens(text: string): number;
@@ -62,36 +63,36 @@ const FRAMING_MODEL: Record<EncodingName, string> = {
 const FRAMING_PER_MESSAGE = 4;
 const FRAMING_PRIMER = 3;
 
-/** The ASCII tokens' ranks and the merge of chunks beyond ASCII, from the token list alone. */
-function byteRanksOf(decoder: readonly unknown[]): ByteRanks {
-  const ascii = createAsciiRankTable(decoder);
-  const countOther = createUtf8PairCounter(decoder, ascii);
-  return { rankOf: (text, from, to) => ascii.rankOf(text, from, to), countOther };
+/** The tokens' ranks by their bytes and the merge of chunks beyond ASCII, from the list alone. */
+function byteRanksOf(list: TokenList): ByteRanks {
+  const table = createByteRankTable(list);
+  const countOther = createUtf8PairCounter(table);
+  return { rankOf: (text, from, to) => table.rankOf(text, from, to), countOther };
 }
 
 /**
- * An encoding's token list (rank → token text, or bytes) and split expression. Its encoder
- * (the library's API) is loaded only when asked for: exactChatTokens, a reference.
+ * An encoding's token list (token-list.ts: the library's, packed to load fast) and split
+ * expression. Its encoder (the library's API) is loaded only when asked for: exactChatTokens,
+ * a reference.
  */
 async function loadEncoding(name: EncodingName): Promise<{
-  decoder: readonly unknown[];
+  list: TokenList;
   split: RegExp;
   api: () => Promise<EncodingApi>;
 }> {
   const constants = await import('gpt-tokenizer/encodingParams/constants');
+  const list = await loadTokenList(name);
   if (name === 'o200k_base') {
-    const ranks = await import('gpt-tokenizer/bpeRanks/o200k_base');
     const re = constants.O200K_TOKEN_SPLIT_REGEX;
     return {
-      decoder: ranks.default,
+      list,
       split: new RegExp(re.source, re.flags),
       api: async () => (await import('gpt-tokenizer/encoding/o200k_base')).default,
     };
   }
-  const ranks = await import('gpt-tokenizer/bpeRanks/cl100k_base');
   const re = constants.CL100K_TOKEN_SPLIT_REGEX;
   return {
-    decoder: ranks.default,
+    list,
     split: new RegExp(re.source, re.flags),
     api: async () => (await import('gpt-tokenizer/encoding/cl100k_base')).default,
   };
@@ -122,8 +123,8 @@ export async function createTokenCounter(
   encoding: EncodingName,
   options: TokenCounterOptions = {},
 ): Promise<TokenCounter> {
-  const { decoder, split, api } = await loadEncoding(encoding);
-  const countChunk = createByteRankCounter(byteRanksOf(decoder));
+  const { list, split, api } = await loadEncoding(encoding);
+  const countChunk = createByteRankCounter(byteRanksOf(list));
   const cache = new ChunkCountCache(options.cacheSlotsLog2 ?? 18, countChunk);
   // Tokens of every two-character ASCII chunk (one chunk in six on real code), without the cache.
   const pairs = new Uint8Array(128 * 128);
@@ -156,7 +157,7 @@ export async function createTokenCounter(
   // ASCII texts, many at a time: split and looked up in WebAssembly (wasm-chunk-counter.ts).
   const many = createWasmChunkCounter(
     encoding === 'o200k_base',
-    decoder,
+    list,
     pairs,
     countText,
     options.wasm ?? {},

@@ -11,6 +11,7 @@
  * half full, as chunk-count-cache.ts is) and the rank table of the encoding's ASCII tokens.
  */
 import { chunkCounterWasm } from './chunk-counter-wasm.ts';
+import type { TokenList } from './token-list.ts';
 import { wasmInstances } from './wasm-instances.ts';
 
 interface ModuleExports {
@@ -21,14 +22,13 @@ interface ModuleExports {
     inputSize: number,
     slotsLog2: number,
     storeBytes: number,
-    rankSlotsLog2: number,
     tokenBytes: number,
   ): number;
   pairsAt(): number;
   countsAt(): number;
   tokensAt(): number;
   usedSlots(): number;
-  addToken(offset: number, length: number, rank: number): void;
+  addTokens(count: number): void;
   run(texts: number): void;
 }
 
@@ -50,20 +50,12 @@ export interface WasmChunkCounter {
   usedSlots(): number;
 }
 
-/** Longest token the rank table holds (9 bits of a slot). */
-const TOKEN_MAX = 511;
-
 const instantiate = wasmInstances<ModuleExports>(chunkCounterWasm);
-
-const isAscii = (s: string): boolean => {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
-  return true;
-};
 
 export function createWasmChunkCounter(
   isO200k: boolean,
-  /** The encoding's tokens by rank (text, or bytes); the ASCII ones are the merge's ranks. */
-  decoder: readonly unknown[],
+  /** The encoding's tokens by rank; the ASCII ones are the merge's ranks. */
+  list: TokenList,
   /** Tokens of each two-character ASCII chunk, at (first << 7) | second. */
   pairs: Uint8Array,
   /** Tokens of a whole text the module does not take (beyond ASCII, or too large). */
@@ -71,17 +63,6 @@ export function createWasmChunkCounter(
   options: WasmCounterOptions = {},
 ): WasmChunkCounter {
   const m = instantiate();
-  let tokenCount = 0;
-  let tokenBytes = 0;
-  for (const token of decoder) {
-    if (typeof token === 'string' && token.length > 0 && isAscii(token)) {
-      if (token.length > TOKEN_MAX) throw new Error(`a token of ${token.length} characters`);
-      tokenCount++;
-      tokenBytes += token.length;
-    }
-  }
-  let rankSlotsLog2 = 4;
-  while (1 << rankSlotsLog2 < tokenCount * 2) rankSlotsLog2++;
   const inputSize = options.inputBytes ?? 1 << 18;
   const maxTexts = options.maxTexts ?? 4096;
   const inputAt = m.init(
@@ -90,19 +71,14 @@ export function createWasmChunkCounter(
     inputSize,
     options.slotsLog2 ?? 17,
     options.storeBytes ?? 1 << 20,
-    rankSlotsLog2,
-    tokenBytes,
+    list.packed.length,
   );
+  // The packed list as it is (token-list.ts); the module makes its rank table of the ASCII
+  // tokens (growing its memory: the views are made after).
+  new Uint8Array(m.memory.buffer).set(list.packed, m.tokensAt());
+  m.addTokens(list.count);
   const heap = new Uint8Array(m.memory.buffer);
   heap.set(pairs, m.pairsAt());
-  const tokensAt = m.tokensAt();
-  let at = 0;
-  decoder.forEach((token, rank) => {
-    if (typeof token !== 'string' || token.length === 0 || !isAscii(token)) return;
-    for (let i = 0; i < token.length; i++) heap[tokensAt + at + i] = token.charCodeAt(i);
-    m.addToken(at, token.length, rank);
-    at += token.length;
-  });
   const moduleCounts = new Uint32Array(m.memory.buffer, m.countsAt(), maxTexts);
   const encoder = new TextEncoder();
   /** For each text in the input region, its index in the caller's array. */

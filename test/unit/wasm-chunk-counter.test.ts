@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import o200k from 'gpt-tokenizer/encoding/o200k_base';
-import cl100k from 'gpt-tokenizer/encoding/cl100k_base';
 import {
   createTokenCounter,
   type EncodingName,
   type TokenCounter,
 } from '../../src/domain/token-counter.ts';
 import { listFiles } from '../../src/storage/list-files.ts';
+import { loadTokenList } from '../../src/domain/token-list.ts';
 import {
   createWasmChunkCounter,
   type WasmChunkCounter,
@@ -192,13 +191,9 @@ async function smallTableCounter(
   for (let i = 0; i < pairs.length; i++) {
     pairs[i] = reference.count(String.fromCharCode(i >> 7, i & 127));
   }
-  const api = encoding === 'o200k_base' ? o200k : cl100k;
-  const decoder = (
-    api as unknown as { bytePairEncodingCoreProcessor: { bytePairRankDecoder: unknown[] } }
-  ).bytePairEncodingCoreProcessor.bytePairRankDecoder;
   const wasm = createWasmChunkCounter(
     encoding === 'o200k_base',
-    decoder,
+    await loadTokenList(encoding),
     pairs,
     (t) => reference.count(t),
     options,
