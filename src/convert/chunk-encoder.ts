@@ -31,7 +31,8 @@ export interface InputFile {
     alreadyConverted: number;
     overCap: number;
   };
-  read?: Omit<ContentFingerprint, 'prefixSha256'>;
+  /** What was read of it (its SHA-256 taken in the helper thread: input-hasher.ts). */
+  read?: Promise<Omit<ContentFingerprint, 'prefixSha256'>>;
 }
 
 export type Item =

@@ -64,7 +64,7 @@ export interface ContentHash {
   digest(): Promise<string>;
 }
 
-export function localContentHash(pool: ChunkPool): ContentHash {
+export function localContentHash(pool: Pick<ChunkPool, 'returned'>): ContentHash {
   const hash = createHash('sha256');
   return {
     update(chunk, length) {

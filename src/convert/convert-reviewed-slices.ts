@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import { displayName } from '../domain/data-paths.ts';
 import { isReviewedSliceFile } from '../domain/inbox-names.ts';
-import { createContentHasher, prefixState } from '../storage/content-fingerprint.ts';
+import { prefixState } from '../storage/content-fingerprint.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { describeListingProblem, listFiles } from '../storage/list-files.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
@@ -31,6 +31,8 @@ import type {
 } from './convert-types.ts';
 import { loadConvertedSlices } from './converted-slices.ts';
 import type { DuplicateGate } from './duplicate-gate.ts';
+import type { ConvertHelpers } from './helper-thread-client.ts';
+import { createInputHasher, createReadBuffers, type ReadBuffers } from './input-hasher.ts';
 import { openInputFile } from './input-files.ts';
 import { setUpScenarios, type ScenarioSetup } from './scenario-setup.ts';
 
@@ -126,6 +128,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     log,
   });
 
+  const readBuffers = createReadBuffers(READ_CHUNK_BYTES);
   const cleanedDirs = new Set<string>();
   let triageDir: string | undefined;
   let bytesBefore = 0;
@@ -143,7 +146,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       }
       const file = openInputFile(listed, { dataDir: options.dataDir, outDir }, sourceNames, output);
       pipeline.opened(file);
-      await readInto(file, encoder, pipeline, (n) => {
+      await readInto(file, encoder, pipeline, { buffers: readBuffers, helpers }, (n) => {
         dedup?.progress(bytesBefore + n, bytesTotal);
         options.onProgress?.({
           bytesDone: bytesBefore + n,
@@ -173,19 +176,23 @@ async function readInto(
   file: InputFile,
   encoder: ReturnType<typeof createChunkEncoder>,
   pipeline: ReturnType<typeof createChunkPipeline>,
+  reading: { readonly buffers: ReadBuffers; readonly helpers: ConvertHelpers },
   onBytes: (n: number) => void,
 ): Promise<void> {
   const { listed } = file;
   let readSoFar = 0;
   let chunkBytes = 0;
-  const hasher = createContentHasher(
+  const { buffers, helpers } = reading;
+  const hasher = createInputHasher(
     listed.from === undefined
       ? undefined
       : (listed.prefix ?? (await prefixState(listed.path, listed.from.offset))),
+    (giveBack) => helpers.startHash(giveBack),
+    (buffer) => buffers.give(buffer),
   );
   for await (const raws of readLineBatches(listed.path, {
     chunkBytes: READ_CHUNK_BYTES,
-    onChunk: (bytes) => hasher.update(bytes),
+    buffers: { take: () => buffers.take(), done: (buffer, n) => hasher.update(buffer, n) },
     ...(listed.from !== undefined ? { from: listed.from } : {}),
     ...(listed.end !== undefined ? { end: listed.end } : {}),
     onBytes: (n) => {
@@ -197,6 +204,8 @@ async function readInto(
     await pipeline.push(encoder.encode(raws, chunkBytes, file));
   }
   file.read = hasher.digest();
+  // Awaited where the file's summary is made (its SHA-256 comes from the helper thread).
+  file.read.catch(() => undefined);
   // A file without any line still gets its summary (and clears a stale report).
   if (!pipeline.hasQueued(file)) await pipeline.push(encoder.encode([], 0, file));
 }

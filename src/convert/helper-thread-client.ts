@@ -40,7 +40,11 @@ export interface CodeFingerprinter {
 export interface ConvertHelpers extends TextTokenCounter, CodeFingerprinter {
   /** Output chunks, reused across the files of a conversion. */
   readonly chunks: ChunkPool;
-  startHash(): ContentHash;
+  /**
+   * A SHA-256 fed chunk by chunk; each chunk, once hashed, goes to `giveBack` (by default back
+   * to `chunks`).
+   */
+  startHash(giveBack?: (chunk: Buffer) => void): ContentHash;
   close(): Promise<void>;
 }
 
@@ -63,7 +67,7 @@ export function inlineHelpers(
     fingerprintCodes: (codes, hashComment) => Promise.resolve(packFingerprints(codes, hashComment)),
     giveBackFingerprints() {},
     fingerprintBuffersMade: 0,
-    startHash: () => localContentHash(chunks),
+    startHash: (giveBack) => localContentHash(giveBack ? { returned: giveBack } : chunks),
     async close() {},
   };
 }
@@ -85,6 +89,8 @@ export function threadHelpers(): ConvertHelpers {
     pending.clear();
   };
   const chunks = createChunkPool();
+  /** Where the chunks of a stream go once hashed, when not to `chunks`. */
+  const giveBacks = new Map<number, (chunk: Buffer) => void>();
   /** Chunks sent to be hashed and not back yet: a writer may be waiting for one of them. */
   let hashing = 0;
   // The thread keeps the process alive only while an answer or a chunk is awaited (when it
@@ -97,9 +103,10 @@ export function threadHelpers(): ConvertHelpers {
     if ('chunk' in reply) {
       hashing--;
       keepAlive();
-      chunks.returned(
-        Buffer.from(reply.chunk.buffer, reply.chunk.byteOffset, reply.chunk.byteLength),
-      );
+      const chunk = Buffer.from(reply.chunk.buffer, reply.chunk.byteOffset, reply.chunk.byteLength);
+      const giveBack = giveBacks.get(reply.stream);
+      if (giveBack !== undefined) giveBack(chunk);
+      else chunks.returned(chunk);
       return;
     }
     const p = pending.get(reply.id);
@@ -151,12 +158,14 @@ export function threadHelpers(): ConvertHelpers {
     get fingerprintBuffersMade() {
       return fingerprintBuffersMade;
     },
-    startHash() {
+    startHash(giveBack) {
       const stream = nextStream++;
+      if (giveBack !== undefined) giveBacks.set(stream, giveBack);
       return {
         update(chunk, length) {
           if (failure !== undefined) {
-            chunks.returned(chunk);
+            if (giveBack !== undefined) giveBack(chunk);
+            else chunks.returned(chunk);
             return;
           }
           // Transferred, not copied, when the chunk owns its memory (pool chunks do); the
@@ -169,8 +178,10 @@ export function threadHelpers(): ConvertHelpers {
           keepAlive();
         },
         async digest() {
-          return ((await ask({ kind: 'digest', id: nextId++, stream })) as { digest: string })
-            .digest;
+          // Answered after every chunk of the stream is back (the thread answers in order).
+          const reply = await ask({ kind: 'digest', id: nextId++, stream });
+          giveBacks.delete(stream);
+          return (reply as { digest: string }).digest;
         },
       };
     },

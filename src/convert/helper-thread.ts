@@ -48,8 +48,8 @@ export type HelperRequest =
 
 export type HelperReply =
   | { readonly id: number; readonly counts: Int32Array }
-  /** A hashed chunk, given back for reuse (id -1). */
-  | { readonly id: number; readonly chunk: Uint8Array }
+  /** A hashed chunk of a stream, given back for reuse (id -1). */
+  | { readonly id: number; readonly stream: number; readonly chunk: Uint8Array }
   | { readonly id: number; readonly digest: string }
   /** Fingerprints, packed (code-fingerprint.ts packFingerprints); `made`: buffers made so far. */
   | { readonly id: number; readonly fingerprints: Uint32Array; readonly made: number }
@@ -98,9 +98,10 @@ port.on('message', (request: HelperRequest) => {
       let hash = hashes.get(request.stream);
       if (hash === undefined) hashes.set(request.stream, (hash = createHash('sha256')));
       hash.update(request.chunk.subarray(0, request.length));
-      port.postMessage({ id: -1, chunk: request.chunk } satisfies HelperReply, [
-        request.chunk.buffer as ArrayBuffer,
-      ]);
+      port.postMessage(
+        { id: -1, stream: request.stream, chunk: request.chunk } satisfies HelperReply,
+        [request.chunk.buffer as ArrayBuffer],
+      );
       return;
     }
     case 'digest': {

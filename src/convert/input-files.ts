@@ -44,7 +44,7 @@ export async function finishInputFile(
   const published = await output.settleReport(file.reportPath, appended, written);
   const s = file.summary;
   const rejected = file.report.count;
-  const read = file.read!;
+  const read = await file.read!;
   const summary = { file: file.sourceName, ...s, rejected, rejectsReport: published, read };
   const { scenario1, scenario2 } = s.converted;
   log.info(

@@ -19,9 +19,9 @@ export interface ContentFingerprint {
 }
 
 const CHUNK = 1024 * 1024;
-const NEWLINE = 0x0a;
+export const NEWLINE = 0x0a;
 
-function countNewlines(buf: Buffer): number {
+export function countNewlines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(NEWLINE); i !== -1; i = buf.indexOf(NEWLINE, i + 1)) n++;
   return n;

@@ -7,7 +7,9 @@
  * LF endings, numbers lines from 1 (empty lines count, as an editor counts them), and never holds
  * more than one line plus two read buffers: a line longer than `maxLineBytes` is reported and
  * skipped without being buffered. The two read buffers are reused for the whole file (one is
- * read into while the lines of the other are handed out), so reading makes no garbage.
+ * read into while the lines of the other are handed out), so reading makes no garbage; or, with
+ * `buffers`, taken from the caller and handed back once split (the conversion hashes them in
+ * another thread and reuses them).
  *
  * byte-lines.ts is the other line reader: for the review index and compile's result index,
  * which must see every line (invalid UTF-8 included, however long); its header says why they
@@ -37,6 +39,15 @@ export interface ReadLinesOptions {
    * are handed out: to fingerprint exactly what was read (content-fingerprint.ts).
    */
   readonly onChunk?: (bytes: Buffer) => void;
+  /**
+   * Each chunk read into a buffer from `take` (of at least `chunkBytes`) instead of two buffers
+   * reused, and handed to `done` with the bytes read once its lines are split (nothing refers to
+   * it then: it may go to another thread).
+   */
+  readonly buffers?: {
+    take(): Buffer;
+    done(buffer: Buffer, bytesRead: number): void;
+  };
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -61,9 +72,12 @@ export async function* readLineBatches(
   const handle = await open(path, 'r');
   // The read ahead, awaited before the file is closed (also when the caller stops early).
   let reading: Promise<{ bytesRead: number }> | undefined;
+  const given = options.buffers;
+  const buffers = given
+    ? [given.take(), given.take()]
+    : [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   try {
     let position = start;
-    const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)] as const;
     let current = 0;
     const readInto = (i: number, at: number) =>
       handle.read(buffers[i]!, 0, Math.max(0, Math.min(chunkBytes, end - at)), at);
@@ -79,6 +93,10 @@ export async function* readLineBatches(
       current = 1 - current;
       reading = readInto(current, position);
       const out = lines.split(buf, bufStart);
+      if (given) {
+        given.done(buffers[1 - current]!, bytesRead);
+        buffers[1 - current] = given.take();
+      }
       options.onBytes?.(position - start);
       if (out.length > 0) yield out;
     }
@@ -87,5 +105,7 @@ export async function* readLineBatches(
   } finally {
     await reading?.catch(() => undefined);
     await handle.close();
+    // The buffers not handed out (the last read's, the next one's): back, with nothing read.
+    if (given) for (const b of buffers) given.done(b, 0);
   }
 }

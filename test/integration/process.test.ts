@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile, appendFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
@@ -13,6 +13,7 @@ import {
 import { createTokenCounter } from '../../src/domain/token-counter.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { listFiles } from '../../src/storage/list-files.ts';
+import { fingerprintFile } from '../../src/storage/content-fingerprint.ts';
 import { runCli } from '../support/cli.ts';
 import { createSliceGenerator, generateSlicesJsonl } from '../support/slice-generator.ts';
 import { classSlice, functionSlice, jsonl } from '../support/slices.ts';
@@ -300,6 +301,39 @@ test('the same input gives byte-identical output, counted in a worker thread or 
   }
   assert.equal(runs[1], runs[0], 'worker thread and inline counting agree');
   assert.equal(runs[2], runs[0], 'a second run agrees');
+});
+
+test('what was read of each input file is its fingerprint, hashed in the worker thread or not', async (t) => {
+  // Several read buffers a file; the second file does not end with a line ending.
+  const first = generateSlicesJsonl(1500, { seed: 8, repository: 'repo_h' });
+  const second = generateSlicesJsonl(700, { seed: 9, repository: 'repo_h' }).trimEnd();
+  const worker = threadHelpers();
+  t.after(() => worker.close());
+  for (const helpers of [worker, inline]) {
+    const dir = await tempDir(t);
+    await inbox(dir, 'repo_h/a.jsonl', first);
+    await inbox(dir, 'repo_h/b.jsonl', second);
+    const summary = await convertWith(dir, {}, undefined, helpers);
+    assert.equal(summary.inputs.length, 2);
+    for (const input of summary.inputs) {
+      const path = join(dir, input.file);
+      const { size } = await stat(path);
+      const expected = await fingerprintFile(path, size);
+      assert.deepEqual(input.read, {
+        size: expected.size,
+        sha256: expected.sha256,
+        newlines: expected.newlines,
+        endsWithNewline: expected.endsWithNewline,
+      });
+    }
+    assert.deepEqual(
+      summary.inputs.map((i) => [i.file, i.read.endsWithNewline]),
+      [
+        ['2.reviewed_slices/repo_h/a.jsonl', true],
+        ['2.reviewed_slices/repo_h/b.jsonl', false],
+      ],
+    );
+  }
 });
 
 test('the scenario 2 requirement depends only on the slice id', async (t) => {

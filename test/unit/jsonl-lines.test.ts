@@ -128,3 +128,31 @@ test('an empty file has no lines', async (t) => {
   await writeFile(path, '');
   assert.deepEqual(await readAll(path), []);
 });
+
+test('with buffers of its caller: each is handed back once split, its bytes in file order, and the lines are the same when it is taken away then', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'given.jsonl');
+  const content = '\ufeff' + ['{"x":"数据→café"}', '', 'ünïcödé 🎉', 'plain', 'last'].join('\r\n');
+  await writeFile(path, content);
+  for (const chunkBytes of [1, 2, 3, 5, 7, 64]) {
+    const expected = texts(await readAll(path, { chunkBytes }));
+    const handed: Buffer[] = [];
+    let taken = 0;
+    let back = 0;
+    const lines = await readAll(path, {
+      chunkBytes,
+      buffers: {
+        take: () => (taken++, Buffer.alloc(chunkBytes)),
+        done(buffer: Buffer, bytesRead: number) {
+          back++;
+          if (bytesRead > 0) handed.push(Buffer.from(buffer.subarray(0, bytesRead)));
+          // Taken away (as when sent to another thread): nothing may read it after this.
+          structuredClone(buffer.buffer, { transfer: [buffer.buffer as ArrayBuffer] });
+        },
+      },
+    });
+    assert.deepEqual(texts(lines), expected, `chunk ${chunkBytes}`);
+    assert.deepEqual(Buffer.concat(handed), Buffer.from(content), `chunk ${chunkBytes}`);
+    assert.equal(back, taken, `chunk ${chunkBytes}: every buffer taken is handed back`);
+  }
+});
