@@ -5,7 +5,10 @@
  * and wall time of that second part, the duplicates found and the store's stats. To compare
  * two versions of the store, run it alternately in each checkout:
  *
- *   node bench/duplicate-store-run.ts [bench/.corpus/real-271mb/x1/2.reviewed_slices/repo_stdlib_0/code_slices.jsonl] [max slices]
+ *   node bench/duplicate-store-run.ts [--growths] [bench/.corpus/real-271mb/x1/2.reviewed_slices/repo_stdlib_0/code_slices.jsonl] [max slices]
+ *
+ * With `--growths`, also the CPU time of the keeps that made the tables again as they filled
+ * (`growthCpuSeconds`): each keep is timed then, which adds to `cpuSeconds`.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,13 +22,16 @@ import {
 } from '../src/domain/code-fingerprint.ts';
 import { openDuplicateStore } from '../src/storage/duplicate-store.ts';
 
+const args = process.argv.slice(2);
+const timeGrowths = args[0] === '--growths';
+if (timeGrowths) args.shift();
 const file =
-  process.argv[2] ??
+  args[0] ??
   join(
     import.meta.dirname,
     '.corpus/real-271mb/x1/2.reviewed_slices/repo_stdlib_0/code_slices.jsonl',
   );
-const max = Number(process.argv[3] ?? Infinity);
+const max = Number(args[1] ?? Infinity);
 const ids: string[] = [];
 const codes: string[] = [];
 for await (const line of createInterface({ input: createReadStream(file) })) {
@@ -44,11 +50,17 @@ try {
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   let duplicates = 0;
+  const growthCpu: NodeJS.CpuUsage[] = [];
   for (let i = 0; i < ids.length; i++) {
     const fp = unpackFingerprint(packed, i * PACKED_WORDS);
     const slice = { repo: 'r', id: ids[i]!, file: 'f', line: i + 1 };
     const match = store.find('r', slice.id, fp);
-    if (match === undefined) {
+    if (match === undefined && timeGrowths) {
+      const rebuilds = store.stats.rebuilds;
+      const before = process.cpuUsage();
+      store.keep(slice, fp, at);
+      if (store.stats.rebuilds !== rebuilds) growthCpu.push(process.cpuUsage(before));
+    } else if (match === undefined) {
       store.keep(slice, fp, at);
     } else {
       duplicates++;
@@ -67,6 +79,9 @@ try {
       cpuSeconds: (used.user + used.system) / 1e6,
       wallSeconds: (performance.now() - wall0) / 1000,
       ...store.stats,
+      ...(timeGrowths
+        ? { growthCpuSeconds: growthCpu.reduce((t, u) => t + u.user + u.system, 0) / 1e6 }
+        : {}),
     }),
   );
   store.close();
