@@ -12,7 +12,8 @@
  * the run (FORECAST_LOAD full then: not made again and again as a long run keeps slices); with
  * BANDS keys a slice in slots of 4 bytes (packed-key-table.ts), its exact hash in one of 6 and
  * an offset of 4 bytes, that is about 100 to 150 bytes a slice kept. The band table's slots
- * hold slice numbers below 2^24: about 16.7 million slices (a RangeError past that).
+ * hold slice numbers below 2^24: at most 16,777,216 slices, and a keep past that is a
+ * DuplicateStoreFullError (nothing written).
  *
  * A slice is *pending* from when it is kept until a confirm mark (the run's, or one of its own
  * when it is settled); a dropped one stays in the tables and the files, and is skipped.
@@ -23,6 +24,8 @@ import { indexRecordsIn, openKeptFiles } from './duplicate-kept-files.ts';
 import { idHash, metaOf, sliceOf, type KeptSlice } from './duplicate-kept-slice.ts';
 import { keptTables } from './duplicate-kept-tables.ts';
 import { KIND_CONFIRM, KIND_CONFIRM_ALL, KIND_DROP, type DataRecord } from './duplicate-log.ts';
+import { DuplicateStoreFullError } from './duplicate-store-rows.ts';
+import { MAX_PACKED_REF } from './packed-key-table.ts';
 
 export { minSharedBands } from './duplicate-candidates.ts';
 export { DATA_NAME, INDEX_NAME } from './duplicate-kept-files.ts';
@@ -85,9 +88,10 @@ const sameExact = (rec: DataRecord, fp: CodeFingerprint): boolean =>
  */
 export function openKeptSet(
   dir: string | undefined,
-  options: { dryRun: boolean; checkValues?: number },
+  options: { dryRun: boolean; checkValues?: number; maxSlices?: number },
 ): KeptSet {
   const dry = options.dryRun;
+  const maxSlices = options.maxSlices ?? MAX_PACKED_REF + 1;
   const tables = keptTables(indexRecordsIn(dir), options.checkValues);
   const files = openKeptFiles(dir, dry, (r) => tables.onRecord(r));
   /** Slices in the store's files when opened (of earlier runs). */
@@ -177,6 +181,9 @@ export function openKeptSet(
             ? bands
             : bandKeys(fp.signature, bands);
       exactOf = bandsOf = undefined;
+      // Checked before anything is written: a slice in the files and not in the tables would
+      // be read into them again each time the store opens.
+      if (tables.slices >= maxSlices) throw new DuplicateStoreFullError(dir, maxSlices);
       const offset = files
         .writer()
         .appendSlice(fp.exactWords, h, fp.signature, keys, metaOf(slice));

@@ -20,6 +20,23 @@ export class BrokenStoreError extends SlicebatchError {
   }
 }
 
+/**
+ * The store holds as many slices as it can (its band table's slice numbers: 2^24): one more is
+ * not kept, and nothing of it is written (the store stays readable as it is).
+ */
+export class DuplicateStoreFullError extends SlicebatchError {
+  readonly dir: string | undefined;
+  constructor(dir: string | undefined, most: number) {
+    super(
+      'duplicate_store_full',
+      `the duplicate store${dir === undefined ? '' : ` in ${dir}`} holds ${most.toLocaleString('en-US')} slices, ` +
+        'as many as it can: move that folder aside to start a new store (slices sent before are then ' +
+        'not known to it), or set dedup.enabled to false',
+    );
+    this.dir = dir;
+  }
+}
+
 /** SQLITE_CORRUPT, SQLITE_NOTADB. */
 export const BROKEN_CODES = new Set([11, 26]);
 

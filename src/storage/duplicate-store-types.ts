@@ -66,4 +66,6 @@ export interface DuplicateStoreOptions {
   readonly savedOnly?: boolean;
   /** For tests: how many values a key check takes (1: every key collides). */
   readonly checkValues?: number;
+  /** For tests: the most slices the store keeps (its band table's limit, 2^24). */
+  readonly maxSlices?: number;
 }

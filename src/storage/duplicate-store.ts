@@ -30,12 +30,13 @@ import {
 import {
   BROKEN_CODES,
   BrokenStoreError,
+  DuplicateStoreFullError,
   SCHEMA,
   savedTotals,
   type SavedTotals,
 } from './duplicate-store-rows.ts';
 
-export { BrokenStoreError };
+export { BrokenStoreError, DuplicateStoreFullError };
 export type { KeptSlice, SavedTotals };
 export type {
   DuplicateMatch,
@@ -133,6 +134,7 @@ function openKeptBeside(
     kept = openKeptSet(dir, {
       dryRun: dry || dir === undefined,
       ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
+      ...(options.maxSlices === undefined ? {} : { maxSlices: options.maxSlices }),
     });
   } catch (err) {
     if (err instanceof BadLogFileError) {

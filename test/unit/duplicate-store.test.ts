@@ -6,7 +6,11 @@ import { test, type TestContext } from 'node:test';
 import { fingerprintCode } from '../../src/domain/code-fingerprint.ts';
 import { DATA_NAME, INDEX_NAME } from '../../src/storage/duplicate-kept.ts';
 import { INDEX_RECORD } from '../../src/storage/duplicate-log.ts';
-import { BrokenStoreError, openDuplicateStore } from '../../src/storage/duplicate-store.ts';
+import {
+  BrokenStoreError,
+  DuplicateStoreFullError,
+  openDuplicateStore,
+} from '../../src/storage/duplicate-store.ts';
 import { loadSqlite } from '../../src/storage/sqlite.ts';
 
 /** A function of its own (at least 24 tokens), numbered `i`; `name` names its argument. */
@@ -217,4 +221,34 @@ test('the slices kept by a store of the earlier version (in its SQLite file) are
     tables.map((r) => r.name),
     ['not_sent'],
   );
+});
+
+test('a store that holds as many slices as it can refuses one more with an error saying what to do, writes nothing of it, and opens again as it was', async (t) => {
+  const dir = await storeDir(t);
+  const path = join(dir, 'duplicates.sqlite');
+  // The real limit is the band table's 2^24 slices; 5 here.
+  let store = await openDuplicateStore(path, { nearThreshold: 0.8, maxSlices: 5 });
+  keepAll(store, 0, 5);
+  store.commit();
+  const sizes = async () => [
+    (await stat(join(dir, DATA_NAME))).size,
+    (await stat(join(dir, INDEX_NAME))).size,
+  ];
+  const before = await sizes();
+  assert.throws(
+    () => keepAll(store, 5, 6),
+    (err: unknown) =>
+      err instanceof DuplicateStoreFullError &&
+      err.code === 'duplicate_store_full' &&
+      err.message.includes(dir) &&
+      err.message.includes('5 slices') &&
+      /move that folder aside/.test(err.message) &&
+      /dedup\.enabled/.test(err.message),
+  );
+  assert.deepEqual(await sizes(), before, 'nothing of the refused slice is written');
+  store.close();
+  store = await openDuplicateStore(path, { nearThreshold: 0.8, maxSlices: 5 });
+  t.after(() => store.close());
+  assert.equal(store.find('r2', 'copy4', fingerprintCode(code(4), 'b.py'))?.kept.id, 's4');
+  assert.equal(store.find('r2', 'copy5', fingerprintCode(code(5), 'b.py')), undefined);
 });
