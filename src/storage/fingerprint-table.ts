@@ -26,6 +26,13 @@ export class FingerprintTable {
   private table: Uint32Array;
   private mask: number;
   private count = 0;
+  /**
+   * The last key fingerprinted and its fingerprint: a look-up and then an insertion of the same
+   * key (conversion's triage of each slice id) hash it once.
+   */
+  private lastKey: string | undefined;
+  private lastA = 0;
+  private lastB = 0;
 
   /** `payloadWords` 32-bit words per key; room for `expected` keys before the first growth. */
   constructor(payloadWords: number, expected = 0) {
@@ -65,7 +72,9 @@ export class FingerprintTable {
 
   /** The slot of `key`, or -1. */
   find(key: string): number {
-    const [a, b] = fingerprint(key);
+    this.fingerprint(key);
+    const a = this.lastA;
+    const b = this.lastB;
     const slot = this.probe(a, b);
     return this.table[slot * this.stride] === a && this.table[slot * this.stride + 1] === b
       ? slot
@@ -77,7 +86,9 @@ export class FingerprintTable {
    * which. The table grows before it would be more than 3/4 full.
    */
   insert(key: string): { slot: number; added: boolean } {
-    const [a, b] = fingerprint(key);
+    this.fingerprint(key);
+    const a = this.lastA;
+    const b = this.lastB;
     let slot = this.probe(a, b);
     const at = slot * this.stride;
     if (this.table[at] === a && this.table[at + 1] === b) return { slot, added: false };
@@ -108,6 +119,16 @@ export class FingerprintTable {
     }
   }
 
+  /** The key's 64-bit fingerprint into lastA and lastB, never (0, 0): that marks an empty slot. */
+  private fingerprint(key: string): void {
+    if (key === this.lastKey) return;
+    const a = hashA(key);
+    const b = hashB(key);
+    this.lastKey = key;
+    this.lastA = a;
+    this.lastB = a === 0 && b === 0 ? 1 : b;
+  }
+
   /** The slot holding fingerprint (a, b), or the empty slot where it would go. */
   private probe(a: number, b: number): number {
     let slot = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
@@ -135,11 +156,4 @@ export class FingerprintTable {
     this.table = new Uint32Array(cap * this.stride);
     this.mask = cap - 1;
   }
-}
-
-/** The key's 64-bit fingerprint, never (0, 0): that marks an empty slot. */
-function fingerprint(key: string): [number, number] {
-  const a = hashA(key);
-  const b = hashB(key);
-  return a === 0 && b === 0 ? [0, 1] : [a, b];
 }

@@ -65,3 +65,26 @@ test('fingerprint table: reset reuses a large enough array, sizes it once otherw
   assert.equal(table.bytes, 16 * 6 * 4);
   assert.equal(table.find('b1'), -1);
 });
+
+test('fingerprint table: a look-up then an insertion, of the same key or of others, as a look-up or an insertion alone', () => {
+  const table = new FingerprintTable(1);
+  const ids = Array.from({ length: 2000 }, (_, i) => `repo/s${i % 700}`);
+  const reference = new Map<string, number>();
+  ids.forEach((id, i) => {
+    // As triage does: look the id up, then add it when new (the same string, or one equal to it).
+    const found = table.find(id);
+    assert.equal(found === -1, !reference.has(id), id);
+    if (found !== -1) assert.equal(table.word(found, 0), reference.get(id));
+    const key = i % 2 === 0 ? id : `${id.slice(0, 5)}${id.slice(5)}`;
+    const { slot, added } = table.insert(key);
+    assert.equal(added, !reference.has(id), id);
+    if (added) {
+      table.setWord(slot, 0, i);
+      reference.set(id, i);
+    }
+    // A look-up of another key in between: its own fingerprint, not the last one's.
+    assert.equal(table.find(`other/${id}`), -1);
+  });
+  assert.equal(table.size, reference.size);
+  for (const [id, i] of reference) assert.equal(table.word(table.find(id), 0), i);
+});
