@@ -161,11 +161,11 @@ export function threadHelpers(): ConvertHelpers {
     startHash(giveBack) {
       const stream = nextStream++;
       if (giveBack !== undefined) giveBacks.set(stream, giveBack);
+      const back = giveBack ?? ((chunk: Buffer) => chunks.returned(chunk));
       return {
         update(chunk, length) {
           if (failure !== undefined) {
-            if (giveBack !== undefined) giveBack(chunk);
-            else chunks.returned(chunk);
+            back(chunk);
             return;
           }
           // Transferred, not copied, when the chunk owns its memory (pool chunks do); the

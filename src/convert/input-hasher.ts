@@ -9,9 +9,8 @@
  * (`prefix`), which cannot go to another thread: it is hashed here, as before.
  */
 import {
-  countNewlines,
+  createByteTally,
   createContentHasher,
-  NEWLINE,
   type ContentFingerprint,
   type PrefixState,
 } from '../storage/content-fingerprint.ts';
@@ -61,24 +60,17 @@ export function createInputHasher(
     };
   }
   const hash = startHash(giveBack);
-  let size = 0;
-  let newlines = 0;
-  let last = -1;
+  const tally = createByteTally();
   return {
     update(buffer, length) {
       if (length === 0) {
         giveBack(buffer);
         return;
       }
-      // Counted before the buffer leaves this thread.
-      newlines += countNewlines(buffer.subarray(0, length));
-      size += length;
-      last = buffer[length - 1]!;
+      // Tallied before the buffer leaves this thread.
+      tally.add(buffer.subarray(0, length));
       hash.update(buffer, length);
     },
-    async digest() {
-      const sha256 = await hash.digest();
-      return { size, sha256, newlines, endsWithNewline: last === NEWLINE };
-    },
+    digest: async () => tally.fingerprint(await hash.digest()),
   };
 }

@@ -19,9 +19,9 @@ export interface ContentFingerprint {
 }
 
 const CHUNK = 1024 * 1024;
-export const NEWLINE = 0x0a;
+const NEWLINE = 0x0a;
 
-export function countNewlines(buf: Buffer): number {
+function countNewlines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(NEWLINE); i !== -1; i = buf.indexOf(NEWLINE, i + 1)) n++;
   return n;
@@ -32,6 +32,33 @@ export interface ContentHasher {
   update(bytes: Buffer): void;
   /** Size, SHA-256, line ends of everything given so far; the hasher cannot be used after. */
   digest(): Omit<ContentFingerprint, 'prefixSha256'>;
+}
+
+/** Size, line ends and last byte of bytes given piece by piece: a fingerprint but its hash. */
+export interface ByteTally {
+  add(bytes: Buffer): void;
+  /** The fingerprint of everything added, with its SHA-256 taken elsewhere. */
+  fingerprint(sha256: string): Omit<ContentFingerprint, 'prefixSha256'>;
+}
+
+/** A tally, empty or continuing from what a prefix held. */
+export function createByteTally(from?: {
+  readonly size: number;
+  readonly newlines: number;
+  readonly last: number;
+}): ByteTally {
+  let size = from?.size ?? 0;
+  let newlines = from?.newlines ?? 0;
+  let last = from?.last ?? -1;
+  return {
+    add(bytes) {
+      if (bytes.length === 0) return;
+      size += bytes.length;
+      newlines += countNewlines(bytes);
+      last = bytes[bytes.length - 1]!;
+    },
+    fingerprint: (sha256) => ({ size, sha256, newlines, endsWithNewline: last === NEWLINE }),
+  };
 }
 
 /**
@@ -45,20 +72,14 @@ export function createContentHasher(from?: {
   readonly last: number;
 }): ContentHasher {
   const hash = from?.hash.copy() ?? createHash('sha256');
-  let size = from?.size ?? 0;
-  let newlines = from?.newlines ?? 0;
-  let last = from?.last ?? -1;
+  const tally = createByteTally(from);
   return {
     update(bytes) {
       if (bytes.length === 0) return;
       hash.update(bytes);
-      size += bytes.length;
-      newlines += countNewlines(bytes);
-      last = bytes[bytes.length - 1]!;
+      tally.add(bytes);
     },
-    digest() {
-      return { size, sha256: hash.digest('hex'), newlines, endsWithNewline: last === NEWLINE };
-    },
+    digest: () => tally.fingerprint(hash.digest('hex')),
   };
 }
 

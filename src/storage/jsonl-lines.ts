@@ -35,14 +35,10 @@ export interface ReadLinesOptions {
   /** Stop at this byte offset (a snapshot of a file that may still grow). */
   readonly end?: number;
   /**
-   * Given every byte read, as read (byte-order mark and line ends included), before its lines
-   * are handed out: to fingerprint exactly what was read (content-fingerprint.ts).
-   */
-  readonly onChunk?: (bytes: Buffer) => void;
-  /**
    * Each chunk read into a buffer from `take` (of at least `chunkBytes`) instead of two buffers
-   * reused, and handed to `done` with the bytes read once its lines are split (nothing refers to
-   * it then: it may go to another thread).
+   * reused, and handed to `done` with the bytes read (byte-order mark and line ends included)
+   * once its lines are split: nothing refers to it then, so it may go to another thread, to
+   * fingerprint exactly what was read (content-fingerprint.ts).
    */
   readonly buffers?: {
     take(): Buffer;
@@ -86,7 +82,6 @@ export async function* readLineBatches(
       const { bytesRead } = await reading;
       if (bytesRead === 0) break;
       const buf = buffers[current]!.subarray(0, bytesRead);
-      options.onChunk?.(buf);
       const bufStart = position;
       position += bytesRead;
       // Read the next chunk into the other buffer while this one is split.
