@@ -72,3 +72,50 @@ export function createKnownTextCounts(): KnownTextCounts {
     },
   };
 }
+
+/** Texts of one encoding to count, and which of them to learn once counted. */
+export interface TextsToCount {
+  readonly texts: string[];
+  /** [scenario, segment, text, index in `texts`]..., four by four. */
+  readonly learn: (string | number)[];
+}
+
+/**
+ * The tokens of a request's variable texts (`texts[i]` is segment i) that are known; the others
+ * are added to `to` (to be counted, and learned when worth it).
+ */
+export function addTextsToCount(
+  known: KnownTextCounts,
+  scenario: Scenario,
+  texts: readonly string[],
+  to: TextsToCount,
+): number {
+  let knownTokens = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    const count = known.get(scenario, i, text);
+    if (count !== undefined) {
+      knownTokens += count;
+      continue;
+    }
+    if (known.wants(scenario, i, text)) to.learn.push(scenario, i, text, to.texts.length);
+    to.texts.push(text);
+  }
+  return knownTokens;
+}
+
+/** Remembers the counts of the texts `learn` lists, `counts` being the answer for them. */
+export function learnCounts(
+  known: KnownTextCounts,
+  learn: readonly (string | number)[],
+  counts: Int32Array,
+): void {
+  for (let k = 0; k < learn.length; k += 4) {
+    known.learn(
+      learn[k] as Scenario,
+      learn[k + 1] as number,
+      learn[k + 2] as string,
+      counts[learn[k + 3] as number]!,
+    );
+  }
+}
