@@ -1,8 +1,7 @@
 /**
  * The conversion's pipeline of read chunks: up to IN_FLIGHT chunks are encoded (and counted by
- * the helper thread, or encoded there whole) ahead of the one being placed; chunks are placed in
- * input order, and an input file is finished once the first chunk of the next one comes to be
- * placed.
+ * the helper thread) ahead of the one being placed; chunks are placed in input order, and an
+ * input file is finished once the first chunk of the next one comes to be placed.
  */
 import type { Logger } from '../log/logger.ts';
 import type { Chunk, InputFile } from './chunk-encoder.ts';
@@ -24,8 +23,7 @@ export function createChunkPipeline(deps: {
   readonly output: ConvertOutput;
   readonly log: Logger;
 }) {
-  /** Chunks encoded or being encoded (by the helper thread), in input order. */
-  const queue: { readonly file: InputFile; readonly chunk: Chunk | Promise<Chunk> }[] = [];
+  const queue: Chunk[] = [];
   /** Files whose report is open (finished ones are let go: memory per file stays small). */
   const openFiles = new Set<InputFile>();
   const inputs: InputFileSummary[] = [];
@@ -35,8 +33,7 @@ export function createChunkPipeline(deps: {
     openFiles.delete(file);
     inputs.push(await finishInputFile(file, deps.output, deps.log));
   };
-  const place = async (queued: (typeof queue)[number]): Promise<void> => {
-    const chunk = await queued.chunk;
+  const place = async (chunk: Chunk): Promise<void> => {
     if (currentFile !== chunk.file) {
       if (currentFile !== undefined) await finishFile(currentFile);
       currentFile = chunk.file;
@@ -56,9 +53,9 @@ export function createChunkPipeline(deps: {
     hasQueued(file: InputFile): boolean {
       return queue.length > 0 && queue[queue.length - 1]!.file === file;
     },
-    /** Queues a chunk of `file`; places the oldest ones beyond IN_FLIGHT. */
-    async push(file: InputFile, chunk: Chunk | Promise<Chunk>): Promise<void> {
-      queue.push({ file, chunk });
+    /** Queues an encoded chunk; places the oldest ones beyond IN_FLIGHT. */
+    async push(chunk: Chunk): Promise<void> {
+      queue.push(chunk);
       while (queue.length > IN_FLIGHT) await place(queue.shift()!);
     },
     /** Places every queued chunk and finishes the last file. */

@@ -1,8 +1,7 @@
 /**
  * The second half of the conversion pipeline: a chunk's items, once their token counts are
- * back, are taken in input order. Each slice is admitted (slice-triage.ts: skipped, or rejected
- * as a repeated id) and its request goes to the rejects report (lines rejected, slices too large
- * for their model's context, duplicates) or into a batch input file.
+ * back, go in input order to the rejects report (rejected lines, slices too large for their
+ * model's context, duplicates) or into a batch input file.
  */
 import type { EncodingName } from '../domain/token-counter.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
@@ -13,7 +12,7 @@ import type { Candidate, DuplicateGate } from './duplicate-gate.ts';
 import type { ScenarioSetup } from './scenario-setup.ts';
 
 export function createChunkPlacement(
-  setup: Pick<ScenarioSetup, 'models' | 'fixedTokens' | 'contexts' | 'triage'>,
+  setup: Pick<ScenarioSetup, 'models' | 'fixedTokens' | 'contexts'>,
   placer: RequestPlacer,
   dedup: Pick<DuplicateGate, 'check' | 'keep'> | undefined,
   /** A placed chunk's fingerprints, no longer read (their buffer is reused). */
@@ -109,21 +108,9 @@ export function createChunkPlacement(
       for (const item of chunk.items) {
         if (item.kind === 'reject') {
           await file.report.add({ file: file.sourceName, line: item.lineNo, ...item.entry });
-          continue;
+        } else {
+          await placeRequest(chunk, item, counts, fingerprints);
         }
-        const admission = setup.triage.admit(file.folder.seen, {
-          id: item.sliceId,
-          scenario: item.scenario,
-          source: file.sourceIndex,
-          lineNo: item.lineNo,
-          tooLarge: item.kind === 'slice' ? item.tooLarge : undefined,
-        });
-        if (admission.kind === 'already_converted') file.summary.alreadyConverted++;
-        else if (admission.kind === 'over_cap') file.summary.overCap++;
-        else if (admission.kind === 'reject') {
-          await file.report.add({ file: file.sourceName, line: item.lineNo, ...admission.entry });
-        } else if (item.kind === 'request') await placeRequest(chunk, item, counts, fingerprints);
-        else throw new Error(`slice ${item.sliceId} admitted with no request made`);
       }
       if (fingerprints !== undefined) giveBackFingerprints(fingerprints);
     },

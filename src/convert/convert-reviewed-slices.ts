@@ -19,7 +19,7 @@ import { prefixState } from '../storage/content-fingerprint.ts';
 import { readLineBatches } from '../storage/jsonl-lines.ts';
 import { describeListingProblem, listFiles } from '../storage/list-files.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
-import { createChunkEncoder, type FolderIds, type InputFile } from './chunk-encoder.ts';
+import { createChunkEncoder, type InputFile } from './chunk-encoder.ts';
 import { createChunkPipeline } from './chunk-pipeline.ts';
 import { createChunkPlacement } from './chunk-placement.ts';
 import { countingOutput, writingOutput, type ConvertOutput } from './convert-output.ts';
@@ -106,6 +106,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     helpers,
     (index) => sourceNames[index],
   );
+  const { triage } = setup;
   const outputs: SealedBatchInput[] = [];
   const dryRun = options.dryRun === true;
   // The duplicate store (SQLite and its tables) is loaded only when dedup is on (off by default).
@@ -116,12 +117,6 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
     ? countingOutput(setup.limits)
     : writeBatchInputs(options, setup, dedup, outputs);
   const { placer } = output;
-  helpers.lines?.setUp({
-    config: { scenarios: options.config.scenarios, model: options.config.model },
-    contexts: setup.contexts,
-    encodings: setup.encodings,
-    dedup: dedup !== undefined,
-  });
   const encoder = createChunkEncoder(setup, helpers, dedup);
   const placement = createChunkPlacement(setup, placer, dedup, (words) =>
     helpers.giveBackFingerprints(words),
@@ -135,7 +130,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
 
   const readBuffers = createReadBuffers(READ_CHUNK_BYTES);
   const cleanedDirs = new Set<string>();
-  let folder: { readonly relDir: string; readonly ids: FolderIds } | undefined;
+  let triageDir: string | undefined;
   let bytesBefore = 0;
   try {
     for (const listed of files) {
@@ -144,18 +139,12 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
         cleanedDirs.add(outDir);
         await output.clearLeftovers(outDir, LEFTOVER_AGE_MS, now());
       }
-      if (folder?.relDir !== listed.relDir) {
-        // Files come folder by folder: the previous folder's ids go with its last files.
-        const seen = await loadConvertedSlices(outDir);
-        const ids = { seen, earlier: seen.size > 0, read: 0, turnedAway: 0 };
-        folder = { relDir: listed.relDir, ids };
+      if (triageDir !== listed.relDir) {
+        // Files come folder by folder: the previous folder's ids are no longer needed.
+        triageDir = listed.relDir;
+        triage.startFolder(await loadConvertedSlices(outDir));
       }
-      const file = openInputFile(
-        listed,
-        { dataDir: options.dataDir, outDir, folder: folder.ids },
-        sourceNames,
-        output,
-      );
+      const file = openInputFile(listed, { dataDir: options.dataDir, outDir }, sourceNames, output);
       pipeline.opened(file);
       await readInto(file, encoder, pipeline, { buffers: readBuffers, helpers }, (n) => {
         dedup?.progress(bytesBefore + n, bytesTotal);
@@ -212,13 +201,13 @@ async function readInto(
       onBytes(n);
     },
   })) {
-    await pipeline.push(file, encoder.encode(raws, chunkBytes, file));
+    await pipeline.push(encoder.encode(raws, chunkBytes, file));
   }
   file.read = hasher.digest();
   // Awaited where the file's summary is made (its SHA-256 comes from the helper thread).
   file.read.catch(() => undefined);
   // A file without any line still gets its summary (and clears a stale report).
-  if (!pipeline.hasQueued(file)) await pipeline.push(file, encoder.encode([], 0, file));
+  if (!pipeline.hasQueued(file)) await pipeline.push(encoder.encode([], 0, file));
 }
 
 function summarize(

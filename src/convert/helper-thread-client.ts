@@ -14,12 +14,19 @@ import {
 import type { HelperReply, HelperRequest } from './helper-thread.ts';
 import { tokenCounters, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
 import { packFingerprints } from '../domain/code-fingerprint.ts';
-import type { TextTokenCounter } from './request-builder.ts';
-import type { EncodedLines } from './line-encoder.ts';
-import type { LineEncodingSetup } from './helper-thread.ts';
 import { startHelperThread, takeEarlyHelperThread } from './helper-thread-start.ts';
 
-export type { TextTokenCounter } from './request-builder.ts';
+export interface TextTokenCounter {
+  /** Token counts of `texts`, in order. */
+  countTexts(encoding: EncodingName, texts: readonly string[]): Promise<Int32Array>;
+  /** Tokens of the chat framing of `messages` messages plus the reply primer. */
+  framingTokens(encoding: EncodingName, messages: number): Promise<number>;
+  /**
+   * The encodings about to be counted in, before any count: a helper thread that loaded another
+   * one ahead (helper-thread-start.ts) drops it.
+   */
+  expect?(encodings: readonly EncodingName[]): void;
+}
 
 export interface CodeFingerprinter {
   /** The fingerprints of `codes`, packed (`hashComment[i]` 1: `#` comments in code i). */
@@ -30,31 +37,7 @@ export interface CodeFingerprinter {
   readonly fingerprintBuffersMade: number;
 }
 
-/** Whole read chunks encoded and counted by the helper thread (line-encoder.ts). */
-export interface HelperLines {
-  /** What encoding lines needs: once, before the first `encode`. */
-  setUp(setup: LineEncodingSetup): void;
-  /** Whether the helper thread has little enough queued to take a chunk now. */
-  hasRoom(): boolean;
-  /**
-   * Whether it takes chunks whose slices may be skipped (tests: it then makes requests that are
-   * dropped); by default those are encoded in the conversion thread, which need not.
-   */
-  readonly takesAny: boolean;
-  encode(
-    texts: readonly string[],
-    lineNos: Int32Array,
-    repo: string,
-  ): Promise<{ readonly encoded: EncodedLines; readonly fingerprints?: Uint32Array | undefined }>;
-  /** An encoded chunk's bytes, placed: their buffer goes back to the helper thread. */
-  giveBack(bytes: Uint8Array): void;
-  /** Chunks sent to be encoded so far. */
-  readonly sent: number;
-}
-
 export interface ConvertHelpers extends TextTokenCounter, CodeFingerprinter {
-  /** With a helper thread: chunks it may encode whole (undefined: all are encoded here). */
-  readonly lines?: HelperLines;
   /** Output chunks, reused across the files of a conversion. */
   readonly chunks: ChunkPool;
   /**
@@ -89,25 +72,8 @@ export function inlineHelpers(
   };
 }
 
-/**
- * The helper thread takes a read chunk whole when fewer of its answers than this are awaited:
- * it then has little queued, and the conversion thread would otherwise encode the chunk while
- * the helper thread waits for work. Measured on real code (docs/performance.md): 2 keeps both
- * threads busy; 1 leaves the helper thread idle, 3 and more give it most chunks and the
- * conversion thread waits.
- */
-const ROOM_FOR_LINES = 2;
-
-export interface ThreadHelperOptions {
-  /**
-   * Which chunks the helper thread encodes whole: when it has room (the default), every other
-   * one whatever its slices (tests: chunks encoded in both threads, in turn), or none.
-   */
-  readonly lines?: 'when-idle' | 'alternate' | 'none';
-}
-
-/** Counting and hashing in a helper thread. */
-export function threadHelpers(options: ThreadHelperOptions = {}): ConvertHelpers {
+/** Counting and hashing in a helper thread; answers come in the order requests were sent. */
+export function threadHelpers(): ConvertHelpers {
   // The thread the command started before its modules loaded, if it did.
   const early = takeEarlyHelperThread();
   const worker = early?.worker ?? startHelperThread();
@@ -165,34 +131,9 @@ export function threadHelpers(options: ThreadHelperOptions = {}): ConvertHelpers
     });
   };
   const countsOf = (reply: HelperReply): Int32Array => (reply as { counts: Int32Array }).counts;
-  let turn = false;
-  const lines: { -readonly [K in keyof HelperLines]: HelperLines[K] } = {
-    setUp(setup) {
-      const message: HelperRequest = { kind: 'encode-setup', setup };
-      if (failure === undefined) worker.postMessage(message);
-    },
-    takesAny: options.lines === 'alternate',
-    hasRoom() {
-      if (failure !== undefined) return false;
-      if (options.lines === 'alternate') return (turn = !turn);
-      return pending.size < ROOM_FOR_LINES;
-    },
-    sent: 0,
-    async encode(texts, lineNos, repo) {
-      lines.sent++;
-      const reply = await ask({ kind: 'encode', id: nextId++, texts, lineNos, repo });
-      return reply as { encoded: EncodedLines; fingerprints?: Uint32Array };
-    },
-    giveBack(bytes) {
-      if (failure !== undefined || bytes.byteOffset !== 0) return;
-      const message: HelperRequest = { kind: 'encoded-back', bytes };
-      worker.postMessage(message, [bytes.buffer as ArrayBuffer]);
-    },
-  };
 
   return {
     chunks,
-    ...(options.lines === 'none' ? {} : { lines }),
     async countTexts(encoding, texts) {
       return countsOf(await ask({ kind: 'count', id: nextId++, encoding, texts }));
     },

@@ -6,24 +6,23 @@ import { join } from 'node:path';
 import { displayName } from '../domain/data-paths.ts';
 import { rejectsReportName } from '../domain/file-names.ts';
 import type { Logger } from '../log/logger.ts';
-import type { FolderIds, InputFile } from './chunk-encoder.ts';
+import type { InputFile } from './chunk-encoder.ts';
 import type { ConvertOutput } from './convert-output.ts';
 import type { InputFileSummary, InputToConvert } from './convert-types.ts';
 
 export function openInputFile(
   listed: InputToConvert,
-  at: { readonly dataDir: string; readonly outDir: string; readonly folder: FolderIds },
+  dirs: { readonly dataDir: string; readonly outDir: string },
   sourceNames: string[],
   output: ConvertOutput,
 ): InputFile {
-  const sourceName = displayName(at.dataDir, listed.path);
-  const reportPath = join(at.outDir, rejectsReportName(listed.rel.split('/').pop()!));
+  const sourceName = displayName(dirs.dataDir, listed.path);
+  const reportPath = join(dirs.outDir, rejectsReportName(listed.rel.split('/').pop()!));
   return {
     listed,
     sourceName,
     sourceIndex: sourceNames.push(sourceName) - 1,
-    outDir: at.outDir,
-    folder: at.folder,
+    outDir: dirs.outDir,
     report: output.openReport(reportPath, listed.from !== undefined),
     reportPath,
     summary: {

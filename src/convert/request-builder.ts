@@ -6,7 +6,7 @@
  * segments, response schema), counted once. Per slice only the variable segments are rendered
  * and JSON-escaped; they are returned so that their tokens can be counted (in another thread).
  */
-import type { Config, ScenarioConfig } from '../config/schema.ts';
+import type { ScenarioConfig } from '../config/schema.ts';
 import type { ClassSlice, FunctionSlice } from '../domain/slice-schema.ts';
 import { buildCustomId } from '../domain/custom-id.ts';
 import { ByteSink } from '../storage/byte-sink.ts';
@@ -18,7 +18,8 @@ import {
 } from '../domain/prompt-template.ts';
 import { answerJsonSchema, type Scenario } from '../domain/answer-schemas.ts';
 import { createSliceValues, type Requirement } from '../domain/slice-fields.ts';
-import { encodingForModel, type EncodingName, type TokenCounter } from '../domain/token-counter.ts';
+import type { TextTokenCounter } from './helper-thread-client.ts';
+import { encodingForModel, type TokenCounter } from '../domain/token-counter.ts';
 import { createSegmentMemo, escapedText } from './segment-memo.ts';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
@@ -255,19 +256,6 @@ export function promptTokensOf(
   return n;
 }
 
-/** Counting texts where the conversion counts them (in its helper thread, or here). */
-export interface TextTokenCounter {
-  /** Token counts of `texts`, in order. */
-  countTexts(encoding: EncodingName, texts: readonly string[]): Promise<Int32Array>;
-  /** Tokens of the chat framing of `messages` messages plus the reply primer. */
-  framingTokens(encoding: EncodingName, messages: number): Promise<number>;
-  /**
-   * The encodings about to be counted in, before any count: a helper thread that loaded another
-   * one ahead (helper-thread-start.ts) drops it.
-   */
-  expect?(encodings: readonly EncodingName[]): void;
-}
-
 export interface ScenarioBuilders {
   readonly scenario1: RequestBuilder;
   readonly scenario2: RequestBuilder;
@@ -277,21 +265,6 @@ export interface ScenarioBuilders {
 
 /** The scenario of a slice (domain/custom-id.ts; here for convert's own modules). */
 export { scenarioOf } from '../domain/custom-id.ts';
-
-export function createScenarioBuilders(
-  config: Pick<Config, 'scenarios' | 'model'>,
-): ScenarioBuilders {
-  return {
-    scenario1: createRequestBuilder(
-      scenarioSpec('scenario1', config.scenarios.scenario1, config.model),
-    ),
-    scenario2: createRequestBuilder(
-      scenarioSpec('scenario2', config.scenarios.scenario2, config.model),
-    ),
-    focus: config.scenarios.scenario1.focus,
-    requirements: config.scenarios.scenario2.requirements,
-  };
-}
 
 /** Encodes the request of a slice in its scenario into `sink`. */
 export function encodeSliceRequest(

@@ -10,14 +10,25 @@ import type { FileLimits } from './batch-file-plan.ts';
 import type { ConvertHelpers } from './helper-thread-client.ts';
 import { contextTokensOf, maxSliceChars } from './model-context.ts';
 import {
-  createScenarioBuilders,
+  createRequestBuilder,
   fixedPromptTokens,
+  scenarioSpec,
   type ScenarioBuilders,
 } from './request-builder.ts';
-import type { ScenarioContext } from './slice-reading.ts';
-import { createSliceTriage } from './slice-triage.ts';
+import { createSliceTriage, type ScenarioContext } from './slice-triage.ts';
 
-export { createScenarioBuilders } from './request-builder.ts';
+export function createScenarioBuilders(config: Config): ScenarioBuilders {
+  return {
+    scenario1: createRequestBuilder(
+      scenarioSpec('scenario1', config.scenarios.scenario1, config.model),
+    ),
+    scenario2: createRequestBuilder(
+      scenarioSpec('scenario2', config.scenarios.scenario2, config.model),
+    ),
+    focus: config.scenarios.scenario1.focus,
+    requirements: config.scenarios.scenario2.requirements,
+  };
+}
 
 export interface ScenarioSetup {
   readonly builders: ScenarioBuilders;
@@ -69,6 +80,7 @@ export function setUpScenarios(
       scenario2: caps?.scenario2 ?? config.limits.max_scenario2 ?? Infinity,
     },
     sourceName,
+    contexts,
   );
   const limits = {
     scenario1: fileLimits(config, models.scenario1),

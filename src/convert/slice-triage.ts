@@ -1,64 +1,93 @@
 /**
- * Which slices of the lines read are converted, in input order: skipped when converted by an
- * earlier run or over the --max-scenario caps, rejected when their id was met before in this run
- * (or when too large: slice-reading.ts), converted otherwise. It keeps the state that depends
- * on the lines before: the caps taken and, per repo folder, the ids met (a folder's ids
- * travel with its files, so a chunk of one folder can be placed after the next folder's
- * files were opened).
+ * What happens to each line of a reviewed-slice file: rejected (with the reason), skipped
+ * (converted by an earlier run, or over the --max-scenario caps), or converted in its scenario.
+ * Pure apart from the state it keeps: the ids of the current repo folder and the caps taken.
  */
+import { DEFAULT_MAX_LINE_BYTES, type RawLine } from '../storage/jsonl-lines.ts';
+import { parseSliceLine } from '../domain/parse-slice.ts';
 import type { SeenSliceIds } from '../domain/seen-slice-ids.ts';
-import type { Scenario } from '../domain/answer-schemas.ts';
+import type { Slice } from '../domain/slice-schema.ts';
 import { CONVERTED_EARLIER } from './converted-slices.ts';
-import type { LineReject } from './slice-reading.ts';
+import type { RejectEntry } from './rejects-report.ts';
+import { scenarioOf } from './request-builder.ts';
+import type { Scenario } from '../domain/answer-schemas.ts';
 
-export type Admission =
-  | { readonly kind: 'reject'; readonly entry: LineReject }
+export type Triage =
+  | { readonly kind: 'reject'; readonly entry: Omit<RejectEntry, 'file' | 'line'> }
   | { readonly kind: 'already_converted' }
   | { readonly kind: 'over_cap' }
-  | { readonly kind: 'convert' };
+  | { readonly kind: 'convert'; readonly slice: Slice; readonly scenario: Scenario };
 
 /** Added to the line number of a slice sent by an earlier run and met again in this one. */
 const SENT_EARLIER = 0x8000_0000;
 
-/** A slice read, where it was read. */
-export interface SliceAt {
-  readonly id: string;
-  readonly scenario: Scenario;
-  /** The input file's index (its name: `sourceName`). */
-  readonly source: number;
-  readonly lineNo: number;
-  /** Its reject when it is too large to send (slice-reading.ts). */
-  readonly tooLarge?: LineReject | undefined;
+export interface TriageSource {
+  readonly index: number;
 }
+
+/** The model a scenario's requests go to, with its context and the slice size it allows. */
+export interface ScenarioContext {
+  readonly model: string;
+  readonly contextTokens: number;
+  /** Slices with more characters (code and docstring) are rejected before counting. */
+  readonly maxChars: number;
+}
+
+/** Characters of the texts of a slice that grow without bound: its code and docstring. */
+export function sliceChars(slice: Slice): number {
+  return slice.code_snippet.length + (slice.context?.docstring?.length ?? 0);
+}
+
+const thousands = (n: number): string => n.toLocaleString('en-US');
 
 export function createSliceTriage(
   caps: Readonly<Record<Scenario, number>>,
   sourceName: (index: number) => string | undefined,
+  contexts?: Readonly<Record<Scenario, ScenarioContext>>,
 ) {
   const taken: Record<Scenario, number> = { scenario1: 0, scenario2: 0 };
+  let seen: SeenSliceIds | undefined;
 
   return {
-    /** Whether a cap is set: slices over it are read but not converted. */
-    capped: caps.scenario1 !== Infinity || caps.scenario2 !== Infinity,
-
-    /**
-     * Whether `admit` will not convert this slice, whatever is admitted before it (the ids met
-     * and the caps taken only grow): its request need not be made. Changes nothing.
-     */
-    turnsAway(seen: SeenSliceIds, id: string, scenario: Scenario): boolean {
-      return taken[scenario] >= caps[scenario] || seen.get(id) !== undefined;
+    /** A new repo folder: `ids` holds its slices converted earlier. */
+    startFolder(ids: SeenSliceIds): void {
+      seen = ids;
     },
 
-    /** What becomes of a slice of the folder whose ids are `seen`, taken in input order. */
-    admit(seen: SeenSliceIds, at: SliceAt): Admission {
-      const first = seen.get(at.id);
+    triage(raw: RawLine, source: TriageSource): Triage {
+      if (raw.kind === 'invalid_utf8') {
+        return {
+          kind: 'reject',
+          entry: {
+            code: 'invalid_utf8',
+            reason: `not valid UTF-8 (${raw.bytes} bytes); the line was not read`,
+          },
+        };
+      }
+      if (raw.kind === 'too_long') {
+        return {
+          kind: 'reject',
+          entry: {
+            code: 'line_too_long',
+            reason: `line of ${raw.bytes} bytes is longer than the ${DEFAULT_MAX_LINE_BYTES}-byte limit`,
+          },
+        };
+      }
+      const parsed = parseSliceLine(raw.text);
+      if (!parsed.ok) {
+        const { ok: _ok, ...entry } = parsed;
+        return { kind: 'reject', entry };
+      }
+      if (seen === undefined) throw new Error('triage before startFolder');
+      const slice = parsed.slice;
+      const first = seen.get(slice.id);
       if (first?.source === CONVERTED_EARLIER) {
         // Sent by an earlier run: skipped. Remember where this run met it, so that a second
         // line with this id in the same file is still a duplicate of this one.
-        seen.set(at.id, { source: at.source, lineNo: at.lineNo + SENT_EARLIER });
+        seen.set(slice.id, { source: source.index, lineNo: raw.lineNo + SENT_EARLIER });
         return { kind: 'already_converted' };
       }
-      if (first !== undefined && first.lineNo >= SENT_EARLIER && first.source !== at.source) {
+      if (first !== undefined && first.lineNo >= SENT_EARLIER && first.source !== source.index) {
         // Sent by an earlier run and met in another file of this run: skipped there too, as
         // it would be had the two files come in different runs.
         return { kind: 'already_converted' };
@@ -69,21 +98,36 @@ export function createSliceTriage(
           kind: 'reject',
           entry: {
             code: 'duplicate_id',
-            reason: `duplicate id ${JSON.stringify(at.id)} (first seen in ${sourceName(first.source)} line ${firstLine})`,
+            reason: `duplicate id ${JSON.stringify(slice.id)} (first seen in ${sourceName(first.source)} line ${firstLine})`,
             field: 'id',
-            id: at.id,
+            id: slice.id,
           },
         };
       }
-      // Not remembered, as other rejected lines.
-      if (at.tooLarge !== undefined) return { kind: 'reject', entry: at.tooLarge };
+      const scenario = scenarioOf(slice);
+      const context = contexts?.[scenario];
+      const chars = sliceChars(slice);
+      if (context !== undefined && chars > context.maxChars) {
+        // Not counted: counting takes time in proportion to it, for a request the model cannot
+        // take. Not remembered either, as other rejected lines.
+        return {
+          kind: 'reject',
+          entry: {
+            code: 'slice_too_large',
+            reason:
+              `code_snippet and docstring of ${thousands(chars)} characters: more than the ` +
+              `${thousands(context.contextTokens)}-token context of ${context.model} at any ` +
+              `likely count (over ${thousands(context.maxChars)} characters); not sent`,
+            field: 'code_snippet',
+            id: slice.id,
+          },
+        };
+      }
       // Not converted, so not remembered: a later run with a larger cap converts it.
-      if (taken[at.scenario] >= caps[at.scenario]) return { kind: 'over_cap' };
-      taken[at.scenario]++;
-      seen.add(at.id, { source: at.source, lineNo: at.lineNo });
-      return { kind: 'convert' };
+      if (taken[scenario] >= caps[scenario]) return { kind: 'over_cap' };
+      taken[scenario]++;
+      seen.add(slice.id, { source: source.index, lineNo: raw.lineNo });
+      return { kind: 'convert', slice, scenario };
     },
   };
 }
-
-export type SliceTriage = ReturnType<typeof createSliceTriage>;

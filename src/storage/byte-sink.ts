@@ -14,17 +14,6 @@ export class ByteSink {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
-  /**
-   * A sink holding `bytes` (taken over, not copied), with the rest of their buffer as room to
-   * grow into.
-   */
-  static of(bytes: Uint8Array): ByteSink {
-    const sink = new ByteSink(0);
-    sink.buf = Buffer.from(bytes.buffer, bytes.byteOffset);
-    sink.used = bytes.byteLength;
-    return sink;
-  }
-
   get length(): number {
     return this.used;
   }

@@ -23,14 +23,13 @@ const countOf = (text: string): number => text.length + text.split('\n').length;
 function setUp() {
   const builders = createScenarioBuilders(parseConfig({}, 'config.json'));
   const triage = createSliceTriage({ scenario1: Infinity, scenario2: Infinity }, () => 'in.jsonl');
-  const context = { model: 'gpt-4o-mini', contextTokens: 128_000, maxChars: 1_000_000 };
+  triage.startFolder(new SeenSliceIds());
   const posted: string[][] = [];
   const encoder = createChunkEncoder(
     {
       builders,
       encodings: { scenario1: 'o200k_base', scenario2: 'o200k_base' },
       triage,
-      contexts: { scenario1: context, scenario2: context },
     },
     {
       countTexts: (_encoding: EncodingName, texts: readonly string[]) => {
@@ -44,7 +43,6 @@ function setUp() {
   const file = {
     listed: { relDir: 'repo_demo' },
     sourceIndex: 0,
-    folder: { seen: new SeenSliceIds(), earlier: false, read: 0, turnedAway: 0 },
     summary: {
       lines: 0,
       converted: { scenario1: 0, scenario2: 0 },
@@ -77,7 +75,7 @@ test('texts counted once are not sent again, and each request keeps the tokens o
   const { builders, encoder, file, posted } = setUp();
   const chunks = [];
   for (let c = 0; c < 3; c++) {
-    const chunk = await encoder.encode(lines(40), 0, file);
+    const chunk = encoder.encode(lines(40), 0, file);
     chunks.push(chunk);
     // The answer comes back (and is learned from) before the next chunk is encoded.
     for (const p of chunk.counts.values()) await p;
