@@ -100,21 +100,14 @@ export function responseFormatOf(spec: ScenarioRequestSpec): Record<string, unkn
   }
 }
 
-/** The Responses API's `text.format` of a scenario (absent for plain text). */
+/**
+ * The Responses API's `text.format` of a scenario (absent for plain text): the chat format with
+ * its `json_schema` members one level up.
+ */
 export function textFormatOf(spec: ScenarioRequestSpec): Record<string, unknown> | undefined {
-  switch (spec.responseFormat) {
-    case 'json_schema':
-      return {
-        type: 'json_schema',
-        name: `${spec.scenario}_answer`,
-        strict: true,
-        schema: answerJsonSchema(spec.scenario),
-      };
-    case 'json_object':
-      return { type: 'json_object' };
-    case 'text':
-      return undefined;
-  }
+  const format = responseFormatOf(spec);
+  if (format?.type !== 'json_schema') return format;
+  return { type: 'json_schema', ...(format.json_schema as Record<string, unknown>) };
 }
 
 /** The JSON text after the user prompt, up to the end of the line. */
