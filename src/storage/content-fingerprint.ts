@@ -37,6 +37,8 @@ export interface ContentHasher {
 /** Size, line ends and last byte of bytes given piece by piece: a fingerprint but its hash. */
 export interface ByteTally {
   add(bytes: Buffer): void;
+  /** What was added so far (`last`: its last byte, -1 before any). */
+  state(): { readonly size: number; readonly newlines: number; readonly last: number };
   /** The fingerprint of everything added, with its SHA-256 taken elsewhere. */
   fingerprint(sha256: string): Omit<ContentFingerprint, 'prefixSha256'>;
 }
@@ -57,6 +59,7 @@ export function createByteTally(from?: {
       newlines += countNewlines(bytes);
       last = bytes[bytes.length - 1]!;
     },
+    state: () => ({ size, newlines, last }),
     fingerprint: (sha256) => ({ size, sha256, newlines, endsWithNewline: last === NEWLINE }),
   };
 }
@@ -91,78 +94,65 @@ export interface PrefixState {
   readonly last: number;
 }
 
-/** Hashes the first `bytes` bytes of `path` (fewer if it is shorter now) into a prefix state. */
-export async function prefixState(path: string, bytes: number): Promise<PrefixState> {
-  const hasher = { hash: createHash('sha256'), size: 0, newlines: 0, last: -1 };
+/** Hands `visit` the first `size` bytes of `path` (fewer if it is shorter now), piece by piece. */
+async function readPieces(
+  path: string,
+  size: number,
+  visit: (piece: Buffer, at: number) => void,
+): Promise<void> {
   const handle = await open(path, 'r');
   const buf = Buffer.allocUnsafe(CHUNK);
   try {
-    while (hasher.size < bytes) {
-      const want = Math.min(CHUNK, bytes - hasher.size);
-      const { bytesRead } = await handle.read(buf, 0, want, hasher.size);
+    for (let at = 0; at < size;) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - at), at);
       if (bytesRead === 0) break;
-      const chunk = buf.subarray(0, bytesRead);
-      hasher.hash.update(chunk);
-      hasher.newlines += countNewlines(chunk);
-      hasher.size += bytesRead;
-      hasher.last = chunk[bytesRead - 1]!;
+      visit(buf.subarray(0, bytesRead), at);
+      at += bytesRead;
     }
   } finally {
     await handle.close();
   }
-  return hasher;
 }
 
-/** Reads the first `size` bytes of `path` (fewer if the file is shorter now). */
+/** Hashes the first `bytes` bytes of `path` (fewer if it is shorter now) into a prefix state. */
+export async function prefixState(path: string, bytes: number): Promise<PrefixState> {
+  const hash = createHash('sha256');
+  const tally = createByteTally();
+  await readPieces(path, bytes, (piece) => {
+    hash.update(piece);
+    tally.add(piece);
+  });
+  return { hash, ...tally.state() };
+}
+
+/**
+ * Reads the first `size` bytes of `path` (fewer if the file is shorter now); with `prefixBytes`,
+ * also the SHA-256 of the first `prefixBytes` of them and the state there (when it is that long).
+ */
 export async function fingerprintFile(
   path: string,
   size: number,
   prefixBytes?: number,
 ): Promise<ContentFingerprint> {
-  const hash: Hash = createHash('sha256');
-  let prefixSha256: string | undefined;
+  const hash = createHash('sha256');
+  const tally = createByteTally();
   let prefix: PrefixState | undefined;
-  if (prefixBytes === 0) {
-    prefixSha256 = createHash('sha256').digest('hex');
-    prefix = { hash: createHash('sha256'), size: 0, newlines: 0, last: -1 };
-  }
-  const handle = await open(path, 'r');
-  const buf = Buffer.allocUnsafe(CHUNK);
-  let position = 0;
-  let newlines = 0;
-  let last = -1;
-  try {
-    while (position < size) {
-      const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - position), position);
-      if (bytesRead === 0) break;
-      let chunk = buf.subarray(0, bytesRead);
-      if (
-        prefixBytes !== undefined &&
-        position < prefixBytes &&
-        position + bytesRead >= prefixBytes
-      ) {
-        const head = chunk.subarray(0, prefixBytes - position);
-        hash.update(head);
-        newlines += countNewlines(head);
-        prefixSha256 = hash.copy().digest('hex');
-        const lastOfPrefix = head.length > 0 ? head[head.length - 1]! : last;
-        prefix = { hash: hash.copy(), size: prefixBytes, newlines, last: lastOfPrefix };
-        chunk = chunk.subarray(head.length);
-      }
-      hash.update(chunk);
-      newlines += countNewlines(chunk);
-      position += bytesRead;
-      last = buf[bytesRead - 1]!;
-    }
-  } finally {
-    await handle.close();
-  }
+  const add = (bytes: Buffer): void => {
+    hash.update(bytes);
+    tally.add(bytes);
+  };
+  const prefixHere = (): void => void (prefix = { hash: hash.copy(), ...tally.state() });
+  if (prefixBytes === 0) prefixHere();
+  await readPieces(path, size, (piece, at) => {
+    if (prefixBytes !== undefined && prefix === undefined && at + piece.length >= prefixBytes) {
+      add(piece.subarray(0, prefixBytes - at));
+      prefixHere();
+      add(piece.subarray(prefixBytes - at));
+    } else add(piece);
+  });
   return {
-    size: position,
-    sha256: hash.digest('hex'),
-    newlines,
-    endsWithNewline: last === NEWLINE,
-    prefixSha256,
+    ...tally.fingerprint(hash.digest('hex')),
+    prefixSha256: prefix?.hash.copy().digest('hex'),
     prefix,
   };
 }
