@@ -22,7 +22,10 @@ const newlines = (b: Buffer): number => b.reduce((n, x) => n + (x === 0x0a ? 1 :
 test('the fingerprint and the state at a prefix, wherever the prefix falls', async (t) => {
   // 2.5 MiB of lines of varying length, the last one without a line end.
   const parts: string[] = [];
-  for (let i = 0; parts.join('').length < 2.5 * MiB; i++) parts.push(`${'x'.repeat(i % 97)}é\n`);
+  for (let i = 0, length = 0; length < 2.5 * MiB; i++) {
+    parts.push(`${'x'.repeat(i % 97)}é\n`);
+    length += parts[i]!.length;
+  }
   const bytes = Buffer.from(parts.join('') + 'tail');
   const path = join(await tempDir(t), 'slices.jsonl');
   await writeFile(path, bytes);
