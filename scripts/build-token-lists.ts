@@ -5,7 +5,7 @@
  * strings. `npm run build:token-lists` after updating the library; test/unit/token-list.test.ts
  * fails when a committed list is not the installed library's, rank by rank.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeTokenList, packTokenList } from '../src/domain/token-list.ts';
@@ -17,11 +17,11 @@ const LISTS = [
   { encoding: 'cl100k_base', file: 'token-list-cl100k.ts', name: 'cl100kTokenList' },
 ] as const;
 
-async function libraryVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = join(root, 'node_modules', 'gpt-tokenizer', 'package.json');
-  return (JSON.parse(await readFile(pkg, 'utf8')) as { version: string }).version;
-}
+const libraryVersion = (
+  JSON.parse(readFileSync(join(root, 'node_modules', 'gpt-tokenizer', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 for (const { encoding, file, name } of LISTS) {
   const decoder = (
@@ -29,7 +29,7 @@ for (const { encoding, file, name } of LISTS) {
   ).default;
   const text = [
     '/**',
-    ` * The ${encoding} token list of gpt-tokenizer ${await libraryVersion()}, packed by`,
+    ` * The ${encoding} token list of gpt-tokenizer ${libraryVersion}, packed by`,
     ' * src/domain/token-list.ts, built by `npm run build:token-lists`',
     ' * (scripts/build-token-lists.ts); do not edit.',
     ' */',

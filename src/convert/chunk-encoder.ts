@@ -15,7 +15,7 @@ import type { RejectEntry, RejectsReport } from './rejects-report.ts';
 import { encodeSliceRequest } from './request-builder.ts';
 import { createKnownTextCounts, type KnownTextCounts } from './known-text-counts.ts';
 import type { ScenarioSetup } from './scenario-setup.ts';
-import type { ContentFingerprint } from '../storage/content-fingerprint.ts';
+import type { ReadFingerprint } from '../storage/content-fingerprint.ts';
 
 /** One input file while it is converted. */
 export interface InputFile {
@@ -32,7 +32,7 @@ export interface InputFile {
     overCap: number;
   };
   /** What was read of it (its SHA-256 taken in the helper thread: input-hasher.ts). */
-  read?: Promise<Omit<ContentFingerprint, 'prefixSha256'>>;
+  read?: Promise<ReadFingerprint>;
 }
 
 export type Item =

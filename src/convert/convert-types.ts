@@ -2,7 +2,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
-import type { ContentFingerprint, PrefixState } from '../storage/content-fingerprint.ts';
+import type { PrefixState, ReadFingerprint } from '../storage/content-fingerprint.ts';
 import type { ListedFile } from '../storage/list-files.ts';
 import type { CountedRequests } from './batch-input-placer.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
@@ -56,7 +56,7 @@ export interface InputFileSummary {
    * The fingerprint of the file as this conversion read it, in the same pass (the bytes
    * before `from` included): what was converted, even when the file changed meanwhile.
    */
-  readonly read: Omit<ContentFingerprint, 'prefixSha256'>;
+  readonly read: ReadFingerprint;
 }
 
 export interface ConvertSummary {

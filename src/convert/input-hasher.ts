@@ -11,17 +11,15 @@
 import {
   createByteTally,
   createContentHasher,
-  type ContentFingerprint,
   type PrefixState,
+  type ReadFingerprint,
 } from '../storage/content-fingerprint.ts';
 import type { ContentHash } from './chunk-pool.ts';
-
-export type InputFingerprint = Omit<ContentFingerprint, 'prefixSha256'>;
 
 export interface InputHasher {
   /** The first `length` bytes of `buffer`, read; the buffer is taken (given back once hashed). */
   update(buffer: Buffer, length: number): void;
-  digest(): Promise<InputFingerprint>;
+  digest(): Promise<ReadFingerprint>;
 }
 
 /** Read buffers of one size, reused: reading makes no garbage buffers. */

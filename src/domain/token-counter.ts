@@ -81,20 +81,15 @@ async function loadEncoding(name: EncodingName): Promise<{
   api: () => Promise<EncodingApi>;
 }> {
   const constants = await import('gpt-tokenizer/encodingParams/constants');
-  const list = await loadTokenList(name);
-  if (name === 'o200k_base') {
-    const re = constants.O200K_TOKEN_SPLIT_REGEX;
-    return {
-      list,
-      split: new RegExp(re.source, re.flags),
-      api: async () => (await import('gpt-tokenizer/encoding/o200k_base')).default,
-    };
-  }
-  const re = constants.CL100K_TOKEN_SPLIT_REGEX;
+  const o200k = name === 'o200k_base';
+  const re = o200k ? constants.O200K_TOKEN_SPLIT_REGEX : constants.CL100K_TOKEN_SPLIT_REGEX;
   return {
-    list,
+    list: await loadTokenList(name),
     split: new RegExp(re.source, re.flags),
-    api: async () => (await import('gpt-tokenizer/encoding/cl100k_base')).default,
+    api: async () =>
+      o200k
+        ? (await import('gpt-tokenizer/encoding/o200k_base')).default
+        : (await import('gpt-tokenizer/encoding/cl100k_base')).default,
   };
 }
 

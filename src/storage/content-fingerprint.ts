@@ -18,6 +18,9 @@ export interface ContentFingerprint {
   readonly prefix?: PrefixState | undefined;
 }
 
+/** What a reader of the file makes of the bytes it read: all but a prefix's hash. */
+export type ReadFingerprint = Omit<ContentFingerprint, 'prefixSha256'>;
+
 const CHUNK = 1024 * 1024;
 const NEWLINE = 0x0a;
 
@@ -31,7 +34,7 @@ function countNewlines(buf: Buffer): number {
 export interface ContentHasher {
   update(bytes: Buffer): void;
   /** Size, SHA-256, line ends of everything given so far; the hasher cannot be used after. */
-  digest(): Omit<ContentFingerprint, 'prefixSha256'>;
+  digest(): ReadFingerprint;
 }
 
 /** Size, line ends and last byte of bytes given piece by piece: a fingerprint but its hash. */
@@ -40,7 +43,7 @@ export interface ByteTally {
   /** What was added so far (`last`: its last byte, -1 before any). */
   state(): { readonly size: number; readonly newlines: number; readonly last: number };
   /** The fingerprint of everything added, with its SHA-256 taken elsewhere. */
-  fingerprint(sha256: string): Omit<ContentFingerprint, 'prefixSha256'>;
+  fingerprint(sha256: string): ReadFingerprint;
 }
 
 /** A tally, empty or continuing from what a prefix held. */
