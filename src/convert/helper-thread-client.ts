@@ -72,6 +72,9 @@ export function inlineHelpers(
   };
 }
 
+/** How long close() waits for the thread to say it ended. */
+const CLOSE_WAIT_MS = 10_000;
+
 /** Counting and hashing in a helper thread; answers come in the order requests were sent. */
 export function threadHelpers(): ConvertHelpers {
   // The thread the command started before its modules loaded, if it did.
@@ -187,7 +190,17 @@ export function threadHelpers(): ConvertHelpers {
     },
     async close() {
       failure ??= new Error('helper thread closed');
-      await worker.terminate();
+      // A timer keeps the process alive while the thread's end is awaited. Stopped while it
+      // is still starting (a run with nothing to convert), the thread's own handle did not: the
+      // process often exited with 13 (an unsettled top-level await) before its summary, though
+      // the end comes a few milliseconds later. Bounded: a thread that never says it ended is
+      // stopped with the process.
+      let keepAlive: NodeJS.Timeout | undefined;
+      await Promise.race([
+        worker.terminate(),
+        new Promise<void>((resolve) => (keepAlive = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ]);
+      clearTimeout(keepAlive);
     },
   };
 }

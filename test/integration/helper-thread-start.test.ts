@@ -5,6 +5,9 @@
  * needs only another one (the preloaded tokenizer is dropped, not used).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { threadHelpers } from '../../src/convert/helper-thread-client.ts';
 import {
@@ -13,6 +16,9 @@ import {
   takeEarlyHelperThread,
 } from '../../src/convert/helper-thread-start.ts';
 import { createTokenCounter, type EncodingName } from '../../src/domain/token-counter.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 const texts = [
   'def f(x):\n    return x + 1\n',
@@ -65,5 +71,21 @@ test('without an early thread, threadHelpers() starts its own', async () => {
     );
   } finally {
     await helpers.close();
+  }
+});
+
+test('`process` with nothing to convert closes the helper thread and exits 0, run after run', async (t) => {
+  // The thread is still loading its tokenizer when such a run ends; awaiting its end while it
+  // was unreferenced let the process exit 13 (an unsettled top-level await) without a word.
+  const dataDir = await tempDir(t);
+  await mkdir(join(dataDir, '2.reviewed_slices'), { recursive: true });
+  for (let run = 1; run <= 8; run++) {
+    const child = spawnSync(process.execPath, [CLI, 'process', '--data-dir', dataDir, '--quiet'], {
+      cwd: dataDir,
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    assert.equal(child.status, 0, `run ${run}: exit ${child.status}: ${child.stderr}`);
+    assert.match(child.stdout, /^No reviewed-slice files \(\*\.jsonl\) in /, `run ${run}`);
   }
 });
