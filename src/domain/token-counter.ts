@@ -71,6 +71,24 @@ function byteRanksOf(list: TokenList): ByteRanks {
 }
 
 /**
+ * Tokens of every two-character ASCII chunk (one chunk in six on real code), at
+ * `(first << 7) | second`: 1 when the two bytes are a token, else 2 (every single byte is one).
+ * The merge would give the same (test/unit/token-counting.test.ts compares them).
+ */
+export function asciiPairCounts(list: TokenList): Uint8Array {
+  const pairs = new Uint8Array(128 * 128).fill(2);
+  const { starts, bytes } = list;
+  for (let rank = 0; rank < list.count; rank++) {
+    const at = starts[rank]!;
+    if (starts[rank + 1]! - at !== 2) continue;
+    const first = bytes[at]!;
+    const second = bytes[at + 1]!;
+    if (first < 128 && second < 128) pairs[(first << 7) | second] = 1;
+  }
+  return pairs;
+}
+
+/**
  * An encoding's token list (token-list.ts: the library's, packed to load fast) and split
  * expression. Its encoder (the library's API) is loaded only when asked for: exactChatTokens,
  * a reference.
@@ -119,13 +137,14 @@ export async function createTokenCounter(
   options: TokenCounterOptions = {},
 ): Promise<TokenCounter> {
   const { list, split, api } = await loadEncoding(encoding);
-  const countChunk = createByteRankCounter(byteRanksOf(list));
-  const cache = new ChunkCountCache(options.cacheSlotsLog2 ?? 18, countChunk);
-  // Tokens of every two-character ASCII chunk (one chunk in six on real code), without the cache.
-  const pairs = new Uint8Array(128 * 128);
-  for (let i = 0; i < pairs.length; i++) {
-    pairs[i] = countChunk(String.fromCharCode(i >> 7, i & 127));
-  }
+  // The table of ranks by bytes is made on the first chunk counted here, not before the first
+  // answer: the WebAssembly counter has its own, and real code rarely needs this one.
+  let countChunk = (chunk: string): number => {
+    countChunk = createByteRankCounter(byteRanksOf(list));
+    return countChunk(chunk);
+  };
+  const cache = new ChunkCountCache(options.cacheSlotsLog2 ?? 18, (chunk) => countChunk(chunk));
+  const pairs = asciiPairCounts(list);
   // 65,536 slots (1 MB): at 8,192 short chunks of real code missed it 2.8 times as often.
   const hot = new HotChunkTable(options.hotSlotsLog2 ?? 16);
   const cached = (text: string, from: number, to: number): number => cache.count(text, from, to);

@@ -4,7 +4,12 @@ import o200k from 'gpt-tokenizer/encoding/o200k_base';
 import cl100k from 'gpt-tokenizer/encoding/cl100k_base';
 import { parseTemplate, renderParts, segmentTemplate } from '../../src/domain/prompt-template.ts';
 import { createRequestBuilder, promptTokensOf } from '../../src/convert/request-builder.ts';
-import { createTokenCounter, encodingForModel } from '../../src/domain/token-counter.ts';
+import {
+  asciiPairCounts,
+  createTokenCounter,
+  encodingForModel,
+} from '../../src/domain/token-counter.ts';
+import { loadTokenList } from '../../src/domain/token-list.ts';
 import { prng, createSliceGenerator } from '../support/slice-generator.ts';
 
 const PIECES = [
@@ -60,6 +65,27 @@ test('the cached counter gives the tokenizer count for any text, special-token t
   for (let i = 0; i < 200; i++) {
     const code = gen.next().code_snippet;
     assert.equal(counters[0][0].count(code), o200k.encode(code, noSpecial).length);
+  }
+});
+
+test('every two-character ASCII chunk counts as the tokenizer counts it, from the token list alone', async () => {
+  for (const [name, api] of [
+    ['o200k_base', o200k],
+    ['cl100k_base', cl100k],
+  ] as const) {
+    const pairs = asciiPairCounts(await loadTokenList(name));
+    let ones = 0;
+    for (let i = 0; i < 128 * 128; i++) {
+      const chunk = String.fromCharCode(i >> 7, i & 127);
+      assert.equal(
+        pairs[i],
+        api.encode(chunk, noSpecial).length,
+        `${name} ${JSON.stringify(chunk)}`,
+      );
+      if (pairs[i] === 1) ones++;
+    }
+    // Not a table of twos: thousands of pairs are tokens.
+    assert.ok(ones > 1000, `${name}: ${ones} pairs are one token`);
   }
 });
 
