@@ -5,7 +5,6 @@
  * statuses.
  */
 import { realpathSync } from 'node:fs';
-import nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, UsageError, errorMessage } from '../errors.ts';
 import { scrubSecrets } from '../log/scrub-secrets.ts';
@@ -184,13 +183,6 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  // Node's on-disk cache of compiled modules (in the temp folder, or NODE_COMPILE_CACHE): the
-  // commands' modules, loaded from here on, and the helper thread's (which takes the setting
-  // from the environment) start faster from the second run on. Never an error: a folder that
-  // cannot be written only leaves it off, and so does a Node without it (before 22.1).
-  const { enableCompileCache } = nodeModule as Partial<typeof nodeModule>;
-  const cache = enableCompileCache?.();
-  if (cache?.directory !== undefined) process.env['NODE_COMPILE_CACHE'] ??= cache.directory;
   // The conversion's helper thread boots and loads on the second core while the command's
   // modules load here.
   if (process.argv[2] === 'process') startHelperThreadEarly();

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { threadHelpers } from '../../src/convert/helper-thread-client.ts';
@@ -88,29 +88,4 @@ test('`process` with nothing to convert closes the helper thread and exits 0, ru
     assert.equal(child.status, 0, `run ${run}: exit ${child.status}: ${child.stderr}`);
     assert.match(child.stdout, /^No reviewed-slice files \(\*\.jsonl\) in /, `run ${run}`);
   }
-});
-
-test('the CLI keeps compiled modules in Node’s compile cache, in the temp folder or NODE_COMPILE_CACHE', async (t) => {
-  const dataDir = await tempDir(t);
-  await mkdir(join(dataDir, '2.reviewed_slices'), { recursive: true });
-  const run = (env: Record<string, string>): void => {
-    const { NODE_COMPILE_CACHE: _, ...inherited } = process.env;
-    const child = spawnSync(process.execPath, [CLI, 'process', '--data-dir', dataDir, '--quiet'], {
-      cwd: dataDir,
-      encoding: 'utf8',
-      env: { ...inherited, LOG_LEVEL: 'silent', ...env },
-    });
-    assert.equal(child.status, 0, child.stderr);
-  };
-  const entries = async (dir: string): Promise<number> =>
-    (await readdir(dir, { recursive: true }).catch(() => [])).length;
-  const tmp = join(dataDir, 'tmp');
-  await mkdir(tmp);
-  run({ TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: '1' });
-  assert.equal(await entries(join(tmp, 'node-compile-cache')), 0, 'off when disabled');
-  run({ TMPDIR: tmp });
-  assert.ok((await entries(join(tmp, 'node-compile-cache'))) > 10, 'in the temp folder');
-  const chosen = join(dataDir, 'cache');
-  run({ TMPDIR: tmp, NODE_COMPILE_CACHE: chosen });
-  assert.ok((await entries(chosen)) > 10, 'in NODE_COMPILE_CACHE');
 });
