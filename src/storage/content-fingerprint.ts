@@ -33,6 +33,8 @@ function countNewlines(buf: Buffer): number {
 /** The fingerprint of bytes as they are read, piece by piece (the reader's own pass). */
 export interface ContentHasher {
   update(bytes: Buffer): void;
+  /** The state after everything given so far, to continue from (its hash copied). */
+  state(): PrefixState;
   /** Size, SHA-256, line ends of everything given so far; the hasher cannot be used after. */
   digest(): ReadFingerprint;
 }
@@ -85,6 +87,7 @@ export function createContentHasher(from?: {
       hash.update(bytes);
       tally.add(bytes);
     },
+    state: () => ({ hash: hash.copy(), ...tally.state() }),
     digest: () => tally.fingerprint(hash.digest('hex')),
   };
 }
@@ -119,13 +122,9 @@ async function readPieces(
 
 /** Hashes the first `bytes` bytes of `path` (fewer if it is shorter now) into a prefix state. */
 export async function prefixState(path: string, bytes: number): Promise<PrefixState> {
-  const hash = createHash('sha256');
-  const tally = createByteTally();
-  await readPieces(path, bytes, (piece) => {
-    hash.update(piece);
-    tally.add(piece);
-  });
-  return { hash, ...tally.state() };
+  const hasher = createContentHasher();
+  await readPieces(path, bytes, (piece) => hasher.update(piece));
+  return hasher.state();
 }
 
 /**
@@ -137,24 +136,18 @@ export async function fingerprintFile(
   size: number,
   prefixBytes?: number,
 ): Promise<ContentFingerprint> {
-  const hash = createHash('sha256');
-  const tally = createByteTally();
+  const hasher = createContentHasher();
   let prefix: PrefixState | undefined;
-  const add = (bytes: Buffer): void => {
-    hash.update(bytes);
-    tally.add(bytes);
-  };
-  const prefixHere = (): void => void (prefix = { hash: hash.copy(), ...tally.state() });
-  if (prefixBytes === 0) prefixHere();
+  if (prefixBytes === 0) prefix = hasher.state();
   await readPieces(path, size, (piece, at) => {
     if (prefixBytes !== undefined && prefix === undefined && at + piece.length >= prefixBytes) {
-      add(piece.subarray(0, prefixBytes - at));
-      prefixHere();
-      add(piece.subarray(prefixBytes - at));
-    } else add(piece);
+      hasher.update(piece.subarray(0, prefixBytes - at));
+      prefix = hasher.state();
+      hasher.update(piece.subarray(prefixBytes - at));
+    } else hasher.update(piece);
   });
   return {
-    ...tally.fingerprint(hash.digest('hex')),
+    ...hasher.digest(),
     prefixSha256: prefix?.hash.copy().digest('hex'),
     prefix,
   };
