@@ -1,13 +1,15 @@
 /**
  * Step 1 with duplicates caught (`dedup.enabled`) and without, on the same corpus, alternately
- * in the same run (the machine's load changes between runs; the ratio of two neighbouring runs
- * is what to compare): `slicebatch process` of the built CLI, wall and CPU time, peak RSS, the
- * duplicates found and the size of the store they leave.
+ * in the same run with the bare loop (the machine's load changes between runs; the ratio of
+ * neighbouring runs is what to compare): `slicebatch process` of the built CLI, wall and CPU
+ * time, peak RSS, its speed against the bare loop's (the real-code speed target holds with
+ * dedup on too), the duplicates found and the size of the store they leave.
  */
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChildRun } from './child.ts';
+import { runChild, type ChildRun } from './child.ts';
 import { runProcess } from './convert.ts';
+import { listFiles } from '../src/storage/list-files.ts';
 import type { Corpus } from './corpus.ts';
 
 export interface DedupBench {
@@ -15,6 +17,10 @@ export interface DedupBench {
   readonly on: ChildRun;
   /** Wall time with dedup over wall time without (medians). */
   readonly ratio: number;
+  /** The bare loop's wall time (median), run before each pair. */
+  readonly bareSeconds: number;
+  /** The bare loop's wall time over the conversion's (medians), without and with dedup. */
+  readonly bareRatio: { readonly off: number; readonly on: number };
   readonly cpuRatio: number;
   readonly duplicates: number;
   readonly storeMb: number;
@@ -55,10 +61,21 @@ export async function benchConvertDedup(
 ): Promise<DedupBench> {
   const offs: ChildRun[] = [];
   const ons: ChildRun[] = [];
+  const bares: number[] = [];
   const load: number[] = [];
   let duplicates = 0;
   let storeBytes = 0;
+  const inputs = (await listFiles(join(corpus.dir, '2.reviewed_slices'))).map((f) => f.path);
   for (let i = 0; i < runs; i++) {
+    const scratch = await mkdtemp(join(corpus.dir, '..', 'bare-'));
+    try {
+      const out = join(scratch, 'bare.jsonl');
+      bares.push(
+        (await runChild([join(root, 'bench', 'bare-loop-main.ts'), out, ...inputs])).seconds,
+      );
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
     for (const enabled of [false, true]) {
       const work = await mkdtemp(join(corpus.dir, '..', 'dedup-'));
       try {
@@ -86,6 +103,11 @@ export async function benchConvertDedup(
     off: { ...mid(offs), maxRssMb: Math.max(...offs.map((r) => r.maxRssMb)) },
     on: { ...mid(ons), maxRssMb: Math.max(...ons.map((r) => r.maxRssMb)) },
     ratio: pick(ons, (r) => r.seconds) / pick(offs, (r) => r.seconds),
+    bareSeconds: median(bares),
+    bareRatio: {
+      off: median(bares) / pick(offs, (r) => r.seconds),
+      on: median(bares) / pick(ons, (r) => r.seconds),
+    },
     cpuRatio: pick(ons, (r) => r.cpuSeconds) / pick(offs, (r) => r.cpuSeconds),
     duplicates,
     storeMb: storeBytes / 1e6,
