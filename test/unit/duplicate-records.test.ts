@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { fstatSync, statSync } from 'node:fs';
 import { mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BANDS, SLOTS } from '../../src/domain/code-fingerprint.ts';
-import { openDataFile } from '../../src/storage/duplicate-data-file.ts';
+import { BACKGROUND_FLUSH_BYTES, openDataFile } from '../../src/storage/duplicate-data-file.ts';
 import { MAX_CANDIDATES, nearCandidates } from '../../src/storage/duplicate-candidates.ts';
 import { idHash, metaOf, sliceOf } from '../../src/storage/duplicate-kept-slice.ts';
 import {
@@ -145,4 +146,64 @@ test('a data record cut off the end of its file is a broken file, not the record
   assert.ok((await stat(path)).size > second + 2);
   await truncate(path, second + 2);
   assert.throws(() => reader.read(second), BadLogFileError);
+});
+
+test('a durable data file hands its pages to the disk in the background every 2 MB written', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'dup-flush-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const slice = (i: number) => ({ exact: [i, 2, 3], idHash: i, signature, meta: `slice ${i}` });
+  const open = (name: string, durable: boolean, sizes: number[]) =>
+    openDataFile(join(dir, name), {
+      readOnly: false,
+      durable,
+      // What is in the file when a flush starts: the pieces written so far.
+      flushInBackground: (fd) => sizes.push(fstatSync(fd).size),
+    });
+  const sizes: number[] = [];
+  const durable = open('durable.data', true, sizes);
+  let end = 0;
+  for (let i = 0; end < 5.5 * 1024 * 1024; i++) end = durable.append(slice(i));
+  assert.equal(sizes.length, 2, `flushes started at ${sizes.join(', ')} bytes`);
+  let before = HEADER;
+  for (const size of sizes) {
+    // Not before 2 MB more is written, nor much after (a piece is 256 KB).
+    assert.ok(size - before >= BACKGROUND_FLUSH_BYTES, `${size} after ${before}`);
+    assert.ok(size - before < BACKGROUND_FLUSH_BYTES + 512 * 1024, `${size} after ${before}`);
+    before = size;
+  }
+  // A sync waits for the disk itself, and counts from there.
+  durable.sync();
+  const synced = statSync(join(dir, 'durable.data')).size;
+  for (let i = 0; statSync(join(dir, 'durable.data')).size < synced + 1024 * 1024; i++) {
+    durable.append(slice(i));
+  }
+  assert.equal(sizes.length, 2);
+  durable.close();
+
+  // Nothing is synced in a file that need not be durable (a dry run's own).
+  const none: number[] = [];
+  const scratch = open('scratch.data', false, none);
+  for (let i = 0, at = 0; at < 3 * 1024 * 1024; i++) at = scratch.append(slice(i));
+  scratch.close();
+  assert.deepEqual(none, []);
+});
+
+test('the background flush of a data file closed at once does no harm', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'dup-flush-close-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'duplicates.data');
+  const writer = openDataFile(path, { readOnly: false, durable: true });
+  const offsets: number[] = [];
+  for (let i = 0; (offsets.at(-1) ?? 0) < 3 * 1024 * 1024; i++) {
+    offsets.push(writer.append({ exact: [i, 0, 0], idHash: i, signature, meta: `m${i}` }));
+  }
+  writer.sync();
+  // Closed while the flush started above may still be waiting for a thread of the pool.
+  writer.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const reader = openDataFile(path, { readOnly: true, durable: false });
+  t.after(() => reader.close());
+  for (const i of [0, offsets.length >> 1, offsets.length - 1]) {
+    assert.equal(reader.read(offsets[i]!).meta(), `m${i}`);
+  }
 });
