@@ -5,7 +5,10 @@
  * and wall time of that second part, the duplicates found and the store's stats. To compare
  * two versions of the store, run it alternately in each checkout:
  *
- *   node bench/duplicate-store-run.ts [--growths] [bench/.corpus/real-271mb/x1/2.reviewed_slices/repo_stdlib_0/code_slices.jsonl] [max slices]
+ *   node bench/duplicate-store-run.ts [--growths] [--repos N] [bench/.corpus/real-271mb/x1/2.reviewed_slices/repo_stdlib_0/code_slices.jsonl] [max slices]
+ *
+ * With `--repos N`, the file's slices are met N times, as N repo folders holding the same file
+ * (as `bench/.corpus/real-271mb/x4` does): the later ones are all duplicates of the first.
  *
  * With `--growths`, also the CPU time of the keeps that made the tables again as they filled
  * (`growthCpuSeconds`): each keep is timed then, which adds to `cpuSeconds`.
@@ -25,6 +28,11 @@ import { openDuplicateStore } from '../src/storage/duplicate-store.ts';
 const args = process.argv.slice(2);
 const timeGrowths = args[0] === '--growths';
 if (timeGrowths) args.shift();
+let repos = 1;
+if (args[0] === '--repos') {
+  repos = Number(args[1]);
+  args.splice(0, 2);
+}
 const file =
   args[0] ??
   join(
@@ -51,10 +59,13 @@ try {
   const wall0 = performance.now();
   let duplicates = 0;
   const growthCpu: NodeJS.CpuUsage[] = [];
-  for (let i = 0; i < ids.length; i++) {
+  const total = repos * ids.length;
+  for (let n = 0; n < total; n++) {
+    const i = n % ids.length;
+    const repo = `r${Math.floor(n / ids.length)}`;
     const fp = unpackFingerprint(packed, i * PACKED_WORDS);
-    const slice = { repo: 'r', id: ids[i]!, file: 'f', line: i + 1 };
-    const match = store.find('r', slice.id, fp);
+    const slice = { repo, id: ids[i]!, file: 'f', line: i + 1 };
+    const match = store.find(repo, slice.id, fp);
     if (match === undefined && timeGrowths) {
       const rebuilds = store.stats.rebuilds;
       const before = process.cpuUsage();
@@ -67,14 +78,14 @@ try {
       const entry = { ...slice, scenario: 'scenario1', model: 'm', promptTokens: 1, match };
       store.notSent(entry, at);
     }
-    if (i % 1000 === 0) store.progress(i / ids.length);
-    if (i % 20_000 === 19_999) store.commit();
+    if (n % 1000 === 0) store.progress(n / total);
+    if (n % 20_000 === 19_999) store.commit();
   }
   store.commit();
   const used = process.cpuUsage(cpu0);
   console.log(
     JSON.stringify({
-      slices: ids.length,
+      slices: total,
       duplicates,
       cpuSeconds: (used.user + used.system) / 1e6,
       wallSeconds: (performance.now() - wall0) / 1000,

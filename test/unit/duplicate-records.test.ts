@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BANDS, SLOTS } from '../../src/domain/code-fingerprint.ts';
-import { BACKGROUND_FLUSH_BYTES, openDataFile } from '../../src/storage/duplicate-data-file.ts';
+import {
+  BACKGROUND_FLUSH_BYTES,
+  READ_BLOCK,
+  openDataFile,
+} from '../../src/storage/duplicate-data-file.ts';
 import { MAX_CANDIDATES, nearCandidates } from '../../src/storage/duplicate-candidates.ts';
 import { idHash, metaOf, sliceOf } from '../../src/storage/duplicate-kept-slice.ts';
 import {
@@ -206,4 +210,73 @@ test('the background flush of a data file closed at once does no harm', async (t
   for (const i of [0, offsets.length >> 1, offsets.length - 1]) {
     assert.equal(reader.read(offsets[i]!).meta(), `m${i}`);
   }
+});
+
+test('data records read in file order are read a block at a time, and every read gives its own record', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'dup-blocks-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'duplicates.data');
+  // Metas of every length up to 3 KB, so that records straddle the blocks' ends.
+  const metaOf = (i: number) => `slice ${i} `.padEnd(20 + ((i * 97) % 3000), 'x');
+  const writer = openDataFile(path, { readOnly: false, durable: false });
+  const offsets: number[] = [];
+  const append = (i: number) =>
+    offsets.push(
+      writer.append({
+        exact: [i, 0, 0],
+        idHash: i,
+        signature: i % 3 ? signature : undefined,
+        meta: metaOf(i),
+      }),
+    );
+  for (let i = 0; i < 3000; i++) append(i);
+  writer.sync();
+  const check = (file: typeof writer, order: number[]) => {
+    for (const i of order) {
+      const rec = file.read(offsets[i]!);
+      assert.equal(rec.meta(), metaOf(i), `record ${i}`);
+      assert.equal(rec.idHash, i);
+      assert.equal(rec.signature === undefined, i % 3 === 0);
+    }
+  };
+  const all = offsets.map((_, i) => i);
+  const reader = openDataFile(path, { readOnly: true, durable: false });
+  t.after(() => reader.close());
+  check(reader, all);
+  check(reader, [...all].reverse());
+  check(
+    reader,
+    all.map((i) => (i * 7919) % all.length),
+  );
+  // Every other record, then in runs of a few back and forth.
+  check(
+    reader,
+    all.filter((i) => i % 2 === 0),
+  );
+  check(
+    reader,
+    all.map((i) => i - (i % 5) + (4 - (i % 5))),
+  );
+
+  // The writer reads back what it wrote while it appends more (blocks read before stay right).
+  for (let i = 0; i < 3000; i++) {
+    check(writer, [i, Math.floor(i / 2)]);
+    append(3000 + i);
+  }
+  writer.sync();
+  check(
+    writer,
+    offsets.map((_, i) => i),
+  );
+  writer.close();
+
+  // Read ahead: after three records in order, the next ones within 64 KB are in memory; past
+  // them, the file is read again (and here found cut short).
+  const ahead = openDataFile(path, { readOnly: true, durable: false });
+  t.after(() => ahead.close());
+  check(ahead, [0, 1, 2]);
+  const inBlock = offsets.findLastIndex((o) => o + 4096 < offsets[2]! + READ_BLOCK);
+  await truncate(path, offsets[3]);
+  check(ahead, [3, 4, inBlock]);
+  assert.throws(() => ahead.read(offsets[inBlock + 30]!), BadLogFileError);
 });
