@@ -7,9 +7,8 @@
  */
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runChild, type ChildRun } from './child.ts';
-import { runProcess } from './convert.ts';
-import { listFiles } from '../src/storage/list-files.ts';
+import type { ChildRun } from './child.ts';
+import { runBareLoop, runProcess } from './convert.ts';
 import type { Corpus } from './corpus.ts';
 
 export interface DedupBench {
@@ -65,20 +64,12 @@ export async function benchConvertDedup(
   const load: number[] = [];
   let duplicates = 0;
   let storeBytes = 0;
-  const inputs = (await listFiles(join(corpus.dir, '2.reviewed_slices'))).map((f) => f.path);
   for (let i = 0; i < runs; i++) {
-    const scratch = await mkdtemp(join(corpus.dir, '..', 'bare-'));
-    try {
-      const out = join(scratch, 'bare.jsonl');
-      bares.push(
-        (await runChild([join(root, 'bench', 'bare-loop-main.ts'), out, ...inputs])).seconds,
-      );
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
     for (const enabled of [false, true]) {
       const work = await mkdtemp(join(corpus.dir, '..', 'dedup-'));
       try {
+        // Before each pair, in the pair's first (empty) work folder.
+        if (!enabled) bares.push((await runBareLoop(root, corpus, work)).seconds);
         await writeFile(join(work, 'config.json'), JSON.stringify({ dedup: { enabled } }));
         load.push(await loadAverage());
         const run = await runProcess(root, corpus, work);

@@ -123,16 +123,19 @@ async function slicesAccountedFor(dir: string): Promise<number> {
   return n;
 }
 
-async function benchConvertOnce(corpus: Corpus, root: string): Promise<ConvertBench> {
+/** The bare loop over the corpus, its output written in `work` and removed after. */
+export async function runBareLoop(root: string, corpus: Corpus, work: string): Promise<ChildRun> {
   const inputs = (await listFiles(join(corpus.dir, '2.reviewed_slices'))).map((f) => f.path);
+  const out = join(work, 'bare.jsonl');
+  const run = await runChild([join(root, 'bench', 'bare-loop-main.ts'), out, ...inputs]);
+  await rm(out);
+  return run;
+}
+
+async function benchConvertOnce(corpus: Corpus, root: string): Promise<ConvertBench> {
   const work = await mkdtemp(join(corpus.dir, '..', 'run-'));
   try {
-    const bare = await runChild([
-      join(root, 'bench', 'bare-loop-main.ts'),
-      join(work, 'bare.jsonl'),
-      ...inputs,
-    ]);
-    await rm(join(work, 'bare.jsonl'));
+    const bare = await runBareLoop(root, corpus, work);
     const convert = await runProcess(root, corpus, work);
     const mb = corpus.bytes / 1e6;
     return {
