@@ -142,7 +142,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
       if (triageDir !== listed.relDir) {
         // Files come folder by folder: the previous folder's ids are no longer needed.
         triageDir = listed.relDir;
-        triage.startFolder(await loadConvertedSlices(outDir));
+        triage.startFolder(await loadConvertedSlices(outDir, undefined, options.convertedFiles));
       }
       const file = openInputFile(listed, { dataDir: options.dataDir, outDir }, sourceNames, output);
       pipeline.opened(file);

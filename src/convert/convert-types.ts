@@ -23,6 +23,12 @@ export interface ConvertOptions {
   readonly log: Logger;
   /** Decide and count, write nothing (`slicebatch estimate`): see ConvertSummary.planned. */
   readonly dryRun?: boolean;
+  /**
+   * The batch input files (paths) whose slices count as converted; when absent, every one in
+   * the batch input folders as each folder is reached. `estimate` passes those it listed before
+   * it started, so that a file sealed meanwhile by a running conversion is counted once.
+   */
+  readonly convertedFiles?: ReadonlySet<string>;
   /** Only these files; all reviewed-slice files under reviewedDir when absent. */
   readonly files?: readonly InputToConvert[];
   readonly onProgress?: (progress: ConvertProgress) => void;

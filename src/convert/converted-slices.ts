@@ -33,11 +33,12 @@ async function requestAttemptOf(path: string): Promise<number> {
 
 /**
  * Adds the slice ids of the batch input files directly in `folder` (one repo folder of the batch
- * input stage; its sub-folders are other repos) to `seen`.
+ * input stage; its sub-folders are other repos) to `seen`; with `only`, of those among its paths.
  */
 export async function loadConvertedSlices(
   folder: string,
   seen: SeenSliceIds = new SeenSliceIds(),
+  only?: ReadonlySet<string>,
 ): Promise<SeenSliceIds> {
   let names: string[];
   try {
@@ -48,6 +49,7 @@ export async function loadConvertedSlices(
   }
   for (const name of names.filter(isBatchInputName).sort()) {
     const path = join(folder, name);
+    if (only !== undefined && !only.has(path)) continue;
     const requestAttempt = await requestAttemptOf(path);
     for await (const batch of readLineBatches(path)) {
       for (const line of batch) {

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.ts';
 import { enqueuedTokenLimits, readBatchInputFiles } from '../../compile/input-file-standing.ts';
+import type { BatchInputFile } from '../../domain/batch-input-manifest.ts';
 import { threadHelpers } from '../../convert/helper-thread-client.ts';
 import { convertReviewedSlices } from '../../convert/convert-reviewed-slices.ts';
 import { displayName, type DataPaths } from '../../domain/data-paths.ts';
@@ -51,12 +52,26 @@ export async function estimateDirs(
     : { reviewedDir: inputDir, batchDir: undefined };
 }
 
-/** The reviewed slices of `reviewedDir`, converted dry (nothing written). */
+/**
+ * The batch input files of `batchDir` as they are now: listed once, before anything else is
+ * read, and used both as what is converted and as what waits to be sent. A conversion running
+ * meanwhile (the daemon) seals files; each such file's slices are then counted once, as slices
+ * not converted, instead of also as a file not submitted.
+ */
+export function batchInputSnapshot(batchDir: string, paths: DataPaths): Promise<BatchInputFile[]> {
+  return readBatchInputFiles(batchDir, (p) => displayName(paths.dataDir, p));
+}
+
+/**
+ * The reviewed slices of `reviewedDir`, converted dry (nothing written); with `converted`, only
+ * the slices of those batch input files count as converted (batchInputSnapshot).
+ */
 export async function waitingSlices(
   reviewedDir: string,
   paths: DataPaths,
   config: Config,
   log: Logger,
+  converted?: readonly BatchInputFile[],
 ): Promise<{ waiting: WaitingRequests[]; duplicates: DuplicateSavings | undefined }> {
   const helpers = threadHelpers();
   try {
@@ -66,6 +81,7 @@ export async function waitingSlices(
       dataDir: paths.dataDir,
       config,
       helpers,
+      ...(converted === undefined ? {} : { convertedFiles: new Set(converted.map((f) => f.path)) }),
       dryRun: true,
       now: () => new Date(),
       log: log.child({ component: 'estimate' }, { level: 'warn' }),
@@ -91,13 +107,12 @@ export async function waitingSlices(
   }
 }
 
-/** The batch input files of `batchDir` that the submission plan would still send. */
+/** Of the batch input files `files` (batchInputSnapshot), those the submission plan would still send. */
 export async function waitingFiles(
-  batchDir: string,
+  files: readonly BatchInputFile[],
   paths: DataPaths,
   config: Config,
 ): Promise<WaitingRequests[]> {
-  const files = await readBatchInputFiles(batchDir, (p) => displayName(paths.dataDir, p));
   const decisions = planSubmissions({
     files,
     submissions: foldRecords(

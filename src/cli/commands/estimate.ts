@@ -12,7 +12,12 @@ import type { DuplicateSavings } from '../../status/duplicate-savings.ts';
 import { booleanFlag, CONFIG_FLAGS, noPositionals, stringFlag, type Command } from '../command.ts';
 import { setup } from '../setup.ts';
 import { estimateText } from './estimate-text.ts';
-import { estimateDirs, waitingFiles, waitingSlices } from './estimate-waiting.ts';
+import {
+  batchInputSnapshot,
+  estimateDirs,
+  waitingFiles,
+  waitingSlices,
+} from './estimate-waiting.ts';
 
 export const estimateCommand: Command = {
   name: 'estimate',
@@ -41,13 +46,15 @@ export const estimateCommand: Command = {
     );
     const waiting: WaitingRequests[] = [];
     let duplicates: DuplicateSavings | undefined;
+    // Listed first, and read once: what a running conversion seals meanwhile is counted once.
+    const files =
+      dirs.batchDir === undefined ? undefined : await batchInputSnapshot(dirs.batchDir, paths);
     if (dirs.reviewedDir !== undefined) {
-      const slices = await waitingSlices(dirs.reviewedDir, paths, config, log);
+      const slices = await waitingSlices(dirs.reviewedDir, paths, config, log, files);
       waiting.push(...slices.waiting);
       duplicates = slices.duplicates;
     }
-    if (dirs.batchDir !== undefined)
-      waiting.push(...(await waitingFiles(dirs.batchDir, paths, config)));
+    if (files !== undefined) waiting.push(...(await waitingFiles(files, paths, config)));
     const assumption: Record<Scenario, number> = config.estimate.output_tokens;
     const estimate = estimateCost(waiting, assumption, config.prices);
     if (booleanFlag(args, 'json')) {
