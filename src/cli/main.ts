@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=16
 /**
  * The `slicebatch` executable: dispatches to a command and maps errors to exit statuses
  * (0 done, 1 runtime failure, 2 bad usage or configuration). Only here do errors become exit

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 /** The node flags of the executable's shebang (src/cli/main.ts). */
-export const NODE_FLAGS = ['--max-semi-space-size=8'];
+export const NODE_FLAGS = ['--max-semi-space-size=16'];
 /** nobody:nogroup on Debian. */
 export const UNPRIVILEGED = { uid: 65534, gid: 65534 } as const;
 
