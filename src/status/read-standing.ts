@@ -17,6 +17,7 @@ import { SeenSliceIds } from '../domain/seen-slice-ids.ts';
 import { readJobs } from '../jobs/job-store.ts';
 import { LEDGER_FILE, readLedger } from '../domain/ledger.ts';
 import { readJournal } from '../storage/journal.ts';
+import { lockHolder } from '../storage/data-dir-lock.ts';
 import { describeListingProblem, listFiles, type ListingProblem } from '../storage/list-files.ts';
 import { describeWaiting } from '../domain/submission-plan.ts';
 import { estimateFileCost, planSubmissions, type PlanDecision } from '../domain/submission-plan.ts';
@@ -157,5 +158,6 @@ export async function readStatusFacts(
     heartbeat: await readHeartbeat(paths.state),
     duplicates: await readDuplicateSavings(paths.state, config),
     submitPause: await readSubmitPause(paths.state, now),
+    lockHolder: await lockHolder(paths.state, () => new Date(now)),
   };
 }

@@ -89,6 +89,15 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
       saved_usd: facts.duplicates?.savedUsd ?? 0,
     },
     submit_pause: submitPauseOf(facts, now),
+    in_use_by:
+      facts.lockHolder === undefined
+        ? null
+        : {
+            command: facts.lockHolder.command,
+            pid: facts.lockHolder.pid,
+            host: facts.lockHolder.host,
+            since: facts.lockHolder.started_at,
+          },
     attention,
     notes: batches.notes,
   };

@@ -7,6 +7,7 @@ import type { BatchInputFile } from '../domain/batch-input-manifest.ts';
 import type { Heartbeat } from '../domain/heartbeat.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { SubmitPause } from '../jobs/submit-pause-file.ts';
+import type { LockOwner } from '../storage/data-dir-lock.ts';
 import type { DuplicateSavings } from './duplicate-savings.ts';
 
 export const STATUS_VERSION = 1;
@@ -78,6 +79,17 @@ export interface StatusReport {
    * `.slicebatch/submit-pause.json`, while it holds: no file is submitted before `until`.
    */
   readonly submit_pause: { readonly until: string; readonly reason: string } | null;
+  /**
+   * The slicebatch command holding the data folder now (its lock: the daemon's `run`, or a
+   * `process` or `submit` run by hand), else null. While one converts, its slices are not in
+   * these figures until its batch input files are sealed.
+   */
+  readonly in_use_by: {
+    readonly command: string;
+    readonly pid: number;
+    readonly host: string;
+    readonly since: string;
+  } | null;
   /** What needs a person. */
   readonly attention: readonly { readonly kind: string; readonly message: string }[];
   /** What happened that needs no person: `requests_unanswered` (unanswered-notes.ts). */
@@ -114,4 +126,6 @@ export interface StatusFacts {
   readonly duplicates?: DuplicateSavings | undefined;
   /** The kept submission pause, when it holds. */
   readonly submitPause?: SubmitPause | undefined;
+  /** The holder of the data folder's lock, while it holds it. */
+  readonly lockHolder?: LockOwner | undefined;
 }

@@ -81,20 +81,35 @@ export async function lockDataDir(
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let owner: LockOwner | undefined;
-    try {
-      owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
-    } catch {
-      owner = undefined; // being written, or damaged: treated as stale below
-    }
-    const age = now().getTime() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0);
-    // On this host the process table says it, whatever the clocks (a lock's age compares
-    // our clock with the file system's); from another host only the age can.
-    const live =
-      owner !== undefined && (owner.host === me.host ? alive(owner.pid) : age < STALE_MS);
-    if (live) throw new DataDirLockedError(dataDir, owner!);
-    // Stale (its process is gone): remove and try again.
+    const owner = await liveOwner(path, now);
+    if (owner !== undefined) throw new DataDirLockedError(dataDir, owner);
+    // Stale (its process is gone), or damaged: remove and try again.
     await unlink(path).catch(() => undefined);
   }
   throw new SlicebatchError('locked', `${dataDir}: could not take the lock at ${path}`);
+}
+
+/** The owner of the lock file at `path` while it holds the lock; undefined: none, or stale. */
+async function liveOwner(path: string, now: () => Date): Promise<LockOwner | undefined> {
+  let owner: LockOwner;
+  try {
+    owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
+  } catch {
+    return undefined; // none, being written, or damaged: not a holder
+  }
+  const age = now().getTime() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0);
+  // On this host the process table says it, whatever the clocks (a lock's age compares our
+  // clock with the file system's); from another host only the age can.
+  return (owner.host === hostname() ? alive(owner.pid) : age < STALE_MS) ? owner : undefined;
+}
+
+/**
+ * The slicebatch command holding the data folder whose bookkeeping folder is `stateDir` now
+ * (the daemon, or a `process` or `submit` run by hand), for `status`; nothing is changed.
+ */
+export function lockHolder(
+  stateDir: string,
+  now: () => Date = () => new Date(),
+): Promise<LockOwner | undefined> {
+  return liveOwner(join(stateDir, 'lock'), now);
 }
