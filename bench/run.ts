@@ -103,7 +103,7 @@ if (only === undefined || only === 'convert') {
 
 if (only === undefined || only === 'convert' || only === 'dedup') {
   // Both real-code sizes of the speed target: the file once (one slice in nine a duplicate),
-  // and in several repo folders (three quarters of it duplicates of the first folder's), once.
+  // and in several repo folders (three quarters of it duplicates, most of the first folder's), once.
   const realRepos = Number(values['real-repos']);
   for (const [repos, n] of [
     [1, runs],
