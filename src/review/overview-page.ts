@@ -6,7 +6,7 @@
  */
 import { pauseWords } from '../domain/submit-pause.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
-import type { InputStanding, StatusReport } from '../status/status-report.ts';
+import { inUseWords, type InputStanding, type StatusReport } from '../status/status-report.ts';
 import { count, html, money, type Html } from './html.ts';
 
 const COLUMNS = ['slices', 'rejected', 'unsent', 'sent', 'results', 'failed', 'pending'] as const;
@@ -68,6 +68,7 @@ export function spendChart(jobs: readonly JobRecord[]): Html {
 export function overviewPart(report: StatusReport, jobs: readonly JobRecord[]): Html {
   const d = report.daemon;
   const pause = report.submit_pause;
+  const inUse = inUseWords(report.in_use_by);
   const byRepo = new Map<string, Record<(typeof COLUMNS)[number], number>>();
   for (const i of report.inputs) {
     const r = byRepo.get(i.repo) ?? {
@@ -94,6 +95,7 @@ export function overviewPart(report: StatusReport, jobs: readonly JobRecord[]): 
         ${d.detail}${d.emulator ? ' (emulator: nothing leaves the machine)' : ''}
       </p>
       ${d.last_poll_at === null ? '' : html`<p class="muted">last poll ${d.last_poll_at}${d.next_poll_at === null ? '' : html`, next ${d.next_poll_at}`}</p>`}
+      ${inUse === undefined ? '' : html`<p id="in-use">${inUse}</p>`}
       ${pause === null ? '' : html`<p id="submit-pause">${pauseWords(pause.until, pause.reason)}</p>`}
     </section>
     <section id="attention">

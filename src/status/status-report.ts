@@ -103,6 +103,17 @@ export function buildStatusReport(facts: StatusFacts, now: number): StatusReport
   };
 }
 
+/**
+ * The words for another slicebatch command holding the data folder (the screen and the review
+ * page); undefined for none, and for the daemon's own lock (its state says it).
+ */
+export function inUseWords(inUse: StatusReport['in_use_by']): string | undefined {
+  if (inUse === null || inUse.command === 'run') return undefined;
+  const what =
+    inUse.command === 'process' ? ': what it converts shows once its files are sealed' : '';
+  return `in use by slicebatch ${inUse.command} (pid ${inUse.pid} on ${inUse.host}) since ${inUse.since}${what}`;
+}
+
 /** The kept pause while it holds at `now`. */
 function submitPauseOf(facts: StatusFacts, now: number): StatusReport['submit_pause'] {
   const p = holdingPause(facts.submitPause, now);

@@ -7,7 +7,7 @@
  */
 import { pauseWords } from '../domain/submit-pause.ts';
 import { formatCount, formatUsd, table, terminalText as safe } from '../format.ts';
-import type { StatusReport } from './status-report.ts';
+import { inUseWords, type StatusReport } from './status-report.ts';
 
 export interface ScreenOptions {
   /** ANSI colours (a terminal). */
@@ -77,18 +77,8 @@ function daemonLines(report: StatusReport, paint: Paint): string[] {
   out.push(`  ${safe(d.detail)}`);
   if (d.next_poll_at !== null && d.state === 'running')
     out.push(`  next poll ${safe(d.next_poll_at)}`);
-  const busy = report.in_use_by;
-  // The daemon's own lock says nothing its line above does not.
-  if (busy !== null && busy.command !== 'run') {
-    const what =
-      busy.command === 'process' ? ': what it converts shows once its files are sealed' : '';
-    out.push(
-      paint(
-        'yellow',
-        `  in use by slicebatch ${safe(busy.command)} (pid ${busy.pid} on ${safe(busy.host)}) since ${safe(busy.since)}${what}`,
-      ),
-    );
-  }
+  const busy = inUseWords(report.in_use_by);
+  if (busy !== undefined) out.push(paint('yellow', `  ${safe(busy)}`));
   const pause = report.submit_pause;
   if (pause !== null) {
     out.push(paint('yellow', `  ${safe(pauseWords(pause.until, pause.reason))}`));

@@ -2,13 +2,15 @@
  * `slicebatch status` names the slicebatch command holding the data folder (its lock) while it
  * holds it: a `process` run by hand converts with no daemon running, and its slices are in no
  * figure until its files are sealed; without this, status said only "never started here" and
- * 0 slices. In `--json` (`in_use_by`) always; on the screen unless it is the daemon's own lock.
+ * 0 slices. In `--json` (`in_use_by`) always; on the screen and the review page's overview
+ * unless it is the daemon's own lock.
  */
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { overviewPart } from '../../src/review/overview-page.ts';
 import type { StatusReport } from '../../src/status/status-report.ts';
 import { lockDataDir } from '../../src/storage/data-dir-lock.ts';
 import { runCli } from '../support/cli.ts';
@@ -44,17 +46,17 @@ test('status names a `process` holding the data folder, and nothing once it let 
   assert.equal(held.report.in_use_by?.pid, process.pid);
   assert.equal(held.report.in_use_by?.host, hostname());
   assert.ok(!Number.isNaN(Date.parse(held.report.in_use_by?.since ?? '')));
-  assert.match(
-    held.screen,
-    new RegExp(
-      `in use by slicebatch process \\(pid ${process.pid} on .+\\) since .+: what it converts shows once its files are sealed`,
-    ),
+  const words = new RegExp(
+    `in use by slicebatch process \\(pid ${process.pid} on .+\\) since .+: what it converts shows once its files are sealed`,
   );
+  assert.match(held.screen, words);
+  assert.match(overviewPart(held.report, []).toString(), words, "the review page's overview too");
 
   await lock.release();
   const free = await status(data);
   assert.equal(free.report.in_use_by, null);
   assert.doesNotMatch(free.screen, /in use by/);
+  assert.doesNotMatch(overviewPart(free.report, []).toString(), /in use by/);
 });
 
 test('status does not name a lock whose process is gone, and keeps the daemon’s off the screen', async (t) => {
@@ -74,4 +76,5 @@ test('status does not name a lock whose process is gone, and keeps the daemon’
   const daemon = await status(data);
   assert.equal(daemon.report.in_use_by?.command, 'run');
   assert.doesNotMatch(daemon.screen, /in use by/);
+  assert.doesNotMatch(overviewPart(daemon.report, []).toString(), /in use by/);
 });
