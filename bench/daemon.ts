@@ -17,6 +17,7 @@ import { HEARTBEAT_FILE, type Heartbeat } from '../src/domain/heartbeat.ts';
 import { startEmulator } from '../src/emulator/emulator.ts';
 import { INTAKE_FILE } from '../src/intake/intake-log.ts';
 import { createSliceGenerator } from '../test/support/slice-generator.ts';
+import { cliNodeFlags } from './child.ts';
 
 export interface DaemonBench {
   readonly drops: number;
@@ -48,10 +49,16 @@ async function until<T>(
   }
 }
 
-function startDaemon(cli: string, root: string, config: string): ChildProcess {
+/** The daemon as systemd and the container start it: the CLI with its shebang's Node flags. */
+function startDaemon(
+  cli: string,
+  flags: readonly string[],
+  root: string,
+  config: string,
+): ChildProcess {
   return spawn(
     process.execPath,
-    [cli, 'run', '--config', config, '--data-dir', join(root, 'data')],
+    [...flags, cli, 'run', '--config', config, '--data-dir', join(root, 'data')],
     {
       cwd: root,
       env: { ...process.env, OPENAI_API_KEY: 'sk-bench', LOG_LEVEL: 'warn' },
@@ -93,6 +100,7 @@ export async function benchDaemon(
   options: { drops?: number; idleSeconds?: number; startupFiles?: number } = {},
 ): Promise<DaemonBench> {
   const cli = join(root, 'dist', 'cli', 'main.js');
+  const flags = await cliNodeFlags(cli);
   const drops = options.drops ?? 40;
   const idleSeconds = options.idleSeconds ?? 60;
   const startupFiles = options.startupFiles ?? 10_000;
@@ -123,7 +131,7 @@ export async function benchDaemon(
         submit: { requests_per_minute: 6000 },
       }),
     );
-    const daemon = startDaemon(cli, a, config);
+    const daemon = startDaemon(cli, flags, a, config);
     const latencies: number[] = [];
     try {
       await until('the daemon running', () => running(a, 0));
@@ -148,7 +156,7 @@ export async function benchDaemon(
     await mkdir(join(b, 'data'), { recursive: true });
     const idleConfig = join(b, 'config.json');
     await writeFile(idleConfig, JSON.stringify({ base_url: emulator.url }));
-    const idle = startDaemon(cli, b, idleConfig);
+    const idle = startDaemon(cli, flags, b, idleConfig);
     let idleCpuPercent: number;
     let idleRssMb: number;
     try {
@@ -180,7 +188,7 @@ export async function benchDaemon(
     const taken = async (): Promise<number> =>
       (await readFile(intake, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
     let t0 = performance.now();
-    const first = startDaemon(cli, c, startupConfig);
+    const first = startDaemon(cli, flags, c, startupConfig);
     let startupRunningMs: number;
     let startupAllTakenMs: number;
     let startupPeakRssMb: number;
@@ -197,7 +205,7 @@ export async function benchDaemon(
     }
     t0 = performance.now();
     const restartSince = Date.now();
-    const second = startDaemon(cli, c, startupConfig);
+    const second = startDaemon(cli, flags, c, startupConfig);
     let restartRunningMs: number;
     try {
       await until('restart', () => running(c, restartSince));
