@@ -11,19 +11,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { overviewPart } from '../../src/review/overview-page.ts';
-import type { StatusReport } from '../../src/status/status-report.ts';
 import { lockDataDir } from '../../src/storage/data-dir-lock.ts';
-import { runCli } from '../support/cli.ts';
+import { statusOf as status } from '../support/cli.ts';
 import { functionSlice, jsonl } from '../support/slices.ts';
 import { tempDir } from '../support/temp-dir.ts';
-
-async function status(data: string): Promise<{ report: StatusReport; screen: string }> {
-  const json = await runCli(['status', '--json'], { cwd: data });
-  assert.equal(json.code, 0, json.stderr);
-  const text = await runCli(['status'], { cwd: data });
-  assert.equal(text.code, 0, text.stderr);
-  return { report: JSON.parse(json.stdout) as StatusReport, screen: text.stdout };
-}
 
 async function dataFolder(t: Parameters<typeof tempDir>[0]): Promise<string> {
   const data = await tempDir(t);

@@ -9,8 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { overviewPart } from '../../src/review/overview-page.ts';
-import type { StatusReport } from '../../src/status/status-report.ts';
-import { runCli } from '../support/cli.ts';
+import { statusOf as status } from '../support/cli.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const HOUR = 3_600_000;
@@ -23,14 +22,6 @@ async function folderWithPause(t: Parameters<typeof tempDir>[0], text: string): 
   await writeFile(join(data, '.slicebatch', 'submit-pause.json'), text);
   await writeFile(join(data, 'config.json'), JSON.stringify({ data_dir: '.' }));
   return data;
-}
-
-async function status(data: string): Promise<{ report: StatusReport; screen: string }> {
-  const json = await runCli(['status', '--json'], { cwd: data });
-  assert.equal(json.code, 0, json.stderr);
-  const text = await runCli(['status'], { cwd: data });
-  assert.equal(text.code, 0, text.stderr);
-  return { report: JSON.parse(json.stdout) as StatusReport, screen: text.stdout };
 }
 
 test('status names a kept submission pause that still holds: until when and why', async (t) => {
