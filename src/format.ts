@@ -12,13 +12,18 @@ export function formatCount(n: number): string {
   return n < 0 ? `-${out}` : out;
 }
 
+/**
+ * A size in decimal units (1 KB = 1,000 bytes, 1 MB = 1,000,000), as `limits.max_bytes_per_file`,
+ * the progress bar and the benchmarks count them: a file of 190,000,000 bytes is "190 MB".
+ */
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
+  if (n < 1000) return `${n} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
+  let v = n / 1000;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
+  // Rounded as printed: 999,999 bytes is "1.0 MB", not "1000 KB".
+  while (Number(v.toFixed(v >= 100 ? 0 : 1)) >= 1000 && i < units.length - 1) {
+    v /= 1000;
     i++;
   }
   return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
