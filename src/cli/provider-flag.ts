@@ -7,7 +7,6 @@ import { systemClock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { BatchApi } from '../openai/batch-api.ts';
-import { createAnthropicBatchApi } from '../anthropic/anthropic-batch-api.ts';
 import { stringFlag, type FlagSpec, type ParsedFlags } from './command.ts';
 
 export const PROVIDERS = ['openai', 'azure', 'openai_compatible', 'anthropic'] as const;
@@ -36,7 +35,9 @@ export async function anthropicEmulatorApi(
   stateDir: string,
   key: string,
 ): Promise<{ api: BatchApi; emulator: { url: string; close(): Promise<void> } }> {
+  // Loaded here, not with the command: a daemon of another provider loads neither.
   const { startAnthropicEmulator } = await import('../emulator/anthropic/anthropic-emulator.ts');
+  const { createAnthropicBatchApi } = await import('../anthropic/anthropic-batch-api.ts');
   const emulator = await startAnthropicEmulator({
     host: '127.0.0.1',
     port: 0,
