@@ -119,8 +119,12 @@ test('files written and renamed in the same instant are taken at once too', asyn
   const gen = createSliceGenerator({ repository: 'repo_r', classRatio: 0 });
   const inbox = join(d.paths.reviewed, 'repo_r');
   await mkdir(inbox, { recursive: true });
-  // The new folder watched: a first file renamed into it is taken (a rescan finds it too).
+  // The new folder watched: a first file renamed into it is taken (a rescan finds it too: its
+  // mtime set back, its ctime is later, even when the watcher missed the rename, as it may
+  // under load while it starts watching the new folder).
   await writeFile(join(inbox, 'first.jsonl.tmp'), jsonl([gen.next()]));
+  const before = new Date(Date.now() - 10_000);
+  await utimes(join(inbox, 'first.jsonl.tmp'), before, before);
   await rename(join(inbox, 'first.jsonl.tmp'), join(inbox, 'first.jsonl'));
   await waitFor('the first file taken', async () => (await takes(d.paths.state)).length === 1);
   for (let i = 0; i < 10; i++) {
