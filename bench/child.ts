@@ -22,7 +22,13 @@ const PRELOAD = new URL('./report-usage.js', import.meta.url).href;
  * child as users run it.
  */
 export async function cliNodeFlags(cli: string): Promise<string[]> {
-  const shebang = (await readFile(cli, 'utf8')).split('\n', 1)[0]!;
+  return shebangNodeFlags(await readFile(cli, 'utf8'));
+}
+
+/** The Node flags of the shebang that opens `source` (none without one). */
+export function shebangNodeFlags(source: string): string[] {
+  const shebang = source.split('\n', 1)[0]!;
+  if (!shebang.startsWith('#!')) return [];
   return shebang
     .replace(/^#!.*?\bnode\b/, '')
     .trim()

@@ -107,9 +107,6 @@ async function liveOwner(path: string, now: () => Date): Promise<LockOwner | und
  * The slicebatch command holding the data folder whose bookkeeping folder is `stateDir` now
  * (the daemon, or a `process` or `submit` run by hand), for `status`; nothing is changed.
  */
-export function lockHolder(
-  stateDir: string,
-  now: () => Date = () => new Date(),
-): Promise<LockOwner | undefined> {
+export function lockHolder(stateDir: string, now: () => Date): Promise<LockOwner | undefined> {
   return liveOwner(join(stateDir, 'lock'), now);
 }

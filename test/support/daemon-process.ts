@@ -4,12 +4,14 @@
  * folder), as an unprivileged user when the tests run as root and that user can read the code.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { shebangNodeFlags } from '../../bench/child.ts';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-/** The node flags of the executable's shebang (src/cli/main.ts). */
-export const NODE_FLAGS = ['--max-semi-space-size=16'];
+/** The node flags of the executable's shebang (src/cli/main.ts), read from it. */
+export const NODE_FLAGS = shebangNodeFlags(readFileSync(MAIN, 'utf8'));
 /** nobody:nogroup on Debian. */
 export const UNPRIVILEGED = { uid: 65534, gid: 65534 } as const;
 
