@@ -155,7 +155,7 @@ export function createChunkEncoder(
       }
       const counts = new Map<EncodingName, Promise<Int32Array>>();
       for (const [encoding, list] of texts) {
-        const answer = helpers.countTexts(encoding, list);
+        const answer = settledLater(helpers.countTexts(encoding, list));
         counts.set(encoding, answer);
         const learn = toLearn.get(encoding);
         if (learn !== undefined) learnWhenAnswered(known, learn, answer);
@@ -163,10 +163,20 @@ export function createChunkEncoder(
       const fingerprints =
         codes.length === 0
           ? undefined
-          : helpers.fingerprintCodes(codes, Uint8Array.from(hashComment));
+          : settledLater(helpers.fingerprintCodes(codes, Uint8Array.from(hashComment)));
       return { file, items, sink, counts, fingerprints };
     },
   };
+}
+
+/**
+ * `answer`, awaited when its chunk is placed, chunks later: its failure (the helper thread's)
+ * fails that placement and the run, and is not meanwhile an unhandled rejection, which ends
+ * the process (the daemon included).
+ */
+function settledLater<T>(answer: Promise<T>): Promise<T> {
+  answer.catch(() => undefined);
+  return answer;
 }
 
 /**
