@@ -8,6 +8,7 @@ import type { CountedRequests } from './batch-input-placer.ts';
 import type { SealedBatchInput } from './batch-input-writer.ts';
 import type { ConvertHelpers } from './helper-thread-client.ts';
 import type { SavedRequests } from './duplicate-gate.ts';
+import type { DuplicateStoreKeeper } from './duplicate-store-keeper.ts';
 
 export interface ConvertOptions {
   readonly reviewedDir: string;
@@ -32,6 +33,8 @@ export interface ConvertOptions {
   /** Only these files; all reviewed-slice files under reviewedDir when absent. */
   readonly files?: readonly InputToConvert[];
   readonly onProgress?: (progress: ConvertProgress) => void;
+  /** With `dedup`: the duplicate store is kept open for the next conversion (the daemon's). */
+  readonly duplicateStoreKeeper?: DuplicateStoreKeeper | undefined;
 }
 
 /** A reviewed-slice file, or the part of it not read yet. */

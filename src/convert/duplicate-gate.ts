@@ -14,8 +14,11 @@ import { STAGE_FOLDERS } from '../domain/data-paths.ts';
 import {
   BrokenStoreError,
   DUPLICATE_STORE_NAME,
+  duplicateStoreFiles,
   openDuplicateStore,
+  type DuplicateStore,
 } from '../storage/duplicate-store.ts';
+import type { DuplicateStoreKeeper } from './duplicate-store-keeper.ts';
 import type { Logger } from '../log/logger.ts';
 import { rename, unlink } from 'node:fs/promises';
 import { CONVERTED_EARLIER, loadConvertedSlices } from './converted-slices.ts';
@@ -58,26 +61,28 @@ export function duplicateStorePath(dataDir: string): string {
   return join(dataDir, STAGE_FOLDERS.state, DUPLICATE_STORE_NAME);
 }
 
-export async function openDuplicateGate(options: {
+interface GateOptions {
   readonly config: Config;
   readonly dataDir: string;
   readonly batchInputDir: string;
   readonly dryRun: boolean;
   readonly now: () => Date;
   readonly log: Logger;
-}): Promise<DuplicateGate | undefined> {
-  const { dedup } = options.config;
-  if (!dedup.enabled) return undefined;
-  const path = duplicateStorePath(options.dataDir);
-  const open = () =>
-    openDuplicateStore(path, { nearThreshold: dedup.near_threshold, dryRun: options.dryRun });
-  const store = await open().catch(async (err: unknown) => {
+  /** Keeps the store open for the next conversion (the daemon's); a dry run does not use it. */
+  readonly keeper?: DuplicateStoreKeeper | undefined;
+}
+
+/** The store at `path`; one that is not a readable store is moved aside, and a new one started. */
+async function openStore(options: GateOptions, path: string): Promise<DuplicateStore> {
+  const nearThreshold = options.config.dedup.near_threshold;
+  const open = () => openDuplicateStore(path, { nearThreshold, dryRun: options.dryRun });
+  return open().catch(async (err: unknown) => {
     if (!(err instanceof BrokenStoreError)) throw err;
     // Not a reason to stop converting: what was sent is forgotten (its duplicates are sent
     // once more), and the broken file is kept aside for a person to look at.
     if (options.dryRun) {
       options.log.warn({ file: path }, `${err.message}; estimated as if nothing was sent before`);
-      return openDuplicateStore(':memory:', { nearThreshold: dedup.near_threshold, dryRun: true });
+      return openDuplicateStore(':memory:', { nearThreshold, dryRun: true });
     }
     const aside = `${err.file}.broken-${options.now().getTime()}`;
     for (const file of err.files) {
@@ -92,6 +97,26 @@ export async function openDuplicateGate(options: {
     );
     return open();
   });
+}
+
+export async function openDuplicateGate(options: GateOptions): Promise<DuplicateGate | undefined> {
+  if (!options.config.dedup.enabled) return undefined;
+  const path = duplicateStorePath(options.dataDir);
+  const files = duplicateStoreFiles(path);
+  const keeper = options.dryRun ? undefined : options.keeper;
+  let store = keeper?.take(files);
+  if (store !== undefined) {
+    store.startRun();
+  } else {
+    const start = options.now().getTime();
+    store = await openStore(options, path);
+    const ms = options.now().getTime() - start;
+    const kept = store.stats.kept;
+    options.log.info(
+      { file: path, kept, ms },
+      `opened the duplicate store: ${kept.toLocaleString('en-US')} slices kept, read in ${ms} ms`,
+    );
+  }
   try {
     // Slices left pending by a run that did not finish: kept if their request is in a batch
     // input file, dropped if not.
@@ -148,7 +173,8 @@ export async function openDuplicateGate(options: {
     },
     finish() {
       store.confirm();
-      store.close();
+      if (keeper === undefined) store.close();
+      else keeper.keep(files, store);
     },
     abort: () => store.close(),
   };

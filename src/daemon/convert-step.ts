@@ -12,6 +12,7 @@ import {
   type InputToConvert,
 } from '../convert/convert-reviewed-slices.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
+import type { DuplicateStoreKeeper } from '../convert/duplicate-store-keeper.ts';
 import type { Scenario } from '../domain/answer-schemas.ts';
 import type { DataPaths } from '../domain/data-paths.ts';
 import type { Logger } from '../log/logger.ts';
@@ -27,6 +28,8 @@ export interface ConvertStepDeps {
   /** The first N slices of each kind (`process --max-scenario1/2`). */
   readonly caps?: Partial<Record<Scenario, number | undefined>> | undefined;
   readonly onProgress?: ((progress: ConvertProgress) => void) | undefined;
+  /** With `dedup`: the duplicate store kept open from one run to the next (the daemon's). */
+  readonly duplicateStoreKeeper?: DuplicateStoreKeeper | undefined;
 }
 
 /** `files`: only these (the intake step); every reviewed-slice file when absent. */
@@ -50,6 +53,7 @@ export function createConvertStep(deps: ConvertStepDeps): ConvertStep {
       ...(deps.caps !== undefined ? { caps: deps.caps } : {}),
       ...(files !== undefined ? { files } : {}),
       ...(deps.onProgress !== undefined ? { onProgress: deps.onProgress } : {}),
+      duplicateStoreKeeper: deps.duplicateStoreKeeper,
     });
   };
 }

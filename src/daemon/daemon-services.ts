@@ -20,6 +20,7 @@ import { openPoller } from '../poll/poller.ts';
 import { openSubmitter } from '../submit/submitter.ts';
 import type { DaemonStanding } from './daemon-steps.ts';
 import { createIntakeStep } from './intake-step.ts';
+import { createDuplicateStoreKeeper } from '../convert/duplicate-store-keeper.ts';
 import { createMetrics } from './metrics.ts';
 
 /** Gauges read by the metrics, set once what they measure exists. */
@@ -89,6 +90,9 @@ export async function openDaemonServices(deps: DaemonServicesDeps) {
     counterFor,
   });
   releasers.add(() => poller.close());
+  // With dedup, the store is not read again at each intake run (closed when idle, and here).
+  const duplicateStoreKeeper = createDuplicateStoreKeeper();
+  releasers.add(() => duplicateStoreKeeper.close());
   const intake = createIntakeStep({
     paths,
     config,
@@ -96,6 +100,7 @@ export async function openDaemonServices(deps: DaemonServicesDeps) {
     intakeLog,
     log: log.child({ component: 'convert' }),
     now,
+    duplicateStoreKeeper,
   });
   return { gauges, metrics, api, intakeLog, submitter, poller, intake, counterFor };
 }

@@ -9,6 +9,7 @@ import type { DataPaths } from '../domain/data-paths.ts';
 import type { ConvertSummary } from '../convert/convert-reviewed-slices.ts';
 import { displayName } from '../domain/data-paths.ts';
 import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
+import type { DuplicateStoreKeeper } from '../convert/duplicate-store-keeper.ts';
 import { errorMessage } from '../errors.ts';
 import { fingerprintFile, type ContentFingerprint } from '../storage/content-fingerprint.ts';
 import {
@@ -42,6 +43,8 @@ export interface IntakeStepOptions {
   readonly intakeLog: IntakeLog;
   readonly log: Logger;
   readonly now: () => number;
+  /** With `dedup`: the duplicate store kept open from one intake run to the next. */
+  readonly duplicateStoreKeeper?: DuplicateStoreKeeper | undefined;
 }
 
 const NOTHING: IntakeResult = { files: 0, slices: 0, rejected: 0, alreadySent: 0, outputs: 0 };
@@ -174,6 +177,7 @@ export function createIntakeStep(options: IntakeStepOptions) {
       helpers: options.helpers,
       log,
       now: options.now,
+      duplicateStoreKeeper: options.duplicateStoreKeeper,
     }),
   };
   let writeTrouble: WriteTrouble | undefined;

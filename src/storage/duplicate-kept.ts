@@ -50,6 +50,11 @@ export interface KeptSet {
   /** Every slice kept and not dropped, in order. */
   list(): { slice: KeptSlice; pending: boolean }[];
   /**
+   * A new run starts on the set kept open since the run before (confirmed): its forecast
+   * (`progress`) counts the slices it keeps from here.
+   */
+  startRun(): void;
+  /**
    * `share` (0 to 1) of this run's input is read: the tables are made, when next full, for
    * the slices this forecasts (so they are not made again and again as a run keeps slices).
    */
@@ -60,6 +65,8 @@ export interface KeptSet {
     reads: number;
     readonly rebuilds: number;
     readonly slots: number;
+    /** Slices kept (dropped ones too). */
+    readonly kept: number;
   };
 }
 
@@ -94,14 +101,17 @@ export function openKeptSet(
   const maxSlices = options.maxSlices ?? MAX_PACKED_REF + 1;
   const tables = keptTables(indexRecordsIn(dir), options.checkValues);
   const files = openKeptFiles(dir, dry, (r) => tables.onRecord(r));
-  /** Slices in the store's files when opened (of earlier runs). */
-  const earlier = tables.slices;
+  /** Slices of earlier runs: in the store's files when opened, or when this run started. */
+  let earlier = tables.slices;
 
   const stats = {
     lookups: 0,
     reads: 0,
     get rebuilds() {
       return tables.rebuilds;
+    },
+    get kept() {
+      return tables.slices;
     },
     get slots() {
       return tables.slots;
@@ -228,6 +238,10 @@ export function openKeptSet(
 
     close() {
       files.close();
+    },
+
+    startRun() {
+      earlier = tables.slices;
     },
 
     list() {

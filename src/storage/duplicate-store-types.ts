@@ -44,17 +44,24 @@ export interface DuplicateStore {
   saved(): SavedTotals[];
   /** Every slice kept and not dropped, in the order kept. */
   list(): { slice: KeptSlice; pending: boolean }[];
+  /**
+   * A new run starts on the store kept open since the run before (which confirmed): its
+   * forecast (`progress`) counts from here.
+   */
+  startRun(): void;
   /** `share` (0 to 1) of this run's input is read: sizes the lookup tables for the rest. */
   progress(share: number): void;
   /**
    * Lookups so far, the kept slices they read to verify their candidates, how many times the
-   * lookup tables were made again (larger), and their slots.
+   * lookup tables were made again (larger), their slots, and the slices kept (dropped ones
+   * too).
    */
   readonly stats: {
     readonly lookups: number;
     readonly reads: number;
     readonly rebuilds: number;
     readonly slots: number;
+    readonly kept: number;
   };
 }
 

@@ -48,6 +48,13 @@ import type { DuplicateStore, DuplicateStoreOptions } from './duplicate-store-ty
 
 export const DUPLICATE_STORE_NAME = 'duplicates.sqlite';
 
+/** The files of the store whose SQLite file is at `path`: that file, its index, its data. */
+export const duplicateStoreFiles = (path: string): string[] => [
+  path,
+  join(dirname(path), INDEX_NAME),
+  join(dirname(path), DATA_NAME),
+];
+
 /**
  * Duplicates not sent held in one open transaction at most: committed then, without waiting
  * for a batch input file to be sealed (with every slice a duplicate none is), so a run that
@@ -193,6 +200,7 @@ export async function openDuplicateStore(
   return {
     stats: kept.stats,
     progress: (share) => kept.progress(share),
+    startRun: () => kept.startRun(),
     find(repo, id, fp) {
       const exact = kept.findExact(repo, id, fp);
       if (exact !== undefined) return { kind: 'exact', ...exact };

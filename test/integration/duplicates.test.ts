@@ -4,7 +4,7 @@
  * the slice kept; the store of what was sent survives a crash on either side of a seal.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
@@ -13,12 +13,13 @@ import {
   type ConvertOptions,
 } from '../../src/convert/convert-reviewed-slices.ts';
 import { duplicateStorePath } from '../../src/convert/duplicate-gate.ts';
+import { createDuplicateStoreKeeper } from '../../src/convert/duplicate-store-keeper.ts';
 import { inlineHelpers, type ConvertHelpers } from '../../src/convert/helper-thread-client.ts';
 import type { RejectEntry } from '../../src/convert/rejects-report.ts';
 import { fingerprintCode, similarity } from '../../src/domain/code-fingerprint.ts';
 import { rejectsReportName } from '../../src/domain/file-names.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
-import { openDuplicateStore } from '../../src/storage/duplicate-store.ts';
+import { duplicateStoreFiles, openDuplicateStore } from '../../src/storage/duplicate-store.ts';
 import { Capture } from '../support/capture.ts';
 import { runCli } from '../support/cli.ts';
 import {
@@ -456,4 +457,95 @@ test('a store that is not a database is moved aside with a warning; conversion g
   );
   assert.match(await readFile(warned.aside, 'utf8'), /^not a database/);
   assert.deepEqual(await storeRows(dir), [{ repo: 'repo_a', slice_id: 'a1', pending: 0 }]);
+});
+
+test("conversions with a keeper (the daemon's) read the store once; a failed run, or files moved aside, open it again", async (t) => {
+  const dir = await tempDir(t);
+  const keeper = createDuplicateStoreKeeper();
+  t.after(() => keeper.close());
+  const capture = new Capture();
+  const log = await createLogger({ level: 'info', stream: capture });
+  const run = (more: Partial<ConvertOptions> = {}) =>
+    convert(dir, undefined, { log, duplicateStoreKeeper: keeper, ...more });
+  /** The slices kept each time the store was opened (read from its files). */
+  const opened = (): (number | undefined)[] =>
+    capture
+      .logRecords<{ msg: string; kept?: number }>()
+      .filter((r) => r.msg.startsWith('opened the duplicate store'))
+      .map((r) => r.kept);
+  // SQLite keeps its write-ahead log beside the file while a connection is open.
+  const open = (): Promise<boolean> =>
+    stat(`${duplicateStorePath(dir)}-wal`).then(
+      () => true,
+      () => false,
+    );
+
+  await inbox(dir, 'repo_a/one.jsonl', [fn('a1', MERGE)]);
+  await run();
+  assert.deepEqual(opened(), [0]);
+  assert.equal(await open(), true, 'kept open after the run');
+
+  await inbox(dir, 'repo_a/two.jsonl', [fn('a2', MERGE_RECOMMENTED), fn('a3', OTHER)]);
+  await run();
+  assert.deepEqual(opened(), [0], 'the next run took it open');
+  assert.deepEqual(await sent(dir), ['scenario1_a1', 'scenario1_a3']);
+  assert.deepEqual(
+    (await rejects(dir, 'repo_a/two.jsonl')).map((r) => [r.id, r.duplicate_of?.id]),
+    [['a2', 'a1']],
+  );
+
+  // A run that fails closes it; the next one reads it again, and finds what was kept.
+  await inbox(dir, 'repo_a/three.jsonl', [fn('a4', OTHER)]);
+  const failing: ConvertHelpers = {
+    ...inline,
+    fingerprintCodes: () => Promise.reject(new Error('no fingerprints today')),
+  };
+  await assert.rejects(run({ helpers: failing }), /no fingerprints today/);
+  await run();
+  assert.deepEqual(opened(), [0, 2]);
+  assert.deepEqual(
+    (await rejects(dir, 'repo_a/three.jsonl')).map((r) => [r.id, r.duplicate_of?.id]),
+    [['a4', 'a3']],
+  );
+
+  // Its files moved aside: a store is opened from what is there (none), and knows nothing: a2,
+  // not sent before as a duplicate of a1, is sent now, and b1 is a duplicate of it.
+  for (const f of duplicateStoreFiles(duplicateStorePath(dir))) await rename(f, `${f}.old`);
+  await inbox(dir, 'repo_b/four.jsonl', [fn('b1', MERGE)]);
+  await run();
+  assert.deepEqual(opened(), [0, 2, 0]);
+  assert.ok((await sent(dir)).includes('scenario1_a2'));
+  assert.deepEqual(
+    (await rejects(dir, 'repo_b/four.jsonl')).map((r) => [r.id, r.duplicate_of?.id]),
+    [['b1', 'a2']],
+  );
+
+  keeper.close();
+  assert.equal(await open(), false, 'closed with the keeper');
+});
+
+test('the daemon reads the store once for its intake runs, and closes it when it stops', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  const config = daemonTestConfig({ dedup: { enabled: true } });
+  const daemon = await startTestDaemon(t, { dataDir: dir, emulator, config });
+  await inbox(dir, 'repo_a/first.jsonl', [fn('a1', MERGE)]);
+  await waitFor('the daemon sent a1', async () =>
+    (await sent(dir)).length === 1 ? true : undefined,
+  );
+  await inbox(dir, 'repo_a/second.jsonl', [fn('a2', OTHER), fn('a3', MERGE_RECOMMENTED)]);
+  const report = await waitFor('the daemon took the second file', async () => {
+    const r = await rejects(dir, 'repo_a/second.jsonl');
+    return r.length === 1 ? r : undefined;
+  });
+  await daemon.stop();
+  assert.deepEqual(
+    report.map((r) => [r.id, r.duplicate_of?.id]),
+    [['a3', 'a1']],
+  );
+  const opened = daemon.log
+    .logRecords()
+    .filter((r) => r.msg.startsWith('opened the duplicate store'));
+  assert.equal(opened.length, 1, daemon.log.text);
+  await assert.rejects(stat(`${duplicateStorePath(dir)}-wal`), { code: 'ENOENT' });
 });
