@@ -6,11 +6,14 @@
  *     time, so that each measures the path, not a queue);
  *   - the idle daemon's CPU and RSS with the default settings (poll every 5 minutes);
  *   - start-up with 10,000 files in the inbox: until the daemon runs, and until every file is
- *     converted; then a restart with those files already taken.
+ *     converted; then a restart with those files already taken;
+ *   - with a real-code corpus given: the latency again with `dedup` on and a duplicate store
+ *     holding that corpus's slices (made by `slicebatch process` first), and the daemon's
+ *     resident memory after those files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HEARTBEAT_FILE, type Heartbeat } from '../src/domain/heartbeat.ts';
@@ -18,6 +21,8 @@ import { startEmulator } from '../src/emulator/emulator.ts';
 import { INTAKE_FILE } from '../src/intake/intake-log.ts';
 import { createSliceGenerator } from '../test/support/slice-generator.ts';
 import { cliNodeFlags } from './child.ts';
+import { runProcess } from './convert.ts';
+import type { Corpus } from './corpus.ts';
 
 export interface DaemonBench {
   readonly drops: number;
@@ -31,6 +36,13 @@ export interface DaemonBench {
   readonly startupAllTakenMs: number;
   readonly restartRunningMs: number;
   readonly startupPeakRssMb: number;
+  /** With `dedup` and a store of a real-code corpus's slices (when one was given). */
+  readonly dedup?: {
+    readonly keptSlices: number;
+    readonly latencyMedianMs: number;
+    readonly latencyP95Ms: number;
+    readonly rssMb: number;
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,6 +102,29 @@ function procUsage(pid: number): { cpuSeconds: number; rssMb: number; hwmMb: num
   return { cpuSeconds: ticks / 100, rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 }
 
+/** Renames `drops` one-slice files into `inbox`, one at a time: each until its batch is created. */
+async function dropOneByOne(
+  inbox: string,
+  repository: string,
+  drops: number,
+  created: ReadonlyMap<string, number>,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  const gen = createSliceGenerator({ repository, classRatio: 0 });
+  for (let i = 0; i < drops; i++) {
+    const slice = gen.next();
+    const name = `drop_${i}.jsonl`;
+    await writeFile(join(inbox, `${name}.tmp`), `${JSON.stringify(slice)}\n`);
+    const t0 = performance.now();
+    await rename(join(inbox, `${name}.tmp`), join(inbox, name));
+    const t1 = await until(`the batch of ${name}`, () =>
+      Promise.resolve(created.get(`scenario1_${slice.id}`)),
+    );
+    latencies.push(t1 - t0);
+  }
+  return latencies;
+}
+
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
@@ -97,7 +132,13 @@ const percentile = (xs: number[], p: number): number => {
 
 export async function benchDaemon(
   root: string,
-  options: { drops?: number; idleSeconds?: number; startupFiles?: number } = {},
+  options: {
+    drops?: number;
+    idleSeconds?: number;
+    startupFiles?: number;
+    /** Real code whose slices the duplicate store holds for the latency with `dedup`. */
+    dedupStoreOf?: Corpus;
+  } = {},
 ): Promise<DaemonBench> {
   const cli = join(root, 'dist', 'cli', 'main.js');
   const flags = await cliNodeFlags(cli);
@@ -132,21 +173,10 @@ export async function benchDaemon(
       }),
     );
     const daemon = startDaemon(cli, flags, a, config);
-    const latencies: number[] = [];
+    let latencies: number[];
     try {
       await until('the daemon running', () => running(a, 0));
-      const gen = createSliceGenerator({ repository: 'repo_latency', classRatio: 0 });
-      for (let i = 0; i < drops; i++) {
-        const slice = gen.next();
-        const name = `drop_${i}.jsonl`;
-        await writeFile(join(inbox, `${name}.tmp`), `${JSON.stringify(slice)}\n`);
-        const t0 = performance.now();
-        await rename(join(inbox, `${name}.tmp`), join(inbox, name));
-        const t1 = await until(`the batch of ${name}`, () =>
-          Promise.resolve(created.get(`scenario1_${slice.id}`)),
-        );
-        latencies.push(t1 - t0);
-      }
+      latencies = await dropOneByOne(inbox, 'repo_latency', drops, created);
     } finally {
       await stopDaemon(daemon);
     }
@@ -213,7 +243,12 @@ export async function benchDaemon(
     } finally {
       await stopDaemon(second);
     }
+    const dedup =
+      options.dedupStoreOf === undefined
+        ? undefined
+        : await dedupLatency(root, work, flags, emulator.url, options.dedupStoreOf, drops, created);
     return {
+      ...(dedup === undefined ? {} : { dedup }),
       drops,
       latencyMedianMs: percentile(latencies, 50),
       latencyP95Ms: percentile(latencies, 95),
@@ -230,4 +265,61 @@ export async function benchDaemon(
     await emulator.close();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The latency with `dedup` on and a duplicate store holding `corpus`'s slices: `slicebatch
+ * process` converts the corpus first (its batch input files are then removed, not to be sent),
+ * then the daemon takes one-slice files one at a time; and its resident memory after them.
+ */
+async function dedupLatency(
+  root: string,
+  work: string,
+  flags: readonly string[],
+  baseUrl: string,
+  corpus: Corpus,
+  drops: number,
+  created: ReadonlyMap<string, number>,
+): Promise<NonNullable<DaemonBench['dedup']>> {
+  const dir = join(work, 'dedup');
+  const data = join(dir, 'data');
+  const inbox = join(data, '2.reviewed_slices', 'repo_dedup');
+  await mkdir(inbox, { recursive: true });
+  const settings = {
+    base_url: baseUrl,
+    poll_schedule: '*/10 * * * * *',
+    submit: { requests_per_minute: 6000 },
+    dedup: { enabled: true },
+  };
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify(settings));
+  // `process` reads the config.json of its working folder.
+  await writeFile(join(data, 'config.json'), JSON.stringify(settings));
+  await runProcess(root, corpus, data);
+  const keptSlices = await requestsIn(join(data, '3.batch_input'));
+  await rm(join(data, '3.batch_input'), { recursive: true, force: true });
+  const daemon = startDaemon(join(root, 'dist', 'cli', 'main.js'), flags, dir, config);
+  try {
+    await until('the daemon with dedup running', () => running(dir, 0));
+    const latencies = await dropOneByOne(inbox, 'repo_dedup', drops, created);
+    return {
+      keptSlices,
+      latencyMedianMs: percentile(latencies, 50),
+      latencyP95Ms: percentile(latencies, 95),
+      rssMb: procUsage(daemon.pid!).rssMb,
+    };
+  } finally {
+    await stopDaemon(daemon);
+  }
+}
+
+/** The requests of the batch input manifests under `dir`. */
+async function requestsIn(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.manifest.json')) continue;
+    const manifest = JSON.parse(await readFile(join(e.parentPath, e.name), 'utf8'));
+    n += (manifest as { requests: number }).requests;
+  }
+  return n;
 }
