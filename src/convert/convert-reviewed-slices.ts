@@ -111,13 +111,7 @@ export async function convertReviewedSlices(options: ConvertOptions): Promise<Co
   const dryRun = options.dryRun === true;
   // The duplicate store (SQLite and its tables) is loaded only when dedup is on (off by default).
   const dedup = options.config.dedup.enabled
-    ? await (
-        await import('./duplicate-gate.ts')
-      ).openDuplicateGate({
-        ...options,
-        dryRun,
-        keeper: options.duplicateStoreKeeper,
-      })
+    ? await (await import('./duplicate-gate.ts')).openDuplicateGate({ ...options, dryRun })
     : undefined;
   const output = dryRun
     ? countingOutput(setup.limits)

@@ -69,7 +69,7 @@ interface GateOptions {
   readonly now: () => Date;
   readonly log: Logger;
   /** Keeps the store open for the next conversion (the daemon's); a dry run does not use it. */
-  readonly keeper?: DuplicateStoreKeeper | undefined;
+  readonly duplicateStoreKeeper?: DuplicateStoreKeeper | undefined;
 }
 
 /** The store at `path`; one that is not a readable store is moved aside, and a new one started. */
@@ -103,7 +103,7 @@ export async function openDuplicateGate(options: GateOptions): Promise<Duplicate
   if (!options.config.dedup.enabled) return undefined;
   const path = duplicateStorePath(options.dataDir);
   const files = duplicateStoreFiles(path);
-  const keeper = options.dryRun ? undefined : options.keeper;
+  const keeper = options.dryRun ? undefined : options.duplicateStoreKeeper;
   let store = keeper?.take(files);
   if (store !== undefined) {
     store.startRun();
