@@ -46,6 +46,44 @@ export interface ConvertHelpers extends TextTokenCounter, CodeFingerprinter {
    */
   startHash(giveBack?: (chunk: Buffer) => void): ContentHash;
   close(): Promise<void>;
+  /** Why they can no longer be used (their thread stopped, or they were closed), if so. */
+  readonly failed?: Error | undefined;
+}
+
+/** The helpers in use by a long-running process, made again once they failed. */
+export interface RenewedHelpers {
+  /** The helpers in use; when they failed (their thread stopped), new ones. */
+  current(): ConvertHelpers;
+  close(): Promise<void>;
+}
+
+/**
+ * Helpers for the daemon, whose conversions go on for days: helpers that failed (their thread
+ * stopped, by an error in it or out of memory) are closed and made again by `make` for the next
+ * conversion, which would otherwise fail too, and its files be taken for unreadable ones.
+ * `onRenew` is told why.
+ */
+export function renewedHelpers(
+  make: () => ConvertHelpers,
+  onRenew: (why: Error) => void,
+): RenewedHelpers {
+  let helpers = make();
+  let closed = false;
+  return {
+    current() {
+      const why = helpers.failed;
+      if (why !== undefined && !closed) {
+        void helpers.close();
+        onRenew(why);
+        helpers = make();
+      }
+      return helpers;
+    },
+    close() {
+      closed = true;
+      return helpers.close();
+    },
+  };
 }
 
 /** Everything in the calling thread (small inputs, tests). */
@@ -160,6 +198,9 @@ export function threadHelpers(): ConvertHelpers {
     },
     get fingerprintBuffersMade() {
       return fingerprintBuffersMade;
+    },
+    get failed() {
+      return failure;
     },
     startHash(giveBack) {
       const stream = nextStream++;

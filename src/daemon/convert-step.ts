@@ -20,8 +20,8 @@ import type { Logger } from '../log/logger.ts';
 export interface ConvertStepDeps {
   readonly paths: DataPaths;
   readonly config: Config;
-  /** Token counting and output hashing (the helper thread, or inline). */
-  readonly helpers: ConvertHelpers;
+  /** Token counting and output hashing (the helper thread, or inline), for each run. */
+  readonly helpers: () => ConvertHelpers;
   readonly log: Logger;
   /** Names the batch input files (their timestamps). */
   readonly now: () => number;
@@ -47,7 +47,7 @@ export function createConvertStep(deps: ConvertStepDeps): ConvertStep {
       batchInputDir: paths.batchInput,
       dataDir: paths.dataDir,
       config: deps.config,
-      helpers: deps.helpers,
+      helpers: deps.helpers(),
       now: () => new Date(deps.now()),
       log: deps.log,
       ...(deps.caps !== undefined ? { caps: deps.caps } : {}),

@@ -6,7 +6,8 @@
 import { holdingPause, type PauseLike } from '../domain/submit-pause.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
-import type { ConvertHelpers } from '../convert/helper-thread-client.ts';
+import { renewedHelpers, type ConvertHelpers } from '../convert/helper-thread-client.ts';
+import { errorMessage } from '../errors.ts';
 import type { DataPaths } from '../domain/data-paths.ts';
 import { tokenCounters } from '../domain/token-counter.ts';
 import { openIntakeLog } from '../intake/intake-log.ts';
@@ -64,7 +65,12 @@ export async function openDaemonServices(deps: DaemonServicesDeps) {
 
   const intakeLog = await openIntakeLog(paths.state);
   releasers.add(() => intakeLog.close());
-  const helpers = deps.helpers();
+  const helpers = renewedHelpers(deps.helpers, (why) =>
+    log.warn(
+      { err: why },
+      `the conversion's helper thread stopped (${errorMessage(why)}); a new one is started`,
+    ),
+  );
   releasers.add(() => helpers.close());
   const submitter = await openSubmitter({
     api,
@@ -96,7 +102,7 @@ export async function openDaemonServices(deps: DaemonServicesDeps) {
   const intake = createIntakeStep({
     paths,
     config,
-    helpers,
+    helpers: () => helpers.current(),
     intakeLog,
     log: log.child({ component: 'convert' }),
     now,

@@ -39,7 +39,8 @@ export { FILES_PER_RUN, type IntakeResult, type WriteTrouble } from './intake-pi
 export interface IntakeStepOptions {
   readonly paths: DataPaths;
   readonly config: Config;
-  readonly helpers: ConvertHelpers;
+  /** The helpers for each conversion (made again once they failed: renewedHelpers). */
+  readonly helpers: () => ConvertHelpers;
   readonly intakeLog: IntakeLog;
   readonly log: Logger;
   readonly now: () => number;

@@ -28,7 +28,8 @@ import { createCompileStep } from '../../src/daemon/compile-step.ts';
 import { FILES_PER_RUN } from '../../src/daemon/intake-step.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createSliceGenerator } from '../support/slice-generator.ts';
-import { jsonl } from '../support/slices.ts';
+import { functionSlice, jsonl } from '../support/slices.ts';
+import { inlineHelpers, type ConvertHelpers } from '../../src/convert/helper-thread-client.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import {
   daemonTestConfig,
@@ -531,4 +532,49 @@ test('2,500 files already in the inbox are taken in runs of at most FILES_PER_RU
     runs.reduce((a, b) => a + b, 0),
     2500,
   );
+});
+
+test('the helper thread stopped: the daemon starts a new one, and the files are converted, not taken for unreadable', async (t) => {
+  const dir = await tempDir(t);
+  const { emulator } = await quickEmulator(t);
+  let made = 0;
+  // The first helpers' thread stops at their first count (as when it runs out of memory).
+  const helpers = (): ConvertHelpers => {
+    const h = inlineHelpers();
+    if (made++ > 0) return h;
+    let failed: Error | undefined;
+    return {
+      ...h,
+      get failed() {
+        return failed;
+      },
+      countTexts() {
+        failed = new Error('helper thread stopped (exit 1)');
+        return Promise.reject(failed);
+      },
+    };
+  };
+  const daemon = await startTestDaemon(t, { dataDir: dir, emulator, helpers });
+  const inbox = join(dir, '2.reviewed_slices', 'repo_a');
+  await mkdir(inbox, { recursive: true });
+  await writeFile(
+    join(inbox, 's.jsonl'),
+    jsonl([functionSlice({ id: 'h1' }), functionSlice({ id: 'h2' })]),
+  );
+  await waitFor('both slices sent', async () => {
+    const sent = await sentCustomIds(join(dir, '3.batch_input'));
+    return sent.size === 2 ? true : undefined;
+  });
+  await daemon.stop();
+  const records = daemon.log.logRecords();
+  assert.ok(
+    records.some((r) =>
+      /helper thread stopped \(helper thread stopped \(exit 1\)\); a new one is started/.test(
+        r.msg,
+      ),
+    ),
+    daemon.log.text,
+  );
+  assert.ok(!records.some((r) => r.msg.startsWith('cannot take')), daemon.log.text);
+  assert.equal(made, 2);
 });

@@ -63,7 +63,7 @@ test('a file cut short while it is converted, then restored: every slice is sent
   const step = createIntakeStep({
     paths,
     config: parseConfig({}, 'test'),
-    helpers,
+    helpers: () => helpers,
     intakeLog,
     log: quiet,
     now: () => Date.now(),

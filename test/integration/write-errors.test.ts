@@ -70,10 +70,11 @@ test('a full disk: the file waits, no temporary file is left, writes are retried
   let clock = Date.now();
   const intakeLog = await openIntakeLog(paths.state);
   t.after(() => intakeLog.close());
+  const inline = inlineHelpers();
   const step = createIntakeStep({
     paths,
     config: parseConfig({}, 'test'),
-    helpers: inlineHelpers(),
+    helpers: () => inline,
     intakeLog,
     log: quiet,
     now: () => clock,

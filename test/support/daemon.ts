@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import OpenAI from 'openai';
 import { dataPaths, type DataPaths } from '../../src/domain/data-paths.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { inlineHelpers } from '../../src/convert/helper-thread-client.ts';
+import { inlineHelpers, type ConvertHelpers } from '../../src/convert/helper-thread-client.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import type { createInboxWatcher } from '../../src/intake/inbox-watcher.ts';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.ts';
@@ -99,6 +99,8 @@ export async function startTestDaemon(
     clock?: Clock;
     /** The inbox watcher (to hold on to the real one, say). */
     watcher?: typeof createInboxWatcher;
+    /** Makes the conversion's helpers (inline ones unless given). */
+    helpers?: () => ConvertHelpers;
   },
 ): Promise<TestDaemon> {
   const config = options.config ?? daemonTestConfig();
@@ -120,7 +122,7 @@ export async function startTestDaemon(
     pollSchedule: '* * * * * *',
     emulator: true,
     version: 'test',
-    helpers: () => inlineHelpers(),
+    helpers: options.helpers ?? (() => inlineHelpers()),
     compile: options.compile,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.watcher === undefined ? {} : { watcher: options.watcher }),

@@ -81,7 +81,7 @@ export const processCommand: Command = {
         paths,
         config,
         caps,
-        helpers,
+        helpers: () => helpers,
         now: () => systemClock.now(),
         log: log.child({ component: 'convert' }),
         onProgress: (p) => {
