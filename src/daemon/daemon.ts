@@ -174,10 +174,14 @@ async function startRunning(
 ): Promise<{ stopCron: () => void }> {
   const { options, releasers, now, run } = ctx;
   const { config } = options;
-  // Resume: ended batches first (their retries), then what waits to be submitted. The first
+  // The watcher first: its first scan stats every inbox file, and a first poll started beside
+  // it (ended batches to download and judge, files written and synced) held those stats up on
+  // the same I/O threads; a restart with 10,000 files taken came to run in 3.2 to 4.3 s against
+  // 1.7 to 2.1 s so. Then resume: ended batches (their retries) before what waits to be
+  // submitted, the poll asked before the submit that an intake run asks at its end. The first
   // step that calls the API makes the access check before it (access-check-first.ts).
-  void w.work.request('poll');
   await w.watcher.start();
+  void w.work.request('poll');
   const task = cron.schedule(options.pollSchedule, () => void w.work.request('poll'), {
     noOverlap: true,
     name: 'slicebatch-poll',
