@@ -83,3 +83,24 @@ test('a forecast short of what comes (or one too early to tell) still finds ever
   keepAll(store, 200, count);
   assertFound(store, count);
 });
+
+test('a store kept open for the next run forecasts from that run on, not from when it was opened', async (t) => {
+  const slots: number[] = [];
+  for (const startRun of [true, false]) {
+    const store = await openStore(t);
+    keepAll(store, 0, 2000); // the run before
+    store.confirm();
+    if (startRun) store.startRun();
+    keepAll(store, 2000, 2100);
+    // Half of this run's input read: about 200 slices of its own at the end (4,200 counted from
+    // the store's opening).
+    store.progress(0.5);
+    const rebuilds = store.stats.rebuilds;
+    let i = 2100;
+    for (; store.stats.rebuilds === rebuilds; i += 50) keepAll(store, i, i + 50);
+    slots.push(store.stats.slots);
+    assertFound(store, i);
+  }
+  const [fromRun, fromOpening] = slots as [number, number];
+  assert.ok(fromRun < fromOpening, `${fromRun} slots against ${fromOpening}`);
+});
