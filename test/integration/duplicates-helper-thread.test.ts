@@ -99,3 +99,20 @@ test('fingerprinted in the helper thread, the same duplicates are found and the 
     'a near one',
   );
 });
+
+test('fingerprints the helper thread fails fail the run, and are no unhandled rejection while their chunk waits', async (t) => {
+  // Nothing awaits them until their chunk is placed; an unhandled rejection would end the
+  // process (`slicebatch run` treats one as fatal), daemon included.
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  t.after(() => process.off('unhandledRejection', record));
+  const failing: ConvertHelpers = {
+    ...inlineHelpers(),
+    fingerprintCodes: () => Promise.reject(new Error('the helper thread stopped')),
+  };
+  await assert.rejects(convertWith(failing, await tempDir(t)), /the helper thread stopped/);
+  // Past the turn of the event loop where an unhandled rejection is reported.
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(unhandled, []);
+});
