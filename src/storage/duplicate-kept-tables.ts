@@ -14,8 +14,8 @@ import {
   KIND_SLICE,
   type IndexRecord,
 } from './duplicate-log.ts';
-import { keyTable, slotsFor } from './key-table.ts';
-import { PACKED_CHECK_VALUES, packedKeyTable } from './packed-key-table.ts';
+import { SLOT_BYTES, keyTable, slotsFor } from './key-table.ts';
+import { PACKED_CHECK_VALUES, PACKED_SLOT_BYTES, packedKeyTable } from './packed-key-table.ts';
 
 /** Slices taken per band key at most: a key shared by many slices is boilerplate. */
 export const PER_BAND = 8;
@@ -25,8 +25,11 @@ export interface KeptTables {
   readonly slices: number;
   /** Replays an index record read from the files. */
   onRecord(r: IndexRecord): void;
-  /** A new slice, with its exact hash word, its band keys and its data offset: its ref. */
-  add(exact: number, bands: Uint32Array | undefined, offset: number): number;
+  /**
+   * A new slice, with its exact hash word, its band keys and its data offset: its ref.
+   * `bandsFound`: its band keys are those of the last `bandRefs`, nothing added since.
+   */
+  add(exact: number, bands: Uint32Array | undefined, offset: number, bandsFound?: boolean): number;
   /**
    * When a table is full: both made again, larger, from every slice `scan` gives in order; for
    * the slices `expect` forecast, if more.
@@ -60,11 +63,32 @@ export interface KeptTables {
  */
 export const FORECAST_LOAD = 0.8;
 
-/** How many times the slots of a growth without forecast a forecast may make at most. */
+/**
+ * How many times the slots of a growth without forecast a forecast may make at most, once a
+ * table is larger than FORECAST_FREE_BYTES.
+ */
 export const FORECAST_STEP = 1.5;
 
+/**
+ * Up to this size a table is made for the whole forecast at once. Each growth adds every key
+ * again at random places in a table of millions of slots (a cache miss each): in steps of
+ * FORECAST_STEP, the 160,066 slices kept of the real-code corpus were added 3 times over, and
+ * the growths took 0.2 to 0.3 s of the conversion thread. A band table for about 190,000
+ * slices with band keys fits; a forecast far too high costs at most this much memory.
+ */
+export const FORECAST_FREE_BYTES = 16 * 1024 * 1024;
+
+export interface KeptTablesOptions {
+  /** For tests: how many values a key check takes (1: every key collides). */
+  readonly checkValues?: number | undefined;
+  /** For tests: FORECAST_FREE_BYTES. */
+  readonly forecastFreeBytes?: number | undefined;
+}
+
 /** Tables for about `expected` slices (made larger as needed). */
-export function keptTables(expected: number, checkValues: number | undefined): KeptTables {
+export function keptTables(expected: number, options: KeptTablesOptions = {}): KeptTables {
+  const { checkValues } = options;
+  const freeBytes = options.forecastFreeBytes ?? FORECAST_FREE_BYTES;
   let offsets = new Uint32Array(1024);
   let slices = 0;
   /** Slices with band keys. */
@@ -87,17 +111,23 @@ export function keptTables(expected: number, checkValues: number | undefined): K
   };
   /**
    * The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more, but
-   * at most FORECAST_STEP times more: a forecast can be far too high (the rest of the input
-   * duplicates what was read, another repo folder with the same files), and the tables would
-   * then hold that much for nothing.
+   * at most `freeBytes` of slots or FORECAST_STEP times more, whichever is more: a forecast can
+   * be far too high (the rest of the input duplicates what was read, another repo folder with
+   * the same files), and the tables would then hold that much for nothing.
    */
-  const sizeFor = (keys: number): number => {
+  const sizeFor = (keys: number, slotBytes: number): number => {
     const now = slotsFor(keys);
     if (forecast <= slices) return now;
     const forecastSlots = Math.ceil((keys * (forecast / slices)) / FORECAST_LOAD);
-    return Math.max(now, Math.min(forecastSlots, Math.ceil(now * FORECAST_STEP)));
+    const most = Math.max(Math.ceil(now * FORECAST_STEP), Math.floor(freeBytes / slotBytes));
+    return Math.max(now, Math.min(forecastSlots, most));
   };
-  const add = (exact: number, bands: Uint32Array | undefined, offset: number): number => {
+  const add = (
+    exact: number,
+    bands: Uint32Array | undefined,
+    offset: number,
+    bandsFound = false,
+  ): number => {
     if (slices === offsets.length) {
       const more = new Uint32Array(offsets.length * 2);
       more.set(offsets);
@@ -105,7 +135,12 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     }
     offsets[slices] = offset / 8;
     if (bands !== undefined) banded++;
-    index(exact, bands, slices);
+    if (bandsFound && bands !== undefined) {
+      exactTable.add(exact, slices);
+      bandTable.addFound(bands, slices);
+    } else {
+      index(exact, bands, slices);
+    }
     return slices++;
   };
   const candidates: number[] = [];
@@ -136,8 +171,8 @@ export function keptTables(expected: number, checkValues: number | undefined): K
     growIfFull(scan) {
       if (!exactTable.full && !bandTable.full) return;
       rebuilds++;
-      exactTable.reset(sizeFor(slices));
-      bandTable.reset(sizeFor(banded * BANDS));
+      exactTable.reset(sizeFor(slices, SLOT_BYTES));
+      bandTable.reset(sizeFor(banded * BANDS, PACKED_SLOT_BYTES));
       let ref = 0;
       scan((r) => {
         if (r.kind === KIND_SLICE) index(r.exact[0]!, r.signed ? r.bands : undefined, ref++);

@@ -9,7 +9,8 @@
  * Memory: the tables are made for 1.5 times the slices kept (at least 1,024 slots each) and,
  * when they are 90 % full, made again 1.5 times as large from the index file (in place), or,
  * once a run has read FORECAST_FROM of its input, for the slices that forecasts at the end of
- * the run (FORECAST_LOAD full then: not made again and again as a long run keeps slices); with
+ * the run (FORECAST_LOAD full then: not made again and again as a long run keeps slices; at
+ * once up to FORECAST_FREE_BYTES a table, in steps of FORECAST_STEP above); with
  * BANDS keys a slice in slots of 4 bytes (packed-key-table.ts), its exact hash in one of 6 and
  * an offset of 4 bytes, that is about 100 to 150 bytes a slice kept. The band table's slots
  * hold slice numbers below 2^24: at most 16,777,216 slices, and a keep past that is a
@@ -22,7 +23,7 @@ import { BANDS, bandKeys, similarity, type CodeFingerprint } from '../domain/cod
 import { minSharedBands, nearCandidates } from './duplicate-candidates.ts';
 import { indexRecordsIn, openKeptFiles } from './duplicate-kept-files.ts';
 import { idHash, metaOf, sliceOf, type KeptSlice } from './duplicate-kept-slice.ts';
-import { keptTables } from './duplicate-kept-tables.ts';
+import { keptTables, type KeptTablesOptions } from './duplicate-kept-tables.ts';
 import { KIND_CONFIRM, KIND_CONFIRM_ALL, KIND_DROP, type DataRecord } from './duplicate-log.ts';
 import { DuplicateStoreFullError } from './duplicate-store-rows.ts';
 import { MAX_PACKED_REF } from './packed-key-table.ts';
@@ -95,11 +96,11 @@ const sameExact = (rec: DataRecord, fp: CodeFingerprint): boolean =>
  */
 export function openKeptSet(
   dir: string | undefined,
-  options: { dryRun: boolean; checkValues?: number; maxSlices?: number },
+  options: { dryRun: boolean; maxSlices?: number } & KeptTablesOptions,
 ): KeptSet {
   const dry = options.dryRun;
   const maxSlices = options.maxSlices ?? MAX_PACKED_REF + 1;
-  const tables = keptTables(indexRecordsIn(dir), options.checkValues);
+  const tables = keptTables(indexRecordsIn(dir), options);
   const files = openKeptFiles(dir, dry, (r) => tables.onRecord(r));
   /** Slices of earlier runs: in the store's files when opened, or when this run started. */
   let earlier = tables.slices;
@@ -184,12 +185,9 @@ export function openKeptSet(
           if (sameExact(rec, fp) && isSelf(rec, h, repo, id)) return; // kept already
         }
       }
+      const found = bandsOf === fp;
       const keys =
-        fp.signature === undefined
-          ? undefined
-          : bandsOf === fp
-            ? bands
-            : bandKeys(fp.signature, bands);
+        fp.signature === undefined ? undefined : found ? bands : bandKeys(fp.signature, bands);
       exactOf = bandsOf = undefined;
       // Checked before anything is written: a slice in the files and not in the tables would
       // be read into them again each time the store opens.
@@ -197,7 +195,7 @@ export function openKeptSet(
       const offset = files
         .writer()
         .appendSlice(fp.exactWords, h, fp.signature, keys, metaOf(slice));
-      tables.add(fp.exactWords[0], keys, offset);
+      tables.add(fp.exactWords[0], keys, offset, found);
       // Larger, from every slice kept (the new one too: it is in the files).
       tables.growIfFull((again) => files.scan(again));
     },

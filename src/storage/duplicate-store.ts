@@ -142,6 +142,7 @@ function openKeptBeside(
       dryRun: dry || dir === undefined,
       ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
       ...(options.maxSlices === undefined ? {} : { maxSlices: options.maxSlices }),
+      forecastFreeBytes: options.forecastFreeBytes,
     });
   } catch (err) {
     if (err instanceof BadLogFileError) {

@@ -10,6 +10,17 @@
  */
 import { MAX_LOAD, type KeyTable } from './key-table.ts';
 
+export interface PackedKeyTable extends KeyTable {
+  /**
+   * `addEach(keys, ref)` for the keys the last `findEach` looked up, nothing added since: each
+   * goes where that lookup's probe ended (the probe of an add walks the same slots), so the
+   * slots are not walked again.
+   */
+  addFound(keys: Uint32Array, ref: number): void;
+}
+
+/** Bytes per slot. */
+export const PACKED_SLOT_BYTES = 4;
 /** The largest slice number a slot holds. */
 export const MAX_PACKED_REF = 0xff_ffff;
 /** How many values a check takes at most (1 to 255; 0 marks a free slot). */
@@ -23,7 +34,7 @@ export function packedKeyTable(
   perKey: number,
   /** How many values a check takes (tests set fewer, to force false candidates). */
   checkValues = PACKED_CHECK_VALUES,
-): KeyTable {
+): PackedKeyTable {
   if (checkValues < 1 || checkValues > PACKED_CHECK_VALUES) {
     throw new RangeError(`a packed key table's check takes 1 to 255 values, not ${checkValues}`);
   }
@@ -65,13 +76,24 @@ export function packedKeyTable(
     entries++;
     return true;
   };
-  const findAt = (home: number, key: number, found: (ref: number) => void): void => {
+  /**
+   * For each key of the last findEach: the free slot where its probe ended, or -1 when
+   * `perKey` slots with its check came before (an add would not add it).
+   */
+  let ends = new Int32Array(32);
+  /** Calls `found` with each ref that may be under `key`; the free slot after them (or -1). */
+  const findAt = (home: number, key: number, found: (ref: number) => void): number => {
     const check = checkOf(key);
     let i = home;
+    let under = 0;
     for (let w = words[i]!; w !== 0; w = words[i]!) {
-      if (w >>> 24 === check) found(w & MAX_PACKED_REF);
+      if (w >>> 24 === check) {
+        found(w & MAX_PACKED_REF);
+        under++;
+      }
       if (++i === slots) i = 0;
     }
+    return under >= perKey ? -1 : i;
   };
   return {
     get slots() {
@@ -92,10 +114,24 @@ export function packedKeyTable(
       entries = 0;
     },
     add: (key, ref) => addAt(homeOf(key), key, ref),
-    find: (key, found) => findAt(homeOf(key), key, found),
+    find: (key, found) => void findAt(homeOf(key), key, found),
     findEach(keys, found) {
       touchHomes(keys);
-      for (let k = 0; k < keys.length; k++) findAt(homes[k]!, keys[k]!, found);
+      if (ends.length < keys.length) ends = new Int32Array(keys.length);
+      for (let k = 0; k < keys.length; k++) ends[k] = findAt(homes[k]!, keys[k]!, found);
+    },
+    addFound(keys, ref) {
+      for (let k = 0; k < keys.length; k++) {
+        const end = ends[k]!;
+        if (end < 0) continue;
+        // Taken by a key of the same slice whose probe ended there too: probed again.
+        if (words[end] !== 0 || entries >= slots - 1 || ref > MAX_PACKED_REF || ref < 0) {
+          addAt(homes[k]!, keys[k]!, ref);
+          continue;
+        }
+        words[end] = ((checkOf(keys[k]!) << 24) | ref) >>> 0;
+        entries++;
+      }
     },
     addEach(keys, ref) {
       touchHomes(keys);

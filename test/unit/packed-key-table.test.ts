@@ -86,3 +86,29 @@ test('slice numbers up to 2^24 - 1 come back whole; a larger one is an error, no
   assert.equal(table.entries, 2);
   assert.throws(() => packedKeyTable(1024, 8, 256), /1 to 255/);
 });
+
+test('a slice added where its lookup ended (addFound) lies where addEach puts it: keys of one slice ending at the same free slot, keys with perKey refs already', () => {
+  for (const checkValues of [255, 5, 1]) {
+    // Small and filled to the brim: probes are long, and keys of one slice often end at the
+    // same free slot; with few check values, perKey refs are often under a key already.
+    const walked = packedKeyTable(1024, 3, checkValues);
+    const placed = packedKeyTable(1024, 3, checkValues);
+    for (let slice = 0; !walked.full; slice++) {
+      const band = keysOf(20, slice * 3 + 7);
+      walked.addEach(band, slice);
+      placed.findEach(band, () => undefined);
+      placed.addFound(band, slice);
+      assert.equal(placed.entries, walked.entries, `check values ${checkValues}, slice ${slice}`);
+    }
+    assert.equal(placed.full, true);
+    // The same slots hold the same refs: every lookup gives the same refs in the same order.
+    for (let s = 0; s < 200; s++) {
+      const probe = keysOf(20, s * 3 + 7);
+      assert.deepEqual(
+        found(placed, probe),
+        found(walked, probe),
+        `check values ${checkValues}, probe ${s}`,
+      );
+    }
+  }
+});
