@@ -14,6 +14,14 @@ import type { RejectEntry } from '../domain/rejects-entry.ts';
 
 export type { RejectEntry } from '../domain/rejects-entry.ts';
 
+/**
+ * Entries are written in pieces of about this many characters: one write a piece, not one an
+ * entry (a write an entry made a Buffer of each and handed them to the disk by the hundred:
+ * 0.1 to 0.15 s of the conversion thread for the 19,454 duplicates of the real-code corpus).
+ * Nothing is lost by holding them: the report is published only when its file is done.
+ */
+export const REPORT_PIECE_CHARS = 64 * 1024;
+
 export interface RejectsReport {
   readonly count: number;
   add(entry: RejectEntry): Promise<void>;
@@ -30,6 +38,8 @@ export function openRejectsReport(path: string, keepExisting = false): RejectsRe
   let stream: WriteStream | undefined;
   let tmp = '';
   let count = 0;
+  /** Entries not written yet. */
+  let piece = '';
   let failed: Error | undefined;
   const throwIfFailed = (): void => {
     if (failed !== undefined) throw failed;
@@ -57,12 +67,18 @@ export function openRejectsReport(path: string, keepExisting = false): RejectsRe
       }
       throwIfFailed();
       count++;
-      if (!stream.write(`${JSON.stringify(entry)}\n`)) await once(stream, 'drain');
+      piece += `${JSON.stringify(entry)}\n`;
+      if (piece.length < REPORT_PIECE_CHARS) return;
+      const text = piece;
+      piece = '';
+      if (!stream.write(text)) await once(stream, 'drain');
     },
     async close() {
       if (stream === undefined) return undefined;
       try {
         throwIfFailed();
+        if (piece !== '') stream.write(piece);
+        piece = '';
         stream.end();
         await finished(stream);
         throwIfFailed();
@@ -77,6 +93,7 @@ export function openRejectsReport(path: string, keepExisting = false): RejectsRe
       return path;
     },
     async abort() {
+      piece = '';
       if (stream === undefined) return;
       stream.destroy();
       await unlink(tmp).catch(() => undefined);
