@@ -4,13 +4,27 @@
  * (the disk full, failing) is kept and thrown by the next call: an 'error' event nobody
  * listens to would end the process.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, fdatasync } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { ChunkPool, ContentHash } from './chunk-pool.ts';
 
 /** Chunks queued for the disk before appending waits: writing overlaps converting. */
 const WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Bytes written between two background flushes: the file's pages are handed to the disk by a
+ * thread of libuv's pool while the conversion goes on, so that the sync when the file is sealed
+ * finds little left to write. Without them the kernel held a whole file's pages until then:
+ * the last two files of the 271 MB real-code corpus took 57 and 88 ms to sync, one after the
+ * other, at the end of the run, against 2 and 5 ms with them.
+ */
+export const BACKGROUND_FLUSH_BYTES = 8 * 1024 * 1024;
+
+export interface ChunkStreamOptions {
+  /** Starts a flush of `fd` to the disk in the background (tests count them). */
+  readonly flushInBackground?: (fd: number) => void;
+}
 
 export interface ChunkStream {
   /** Writes `length` bytes of `buffer`; it is the hash's from then on (it gives it back). */
@@ -25,7 +39,14 @@ export async function openChunkStream(
   path: string,
   pool: ChunkPool,
   hash: ContentHash,
+  options: ChunkStreamOptions = {},
 ): Promise<ChunkStream> {
+  // Not awaited, and its outcome not needed: the sync at close still waits for the disk itself
+  // and reports what it finds.
+  const flushInBackground =
+    options.flushInBackground ?? ((fd: number) => fdatasync(fd, () => undefined));
+  /** Bytes written since the last background flush. */
+  let unflushed = 0;
   const stream = createWriteStream(path, {
     flags: 'wx',
     flush: true,
@@ -36,7 +57,7 @@ export async function openChunkStream(
   const throwIfFailed = (): void => {
     if (failed !== undefined) throw failed;
   };
-  await once(stream, 'open');
+  const [fd] = (await once(stream, 'open')) as [number];
   return {
     // Each chunk is handed to the hash once written and never touched again here, so that
     // hashing can take it to another thread without a copy.
@@ -45,8 +66,16 @@ export async function openChunkStream(
       await pool.room();
       pool.lend(buffer);
       const ok = stream.write(buffer.subarray(0, length), (err) => {
-        if (err) pool.returned(buffer);
-        else hash.update(buffer, length);
+        if (err) {
+          pool.returned(buffer);
+          return;
+        }
+        hash.update(buffer, length);
+        unflushed += length;
+        if (unflushed >= BACKGROUND_FLUSH_BYTES) {
+          unflushed = 0;
+          flushInBackground(fd);
+        }
       });
       if (!ok) await once(stream, 'drain');
     },
