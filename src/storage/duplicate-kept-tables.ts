@@ -14,8 +14,8 @@ import {
   KIND_SLICE,
   type IndexRecord,
 } from './duplicate-log.ts';
-import { SLOT_BYTES, keyTable, slotsFor } from './key-table.ts';
-import { PACKED_CHECK_VALUES, PACKED_SLOT_BYTES, packedKeyTable } from './packed-key-table.ts';
+import { keyTable, slotsFor } from './key-table.ts';
+import { PACKED_CHECK_VALUES, packedKeyTable } from './packed-key-table.ts';
 
 /** Slices taken per band key at most: a key shared by many slices is boilerplate. */
 export const PER_BAND = 8;
@@ -64,31 +64,32 @@ export interface KeptTables {
 export const FORECAST_LOAD = 0.8;
 
 /**
- * How many times the slots of a growth without forecast a forecast may make at most, once a
- * table is larger than FORECAST_FREE_BYTES.
+ * How many times the slots of a growth without forecast a forecast of more than
+ * FORECAST_WHOLE_SLICES may make at most.
  */
 export const FORECAST_STEP = 1.5;
 
 /**
- * Up to this size a table is made for the whole forecast at once. Each growth adds every key
- * again at random places in a table of millions of slots (a cache miss each): in steps of
- * FORECAST_STEP, the 160,066 slices kept of the real-code corpus were added 3 times over, and
- * the growths took 0.2 to 0.3 s of the conversion thread. A band table for about 190,000
- * slices with band keys fits; a forecast far too high costs at most this much memory.
+ * A forecast of up to this many slices (all runs' together) is taken whole: the tables are made
+ * for it at once. Each growth adds every key again at random places in a table of millions of
+ * slots (a cache miss each): in steps of FORECAST_STEP, the 160,066 slices kept of the
+ * real-code corpus were added 3 times over, and the growths took 0.2 to 0.3 s of the conversion
+ * thread. Tables for this many slices take about 20 MB: what a forecast far too high (the rest
+ * of the input duplicates what was read) costs at most besides what the slices kept need.
  */
-export const FORECAST_FREE_BYTES = 16 * 1024 * 1024;
+export const FORECAST_WHOLE_SLICES = 200_000;
 
 export interface KeptTablesOptions {
   /** For tests: how many values a key check takes (1: every key collides). */
   readonly checkValues?: number | undefined;
-  /** For tests: FORECAST_FREE_BYTES. */
-  readonly forecastFreeBytes?: number | undefined;
+  /** For tests: FORECAST_WHOLE_SLICES. */
+  readonly forecastWholeSlices?: number | undefined;
 }
 
 /** Tables for about `expected` slices (made larger as needed). */
 export function keptTables(expected: number, options: KeptTablesOptions = {}): KeptTables {
   const { checkValues } = options;
-  const freeBytes = options.forecastFreeBytes ?? FORECAST_FREE_BYTES;
+  const wholeSlices = options.forecastWholeSlices ?? FORECAST_WHOLE_SLICES;
   let offsets = new Uint32Array(1024);
   let slices = 0;
   /** Slices with band keys. */
@@ -110,17 +111,18 @@ export function keptTables(expected: number, options: KeptTablesOptions = {}): K
     if (bands !== undefined) bandTable.addEach(bands, ref);
   };
   /**
-   * The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more, but
-   * at most `freeBytes` of slots or FORECAST_STEP times more, whichever is more: a forecast can
-   * be far too high (the rest of the input duplicates what was read, another repo folder with
-   * the same files), and the tables would then hold that much for nothing.
+   * The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more; of a
+   * forecast over `wholeSlices`, at most the slots for `wholeSlices` or FORECAST_STEP times
+   * more, whichever is more: a forecast can be far too high (the rest of the input duplicates
+   * what was read, another repo folder with the same files), and the tables would then hold
+   * that much for nothing.
    */
-  const sizeFor = (keys: number, slotBytes: number): number => {
+  const sizeFor = (keys: number): number => {
     const now = slotsFor(keys);
     if (forecast <= slices) return now;
-    const forecastSlots = Math.ceil((keys * (forecast / slices)) / FORECAST_LOAD);
-    const most = Math.max(Math.ceil(now * FORECAST_STEP), Math.floor(freeBytes / slotBytes));
-    return Math.max(now, Math.min(forecastSlots, most));
+    const slotsAt = (n: number): number => Math.ceil((keys * (n / slices)) / FORECAST_LOAD);
+    const most = Math.max(Math.ceil(now * FORECAST_STEP), slotsAt(wholeSlices));
+    return Math.max(now, Math.min(slotsAt(forecast), most));
   };
   const add = (
     exact: number,
@@ -171,8 +173,8 @@ export function keptTables(expected: number, options: KeptTablesOptions = {}): K
     growIfFull(scan) {
       if (!exactTable.full && !bandTable.full) return;
       rebuilds++;
-      exactTable.reset(sizeFor(slices, SLOT_BYTES));
-      bandTable.reset(sizeFor(banded * BANDS, PACKED_SLOT_BYTES));
+      exactTable.reset(sizeFor(slices));
+      bandTable.reset(sizeFor(banded * BANDS));
       let ref = 0;
       scan((r) => {
         if (r.kind === KIND_SLICE) index(r.exact[0]!, r.signed ? r.bands : undefined, ref++);

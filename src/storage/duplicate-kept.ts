@@ -10,7 +10,7 @@
  * when they are 90 % full, made again 1.5 times as large from the index file (in place), or,
  * once a run has read FORECAST_FROM of its input, for the slices that forecasts at the end of
  * the run (FORECAST_LOAD full then: not made again and again as a long run keeps slices; at
- * once up to FORECAST_FREE_BYTES a table, in steps of FORECAST_STEP above); with
+ * once for up to FORECAST_WHOLE_SLICES, in steps of FORECAST_STEP above); with
  * BANDS keys a slice in slots of 4 bytes (packed-key-table.ts), its exact hash in one of 6 and
  * an offset of 4 bytes, that is about 100 to 150 bytes a slice kept. The band table's slots
  * hold slice numbers below 2^24: at most 16,777,216 slices, and a keep past that is a

@@ -75,6 +75,6 @@ export interface DuplicateStoreOptions {
   readonly checkValues?: number;
   /** For tests: the most slices the store keeps (its band table's limit, 2^24). */
   readonly maxSlices?: number;
-  /** For tests: up to what size a lookup table is made for a run's whole forecast at once. */
-  readonly forecastFreeBytes?: number;
+  /** For tests: up to how many slices a run's forecast is taken whole (the tables made for it). */
+  readonly forecastWholeSlices?: number;
 }

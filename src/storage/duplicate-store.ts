@@ -142,7 +142,7 @@ function openKeptBeside(
       dryRun: dry || dir === undefined,
       ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
       ...(options.maxSlices === undefined ? {} : { maxSlices: options.maxSlices }),
-      forecastFreeBytes: options.forecastFreeBytes,
+      forecastWholeSlices: options.forecastWholeSlices,
     });
   } catch (err) {
     if (err instanceof BadLogFileError) {

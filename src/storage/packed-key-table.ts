@@ -19,8 +19,6 @@ export interface PackedKeyTable extends KeyTable {
   addFound(keys: Uint32Array, ref: number): void;
 }
 
-/** Bytes per slot. */
-export const PACKED_SLOT_BYTES = 4;
 /** The largest slice number a slot holds. */
 export const MAX_PACKED_REF = 0xff_ffff;
 /** How many values a check takes at most (1 to 255; 0 marks a free slot). */

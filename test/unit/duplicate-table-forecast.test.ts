@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fingerprintCode } from '../../src/domain/code-fingerprint.ts';
 import { openDuplicateStore, type DuplicateStore } from '../../src/storage/duplicate-store.ts';
-import { FORECAST_FREE_BYTES } from '../../src/storage/duplicate-kept-tables.ts';
+import { FORECAST_WHOLE_SLICES } from '../../src/storage/duplicate-kept-tables.ts';
 
 /** A function of its own (at least 24 tokens), numbered `i`; `name` names its argument. */
 const code = (i: number, name = 'value'): string =>
@@ -14,12 +14,12 @@ const code = (i: number, name = 'value'): string =>
   `        return ${name} // ${i + 3} - ${(i * 31) % 977}\n` +
   `    return [${name}, limit, ${i % 89}, "${i}"]\n`;
 
-async function openStore(t: TestContext, forecastFreeBytes?: number): Promise<DuplicateStore> {
+async function openStore(t: TestContext, forecastWholeSlices?: number): Promise<DuplicateStore> {
   const dir = await mkdtemp(join(tmpdir(), 'slicebatch-dup-forecast-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const store = await openDuplicateStore(join(dir, 'duplicates.sqlite'), {
     nearThreshold: 0.8,
-    ...(forecastFreeBytes === undefined ? {} : { forecastFreeBytes }),
+    ...(forecastWholeSlices === undefined ? {} : { forecastWholeSlices }),
   });
   t.after(() => store.close());
   return store;
@@ -49,14 +49,14 @@ function assertFound(store: DuplicateStore, count: number): void {
 test('the lookup tables are made for the slices the run forecasts: at once while small, in steps of 2.25 when large, and fewer times than without', async (t) => {
   const count = 4000;
   const rebuilds: number[] = [];
-  // The default (tables this small are made for the whole forecast at once), tables taken for
-  // large (none made for more than 2.25 times a growth), no forecast.
-  for (const [forecast, freeBytes] of [
+  // The default (a forecast of this few slices is taken whole), every forecast taken as too
+  // large (tables made for at most 2.25 times a growth), no forecast.
+  for (const [forecast, wholeSlices] of [
     [true, undefined],
     [true, 0],
     [false, undefined],
   ] as const) {
-    const store = await openStore(t, freeBytes);
+    const store = await openStore(t, wholeSlices);
     keepAll(store, 0, count / 10);
     const before = store.stats.rebuilds;
     // A tenth of the input read: about ten times the slices kept so far at the end.
@@ -72,9 +72,9 @@ test('the lookup tables are made for the slices the run forecasts: at once while
   assert.ok(without >= 5, `made again ${without} times without`);
 });
 
-test('a forecast far too high (the rest of the input duplicates what was read) takes at most 2.25 times the slots of a growth without, or FORECAST_FREE_BYTES a table', async (t) => {
-  const slotsOf = async (forecast: boolean, freeBytes?: number): Promise<number> => {
-    const store = await openStore(t, freeBytes);
+test('a forecast far too high (the rest of the input duplicates what was read) takes at most 2.25 times the slots of a growth without, or the slots of FORECAST_WHOLE_SLICES', async (t) => {
+  const slotsOf = async (forecast: boolean, wholeSlices?: number): Promise<number> => {
+    const store = await openStore(t, wholeSlices);
     keepAll(store, 0, 500);
     if (forecast) store.progress(0.05); // forecasts 10,000
     keepAll(store, 500, 2000);
@@ -83,15 +83,15 @@ test('a forecast far too high (the rest of the input duplicates what was read) t
   const without = await slotsOf(false);
   const large = await slotsOf(true, 0);
   assert.ok(large <= without * 2.25, `${large} slots against ${without}`);
-  // Up to 768 KB a table, the forecast is taken as far as that goes (the band table's would
-  // need about 1 MB).
-  const small = await slotsOf(true, 768 * 1024);
-  assert.ok(small > without * 2.25, `${small} slots against ${without}`);
-  assert.ok(small <= (768 * 1024) / 4 + (768 * 1024) / 6, `${small} slots`);
-  // The default is far above what a test keeps: the whole forecast.
+  // Taken whole up to 6,000 slices: the tables made for those, not for the 10,000 forecast.
+  const capped = await slotsOf(true, 6000);
+  assert.ok(capped > without * 2.25, `${capped} slots against ${without}`);
   const whole = await slotsOf(true);
-  assert.ok(whole > small, `${whole} slots against ${small}`);
-  assert.ok(whole * 4 < FORECAST_FREE_BYTES, `${whole} slots`);
+  assert.ok(
+    Math.abs(capped / whole - 6000 / 10000) < 0.05,
+    `${capped} slots for 6,000 slices, ${whole} for 10,000`,
+  );
+  assert.ok(10000 < FORECAST_WHOLE_SLICES);
 });
 
 test('a forecast short of what comes (or one too early to tell) still finds every slice kept', async (t) => {
