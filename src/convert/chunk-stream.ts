@@ -4,26 +4,26 @@
  * (the disk full, failing) is kept and thrown by the next call: an 'error' event nobody
  * listens to would end the process.
  */
-import { createWriteStream, fdatasync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { ChunkPool, ContentHash } from './chunk-pool.ts';
+import { backgroundFlush, type StartFlush } from '../storage/background-flush.ts';
 
 /** Chunks queued for the disk before appending waits: writing overlaps converting. */
 const WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
 
 /**
- * Bytes written between two background flushes: the file's pages are handed to the disk by a
- * thread of libuv's pool while the conversion goes on, so that the sync when the file is sealed
- * finds little left to write. Without them the kernel held a whole file's pages until then:
- * the last two files of the 271 MB real-code corpus took 57 and 88 ms to sync, one after the
- * other, at the end of the run, against 2 and 5 ms with them.
+ * Bytes written between two background flushes (background-flush.ts), so that the sync when the
+ * file is sealed finds little left to write. Without them the kernel held a whole file's pages
+ * until then: the last two files of the 271 MB real-code corpus took 57 and 88 ms to sync, one
+ * after the other, at the end of the run, against 2 and 5 ms with them.
  */
 export const BACKGROUND_FLUSH_BYTES = 8 * 1024 * 1024;
 
 export interface ChunkStreamOptions {
   /** Starts a flush of `fd` to the disk in the background (tests count them). */
-  readonly flushInBackground?: (fd: number) => void;
+  readonly flushInBackground?: StartFlush;
 }
 
 export interface ChunkStream {
@@ -41,12 +41,7 @@ export async function openChunkStream(
   hash: ContentHash,
   options: ChunkStreamOptions = {},
 ): Promise<ChunkStream> {
-  // Not awaited, and its outcome not needed: the sync at close still waits for the disk itself
-  // and reports what it finds.
-  const flushInBackground =
-    options.flushInBackground ?? ((fd: number) => fdatasync(fd, () => undefined));
-  /** Bytes written since the last background flush. */
-  let unflushed = 0;
+  const flush = backgroundFlush(BACKGROUND_FLUSH_BYTES, options.flushInBackground);
   const stream = createWriteStream(path, {
     flags: 'wx',
     flush: true,
@@ -71,11 +66,7 @@ export async function openChunkStream(
           return;
         }
         hash.update(buffer, length);
-        unflushed += length;
-        if (unflushed >= BACKGROUND_FLUSH_BYTES) {
-          unflushed = 0;
-          flushInBackground(fd);
-        }
+        flush.wrote(fd, length);
       });
       if (!ok) await once(stream, 'drain');
     },

@@ -3,16 +3,7 @@
  * appended in pieces and read back by offset, and the opening of either file with its header
  * checked (a new one written). The record layout is duplicate-log-format.ts's.
  */
-import {
-  closeSync,
-  constants,
-  fdatasync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import {
   BadLogFileError,
   DATA_MAGIC,
@@ -26,14 +17,11 @@ import {
   writeDataRecord,
   type DataRecord,
 } from './duplicate-log-format.ts';
+import { backgroundFlush, type StartFlush } from './background-flush.ts';
 
 /** Data is written out in pieces of about this size. */
 const DATA_PIECE = 256 * 1024;
-/**
- * Bytes written between two background flushes of a durable data file: its pages are handed to
- * the disk by a thread of libuv's pool while the conversion goes on, so that the sync before an
- * index write (which must wait for the disk) finds little left to write.
- */
+/** Bytes written between two background flushes of a durable data file (background-flush.ts). */
 export const BACKGROUND_FLUSH_BYTES = 2 * 1024 * 1024;
 /** Bytes read for a data record (most are shorter; a longer one is read again whole). */
 const READ_AHEAD = 1024;
@@ -98,17 +86,13 @@ export function openDataFile(
     readOnly: boolean;
     durable: boolean;
     /** Starts a flush of `fd` to the disk in the background (tests count them). */
-    flushInBackground?: (fd: number) => void;
+    flushInBackground?: StartFlush;
   },
 ): DataFile {
   const data = openLogFile(path, DATA_MAGIC, options.readOnly);
-  // Not awaited, and its outcome not needed: `sync` still waits for the disk itself and
-  // reports what it finds. A failure here (the file closed meanwhile, the disk full) only means
-  // `sync` has more to write.
-  const flushInBackground =
-    options.flushInBackground ?? ((fd: number) => fdatasync(fd, () => undefined));
-  /** Bytes written since the last flush (background or `sync`). */
-  let unflushed = 0;
+  const flush = options.durable
+    ? backgroundFlush(BACKGROUND_FLUSH_BYTES, options.flushInBackground)
+    : undefined;
   const piece = new Words(DATA_PIECE * 2);
   let pieceLength = 0;
   /** The data offset where `piece` starts (records are 8-byte aligned). */
@@ -149,12 +133,8 @@ export function openDataFile(
     if (pieceLength === 0) return;
     writeSync(data.fd, piece.buf, 0, pieceLength, pieceAt);
     pieceAt += pieceLength;
-    unflushed += pieceLength;
+    flush?.wrote(data.fd, pieceLength);
     pieceLength = 0;
-    if (options.durable && unflushed >= BACKGROUND_FLUSH_BYTES) {
-      unflushed = 0;
-      flushInBackground(data.fd);
-    }
   };
   /** Reads the record at `offset` of the file into `scratch`. */
   const readFromFile = (offset: number): void => {
@@ -216,7 +196,7 @@ export function openDataFile(
     sync() {
       flushPiece();
       if (options.durable) fsyncSync(data.fd);
-      unflushed = 0;
+      flush?.synced();
     },
 
     close() {

@@ -106,9 +106,17 @@ export function keptTables(expected: number, options: KeptTablesOptions = {}): K
     PER_BAND,
     checkValues === undefined ? undefined : Math.min(checkValues, PACKED_CHECK_VALUES),
   );
-  const index = (exact: number, bands: Uint32Array | undefined, ref: number): void => {
+  /** `bandsFound`: `bands` are those of the last `bandRefs`, nothing added since. */
+  const index = (
+    exact: number,
+    bands: Uint32Array | undefined,
+    ref: number,
+    bandsFound = false,
+  ): void => {
     exactTable.add(exact, ref);
-    if (bands !== undefined) bandTable.addEach(bands, ref);
+    if (bands === undefined) return;
+    if (bandsFound) bandTable.addFound(bands, ref);
+    else bandTable.addEach(bands, ref);
   };
   /**
    * The slots for `keys` keys now, or for those of the forecast at FORECAST_LOAD if more; of a
@@ -137,12 +145,7 @@ export function keptTables(expected: number, options: KeptTablesOptions = {}): K
     }
     offsets[slices] = offset / 8;
     if (bands !== undefined) banded++;
-    if (bandsFound && bands !== undefined) {
-      exactTable.add(exact, slices);
-      bandTable.addFound(bands, slices);
-    } else {
-      index(exact, bands, slices);
-    }
+    index(exact, bands, slices, bandsFound);
     return slices++;
   };
   const candidates: number[] = [];

@@ -96,7 +96,7 @@ const sameExact = (rec: DataRecord, fp: CodeFingerprint): boolean =>
  */
 export function openKeptSet(
   dir: string | undefined,
-  options: { dryRun: boolean; maxSlices?: number } & KeptTablesOptions,
+  options: { dryRun: boolean; maxSlices?: number | undefined } & KeptTablesOptions,
 ): KeptSet {
   const dry = options.dryRun;
   const maxSlices = options.maxSlices ?? MAX_PACKED_REF + 1;

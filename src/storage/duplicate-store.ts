@@ -140,8 +140,8 @@ function openKeptBeside(
   try {
     kept = openKeptSet(dir, {
       dryRun: dry || dir === undefined,
-      ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
-      ...(options.maxSlices === undefined ? {} : { maxSlices: options.maxSlices }),
+      checkValues: options.checkValues,
+      maxSlices: options.maxSlices,
       forecastWholeSlices: options.forecastWholeSlices,
     });
   } catch (err) {
